@@ -1,0 +1,720 @@
+package core
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/rs/zerolog"
+)
+
+// The built-in defaults, the lowest layer of every setting.
+const (
+	defaultDir          = "logs"
+	defaultJSON         = true
+	defaultName         = "app_logger"
+	defaultLevel        = zerolog.DebugLevel
+	defaultMaxSize      = 5242880 // 5 MiB
+	defaultBackupCount  = 3
+	defaultQueueSize    = 0 // unbounded
+	defaultTimelineCap  = 1000
+	defaultCloseTimeout = 5 * time.Second
+	defaultConfigFile   = "log_config.json"
+)
+
+const (
+	// maxConfigFileSize is the largest config file read; a bigger one is
+	// certainly not a LogCrest config and is ignored with a warning.
+	maxConfigFileSize = 1 << 20
+	// maxNameLen leaves room, within the usual 255-byte limit on a file
+	// name, for ".log" and the timestamp of a rotated backup.
+	maxNameLen = 200
+)
+
+// Settings are the resolved settings a pipeline is built with. Resolve
+// returns them valid: every field holds a usable value.
+type Settings struct {
+	Dir          string        // folder holding success/, error/ and flows/
+	JSON         bool          // files hold JSON lines (true) or readable text lines
+	Name         string        // the "logger" field of every record and the base name of the files
+	Level        zerolog.Level // the minimum level logged
+	MaxSize      int64         // size in bytes at which a file rotates
+	BackupCount  int           // rotated files kept beside each file
+	QueueSize    int           // records waiting per sink; 0 or less is unbounded
+	Console      io.Writer     // receives a readable copy of every record; nil means no console
+	TimelineCap  int           // entries kept in a flow's timeline
+	CloseTimeout time.Duration // the longest Close and Flush wait for a stuck sink
+	ConfigFile   string        // the JSON file the settings were read from; "" when none was read
+}
+
+// Defaults returns the built-in settings: what Resolve gives with no option,
+// no LOGCREST_* variable and no config file.
+func Defaults() Settings {
+	return Settings{
+		Dir:          defaultDir,
+		JSON:         defaultJSON,
+		Name:         defaultName,
+		Level:        defaultLevel,
+		MaxSize:      defaultMaxSize,
+		BackupCount:  defaultBackupCount,
+		QueueSize:    defaultQueueSize,
+		Console:      os.Stdout,
+		TimelineCap:  defaultTimelineCap,
+		CloseTimeout: defaultCloseTimeout,
+		ConfigFile:   defaultConfigFile,
+	}
+}
+
+// Option is one explicit setting, the highest layer of Resolve. Options are
+// applied in order, so when one is given twice the last one counts.
+type Option func(*options)
+
+// optKey marks which settings an options value sets explicitly.
+type optKey uint16
+
+const (
+	optDir optKey = 1 << iota
+	optJSON
+	optName
+	optLevel
+	optMaxSize
+	optBackupCount
+	optQueueSize
+	optConsole
+	optTimelineCap
+	optCloseTimeout
+	optConfigFile
+)
+
+// options holds the explicit settings, unchecked; set says which are given.
+type options struct {
+	set          optKey
+	dir          string
+	json         bool
+	name         string
+	level        string
+	maxSize      int64
+	backupCount  int
+	queueSize    int
+	console      io.Writer
+	timelineCap  int
+	closeTimeout time.Duration
+	configFile   string
+}
+
+// WithDir sets the folder the log files go in (default "logs"; env
+// LOGCREST_DIR, json base_log_dir). An empty path is refused with a warning.
+func WithDir(dir string) Option {
+	return func(o *options) { o.dir, o.set = dir, o.set|optDir }
+}
+
+// WithJSON writes the files as JSON lines when on (the default) or as
+// readable text lines when off (env LOGCREST_JSON, json use_json).
+func WithJSON(on bool) Option {
+	return func(o *options) { o.json, o.set = on, o.set|optJSON }
+}
+
+// WithName sets the logger name, the "logger" field of every record and the
+// base name of the files (default "app_logger"; env LOGCREST_NAME, json
+// log_name). A name that is empty, longer than 200 bytes, or holds a path
+// separator, "..", a NUL or another control character is refused with a
+// warning.
+func WithName(name string) Option {
+	return func(o *options) { o.name, o.set = name, o.set|optName }
+}
+
+// WithLevel sets the minimum level, as ParseLevel reads it: a zerolog or
+// Python level name in any case, or a number (default "debug"; env
+// LOGCREST_LEVEL, json log_level).
+func WithLevel(level string) Option {
+	return func(o *options) { o.level, o.set = level, o.set|optLevel }
+}
+
+// WithMaxSize sets the size in bytes at which a file rotates (default
+// 5242880; env LOGCREST_MAX_SIZE, json max_log_size). It must be positive.
+func WithMaxSize(bytes int64) Option {
+	return func(o *options) { o.maxSize, o.set = bytes, o.set|optMaxSize }
+}
+
+// WithBackupCount sets how many rotated files are kept beside each file
+// (default 3; env LOGCREST_BACKUP_COUNT, json backup_count). It must not be
+// negative.
+func WithBackupCount(n int) Option {
+	return func(o *options) { o.backupCount, o.set = n, o.set|optBackupCount }
+}
+
+// WithQueueSize bounds the records waiting per sink (default 0; env
+// LOGCREST_QUEUE_SIZE, json max_queue_size). Zero or less means unbounded:
+// nothing is ever dropped.
+func WithQueueSize(n int) Option {
+	return func(o *options) { o.queueSize, o.set = n, o.set|optQueueSize }
+}
+
+// WithConsole sets where the readable copy of every record goes (default
+// os.Stdout; no env or json key). nil, or a nil pointer of a writer type,
+// turns the console off.
+func WithConsole(w io.Writer) Option {
+	return func(o *options) { o.console, o.set = w, o.set|optConsole }
+}
+
+// WithTimelineCap sets how many entries a flow's timeline keeps (default
+// 1000; env LOGCREST_TIMELINE_CAP, json timeline_cap). It must be at least 1.
+func WithTimelineCap(n int) Option {
+	return func(o *options) { o.timelineCap, o.set = n, o.set|optTimelineCap }
+}
+
+// WithCloseTimeout sets the longest Close and Flush wait for a stuck sink
+// (default 5s; no env or json key). It must be positive.
+func WithCloseTimeout(d time.Duration) Option {
+	return func(o *options) { o.closeTimeout, o.set = d, o.set|optCloseTimeout }
+}
+
+// WithConfigFile reads the JSON config from path instead of
+// "log_config.json" in the working directory (no env or json key). The
+// empty path reads no file at all.
+func WithConfigFile(path string) Option {
+	return func(o *options) { o.configFile, o.set = path, o.set|optConfigFile }
+}
+
+// Resolve works out the settings from four layers; for each key the highest
+// layer that gives it wins: opts, then the environment (read through getenv,
+// typically os.LookupEnv; a variable set to "" counts as unset), then the JSON
+// config file, then Defaults.
+//
+// Nothing is fatal. Each problem — an unreadable or malformed config file, an
+// unknown key in it, a value of the wrong type or out of range, an unknown
+// level, a bad option — is written to warn as one line
+//
+//	logcrest: warning: <where>: <what is wrong>, using <value>
+//
+// naming the option, variable or file key and quoting the bad value (cut to
+// about 80 bytes, control characters escaped). A bad value at the winning
+// layer makes the key take its default; the other keys are unaffected. A bad
+// value that a higher layer overrides is still reported, with the value
+// used. When warn is nil the lines go to the warning output of Warnf. A
+// missing config file is not a problem.
+//
+// The same problems are returned as errors, one per line, in the order
+// written, ready for errors.Join; those caused by a file system or JSON error
+// wrap it.
+func Resolve(opts []Option, getenv func(string) (string, bool), warn io.Writer) (Settings, []error) {
+	o := &options{}
+	for _, opt := range opts {
+		if opt != nil {
+			opt(o)
+		}
+	}
+	if getenv == nil {
+		getenv = func(string) (string, bool) { return "", false }
+	}
+	r := &resolver{opts: o, getenv: getenv, warn: warn}
+
+	s := Defaults()
+	if o.set&optConfigFile != 0 {
+		s.ConfigFile = o.configFile
+	}
+	r.loadFile(s.ConfigFile)
+
+	s.Dir = resolveSetting(r, &dirSetting)
+	s.JSON = resolveSetting(r, &jsonSetting)
+	s.Name = resolveSetting(r, &nameSetting)
+	s.Level = resolveSetting(r, &levelSetting)
+	s.MaxSize = resolveSetting(r, &maxSizeSetting)
+	s.BackupCount = resolveSetting(r, &backupCountSetting)
+	s.QueueSize = resolveSetting(r, &queueSizeSetting)
+	s.TimelineCap = resolveSetting(r, &timelineCapSetting)
+	s.CloseTimeout = resolveSetting(r, &closeTimeoutSetting)
+	if o.set&optConsole != 0 {
+		s.Console = o.console
+		if isNilWriter(s.Console) {
+			s.Console = nil
+		}
+	}
+	return s, r.problems
+}
+
+// resolver carries one Resolve call: its inputs and the problems found.
+type resolver struct {
+	opts     *options
+	getenv   func(string) (string, bool)
+	warn     io.Writer
+	file     map[string]json.RawMessage // the config file's keys; nil when none was read
+	source   string                     // how warnings name the file: config file "<path>"
+	problems []error
+}
+
+// problem is one warning as an error value.
+type problem struct {
+	msg   string
+	cause error
+}
+
+func (p *problem) Error() string { return "logcrest: " + p.msg }
+func (p *problem) Unwrap() error { return p.cause }
+
+// report writes one warning line and records it as a problem.
+func (r *resolver) report(cause error, format string, args ...any) {
+	msg := oneLine(fmt.Sprintf(format, args...))
+	writeWarning(r.warn, msg)
+	r.problems = append(r.problems, &problem{msg: msg, cause: cause})
+}
+
+// loadFile reads the config file at path into r.file. A missing file is
+// silently skipped; a file that cannot be read or is not a JSON object is
+// reported and ignored whole; each unknown key is reported and the rest used.
+func (r *resolver) loadFile(path string) {
+	if path == "" {
+		return
+	}
+	r.source = "config file " + quote(path)
+	data, err := readConfigFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return
+	}
+	if err == nil {
+		r.file, err = parseConfig(data)
+	}
+	if err != nil {
+		r.report(err, "%s %v, ignoring the file", r.source, err)
+		return
+	}
+	var unknown []string
+	for k := range r.file {
+		if !slices.Contains(knownKeys, k) {
+			unknown = append(unknown, k)
+		}
+	}
+	slices.Sort(unknown)
+	for _, k := range unknown {
+		r.report(nil, "%s: unknown key %s, ignoring it", r.source, quote(k))
+	}
+}
+
+// readConfigFile returns the content of the config file, refusing anything
+// that is not a regular file of at most maxConfigFileSize bytes. The error
+// wraps the file system's, so fs.ErrNotExist and fs.ErrPermission show.
+func readConfigFile(path string) ([]byte, error) {
+	info, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("cannot be read: %w", pathCause(err))
+	}
+	if info.IsDir() {
+		return nil, errors.New("is a directory, not a file")
+	}
+	if !info.Mode().IsRegular() {
+		return nil, errors.New("is not a regular file")
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("cannot be read: %w", pathCause(err))
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxConfigFileSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("cannot be read: %w", pathCause(err))
+	}
+	if len(data) > maxConfigFileSize {
+		return nil, fmt.Errorf("is larger than %d bytes", maxConfigFileSize)
+	}
+	return data, nil
+}
+
+// pathCause drops the operation and path from a *fs.PathError, which the
+// warning already names.
+func pathCause(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// parseConfig decodes a config file: one JSON object (a UTF-8 byte order mark
+// before it is allowed), its values left raw for each key to decode.
+func parseConfig(data []byte) (map[string]json.RawMessage, error) {
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	trimmed := bytes.TrimSpace(data)
+	if len(trimmed) == 0 {
+		return nil, errors.New("is empty, not a JSON object")
+	}
+	if trimmed[0] != '{' {
+		return nil, errors.New("is not a JSON object")
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(data, &m); err != nil {
+		var se *json.SyntaxError
+		if errors.As(err, &se) {
+			return nil, fmt.Errorf("is not valid JSON at byte %d: %w", se.Offset, err)
+		}
+		return nil, fmt.Errorf("is not valid JSON: %w", err)
+	}
+	return m, nil
+}
+
+// setting describes one key: its names in each layer, its default, and how
+// each layer's value is read and checked.
+type setting[T any] struct {
+	key    string // JSON key; "" when the file cannot set it
+	env    string // environment variable; "" when there is none
+	option string // the option that sets it
+	def    T
+	opt    func(*options) (T, error)        // the explicit value
+	parse  func(string) (T, error)          // an environment value
+	decode func(json.RawMessage) (T, error) // a config file value
+	check  func(T) error                    // nil, or whether a value is usable
+	bit    optKey                           // the option's mark in options.set
+}
+
+var (
+	dirSetting = setting[string]{
+		key: "base_log_dir", env: "LOGCREST_DIR", option: "WithDir", bit: optDir, def: defaultDir,
+		opt:   func(o *options) (string, error) { return o.dir, nil },
+		parse: envString, decode: jsonString, check: checkDir,
+	}
+	jsonSetting = setting[bool]{
+		key: "use_json", env: "LOGCREST_JSON", option: "WithJSON", bit: optJSON, def: defaultJSON,
+		opt:   func(o *options) (bool, error) { return o.json, nil },
+		parse: envBool, decode: jsonBool,
+	}
+	nameSetting = setting[string]{
+		key: "log_name", env: "LOGCREST_NAME", option: "WithName", bit: optName, def: defaultName,
+		opt:   func(o *options) (string, error) { return o.name, nil },
+		parse: envString, decode: jsonString, check: checkName,
+	}
+	levelSetting = setting[zerolog.Level]{
+		key: "log_level", env: "LOGCREST_LEVEL", option: "WithLevel", bit: optLevel, def: defaultLevel,
+		opt:   func(o *options) (zerolog.Level, error) { return ParseLevel(o.level) },
+		parse: ParseLevel, decode: jsonLevel,
+	}
+	maxSizeSetting = setting[int64]{
+		key: "max_log_size", env: "LOGCREST_MAX_SIZE", option: "WithMaxSize", bit: optMaxSize, def: defaultMaxSize,
+		opt:   func(o *options) (int64, error) { return o.maxSize, nil },
+		parse: envInt64, decode: jsonInt64, check: checkPositive,
+	}
+	backupCountSetting = setting[int]{
+		key: "backup_count", env: "LOGCREST_BACKUP_COUNT", option: "WithBackupCount", bit: optBackupCount, def: defaultBackupCount,
+		opt:   func(o *options) (int, error) { return o.backupCount, nil },
+		parse: envInt, decode: jsonInt, check: checkNotNegative,
+	}
+	queueSizeSetting = setting[int]{
+		key: "max_queue_size", env: "LOGCREST_QUEUE_SIZE", option: "WithQueueSize", bit: optQueueSize, def: defaultQueueSize,
+		opt:   func(o *options) (int, error) { return o.queueSize, nil },
+		parse: envInt, decode: jsonInt,
+	}
+	timelineCapSetting = setting[int]{
+		key: "timeline_cap", env: "LOGCREST_TIMELINE_CAP", option: "WithTimelineCap", bit: optTimelineCap, def: defaultTimelineCap,
+		opt:   func(o *options) (int, error) { return o.timelineCap, nil },
+		parse: envInt, decode: jsonInt, check: checkAtLeastOne,
+	}
+	closeTimeoutSetting = setting[time.Duration]{
+		option: "WithCloseTimeout", bit: optCloseTimeout, def: defaultCloseTimeout,
+		opt: func(o *options) (time.Duration, error) { return o.closeTimeout, nil },
+		check: func(d time.Duration) error {
+			if d <= 0 {
+				return fmt.Errorf("%v is not positive", d)
+			}
+			return nil
+		},
+	}
+)
+
+// knownKeys are the keys a config file may hold.
+var knownKeys = []string{
+	dirSetting.key, jsonSetting.key, nameSetting.key, levelSetting.key, maxSizeSetting.key,
+	backupCountSetting.key, queueSizeSetting.key, timelineCapSetting.key,
+}
+
+// resolveSetting returns the value of one key: the highest layer's that
+// gives it, or the default when that value is bad. Every bad value met, in
+// any layer, is reported with the value used instead.
+func resolveSetting[T any](r *resolver, s *setting[T]) T {
+	type layer struct {
+		where string // names the layer in a warning
+		val   T
+		err   error
+	}
+	var layers []layer // highest first
+	if r.opts.set&s.bit != 0 {
+		v, err := s.opt(r.opts)
+		layers = append(layers, layer{s.option, v, err})
+	}
+	if s.env != "" {
+		if text, ok := r.getenv(s.env); ok && text != "" {
+			v, err := s.parse(text)
+			layers = append(layers, layer{s.env, v, err})
+		}
+	}
+	if raw, ok := r.file[s.key]; ok && s.key != "" {
+		v, err := s.decode(raw)
+		layers = append(layers, layer{r.source + ": " + s.key, v, err})
+	}
+	for i := range layers {
+		if layers[i].err == nil && s.check != nil {
+			layers[i].err = s.check(layers[i].val)
+		}
+	}
+
+	val, from := s.def, ""
+	if len(layers) > 0 && layers[0].err == nil {
+		val, from = layers[0].val, " from "+layers[0].where
+	}
+	for i, l := range layers {
+		switch {
+		case l.err == nil:
+		case i == 0:
+			r.report(l.err, "%s: %v, using %s", l.where, l.err, show(val))
+		default:
+			r.report(l.err, "%s: %v, using %s%s", l.where, l.err, show(val), from)
+		}
+	}
+	return val
+}
+
+// show formats a resolved value for a warning.
+func show(v any) string {
+	switch v := v.(type) {
+	case string:
+		return quote(v)
+	case fmt.Stringer:
+		return v.String()
+	}
+	return fmt.Sprint(v)
+}
+
+// Environment values. Numbers, booleans and levels may have space around
+// them; strings are taken as they are.
+
+func envString(s string) (string, error) { return s, nil }
+
+func envBool(s string) (bool, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "true", "1", "yes", "on":
+		return true, nil
+	case "false", "0", "no", "off":
+		return false, nil
+	}
+	return false, fmt.Errorf("%s is not one of true, false, 1, 0, yes, no, on, off", quote(s))
+}
+
+func envInt64(s string) (int64, error) {
+	n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
+	switch {
+	case errors.Is(err, strconv.ErrRange):
+		return 0, fmt.Errorf("%s is out of range", quote(s))
+	case err != nil:
+		return 0, fmt.Errorf("%s is not a whole number", quote(s))
+	}
+	return n, nil
+}
+
+func envInt(s string) (int, error) {
+	n, err := envInt64(s)
+	if err == nil && int64(int(n)) != n {
+		return 0, fmt.Errorf("%s is out of range", quote(s))
+	}
+	return int(n), err
+}
+
+// Config file values. Each must have the JSON type of its setting; whole
+// numbers may be written 5e6 or 3.0 but must be exact and in range.
+
+// describe names a raw JSON value in a warning.
+func describe(raw json.RawMessage) string {
+	switch raw[0] {
+	case '"':
+		var s string
+		_ = json.Unmarshal(raw, &s)
+		return "string " + quote(s)
+	case '{':
+		return "an object"
+	case '[':
+		return "an array"
+	}
+	return capped(string(raw)) // a number, true, false or null: plain ASCII
+}
+
+// capped cuts an ASCII text to about maxShown bytes.
+func capped(s string) string {
+	if len(s) > maxShown {
+		return s[:maxShown] + "..."
+	}
+	return s
+}
+
+func isNumber(raw json.RawMessage) bool { return raw[0] == '-' || (raw[0] >= '0' && raw[0] <= '9') }
+
+func jsonString(raw json.RawMessage) (string, error) {
+	var s string
+	if raw[0] != '"' || json.Unmarshal(raw, &s) != nil {
+		return "", fmt.Errorf("%s is not a string", describe(raw))
+	}
+	return s, nil
+}
+
+func jsonBool(raw json.RawMessage) (bool, error) {
+	switch string(raw) {
+	case "true":
+		return true, nil
+	case "false":
+		return false, nil
+	}
+	return false, fmt.Errorf("%s is not true or false", describe(raw))
+}
+
+func jsonInt64(raw json.RawMessage) (int64, error) {
+	if !isNumber(raw) {
+		return 0, fmt.Errorf("%s is not a whole number", describe(raw))
+	}
+	return wholeNumber(string(raw))
+}
+
+func jsonInt(raw json.RawMessage) (int, error) {
+	n, err := jsonInt64(raw)
+	if err == nil && int64(int(n)) != n {
+		return 0, fmt.Errorf("%s is out of range", describe(raw))
+	}
+	return int(n), err
+}
+
+func jsonLevel(raw json.RawMessage) (zerolog.Level, error) {
+	switch {
+	case raw[0] == '"':
+		s, _ := jsonString(raw)
+		return ParseLevel(s)
+	case isNumber(raw):
+		n, err := wholeNumber(string(raw))
+		if err != nil {
+			return zerolog.NoLevel, err
+		}
+		return levelFromNumber(n)
+	}
+	return zerolog.NoLevel, fmt.Errorf("%s is not a level name or number", describe(raw))
+}
+
+// wholeNumber converts the text of a valid JSON number to the int64 it
+// equals exactly, working on the decimal digits so that no float rounding
+// can creep in: 5e6 and 3.0 are whole, 2.5 and 1e-400 are not, 1e30 is out
+// of range.
+func wholeNumber(num string) (int64, error) {
+	const maxExp = 1 << 30 // far beyond any whole int64, far from overflow
+	notWhole := func() (int64, error) { return 0, fmt.Errorf("%s is not a whole number", capped(num)) }
+	outOfRange := func() (int64, error) { return 0, fmt.Errorf("%s is out of range", capped(num)) }
+
+	text, neg := strings.CutPrefix(num, "-")
+	mantissa, expText, hasExp := strings.Cut(strings.ToLower(text), "e")
+	intPart, frac, _ := strings.Cut(mantissa, ".")
+	digits := strings.TrimLeft(intPart+frac, "0")
+	if digits == "" {
+		return 0, nil // zero however it is written
+	}
+	shift := -len(frac) // the value is digits × 10^shift
+	if hasExp {
+		exp, err := strconv.Atoi(expText)
+		switch {
+		case err != nil && strings.HasPrefix(expText, "-"), err == nil && exp < -maxExp:
+			return notWhole()
+		case err != nil, exp > maxExp:
+			return outOfRange()
+		}
+		shift += exp
+	}
+	if shift < 0 {
+		if -shift > len(digits) {
+			return notWhole() // a non-zero value below 1
+		}
+		cut := len(digits) + shift
+		if strings.Trim(digits[cut:], "0") != "" {
+			return notWhole()
+		}
+		digits, shift = digits[:cut], 0
+	}
+	if len(digits)+shift > 19 {
+		return outOfRange()
+	}
+	digits += strings.Repeat("0", shift)
+	if neg {
+		digits = "-" + digits
+	}
+	n, err := strconv.ParseInt(digits, 10, 64)
+	if err != nil {
+		return outOfRange()
+	}
+	return n, nil
+}
+
+// Checks of a value, whichever layer it came from.
+
+func checkDir(dir string) error {
+	switch {
+	case dir == "":
+		return errors.New("empty path")
+	case strings.IndexByte(dir, 0) >= 0:
+		return fmt.Errorf("%s contains a NUL byte", quote(dir))
+	}
+	return nil
+}
+
+// checkName accepts a name that is safe as the base of a file name.
+func checkName(name string) error {
+	switch {
+	case name == "":
+		return errors.New("empty name")
+	case len(name) > maxNameLen:
+		return fmt.Errorf("%s is longer than %d bytes", quote(name), maxNameLen)
+	case !utf8.ValidString(name):
+		return fmt.Errorf("%s is not valid UTF-8", quote(name))
+	case strings.ContainsAny(name, `/\`):
+		return fmt.Errorf("%s contains a path separator", quote(name))
+	case strings.Contains(name, ".."):
+		return fmt.Errorf("%s contains \"..\"", quote(name))
+	case strings.ContainsFunc(name, unicode.IsControl):
+		return fmt.Errorf("%s contains a control character", quote(name))
+	}
+	return nil
+}
+
+func checkPositive(n int64) error {
+	if n <= 0 {
+		return fmt.Errorf("%d is not positive", n)
+	}
+	return nil
+}
+
+func checkNotNegative(n int) error {
+	if n < 0 {
+		return fmt.Errorf("%d is negative", n)
+	}
+	return nil
+}
+
+func checkAtLeastOne(n int) error {
+	if n < 1 {
+		return fmt.Errorf("%d is less than 1", n)
+	}
+	return nil
+}
+
+// isNilWriter reports whether w is nil or a nil pointer or function, which
+// could only fail or panic when written to.
+func isNilWriter(w io.Writer) bool {
+	if w == nil {
+		return true
+	}
+	v := reflect.ValueOf(w)
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Func:
+		return v.IsNil()
+	}
+	return false
+}

@@ -1,0 +1,97 @@
+// Package flow holds steps, flows, their timelines and the trace, span and
+// flow IDs carried in a context.Context.
+//
+// A step (Step, Run, Call) is one timed unit of work: an entry record, an
+// exit record with its duration and status, and a span ID. A flow (Flow,
+// RunFlow, Begin) is the entry point of a business operation: it gets a flow
+// ID, and every step started from a context that descends from it — at any
+// depth, on any goroutine — joins its timeline, which flow_end reports in the
+// flows stream.
+//
+// The context a step returns carries its *Span; Logger(ctx) hands out the
+// child logger built once when the step started, so logging inside a step
+// costs no allocation. Package flow writes through package core's global
+// pipeline and holds no state of its own beyond the spans.
+package flow
+
+import (
+	"context"
+
+	"github.com/rs/zerolog"
+)
+
+// spanKey is the context key under which a step's context answers its *Span.
+type spanKey struct{}
+
+// spanContext is the context handed to the code of a step: the caller's
+// context plus the span. It lives inside the Span (one allocation for both),
+// and it is a distinct type so that a *Span has no Done or Err method to
+// confuse with End.
+type spanContext struct {
+	context.Context
+	span *Span
+}
+
+// Value returns the span for spanKey and defers every other key to the
+// caller's context.
+func (c *spanContext) Value(key any) any {
+	if key == (spanKey{}) {
+		return c.span
+	}
+	return c.Context.Value(key)
+}
+
+// String names the context for fmt, like the standard library's contexts.
+func (c *spanContext) String() string { return "flow.Step(" + c.span.name + ")" }
+
+// FromContext returns the span of the innermost step or flow ctx descends
+// from, or nil when there is none (or ctx is nil). It does not allocate.
+func FromContext(ctx context.Context) *Span {
+	if ctx == nil {
+		return nil
+	}
+	if c, ok := ctx.(*spanContext); ok {
+		return c.span
+	}
+	s, _ := ctx.Value(spanKey{}).(*Span)
+	return s
+}
+
+// Logger returns the logger of the step or flow in ctx, or nil when ctx
+// carries none (or is nil). Its records carry logger, trace_id, span_id,
+// flow_id (inside a flow) and fn; they go to the success or error file by
+// level. It does not allocate.
+func Logger(ctx context.Context) *zerolog.Logger {
+	if s := FromContext(ctx); s != nil {
+		return &s.logger
+	}
+	return nil
+}
+
+// FlowID returns the ID of the flow ctx descends from ("checkout-3a7e2b1f",
+// or "3a7e2b1f" for a flow without a label), or "" outside a flow. Inside a
+// nested flow it is the outer flow's ID. It does not allocate.
+func FlowID(ctx context.Context) string {
+	if s := FromContext(ctx); s != nil && s.flow != nil {
+		return s.flow.id
+	}
+	return ""
+}
+
+// TraceID returns the trace ID of ctx as 32 lowercase hex digits, or ""
+// when ctx carries no step or flow.
+func TraceID(ctx context.Context) string {
+	if s := FromContext(ctx); s != nil {
+		return s.TraceID()
+	}
+	return ""
+}
+
+// SpanID returns the span ID of the innermost step or flow of ctx as 16
+// lowercase hex digits, or "" when there is none.
+func SpanID(ctx context.Context) string {
+	if s := FromContext(ctx); s != nil {
+		return s.SpanID()
+	}
+	return ""
+}

@@ -1,0 +1,301 @@
+package flow
+
+import (
+	"context"
+	"math"
+	"runtime/debug"
+	"sync/atomic"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/logcrest/logcrest/core"
+)
+
+// The messages of step records. They are constants, so a search for them
+// finds every record of their kind.
+const (
+	msgStepStarted  = "step started"
+	msgStepFinished = "step finished"
+	msgStepFailed   = "step failed"
+	msgNestedFlow   = "nested flow degraded to a step"
+)
+
+// Statuses of a step on its exit record and in a timeline.
+const (
+	statusOK      = "ok"
+	statusError   = "error"
+	statusRunning = "running"
+)
+
+// Span is one running step or flow, returned by Step, Flow and Begin. It
+// holds the step's IDs, its start time, its place in the flow's timeline and
+// the child logger handed out by Logger(ctx), built once when the span
+// starts.
+//
+// A Span is ended exactly once, by End (deferred directly) or Finish; later
+// calls do nothing, and so does every method on a nil *Span. Its accessors
+// are safe for concurrent use.
+type Span struct {
+	ctx    spanContext    // the context handed to the span's code
+	logger zerolog.Logger // child of the global logger: trace_id, span_id, flow_id, fn
+	name   string
+	start  time.Time
+	flow   *flowState // the flow the span belongs to (its own, for a flow); nil outside any
+	idx    int        // position in the flow's timeline, or -1 when not in it
+	trace  traceID
+	id     spanID
+	parent spanID // zero when the span has no parent
+	level  zerolog.Level
+	isFlow bool
+
+	logResult bool
+	hasResult bool
+	result    any
+
+	ended atomic.Bool
+}
+
+// Step starts a step named name under ctx and writes its entry record
+// ("step started", at the AtLevel level, default info). It returns the
+// context for the step's code, which carries the span, and the span to end:
+//
+//	func charge(ctx context.Context, amount int) (err error) {
+//		ctx, span := flow.Step(ctx, "charge")
+//		defer span.End(&err)
+//		...
+//	}
+//
+// The step joins the trace of ctx (or starts one: 128 random bits) and gets
+// its own span ID; its records carry parent_span_id when ctx holds a step or
+// flow. Inside a flow that has not ended it takes the next place in the
+// flow's timeline. A nil ctx is taken as context.Background().
+func Step(ctx context.Context, name string, opts ...Option) (context.Context, *Span) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	cfg := resolve(opts)
+	s := new(Span)
+	s.open(ctx, FromContext(ctx), name, &cfg)
+	s.logEntry(cfg.args, nil)
+	return &s.ctx, s
+}
+
+// open gives a new step its identity under parent (nil for none), joins the
+// parent's flow and builds its logger.
+func (s *Span) open(ctx context.Context, parent *Span, name string, cfg *config) {
+	s.ctx = spanContext{Context: ctx, span: s}
+	s.name = name
+	s.level = cfg.level
+	s.logResult = cfg.result
+	s.id = newSpanID()
+	s.idx = -1
+	if parent != nil {
+		s.trace = parent.trace
+		s.parent = parent.id
+		s.flow = parent.flow
+	} else {
+		s.trace = newTraceID()
+	}
+	s.start = time.Now()
+	if s.flow != nil {
+		s.idx = s.flow.join(name, s.start)
+	}
+	s.buildLogger()
+}
+
+func (s *Span) buildLogger() {
+	c := core.Logger().With().Hex("trace_id", s.trace[:]).Hex("span_id", s.id[:])
+	if s.flow != nil {
+		c = c.Str("flow_id", s.flow.id)
+	}
+	s.logger = c.Str("fn", s.name).Logger()
+}
+
+func (s *Span) hasParent() bool { return s.parent != spanID{} }
+
+// logEntry writes the entry record of a step.
+func (s *Span) logEntry(args []any, extra func(*zerolog.Event)) {
+	e := s.logger.WithLevel(s.level)
+	if e == nil {
+		return
+	}
+	if s.hasParent() {
+		e.Hex("parent_span_id", s.parent[:])
+	}
+	if args != nil {
+		e.Dict("args", e.CreateDict().Fields(args))
+	}
+	if extra != nil {
+		extra(e)
+	}
+	e.Msg(msgStepStarted)
+}
+
+// Outcome is how a span ended, for Finish: what an adapter that owns the
+// recovery of panics (an HTTP middleware) knows once the handler returned.
+// The zero Outcome is a success.
+type Outcome struct {
+	// Err is the error the work ended with, if any.
+	Err error
+	// Panic is the recovered panic value; non-nil means the work panicked
+	// (since Go 1.21 recover never returns nil for a panic).
+	Panic any
+	// Stack is the stack captured where the panic was recovered; when it is
+	// nil and Panic is set, Finish captures its own.
+	Stack []byte
+	// Failed marks the span failed even without Err or Panic, e.g. an HTTP
+	// status of 500 or more.
+	Failed bool
+	// End, if set, is called with the exit record (flow_end for a flow)
+	// before it is written, to add fields known only at the end, such as
+	// http_status, bytes or the matched route. It is not called when the
+	// record is disabled by its level.
+	End func(*zerolog.Event)
+}
+
+func (o *Outcome) failed() bool { return o.Err != nil || o.Panic != nil || o.Failed }
+
+// End ends the span and writes its exit record. It must be deferred
+// directly, as `defer span.End(&err)` with err the named error result of the
+// function, so that it can see a panic:
+//
+//   - a panic is recovered, recorded (error, error_type, stack) and raised
+//     again with its original value;
+//   - otherwise a non-nil *errp fails the span; the error is only read, the
+//     function still returns it unchanged;
+//   - otherwise, when the context the span was started with is done (cancelled
+//     or past its deadline), the span fails with the context's error;
+//   - otherwise it succeeds (status "ok").
+//
+// errp may be nil when there is no error to report. A failure is written at
+// error level (to the error file) whatever the span's level. Ending a flow
+// writes flow_end; ending a step completes its timeline entry. End on a nil
+// *Span, and every call after the first, does nothing (and recovers nothing).
+func (s *Span) End(errp *error) {
+	if s == nil || !s.ended.CompareAndSwap(false, true) {
+		return
+	}
+	r := recover()
+	var o Outcome
+	switch {
+	case r != nil:
+		o.Panic, o.Stack = r, debug.Stack()
+	case errp != nil && *errp != nil:
+		o.Err = *errp
+	default:
+		o.Err = s.ctx.Context.Err()
+	}
+	s.finish(&o)
+	if r != nil {
+		panic(r)
+	}
+}
+
+// Finish ends the span with the outcome o, without recovering or raising
+// anything: it is for callers that handle panics themselves, such as HTTP
+// middleware, which recover, call Finish, then re-panic. Unlike End it does
+// not look at the span's context: o is the whole truth. Finish after End (or
+// a second Finish) does nothing.
+func (s *Span) Finish(o Outcome) {
+	if s == nil || !s.ended.CompareAndSwap(false, true) {
+		return
+	}
+	if o.Panic != nil && o.Stack == nil {
+		o.Stack = debug.Stack()
+	}
+	s.finish(&o)
+}
+
+// SetResult records v as the "result" field of the step's exit record when
+// the step was started with LogResult, and does nothing otherwise. Call it
+// before End, from the goroutine that ends the span. Call does it for you.
+func (s *Span) SetResult(v any) {
+	if s != nil && s.logResult {
+		s.result, s.hasResult = v, true
+	}
+}
+
+// TraceID returns the span's trace ID as 32 lowercase hex digits ("" for a
+// nil span).
+func (s *Span) TraceID() string {
+	if s == nil {
+		return ""
+	}
+	var b [32]byte
+	return string(appendHex(b[:0], s.trace[:]))
+}
+
+// SpanID returns the span's own ID as 16 lowercase hex digits ("" for a nil
+// span).
+func (s *Span) SpanID() string {
+	if s == nil {
+		return ""
+	}
+	var b [16]byte
+	return string(appendHex(b[:0], s.id[:]))
+}
+
+// FlowID returns the ID of the flow the span belongs to, or "" outside a
+// flow. It does not allocate.
+func (s *Span) FlowID() string {
+	if s == nil || s.flow == nil {
+		return ""
+	}
+	return s.flow.id
+}
+
+// IsFlow reports whether the span is a flow of its own: false for a step,
+// and for a flow that was degraded to a step because it started inside
+// another flow.
+func (s *Span) IsFlow() bool { return s != nil && s.isFlow }
+
+// finish completes the span: its timeline entry, then its exit record (or
+// flow_end for a flow).
+func (s *Span) finish(o *Outcome) {
+	now := time.Now()
+	ms := millis(now.Sub(s.start))
+	failed := o.failed()
+	if s.isFlow {
+		s.endFlow(o, failed, now, ms)
+		return
+	}
+	if s.flow != nil && s.idx >= 0 {
+		s.flow.leave(s, ms, failed, o)
+	}
+	var e *zerolog.Event
+	if failed {
+		e = s.logger.Error()
+	} else {
+		e = s.logger.WithLevel(s.level)
+	}
+	if e == nil {
+		return
+	}
+	if s.hasParent() {
+		e.Hex("parent_span_id", s.parent[:])
+	}
+	e.Float64("ms", ms)
+	if failed {
+		e.Str("status", statusError)
+		addFailure(e, o)
+	} else {
+		e.Str("status", statusOK)
+	}
+	if s.hasResult {
+		e.Interface("result", s.result)
+	}
+	if o.End != nil {
+		o.End(e)
+	}
+	if failed {
+		e.Msg(msgStepFailed)
+	} else {
+		e.Msg(msgStepFinished)
+	}
+}
+
+// millis converts d to milliseconds, rounded to the microsecond.
+func millis(d time.Duration) float64 {
+	return math.Round(float64(d)/float64(time.Microsecond)) / 1e3
+}

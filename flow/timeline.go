@@ -1,0 +1,125 @@
+package flow
+
+import (
+	"sync"
+	"time"
+
+	"github.com/rs/zerolog"
+)
+
+// flowState is what a flow shares with every step under it: its ID and the
+// timeline. Steps join it from any goroutine; one mutex guards it, held only
+// for a few stores per step.
+type flowState struct {
+	id    string    // flow_id
+	start time.Time // the flow's start, origin of the entries' offsets
+	cap   int       // the most entries kept
+
+	mu       sync.Mutex
+	ended    bool // flow_end is written or being written: no step joins or changes anything
+	steps    int  // steps that joined: exact, whatever the cap
+	timeline timeline
+	fail     stepFailure // the first step that failed, by the time it failed
+}
+
+// stepFailure identifies the first step of a flow that failed.
+type stepFailure struct {
+	idx   int // position in the timeline, -1 while no step failed
+	fn    string
+	err   error
+	panic any
+}
+
+// entry is one step in a timeline.
+type entry struct {
+	fn     string
+	at     time.Duration // start, as an offset from the flow's start
+	ms     float64
+	status string // statusRunning until the step ends
+}
+
+// timeline is the start-ordered list of a flow's first cap steps.
+type timeline struct{ entries []entry }
+
+// initialEntries is the capacity a timeline starts with; it grows by append
+// up to the cap.
+const initialEntries = 8
+
+func (f *flowState) init(id string, start time.Time, capacity int) {
+	f.id, f.start, f.cap = id, start, max(capacity, 0)
+	f.fail.idx = -1
+	if n := min(f.cap, initialEntries); n > 0 {
+		f.timeline.entries = make([]entry, 0, n)
+	}
+}
+
+// join reserves the next place in the timeline for a step that starts at
+// start, and returns its index, or -1 when the flow has already ended. A
+// step past the cap is counted but gets no entry.
+func (f *flowState) join(fn string, start time.Time) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.ended {
+		return -1
+	}
+	idx := f.steps
+	f.steps++
+	if idx < f.cap {
+		f.timeline.entries = append(f.timeline.entries, entry{fn: fn, at: start.Sub(f.start), status: statusRunning})
+	}
+	return idx
+}
+
+// leave fills the entry of step s, which ended after ms milliseconds, and
+// keeps it as the flow's failure if it is the first step to fail.
+func (f *flowState) leave(s *Span, ms float64, failed bool, o *Outcome) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.ended {
+		return
+	}
+	if s.idx < len(f.timeline.entries) {
+		e := &f.timeline.entries[s.idx]
+		e.ms = ms
+		e.status = statusOK
+		if failed {
+			e.status = statusError
+		}
+	}
+	if failed && f.fail.idx < 0 {
+		f.fail = stepFailure{idx: s.idx, fn: s.name, err: o.Err, panic: o.Panic}
+	}
+}
+
+// close ends the flow at elapsed (from its start): from now on no step
+// joins or changes it, so its timeline can be read without the lock. A step
+// still running is given the time it has run so far.
+func (f *flowState) close(elapsed time.Duration) (steps int, fail stepFailure) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.ended = true
+	for i := range f.timeline.entries {
+		if e := &f.timeline.entries[i]; e.status == statusRunning {
+			e.ms = millis(elapsed - e.at)
+		}
+	}
+	return f.steps, f.fail
+}
+
+func (f *flowState) isEnded() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.ended
+}
+
+// MarshalZerologArray writes the timeline as [{"fn","ms","status"}...].
+func (t *timeline) MarshalZerologArray(a *zerolog.Array) {
+	for i := range t.entries {
+		a.Object(&t.entries[i])
+	}
+}
+
+// MarshalZerologObject writes one timeline entry.
+func (e *entry) MarshalZerologObject(ev *zerolog.Event) {
+	ev.Str("fn", e.fn).Float64("ms", e.ms).Str("status", e.status)
+}

@@ -1,0 +1,122 @@
+// Package logcrest is structured logging and request tracing for Go services,
+// built on zerolog.
+//
+// A log call costs the caller an encode and a memory copy: records go into a
+// non-blocking ring per sink and a background goroutine writes them, in
+// batches, to rotating files under the log folder and to a readable console:
+//
+//	<dir>/success/<name>.log   debug through warn
+//	<dir>/error/<name>.log     error and above
+//	<dir>/flows/<name>.log     flow_start / flow_end records only
+//
+// It works with no configuration at all. Settings come, per key, from
+// Configure, then LOGCREST_* environment variables, then ./log_config.json,
+// then the defaults; a bad value anywhere prints one "logcrest: warning:" line
+// on stderr and falls back to that key's default.
+//
+// Call Close before the program exits: it writes out everything logged before
+// it returns.
+package logcrest
+
+import (
+	"context"
+	"io"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/logcrest/logcrest/core"
+	"github.com/logcrest/logcrest/flow"
+)
+
+// Option is one setting passed to Configure.
+type Option = core.Option
+
+// Counters is the snapshot returned by Stats: records written, dropped by a
+// bounded queue, and lost to sink errors, in total and per sink.
+type Counters = core.Counters
+
+// Configure sets the options for the pipeline. Keys not given fall back to
+// the LOGCREST_* environment, then ./log_config.json, then the defaults; each
+// call replaces the options of the one before.
+//
+// Before the first log call it only records the settings (the pipeline is
+// built lazily); after, it rebuilds: new sinks are opened, every logger
+// switches to them, and the old ones are drained and closed, so a record
+// logged during the switch lands once, in the old files or the new. A bad
+// value is reported (stderr and the returned error) and its key keeps its
+// default; the other keys still apply.
+func Configure(opts ...Option) error { return core.Configure(opts...) }
+
+// WithDir sets the log folder (default "logs"; env LOGCREST_DIR, json
+// base_log_dir).
+func WithDir(dir string) Option { return core.WithDir(dir) }
+
+// WithJSON chooses JSON lines (true, the default) or readable text lines for
+// the files (env LOGCREST_JSON, json use_json).
+func WithJSON(on bool) Option { return core.WithJSON(on) }
+
+// WithName sets the logger name, which is also the file name (default
+// "app_logger"; env LOGCREST_NAME, json log_name).
+func WithName(name string) Option { return core.WithName(name) }
+
+// WithLevel sets the minimum level: a zerolog or Python level name, case
+// insensitive, or a number (default "debug"; env LOGCREST_LEVEL, json
+// log_level).
+func WithLevel(level string) Option { return core.WithLevel(level) }
+
+// WithMaxSize sets the size in bytes at which a file rotates; no file
+// exceeds it (default 5242880; env LOGCREST_MAX_SIZE, json max_log_size).
+func WithMaxSize(bytes int64) Option { return core.WithMaxSize(bytes) }
+
+// WithBackupCount sets how many rotated files are kept beside each file
+// (default 3; env LOGCREST_BACKUP_COUNT, json backup_count).
+func WithBackupCount(n int) Option { return core.WithBackupCount(n) }
+
+// WithQueueSize bounds the records waiting per sink. The default, 0, is
+// unbounded: nothing is ever dropped. With n > 0 the excess is dropped,
+// counted in Stats, and reported by a warn record in the error file (env
+// LOGCREST_QUEUE_SIZE, json max_queue_size).
+func WithQueueSize(n int) Option { return core.WithQueueSize(n) }
+
+// WithConsole sets where the console copy of every record goes (default
+// os.Stdout, coloured when it is a terminal and NO_COLOR is unset); nil turns
+// the console off. LogCrest never closes it.
+func WithConsole(w io.Writer) Option { return core.WithConsole(w) }
+
+// WithTimelineCap sets how many entries a flow's timeline keeps (default
+// 1000); the step count stays exact beyond it.
+func WithTimelineCap(n int) Option { return core.WithTimelineCap(n) }
+
+// WithCloseTimeout bounds how long Close and Flush wait for a stuck sink
+// (default 5s).
+func WithCloseTimeout(d time.Duration) Option { return core.WithCloseTimeout(d) }
+
+// WithConfigFile reads settings from path instead of ./log_config.json.
+func WithConfigFile(path string) Option { return core.WithConfigFile(path) }
+
+// Close drains every sink, closes the files and stops the background
+// goroutines; nothing logged before it is lost. If a sink is stuck, Close
+// gives up after the close timeout and says how many records it could not
+// write. A later log call starts the pipeline afresh.
+func Close() error { return core.Close() }
+
+// Flush returns once every record logged before the call is in its file (or
+// console), or an error after the close timeout.
+func Flush() error { return core.Flush() }
+
+// Stats returns what the pipeline has written, dropped and failed to write
+// since the process started.
+func Stats() Counters { return core.Stats() }
+
+// Log returns the logger for ctx: inside a step or flow it carries trace_id,
+// span_id, flow_id and fn; otherwise it is the global logger. It never
+// returns nil and does not allocate. ctx may be nil.
+//
+// LogCrest stamps every record with its time itself: do not add .Timestamp().
+func Log(ctx context.Context) *zerolog.Logger {
+	if l := flow.Logger(ctx); l != nil {
+		return l
+	}
+	return core.Logger()
+}

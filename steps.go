@@ -1,0 +1,96 @@
+package logcrest
+
+import (
+	"context"
+
+	"github.com/rs/zerolog"
+
+	"github.com/logcrest/logcrest/flow"
+)
+
+// Span is a running step or flow, returned by Step and Flow. End it with
+// `defer span.End(&err)`.
+type Span = flow.Span
+
+// StepOption configures a step or a flow: AtLevel, Args, LogResult.
+type StepOption = flow.Option
+
+// Step starts a step named name — the Go form of Python LogCrest's
+// @log_decorator — and writes its entry record ("step started", with fn,
+// trace_id, span_id and, inside a flow, flow_id). It returns the context for
+// the step's code and the span, which must be ended by deferring End
+// directly:
+//
+//	func chargeCard(ctx context.Context, amount float64) (err error) {
+//		ctx, span := logcrest.Step(ctx, "charge_card")
+//		defer span.End(&err)
+//		logcrest.Log(ctx).Info().Msg("calling the gateway")
+//		...
+//	}
+//
+// End writes the exit record with ms and status ("ok" or "error"). A
+// returned error, a panic (recorded with its stack, then raised again with
+// its original value) or a context cancelled under the step ends it "error",
+// at error level, in the error file. Arguments and results are never logged
+// unless Args or LogResult say so. Inside a flow the step joins the flow's
+// timeline, from any goroutine.
+func Step(ctx context.Context, name string, opts ...StepOption) (context.Context, *Span) {
+	return flow.Step(ctx, name, opts...)
+}
+
+// Run runs fn as a step named name and returns its error unchanged; see Step
+// for the records.
+func Run(ctx context.Context, name string, fn func(context.Context) error, opts ...StepOption) error {
+	return flow.Run(ctx, name, fn, opts...)
+}
+
+// Call runs fn as a step named name and returns its result and error
+// unchanged; with LogResult a successful result is recorded as "result" on
+// the exit record. See Step for the records.
+func Call[T any](ctx context.Context, name string, fn func(context.Context) (T, error), opts ...StepOption) (T, error) {
+	return flow.Call(ctx, name, fn, opts...)
+}
+
+// AtLevel sets the level of a step's entry and exit records, or of
+// flow_start and a successful flow_end (default info). Failures are always
+// at error level.
+func AtLevel(l zerolog.Level) StepOption { return flow.AtLevel(l) }
+
+// Args records keyvals (alternating string keys and values) as "args" on the
+// step's entry record, or on flow_start. Arguments are logged only when
+// given here: never pass passwords, tokens or personal data.
+func Args(keyvals ...any) StepOption { return flow.Args(keyvals...) }
+
+// LogResult makes Call record its successful result as "result" on the exit
+// record. Results are never logged without it.
+func LogResult() StepOption { return flow.LogResult() }
+
+// Flow starts a flow — the Go form of Python LogCrest's @log_flow — and
+// writes flow_start to the flows file. End it with `defer span.End(&err)`,
+// which writes flow_end with flow_status, total_ms, steps, the timeline of
+// every step started under it (any depth, any goroutine, in start order)
+// and, on failure, failed_at, step ("k/n") and flow_error. Flow records go
+// to <dir>/flows/ only.
+//
+// The flow ID is "<label>-<8 hex>", or the 8 hex digits alone when label is
+// "". A label may come from a request value: every character outside
+// [A-Za-z0-9._:-] becomes '_' and it is cut to 64 bytes. Inside an active
+// flow, Flow starts no new flow: it joins the outer timeline as a step and
+// writes one warn record saying so.
+func Flow(ctx context.Context, label string, opts ...StepOption) (context.Context, *Span) {
+	return flow.Flow(ctx, label, opts...)
+}
+
+// RunFlow runs fn as a flow labelled label and returns its error unchanged;
+// see Flow for the records.
+func RunFlow(ctx context.Context, label string, fn func(context.Context) error, opts ...StepOption) error {
+	return flow.RunFlow(ctx, label, fn, opts...)
+}
+
+// FlowID returns the ID of the flow ctx belongs to ("checkout-3a7e2b1f"), or
+// "" outside a flow.
+func FlowID(ctx context.Context) string { return flow.FlowID(ctx) }
+
+// TraceID returns the trace ID of ctx (32 lowercase hex digits), or "" when
+// ctx carries no step or flow.
+func TraceID(ctx context.Context) string { return flow.TraceID(ctx) }

@@ -1,0 +1,448 @@
+// Package writers holds the byte-level half of LogCrest: the non-blocking
+// ring that decouples a logging call from I/O, the rotating files it drains
+// into, and the console renderer. A writer here knows bytes, records and files;
+// it never reads configuration (that is package core's job).
+package writers
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// chunkSize is the capacity of one reusable buffer segment of a Ring. A
+// segment holds many records; the background goroutine hands a whole segment
+// to the sink in one Write, so batches grow by themselves under load.
+const chunkSize = 64 << 10
+
+// linger is how long the background goroutine lets records gather after the
+// ring turns non-empty before it takes them. Waking it for every record would
+// cost each caller a goroutine hand-off and each record a write call; a short
+// linger makes both once per batch. Flush, Close and a bounded ring filling
+// up cut it short.
+const linger = 500 * time.Microsecond
+
+// keepFree is how many drained segments a Ring keeps for reuse. Beyond that,
+// segments allocated to absorb a burst are returned to the garbage collector,
+// so memory falls back once the burst is written.
+const keepFree = 4
+
+// RingOptions configures NewRing.
+type RingOptions struct {
+	// Name identifies the sink in Stats and warnings ("success", "console"...).
+	Name string
+	// QueueSize bounds the records the ring holds (queued, or taken by the
+	// background goroutine and not yet written). Zero or less means
+	// unbounded: nothing is ever dropped, a full segment spills into a fresh
+	// one (the only time the ring allocates). A positive N holds at most N
+	// records; the excess is dropped and counted exactly.
+	QueueSize int
+	// Format, when set, turns each record into the bytes the sink receives
+	// (for example JSON into a text line). It runs on the background
+	// goroutine and must append to dst and return it.
+	Format func(dst, rec []byte) []byte
+	// OnDrop is called on the background goroutine, once pressure has ended
+	// (the ring has caught up), with the number of records dropped since the
+	// previous call. It may write to any Ring, this one included (see Notice).
+	OnDrop func(sink string, n uint64)
+	// OnError is called on the background goroutine when the sink returns an
+	// error, with the number of records that write carried. Rate limiting
+	// warnings is the caller's concern.
+	OnError func(sink string, err error, records int)
+}
+
+// RingStats is a snapshot of one ring's counters. Every record offered to the
+// ring is in exactly one of Written, Dropped, Failed or Buffered:
+// Produced = Written + Dropped + Failed + Buffered.
+type RingStats struct {
+	Name        string
+	Produced    uint64 // records offered to Write or Notice
+	Written     uint64 // records the sink accepted
+	Dropped     uint64 // records refused because a bounded ring was full
+	Failed      uint64 // records lost because the sink returned an error
+	WriteErrors uint64 // sink writes that returned an error
+	Buffered    uint64 // records accepted but not yet handed to the sink
+}
+
+// ErrTimeout is returned by Flush and Close when the sink did not take the
+// buffered records in time.
+var ErrTimeout = errors.New("logcrest: timed out waiting for the sink")
+
+type chunk struct {
+	buf  []byte
+	recs int
+}
+
+// Ring is a multi-producer, single-consumer record queue in front of one
+// sink. Write copies the record into a preallocated segment under a short
+// critical section (a memory copy, never I/O) and returns; one background
+// goroutine takes whole segments and writes each with a single call.
+//
+// Unlike zerolog's diode, a Ring never drops in its default mode, keeps the
+// order of records from one goroutine, does not allocate per record, never
+// leaves a record unwritten while idle, and rejects a write that races Close
+// with ErrClosed rather than losing it silently, so the caller can send it
+// elsewhere.
+type Ring struct {
+	sink io.Writer
+	opt  RingOptions
+
+	mu       sync.Mutex
+	cur      *chunk
+	full     []*chunk // filled segments waiting, oldest first
+	free     []*chunk
+	queued   int    // records in cur and full
+	accepted uint64 // records ever accepted (sequence number of the last one)
+	taken    uint64 // records handed to the consumer
+	done     uint64 // records the consumer has finished with (written or failed)
+	dropped  uint64
+	pending  uint64 // drops not yet reported through OnDrop
+	closed   bool
+	stopped  bool          // the consumer has taken its last batch
+	progress chan struct{} // closed and replaced each time done advances
+
+	wake   chan struct{} // the ring turned non-empty
+	urgent chan struct{} // stop lingering: a flush, a close, or a bound near full
+	exited chan struct{}
+
+	written     atomic.Uint64
+	failed      atomic.Uint64
+	writeErrors atomic.Uint64
+}
+
+// NewRing starts a ring draining into sink. The ring owns sink: Close closes
+// it if it implements io.Closer.
+func NewRing(sink io.Writer, opt RingOptions) *Ring {
+	r := &Ring{
+		sink:     sink,
+		opt:      opt,
+		cur:      &chunk{buf: make([]byte, 0, chunkSize)},
+		progress: make(chan struct{}),
+		wake:     make(chan struct{}, 1),
+		urgent:   make(chan struct{}, 1),
+		exited:   make(chan struct{}),
+	}
+	go r.drain()
+	return r
+}
+
+// Name returns the sink name given in RingOptions.
+func (r *Ring) Name() string { return r.opt.Name }
+
+// Write queues one record (p, which should end in '\n'; one is added if it
+// does not). It never blocks on I/O and never allocates in steady state. In
+// bounded mode a record that does not fit is counted as dropped and Write
+// still reports success, as the caller has nothing better to do with it.
+// After Close, Write returns ErrClosed and keeps nothing.
+func (r *Ring) Write(p []byte) (int, error) {
+	return r.write(nil, p, true)
+}
+
+// WriteWithPrefix queues one record made of prefix followed by p, as one
+// record, so a caller can add a field without building a new slice.
+func (r *Ring) WriteWithPrefix(prefix, p []byte) (int, error) {
+	return r.write(prefix, p, true)
+}
+
+// Notice queues a record that bypasses the QueueSize bound: the ring's own
+// reports (a drop count) must not be dropped by the pressure they describe.
+// It is refused only once the background goroutine has finished.
+func (r *Ring) Notice(p []byte) error {
+	_, err := r.write(nil, p, false)
+	return err
+}
+
+func (r *Ring) write(prefix, p []byte, bounded bool) (int, error) {
+	n := len(prefix) + len(p)
+	nl := n == 0 || p[len(p)-1] != '\n'
+	if nl {
+		n++
+	}
+	r.mu.Lock()
+	if r.stopped || (r.closed && bounded) {
+		r.mu.Unlock()
+		return 0, ErrClosed
+	}
+	if bounded && r.opt.QueueSize > 0 && r.accepted-r.done >= uint64(r.opt.QueueSize) {
+		r.dropped++
+		r.pending++
+		r.mu.Unlock()
+		return len(p), nil
+	}
+	c := r.cur
+	if len(c.buf)+n > cap(c.buf) && len(c.buf) > 0 {
+		r.full = append(r.full, c)
+		c = r.segment(n)
+		r.cur = c
+	} else if n > cap(c.buf) {
+		c.buf = make([]byte, 0, n)
+	}
+	c.buf = append(c.buf, prefix...)
+	c.buf = append(c.buf, p...)
+	if nl {
+		c.buf = append(c.buf, '\n')
+	}
+	c.recs++
+	r.accepted++
+	r.queued++
+	idle := r.queued == 1
+	hurry := r.opt.QueueSize > 0 && r.queued == (r.opt.QueueSize+1)/2
+	r.mu.Unlock()
+	if idle {
+		signal(r.wake)
+	}
+	if hurry {
+		signal(r.urgent)
+	}
+	return len(p), nil
+}
+
+// signal leaves a token in a one-slot channel without ever blocking.
+func signal(ch chan struct{}) {
+	select {
+	case ch <- struct{}{}:
+	default:
+	}
+}
+
+// segment returns an empty segment able to hold n bytes: a kept one when it
+// fits, else a new one (the overflow allocation of unbounded mode).
+func (r *Ring) segment(n int) *chunk {
+	if k := len(r.free); k > 0 && n <= chunkSize {
+		c := r.free[k-1]
+		r.free[k-1] = nil
+		r.free = r.free[:k-1]
+		return c
+	}
+	return &chunk{buf: make([]byte, 0, max(n, chunkSize))}
+}
+
+// take moves everything queued to the consumer. It returns nil when the ring
+// is empty.
+func (r *Ring) take(batch []*chunk) []*chunk {
+	if r.queued == 0 {
+		return batch
+	}
+	batch = append(batch, r.full...)
+	clear(r.full)
+	r.full = r.full[:0]
+	batch = append(batch, r.cur)
+	r.cur = r.segment(0)
+	r.taken += uint64(r.queued)
+	r.queued = 0
+	return batch
+}
+
+func (r *Ring) drain() {
+	defer close(r.exited)
+	var (
+		batch   []*chunk
+		scratch []byte
+		pause   = time.NewTimer(linger)
+		rested  bool // the last pass found the ring empty and waited
+	)
+	defer pause.Stop()
+	for {
+		if rested {
+			// Woken by the first record of a new batch: let it fill.
+			rested = false
+			pause.Reset(linger)
+			select {
+			case <-pause.C:
+			case <-r.urgent:
+			}
+		}
+		r.mu.Lock()
+		batch = r.take(batch[:0])
+		if len(batch) == 0 {
+			if r.pending > 0 && r.opt.OnDrop != nil {
+				n := r.pending
+				r.pending = 0
+				r.mu.Unlock()
+				r.opt.OnDrop(r.opt.Name, n)
+				continue
+			}
+			if r.closed {
+				r.stopped = true
+				r.mu.Unlock()
+				r.closeSink()
+				return
+			}
+			r.mu.Unlock()
+			<-r.wake
+			rested = true
+			continue
+		}
+		r.mu.Unlock()
+
+		var finished uint64
+		for i, c := range batch {
+			if c.recs > 0 {
+				scratch = r.emit(c, scratch)
+			}
+			finished += uint64(c.recs)
+			c.buf = c.buf[:0]
+			c.recs = 0
+			if cap(c.buf) > chunkSize {
+				batch[i] = nil // an oversized one-off: let it go
+			}
+		}
+		if cap(scratch) > 4*chunkSize {
+			scratch = nil
+		}
+
+		r.mu.Lock()
+		r.done += finished
+		for i, c := range batch {
+			if c != nil && len(r.free) < keepFree {
+				r.free = append(r.free, c)
+			}
+			batch[i] = nil
+		}
+		close(r.progress)
+		r.progress = make(chan struct{})
+		r.mu.Unlock()
+	}
+}
+
+// emit hands one segment to the sink, formatting it first if asked.
+func (r *Ring) emit(c *chunk, scratch []byte) []byte {
+	out := c.buf
+	if r.opt.Format != nil {
+		scratch = scratch[:0]
+		rest := c.buf
+		for len(rest) > 0 {
+			i := bytes.IndexByte(rest, '\n')
+			rec := rest
+			if i >= 0 {
+				rec, rest = rest[:i+1], rest[i+1:]
+			} else {
+				rest = nil
+			}
+			scratch = r.opt.Format(scratch, rec)
+		}
+		out = scratch
+	}
+	_, err := r.sink.Write(out)
+	if err != nil {
+		r.writeErrors.Add(1)
+		r.failed.Add(uint64(c.recs))
+		if r.opt.OnError != nil {
+			r.opt.OnError(r.opt.Name, err, c.recs)
+		}
+	} else {
+		r.written.Add(uint64(c.recs))
+	}
+	return scratch
+}
+
+func (r *Ring) closeSink() {
+	if cl, ok := r.sink.(io.Closer); ok {
+		if err := cl.Close(); err != nil {
+			r.writeErrors.Add(1)
+			if r.opt.OnError != nil {
+				r.opt.OnError(r.opt.Name, err, 0)
+			}
+		}
+	}
+}
+
+// Flush returns once every record accepted before the call has been handed to
+// the sink (written or counted failed), or ErrTimeout after timeout (zero or
+// less waits forever).
+func (r *Ring) Flush(timeout time.Duration) error {
+	r.mu.Lock()
+	target := r.accepted
+	r.mu.Unlock()
+	signal(r.wake)
+	signal(r.urgent)
+	var deadline <-chan time.Time
+	if timeout > 0 {
+		t := time.NewTimer(timeout)
+		defer t.Stop()
+		deadline = t.C
+	}
+	for {
+		r.mu.Lock()
+		if r.done >= target {
+			r.mu.Unlock()
+			return nil
+		}
+		progress := r.progress
+		r.mu.Unlock()
+		select {
+		case <-progress:
+		case <-r.exited:
+			return r.flushedAfterExit(target)
+		case <-deadline:
+			return r.timeoutError()
+		}
+	}
+}
+
+func (r *Ring) flushedAfterExit(target uint64) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.done >= target {
+		return nil
+	}
+	return ErrClosed
+}
+
+func (r *Ring) timeoutError() error {
+	r.mu.Lock()
+	left := r.accepted - r.done
+	r.mu.Unlock()
+	return fmt.Errorf("%w: sink %q still holds %d records", ErrTimeout, r.opt.Name, left)
+}
+
+// Close refuses further writes, waits until every accepted record has been
+// handed to the sink and the sink is closed, and returns. If the sink does
+// not take them within timeout (zero or less waits forever), Close returns
+// ErrTimeout naming how many records it could not write; the background
+// goroutine is then left to finish (or stay blocked in the sink) on its own.
+// Close is safe to call more than once.
+func (r *Ring) Close(timeout time.Duration) error {
+	r.mu.Lock()
+	r.closed = true
+	r.mu.Unlock()
+	signal(r.wake)
+	signal(r.urgent)
+	if timeout <= 0 {
+		<-r.exited
+		return nil
+	}
+	t := time.NewTimer(timeout)
+	defer t.Stop()
+	select {
+	case <-r.exited:
+		return nil
+	case <-t.C:
+		return r.timeoutError()
+	}
+}
+
+// Stats returns a snapshot of the ring's counters.
+func (r *Ring) Stats() RingStats {
+	r.mu.Lock()
+	s := RingStats{
+		Name:     r.opt.Name,
+		Produced: r.accepted + r.dropped,
+		Dropped:  r.dropped,
+		Buffered: r.accepted - r.done,
+	}
+	r.mu.Unlock()
+	s.Written = r.written.Load()
+	s.Failed = r.failed.Load()
+	s.WriteErrors = r.writeErrors.Load()
+	// done was read before written/failed: a batch finishing in between is
+	// counted in both places; take it out of Buffered.
+	if over := s.Written + s.Failed + s.Dropped + s.Buffered; over > s.Produced {
+		s.Buffered -= min(s.Buffered, over-s.Produced)
+	}
+	return s
+}
