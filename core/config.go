@@ -190,7 +190,9 @@ func WithConfigFile(path string) Option {
 // Resolve works out the settings from four layers; for each key the highest
 // layer that gives it wins: opts, then the environment (read through getenv,
 // typically os.LookupEnv; a variable set to "" counts as unset), then the JSON
-// config file, then Defaults.
+// config file, then Defaults. Space around a number, boolean or level in the
+// environment is ignored; LOGCREST_DIR and LOGCREST_NAME are taken as they
+// are.
 //
 // Nothing is fatal. Each problem — an unreadable or malformed config file, an
 // unknown key in it, a value of the wrong type or out of range, an unknown
@@ -277,7 +279,7 @@ func (r *resolver) loadFile(path string) {
 	if path == "" {
 		return
 	}
-	r.source = "config file " + quote(path)
+	r.source = "config file " + strconv.Quote(path) // trusted, so never cut
 	data, err := readConfigFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return

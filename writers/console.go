@@ -9,9 +9,13 @@
 // second log line or smuggle terminal escape sequences through a field. The
 // only ANSI sequences in the output are the ones TextFormatter adds itself
 // when Color is set.
+//
+// (File comment; the package documentation lives in ring.go.)
+
 package writers
 
 import (
+	"bytes"
 	"io"
 	"os"
 	"strconv"
@@ -46,6 +50,10 @@ const (
 	slotFlow
 	numSlots
 )
+
+// maxFields is how many fields Append remembers from its first pass over a
+// record; a record with more fields is parsed a second time instead.
+const maxFields = 32
 
 // maxDepth bounds the nesting of objects and arrays a record may hold. Deeper
 // records are rendered raw, like any other malformed input.
@@ -134,8 +142,8 @@ var byteClass = func() (t [256]uint8) {
 // string value is printed bare when it is made of printable characters other
 // than space, '=' and '"'; otherwise it is quoted Go-style. Objects and arrays
 // are printed as compact JSON. A fixed field (time, level, logger, message or
-// an ID) that is missing or the empty string is left out. A record that is not a well-formed
-// JSON object is printed raw, escaped, so nothing is lost.
+// an ID) that is missing or the empty string is left out. A record that is
+// not a well-formed JSON object is printed raw, escaped, so nothing is lost.
 //
 // The zero value renders without colour. Append never allocates once dst has
 // room for the line.
@@ -160,6 +168,8 @@ func (f TextFormatter) Append(dst, rec []byte) []byte {
 	for i := range slots {
 		slots[i].k0 = -1
 	}
+	var fields [maxFields]span
+	nFields := 0
 	// First pass: validate the whole record and find the fixed fields, so a
 	// malformed record never leaves half a line behind.
 	pos, ok := openObject(rec)
@@ -173,6 +183,10 @@ func (f TextFormatter) Append(dst, rec []byte) []byte {
 		if s := slotOf(rec[fd.k0:fd.k1]); s >= 0 && slots[s].k0 < 0 {
 			slots[s] = fd
 		}
+		if nFields < maxFields {
+			fields[nFields] = fd
+		}
+		nFields++
 	}
 	if !ok || !onlySpace(rec[pos:]) {
 		dst = appendText(dst, rec, 0)
@@ -208,32 +222,25 @@ func (f TextFormatter) Append(dst, rec []byte) []byte {
 		dst = appendPlain(dst, rec[s.v0:s.v1])
 	}
 
-	// Second pass: every other field in record order.
-	pos, _ = openObject(rec)
-	for first := true; ; first = false {
-		fd, next, more, _ := nextField(rec, pos, first)
-		if !more {
-			break
-		}
-		pos = next
-		if isSlot(&slots, fd.k0) {
-			continue
-		}
-		dst = sep(dst, start)
-		key := rec[fd.k0:fd.k1]
-		if f.Color {
-			if string(key) == `"`+errorKey+`"` {
-				dst = append(dst, ansiErrKey...)
-			} else {
-				dst = append(dst, ansiKey...)
+	// Then every other field in record order.
+	if nFields <= maxFields {
+		for _, fd := range fields[:nFields] {
+			if !isSlot(&slots, fd.k0) {
+				dst = f.appendField(sep(dst, start), rec, fd)
 			}
 		}
-		dst = appendValue(dst, key)
-		dst = append(dst, '=')
-		if f.Color {
-			dst = append(dst, ansiReset...)
+	} else {
+		pos, _ = openObject(rec)
+		for first := true; ; first = false {
+			fd, next, more, _ := nextField(rec, pos, first)
+			if !more {
+				break
+			}
+			pos = next
+			if !isSlot(&slots, fd.k0) {
+				dst = f.appendField(sep(dst, start), rec, fd)
+			}
 		}
-		dst = appendValue(dst, rec[fd.v0:fd.v1])
 	}
 
 	for _, s := range slots[slotTrace:] {
@@ -252,6 +259,24 @@ func (f TextFormatter) Append(dst, rec []byte) []byte {
 		}
 	}
 	return append(dst, '\n')
+}
+
+// appendField appends one field as key=value.
+func (f TextFormatter) appendField(dst, rec []byte, fd span) []byte {
+	key := rec[fd.k0:fd.k1]
+	if f.Color {
+		if string(key) == `"`+errorKey+`"` {
+			dst = append(dst, ansiErrKey...)
+		} else {
+			dst = append(dst, ansiKey...)
+		}
+	}
+	dst = appendValue(dst, key)
+	dst = append(dst, '=')
+	if f.Color {
+		dst = append(dst, ansiReset...)
+	}
+	return appendValue(dst, rec[fd.v0:fd.v1])
 }
 
 // appendLevel appends the level tag, abbreviated when the level is known.
@@ -426,31 +451,33 @@ func nextField(b []byte, i int, first bool) (fd span, next int, more, ok bool) {
 // quote b[i]. Escapes must be valid; raw control bytes and invalid UTF-8 are
 // tolerated here and escaped when printed.
 func scanString(b []byte, i int) (int, bool) {
-	for i++; i < len(b); {
-		c := b[i]
-		switch {
-		case c == '"':
-			return i + 1, true
-		case c == '\\':
-			if i+1 >= len(b) {
+	i++
+	for {
+		q := bytes.IndexByte(b[i:], '"')
+		if q < 0 {
+			return len(b), false
+		}
+		e := bytes.IndexByte(b[i:i+q], '\\')
+		if e < 0 {
+			return i + q + 1, true
+		}
+		// An escape comes first: check it, then look again after it.
+		i += e
+		if i+1 >= len(b) {
+			return i, false
+		}
+		switch b[i+1] {
+		case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+			i += 2
+		case 'u':
+			if i+6 > len(b) || !isHex4(b[i+2:i+6]) {
 				return i, false
 			}
-			switch b[i+1] {
-			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
-				i += 2
-			case 'u':
-				if i+6 > len(b) || !isHex4(b[i+2:i+6]) {
-					return i, false
-				}
-				i += 6
-			default:
-				return i, false
-			}
+			i += 6
 		default:
-			i++
+			return i, false
 		}
 	}
-	return i, false
 }
 
 func isHex4(b []byte) bool {

@@ -3,6 +3,7 @@ package writers
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -135,6 +136,16 @@ func TestTextFormatterLayout(t *testing.T) {
 			in:   `{"message":"\ud83d\ude00 ok \ud800 x","v":"\ud83d\ude00"}`,
 			want: "\U0001F600 ok \uFFFD x v=\U0001F600",
 		},
+		{
+			name: "all Go escapes, upper-case hex, slash escape",
+			in:   `{"v":"\b\f\u000B\u0007\u00AB\/"}`,
+			want: `v="\b\f\v\a«/"`,
+		},
+		{
+			name: "long escaped key is an ordinary key",
+			in:   `{"\u0061aaaaaaaaaaaaaaaaaaaa":1}`,
+			want: `aaaaaaaaaaaaaaaaaaaaa=1`,
+		},
 		{name: "empty object", in: `{}`, want: ``},
 		{name: "empty record", in: "\n", want: ``},
 		{name: "whitespace around object", in: " \t{\"message\":\"x\"} \r\n", want: `x`},
@@ -252,6 +263,9 @@ func TestTextFormatterMalformed(t *testing.T) {
 		{"short unicode escape", `{"a":"\u12"}`, `{"a":"\u12"}`},
 		{"bad literal", `{"a":tru}`, `{"a":tru}`},
 		{"bad number", `{"a":1x}`, `{"a":1x}`},
+		{"number without digit first", `{"a":e5}`, `{"a":e5}`},
+		{"bad byte in nested", `{"a":[1,*]}`, `{"a":[1,*]}`},
+		{"close without open in nested", `{"a":{}}]}`, `{"a":{}}]}`},
 		{"unquoted key", `{a:1}`, `{a:1}`},
 		{"mismatched brackets", `{"a":[1}`, `{"a":[1}`},
 		{"unclosed nested", `{"a":{"b":[1,2]`, `{"a":{"b":[1,2]`},
@@ -272,6 +286,28 @@ func TestTextFormatterMalformed(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestTextFormatterManyFields(t *testing.T) {
+	// More fields than Append remembers from its first pass.
+	var in, want strings.Builder
+	in.WriteString(`{"level":"info"`)
+	want.WriteString("INF done")
+	for i := range maxFields + 8 {
+		if i == 10 {
+			in.WriteString(`,"trace_id":"t"`)
+		}
+		fmt.Fprintf(&in, `,"k%d":%d`, i, i)
+		fmt.Fprintf(&want, " k%d=%d", i, i)
+	}
+	in.WriteString(`,"message":"done","message":"again"}`)
+	want.WriteString(" message=again trace_id=t\n")
+	for _, c := range []bool{false, true} {
+		got := TextFormatter{Color: c}.Append(nil, []byte(in.String()))
+		if s := stripOurANSI(string(got)); s != want.String() {
+			t.Fatalf("Color=%v:\n got %q\nwant %q", c, s, want.String())
+		}
 	}
 }
 
