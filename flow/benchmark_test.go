@@ -19,7 +19,7 @@ import (
 
 func benchPipeline(b *testing.B) {
 	b.Helper()
-	if err := core.Configure(core.WithDir(b.TempDir()), core.WithName("bench"), core.WithConsole(nil), core.WithLevel("debug")); err != nil {
+	if err := core.Configure(core.WithDir(b.TempDir()), core.WithName("bench"), core.WithConsole(nil), core.WithLevel("debug"), core.WithJSON(true)); err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() {
@@ -155,13 +155,29 @@ func BenchmarkLoggerInStep(b *testing.B) {
 	defer f.End(nil)
 	ctx, s := flow.Step(ctx, "charge_card")
 	defer s.End(nil)
+	l := flow.Logger(ctx) // the first call builds the step's logger
 	b.ReportAllocs()
-	var l *zerolog.Logger
 	for b.Loop() {
 		l = flow.Logger(ctx)
 	}
 	if l == nil {
 		b.Fatal("no logger")
+	}
+}
+
+// BenchmarkStepWithLog is a step that logs one record of its own through
+// Logger(ctx): the step's logger is built (zerolog gives it a 500-byte
+// buffer) and used.
+func BenchmarkStepWithLog(b *testing.B) {
+	benchPipeline(b)
+	ctx, f := flow.Flow(context.Background(), "bench")
+	defer f.End(nil)
+	b.ReportAllocs()
+	for b.Loop() {
+		var err error
+		sctx, s := flow.Step(ctx, "charge_card")
+		flow.Logger(sctx).Info().Int("attempt", 1).Msg("calling the gateway")
+		s.End(&err)
 	}
 }
 
@@ -178,5 +194,21 @@ func BenchmarkLogInStep(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		flow.Logger(ctx).Info().Int("attempt", 1).Msg("calling the gateway")
+	}
+}
+
+// BenchmarkPipelineRecord is one record of the same shape through the
+// pipeline (files, no console), outside any step: what a step's two records
+// cost at least.
+func BenchmarkPipelineRecord(b *testing.B) {
+	benchPipeline(b)
+	l := core.Logger().With().
+		Str("trace_id", "4bf92f3577b34da6a3ce929d0e0e4736").
+		Str("span_id", "00f067aa0ba902b7").
+		Str("flow_id", "checkout-3a7e2b1f").
+		Str("fn", "charge_card").Logger()
+	b.ReportAllocs()
+	for b.Loop() {
+		l.Info().Str("parent_span_id", "53ce929d0e0e4736").Float64("ms", 0.125).Str("status", "ok").Msg("step finished")
 	}
 }

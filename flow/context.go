@@ -6,12 +6,31 @@
 // RunFlow, Begin) is the entry point of a business operation: it gets a flow
 // ID, and every step started from a context that descends from it — at any
 // depth, on any goroutine — joins its timeline, which flow_end reports in the
-// flows stream.
+// flows stream. Begin, FlowSpec, Finish and Outcome are the lower-level API
+// the HTTP adapters build on.
 //
 // The context a step returns carries its *Span; Logger(ctx) hands out the
-// child logger built once when the step started, so logging inside a step
+// span's child logger, built on first use and kept, so logging inside a step
 // costs no allocation. Package flow writes through package core's global
 // pipeline and holds no state of its own beyond the spans.
+//
+// # Records
+//
+// Every record carries trace_id (32 lowercase hex digits) and span_id (16),
+// plus flow_id inside a flow; the messages are constants:
+//
+//   - "step started": fn, parent_span_id (when the step has a parent) and,
+//     with Args, args. In the success file, at the step's level.
+//   - "step finished" / "step failed": the same identity, ms (float
+//     milliseconds, to the microsecond) and status "ok" / "error"; a failure
+//     is at error level (the error file) with error, error_type (the Go type,
+//     as %T prints it) and, after a panic, stack. With LogResult, Call adds
+//     result.
+//   - "nested flow degraded to a step": warn, with label, once per Flow
+//     started inside an active flow.
+//   - "flow started" / "flow finished" / "flow failed": flow_type
+//     "flow_start" / "flow_end", in the flows file only (see Begin for
+//     flow_end's fields).
 package flow
 
 import (
@@ -57,13 +76,14 @@ func FromContext(ctx context.Context) *Span {
 	return s
 }
 
-// Logger returns the logger of the step or flow in ctx, or nil when ctx
-// carries none (or is nil). Its records carry logger, trace_id, span_id,
-// flow_id (inside a flow) and fn; they go to the success or error file by
-// level. It does not allocate.
+// Logger returns the logger of the step or flow in ctx (see Span.Logger),
+// or nil when ctx carries none (or is nil). Its records carry logger,
+// trace_id, span_id, flow_id (inside a flow) and fn, and go to the success
+// or error file by level. Only the first call in a span allocates (the
+// child logger, built once); the others are a lookup.
 func Logger(ctx context.Context) *zerolog.Logger {
 	if s := FromContext(ctx); s != nil {
-		return &s.logger
+		return s.Logger()
 	}
 	return nil
 }

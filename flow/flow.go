@@ -81,25 +81,36 @@ func Flow(ctx context.Context, label string, opts ...Option) (context.Context, *
 // Begin starts the flow described by spec, like Flow (which is Begin with a
 // Label only), and is what HTTP adapters build on: FlowSpec carries an
 // incoming trace and extra flow_start fields, and the adapter ends the span
-// with Finish, passing the outcome and the extra flow_end fields.
+// with Finish, passing the outcome and the extra flow_end fields. Inside an
+// active flow it degrades to a step, as Flow does.
 //
-// flow_end carries flow_id, flow_type, flow_status ("success" or "failed"),
-// total_ms, steps (exact), timeline ([{"fn","ms","status"}] in start order,
-// at most the configured timeline cap; a step still running when the flow
-// ends has status "running" and the time it has run so far) and,
-// when entries were left out, timeline_truncated. A failed flow adds
-// failed_at (the first step to fail, by the time it failed, or the flow's
-// own name when no step failed), step ("k/n": the 1-based timeline position
-// of failed_at, 0 for the flow itself, over steps), flow_error (see
-// below) and stack after a panic. flow_error is "<type>: <message>" of the
-// flow's own error or panic, the type being the exported type name, without
-// package or pointer, of the first error in its Unwrap chain that has one
-// ("*payment.ConnectionError" reads "ConnectionError: gateway timeout", and
-// so does it wrapped by fmt.Errorf with %w, with the wrapper's message); a
-// chain of unexported types only (errors.New) reads "error: <message>", a
-// panic with a value that is not such an error "panic: <message>". When the flow failed without
-// an error of its own (Outcome.Failed) flow_error is that of the first
-// failed step, and absent when there is none.
+// flow_start carries trace_id, span_id, parent_span_id (when the flow has a
+// parent), flow_id and flow_type; flow_end carries the same and:
+//
+//   - flow_status: "success", or "failed" (at error level) when the flow's
+//     own code failed (error, panic, done context, Outcome.Failed). A step
+//     that failed while the flow succeeded does not fail the flow: its error
+//     was handled.
+//   - total_ms and steps, the exact number of steps that joined.
+//   - timeline: [{"fn","ms","status"}] in start order, at most the configured
+//     timeline cap (core's TimelineCap); a step still running when the flow
+//     ends has status "running" and the time it has run so far. When
+//     entries were left out, timeline_truncated says how many.
+//   - on failure, failed_at: the first step to fail (by the time it failed,
+//     so the root cause rather than the steps it failed in turn), or the
+//     flow's own name when no step failed; step: "k/n", k the 1-based
+//     timeline position of failed_at (0 for the flow itself) and n steps;
+//     flow_error; and stack after a panic.
+//
+// flow_error is "<type>: <message>" of the flow's own error or panic. The
+// type is the exported name, without package or pointer, of the first error
+// in the Unwrap chain that has one: "*payment.ConnectionError" reads
+// "ConnectionError: gateway timeout", and so does it wrapped with %w (with
+// the wrapper's message). A chain of unexported types only (errors.New,
+// fmt.Errorf) reads "error: <message>", and a panic whose value is not such
+// an error "panic: <message>". When the flow failed without an error of its
+// own (Outcome.Failed alone) flow_error is that of the first failed step,
+// and absent when there is none.
 func Begin(ctx context.Context, spec FlowSpec, opts ...Option) (context.Context, *Span) {
 	if ctx == nil {
 		ctx = context.Background()
@@ -126,20 +137,16 @@ func Begin(ctx context.Context, spec FlowSpec, opts ...Option) (context.Context,
 	s.isFlow = true
 	s.idx = -1
 	s.id = newSpanID()
-	switch {
-	case parent != nil:
+	if parent != nil {
 		s.trace, s.parent = parent.trace, parent.id
-	case parseHex(s.trace[:], spec.TraceID) && !s.trace.isZero():
-		if !parseHex(s.parent[:], spec.ParentSpanID) {
-			s.parent = spanID{}
-		}
-	default:
+	} else if t, ok := parseTraceID(spec.TraceID); ok {
+		s.trace, s.parent = t, parseSpanID(spec.ParentSpanID)
+	} else {
 		s.trace = newTraceID()
 	}
 	s.start = time.Now()
 	f.state.init(newFlowID(label), s.start, timelineCap())
 	s.flow = &f.state
-	s.buildLogger()
 
 	if e := core.FlowLogger().WithLevel(s.level); e != nil {
 		s.flowFields(e, flowStart)
@@ -159,7 +166,9 @@ func Begin(ctx context.Context, spec FlowSpec, opts ...Option) (context.Context,
 func nested(ctx context.Context, parent *Span, name, label string, start func(*zerolog.Event), cfg *config) (context.Context, *Span) {
 	s := new(Span)
 	s.open(ctx, parent, name, cfg)
-	s.logger.Warn().Str("label", label).Msg(msgNestedFlow)
+	if e := s.event(zerolog.WarnLevel); e != nil {
+		e.Str("label", label).Msg(msgNestedFlow)
+	}
 	s.logEntry(cfg.args, start)
 	return &s.ctx, s
 }
@@ -169,15 +178,15 @@ func timelineCap() int { return core.Active().TimelineCap }
 
 // flowFields adds the identity of a flow record.
 func (s *Span) flowFields(e *zerolog.Event, flowType string) {
-	e.Hex("trace_id", s.trace[:]).Hex("span_id", s.id[:])
-	if s.hasParent() {
-		e.Hex("parent_span_id", s.parent[:])
+	e.RawJSON("trace_id", s.trace[:]).RawJSON("span_id", s.id[:])
+	if s.parent.valid() {
+		e.RawJSON("parent_span_id", s.parent[:])
 	}
 	e.Str("flow_id", s.flow.id).Str("flow_type", flowType)
 }
 
 // endFlow closes the flow's timeline and writes flow_end.
-func (s *Span) endFlow(o *Outcome, failed bool, now time.Time, ms float64) {
+func (s *Span) endFlow(o *Outcome, failed bool, now time.Time, d time.Duration) {
 	f := s.flow
 	steps, fail := f.close(now.Sub(f.start))
 	level := s.level
@@ -194,7 +203,9 @@ func (s *Span) endFlow(o *Outcome, failed bool, now time.Time, ms float64) {
 	} else {
 		e.Str("flow_status", "success")
 	}
-	e.Float64("total_ms", ms).Int("steps", steps).Array("timeline", &f.timeline)
+	var ms [24]byte
+	e.RawJSON("total_ms", appendMillis(ms[:0], d)).Int("steps", steps)
+	f.timeline.add(e)
 	if left := steps - len(f.timeline.entries); left > 0 {
 		e.Int("timeline_truncated", left)
 	}
@@ -203,7 +214,7 @@ func (s *Span) endFlow(o *Outcome, failed bool, now time.Time, ms float64) {
 		if fail.idx >= 0 {
 			at, k = fail.fn, fail.idx+1
 		}
-		var buf [48]byte
+		var buf [42]byte
 		b := strconv.AppendInt(buf[:0], int64(k), 10)
 		b = append(b, '/')
 		b = strconv.AppendInt(b, int64(steps), 10)

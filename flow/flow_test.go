@@ -78,8 +78,8 @@ func TestFlowIDLabels(t *testing.T) {
 		if got := flow.TraceID(context.Background()); got != "" {
 			t.Errorf("TraceID(Background) = %q", got)
 		}
-		//lint:ignore SA1012 a nil context is documented to work
-		if flow.FlowID(nil) != "" || flow.TraceID(nil) != "" || flow.Logger(nil) != nil { //nolint:staticcheck
+		var none context.Context // a nil context is documented to work
+		if flow.FlowID(none) != "" || flow.TraceID(none) != "" || flow.SpanID(none) != "" || flow.Logger(none) != nil {
 			t.Error("a nil context has IDs")
 		}
 	})
@@ -550,6 +550,25 @@ func TestEndEdgeCases(t *testing.T) {
 		}
 	})
 
+	t.Run("nil context", func(t *testing.T) {
+		c := start(t)
+		var none context.Context
+		ctx, s := flow.Step(none, "from_nil")
+		if flow.FromContext(ctx) != s || ctx.Err() != nil {
+			t.Error("a step from a nil context does not carry its span")
+		}
+		s.End(nil)
+		fctx, f := flow.Flow(none, "from_nil")
+		if flow.FlowID(fctx) == "" {
+			t.Error("a flow from a nil context has no ID")
+		}
+		f.End(nil)
+		o := c.finish(t)
+		if len(o.success) != 2 || len(o.flows) != 2 {
+			t.Errorf("%d step and %d flow records, want 2 and 2", len(o.success), len(o.flows))
+		}
+	})
+
 	t.Run("End(nil) re-raises", func(t *testing.T) {
 		c := start(t)
 		got := func() (r any) {
@@ -588,6 +607,26 @@ func TestStepStillRunningAtFlowEnd(t *testing.T) {
 	// A step started after the flow ended still logs, with the flow's ID.
 	wantFields(t, one(t, o.success, map[string]any{"fn": "after", "message": "step finished"}),
 		map[string]any{"flow_id": fe["flow_id"]})
+}
+
+func TestFlowUnderAStep(t *testing.T) {
+	c := start(t)
+	err := flow.Run(context.Background(), "job", func(ctx context.Context) error {
+		return flow.RunFlow(ctx, "import", func(ctx context.Context) error {
+			return flow.Run(ctx, "read", func(context.Context) error { return nil })
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := c.finish(t)
+	fs, fe := flowPair(t, o)
+	job := one(t, o.success, map[string]any{"fn": "job", "message": "step started"})
+	if _, ok := job["flow_id"]; ok {
+		t.Error("the step outside the flow has a flow_id")
+	}
+	wantFields(t, fs, map[string]any{"trace_id": job["trace_id"], "parent_span_id": job["span_id"]})
+	wantFields(t, fe, map[string]any{"steps": 1.0, "parent_span_id": job["span_id"]})
 }
 
 func TestFlowAfterItsParentFlowEnded(t *testing.T) {

@@ -1,89 +1,111 @@
 package flow
 
-import (
-	"encoding/binary"
-	"math/rand/v2"
-)
+import "math/rand/v2"
 
 // IDs are correlation handles, not secrets: they come from math/rand/v2's
 // per-thread generator, which is fast, safe for concurrent use and never
 // allocates. A trace ID is 128 random bits and a span ID 64, both shown as
 // lowercase hex (the W3C Trace Context forms); neither is ever all zero,
 // which W3C reserves as invalid.
+//
+// A span keeps its IDs as the JSON strings they are written as, quotes
+// included, so a record appends them with one copy (Event.RawJSON) and a
+// child span inherits them by value.
 
-// traceID is a W3C trace-id in binary form.
-type traceID [16]byte
+// traceID is a trace ID as a JSON string: '"', 32 lowercase hex digits, '"'.
+type traceID [34]byte
 
-// spanID is a W3C parent-id (span ID) in binary form.
-type spanID [8]byte
+// spanID is a span ID as a JSON string: '"', 16 lowercase hex digits, '"'.
+// The zero value, without quotes, stands for no span (a missing parent).
+type spanID [18]byte
 
 func newTraceID() traceID {
-	var t traceID
-	for t.isZero() {
-		binary.BigEndian.PutUint64(t[:8], rand.Uint64())
-		binary.BigEndian.PutUint64(t[8:], rand.Uint64())
+	hi, lo := rand.Uint64(), rand.Uint64()
+	for hi|lo == 0 {
+		hi, lo = rand.Uint64(), rand.Uint64()
 	}
+	var t traceID
+	t[0], t[33] = '"', '"'
+	putHex64(t[1:17], hi)
+	putHex64(t[17:33], lo)
 	return t
 }
 
-func (t *traceID) isZero() bool { return *t == traceID{} }
-
 func newSpanID() spanID {
-	var s spanID
-	for s == (spanID{}) {
-		binary.BigEndian.PutUint64(s[:], rand.Uint64())
+	v := rand.Uint64()
+	for v == 0 {
+		v = rand.Uint64()
 	}
+	var s spanID
+	s[0], s[17] = '"', '"'
+	putHex64(s[1:17], v)
 	return s
 }
 
+// hex returns the 32 hex digits of t.
+func (t *traceID) hex() []byte { return t[1:33] }
+
+// hex returns the 16 hex digits of s.
+func (s *spanID) hex() []byte { return s[1:17] }
+
+// valid reports whether s holds an ID rather than standing for none.
+func (s *spanID) valid() bool { return s[0] == '"' }
+
 const hexDigits = "0123456789abcdef"
 
-func appendHex(dst, b []byte) []byte {
-	for _, c := range b {
-		dst = append(dst, hexDigits[c>>4], hexDigits[c&0x0f])
+// putHex64 writes v as 16 lowercase hex digits into dst.
+func putHex64(dst []byte, v uint64) {
+	for i := 15; i >= 0; i-- {
+		dst[i] = hexDigits[v&0x0f]
+		v >>= 4
 	}
-	return dst
 }
 
-// parseHex decodes lowercase hex into dst; s must be exactly twice as long.
-func parseHex(dst []byte, s string) bool {
-	if len(s) != 2*len(dst) {
+// isIDHex reports whether s is n lowercase hex digits, not all zero: a
+// valid W3C trace ID (n = 32) or span ID (n = 16).
+func isIDHex(s string, n int) bool {
+	if len(s) != n {
 		return false
 	}
-	for i := range dst {
-		hi, ok1 := fromHex(s[2*i])
-		lo, ok2 := fromHex(s[2*i+1])
-		if !ok1 || !ok2 {
+	zero := true
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
 			return false
 		}
-		dst[i] = hi<<4 | lo
+		zero = zero && c == '0'
 	}
-	return true
+	return !zero
 }
 
-func fromHex(c byte) (byte, bool) {
-	switch {
-	case '0' <= c && c <= '9':
-		return c - '0', true
-	case 'a' <= c && c <= 'f':
-		return c - 'a' + 10, true
+// parseTraceID returns s as a traceID when it is a valid trace ID.
+func parseTraceID(s string) (t traceID, ok bool) {
+	if !isIDHex(s, 32) {
+		return t, false
 	}
-	return 0, false
+	t[0], t[33] = '"', '"'
+	copy(t[1:33], s)
+	return t, true
+}
+
+// parseSpanID returns s as a spanID when it is a valid span ID, and the
+// zero spanID (none) otherwise.
+func parseSpanID(s string) spanID {
+	var p spanID
+	if isIDHex(s, 16) {
+		p[0], p[17] = '"', '"'
+		copy(p[1:17], s)
+	}
+	return p
 }
 
 // ValidTraceID reports whether s is a valid W3C trace ID: 32 lowercase hex
 // digits, not all zero. Begin adopts FlowSpec.TraceID only when it is.
-func ValidTraceID(s string) bool {
-	var t traceID
-	return parseHex(t[:], s) && !t.isZero()
-}
+func ValidTraceID(s string) bool { return isIDHex(s, 32) }
 
 // ValidSpanID reports whether s is a valid W3C span (parent) ID: 16
 // lowercase hex digits, not all zero.
-func ValidSpanID(s string) bool {
-	var p spanID
-	return parseHex(p[:], s) && p != spanID{}
-}
+func ValidSpanID(s string) bool { return isIDHex(s, 16) }
 
 // maxLabel is the longest flow label kept, in bytes.
 const maxLabel = 64
@@ -134,8 +156,8 @@ func newFlowID(label string) string {
 		b = append(b, label...)
 		b = append(b, '-')
 	}
-	var r [4]byte
-	binary.BigEndian.PutUint32(r[:], rand.Uint32())
-	b = appendHex(b, r[:])
+	var h [16]byte
+	putHex64(h[:], uint64(rand.Uint32()))
+	b = append(b, h[8:]...)
 	return string(b)
 }

@@ -62,7 +62,7 @@ func start(t *testing.T, opts ...core.Option) *capture {
 	t.Helper()
 	c := &capture{dir: t.TempDir(), console: &syncBuffer{}}
 	all := append([]core.Option{
-		core.WithDir(c.dir), core.WithName(logName), core.WithConsole(c.console), core.WithLevel("debug"),
+		core.WithDir(c.dir), core.WithName(logName), core.WithConsole(c.console), core.WithLevel("debug"), core.WithJSON(true),
 	}, opts...)
 	if err := core.Configure(all...); err != nil {
 		t.Fatal(err)

@@ -2,8 +2,9 @@ package flow
 
 import (
 	"context"
-	"math"
 	"runtime/debug"
+	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -30,22 +31,20 @@ const (
 
 // Span is one running step or flow, returned by Step, Flow and Begin. It
 // holds the step's IDs, its start time, its place in the flow's timeline and
-// the child logger handed out by Logger(ctx), built once when the span
-// starts.
+// the child logger handed out by Logger(ctx).
 //
 // A Span is ended exactly once, by End (deferred directly) or Finish; later
 // calls do nothing, and so does every method on a nil *Span. Its accessors
 // are safe for concurrent use.
 type Span struct {
-	ctx    spanContext    // the context handed to the span's code
-	logger zerolog.Logger // child of the global logger: trace_id, span_id, flow_id, fn
+	ctx    spanContext // the context handed to the span's code
 	name   string
 	start  time.Time
 	flow   *flowState // the flow the span belongs to (its own, for a flow); nil outside any
 	idx    int        // position in the flow's timeline, or -1 when not in it
 	trace  traceID
 	id     spanID
-	parent spanID // zero when the span has no parent
+	parent spanID // not valid when the span has no parent
 	level  zerolog.Level
 	isFlow bool
 
@@ -54,6 +53,12 @@ type Span struct {
 	result    any
 
 	ended atomic.Bool
+
+	// The child logger of Logger(ctx), built on first use: most steps never
+	// log, and zerolog gives every child logger a 500-byte buffer.
+	logReady atomic.Bool
+	logMu    sync.Mutex
+	logger   zerolog.Logger
 }
 
 // Step starts a step named name under ctx and writes its entry record
@@ -81,8 +86,8 @@ func Step(ctx context.Context, name string, opts ...Option) (context.Context, *S
 	return &s.ctx, s
 }
 
-// open gives a new step its identity under parent (nil for none), joins the
-// parent's flow and builds its logger.
+// open gives a new step its identity under parent (nil for none) and joins
+// the parent's flow.
 func (s *Span) open(ctx context.Context, parent *Span, name string, cfg *config) {
 	s.ctx = spanContext{Context: ctx, span: s}
 	s.name = name
@@ -101,27 +106,59 @@ func (s *Span) open(ctx context.Context, parent *Span, name string, cfg *config)
 	if s.flow != nil {
 		s.idx = s.flow.join(name, s.start)
 	}
-	s.buildLogger()
+}
+
+// Logger returns the span's logger: a child of the global logger carrying
+// trace_id, span_id, flow_id (inside a flow) and fn, whose records go to the
+// success or error file by level. It is built on the first call and kept;
+// every later call returns it without allocating. Logger(ctx) returns it.
+func (s *Span) Logger() *zerolog.Logger {
+	if s == nil {
+		return nil
+	}
+	if !s.logReady.Load() {
+		s.buildLogger()
+	}
+	return &s.logger
 }
 
 func (s *Span) buildLogger() {
-	c := core.Logger().With().Hex("trace_id", s.trace[:]).Hex("span_id", s.id[:])
+	s.logMu.Lock()
+	defer s.logMu.Unlock()
+	if s.logReady.Load() {
+		return
+	}
+	c := core.Logger().With().RawJSON("trace_id", s.trace[:]).RawJSON("span_id", s.id[:])
 	if s.flow != nil {
 		c = c.Str("flow_id", s.flow.id)
 	}
 	s.logger = c.Str("fn", s.name).Logger()
+	s.logReady.Store(true)
 }
 
-func (s *Span) hasParent() bool { return s.parent != spanID{} }
+// event starts a record of the span at level l through the global logger,
+// with the fields the span's logger carries, in the same order; nil when l
+// is disabled. The IDs are copied in as the JSON they already are.
+func (s *Span) event(l zerolog.Level) *zerolog.Event {
+	e := core.Logger().WithLevel(l)
+	if e == nil {
+		return nil
+	}
+	e.RawJSON("trace_id", s.trace[:]).RawJSON("span_id", s.id[:])
+	if s.flow != nil {
+		e.Str("flow_id", s.flow.id)
+	}
+	return e.Str("fn", s.name)
+}
 
 // logEntry writes the entry record of a step.
 func (s *Span) logEntry(args []any, extra func(*zerolog.Event)) {
-	e := s.logger.WithLevel(s.level)
+	e := s.event(s.level)
 	if e == nil {
 		return
 	}
-	if s.hasParent() {
-		e.Hex("parent_span_id", s.parent[:])
+	if s.parent.valid() {
+		e.RawJSON("parent_span_id", s.parent[:])
 	}
 	if args != nil {
 		e.Dict("args", e.CreateDict().Fields(args))
@@ -222,8 +259,7 @@ func (s *Span) TraceID() string {
 	if s == nil {
 		return ""
 	}
-	var b [32]byte
-	return string(appendHex(b[:0], s.trace[:]))
+	return string(s.trace.hex())
 }
 
 // SpanID returns the span's own ID as 16 lowercase hex digits ("" for a nil
@@ -232,8 +268,7 @@ func (s *Span) SpanID() string {
 	if s == nil {
 		return ""
 	}
-	var b [16]byte
-	return string(appendHex(b[:0], s.id[:]))
+	return string(s.id.hex())
 }
 
 // FlowID returns the ID of the flow the span belongs to, or "" outside a
@@ -254,28 +289,29 @@ func (s *Span) IsFlow() bool { return s != nil && s.isFlow }
 // flow_end for a flow).
 func (s *Span) finish(o *Outcome) {
 	now := time.Now()
-	ms := millis(now.Sub(s.start))
+	d := now.Sub(s.start)
 	failed := o.failed()
 	if s.isFlow {
-		s.endFlow(o, failed, now, ms)
+		s.endFlow(o, failed, now, d)
 		return
 	}
 	if s.flow != nil && s.idx >= 0 {
-		s.flow.leave(s, ms, failed, o)
+		s.flow.leave(s, d, failed, o)
 	}
 	var e *zerolog.Event
 	if failed {
-		e = s.logger.Error()
+		e = s.event(zerolog.ErrorLevel)
 	} else {
-		e = s.logger.WithLevel(s.level)
+		e = s.event(s.level)
 	}
 	if e == nil {
 		return
 	}
-	if s.hasParent() {
-		e.Hex("parent_span_id", s.parent[:])
+	if s.parent.valid() {
+		e.RawJSON("parent_span_id", s.parent[:])
 	}
-	e.Float64("ms", ms)
+	var ms [24]byte
+	e.RawJSON("ms", appendMillis(ms[:0], d))
 	if failed {
 		e.Str("status", statusError)
 		addFailure(e, o)
@@ -295,7 +331,25 @@ func (s *Span) finish(o *Outcome) {
 	}
 }
 
-// millis converts d to milliseconds, rounded to the microsecond.
-func millis(d time.Duration) float64 {
-	return math.Round(float64(d)/float64(time.Microsecond)) / 1e3
+// appendMillis appends d in milliseconds, rounded to the microsecond, as a
+// JSON number without trailing zeros: 12.4, 0.031, 1500. A negative d is 0.
+// It is what strconv.AppendFloat gives for that rounded value, at a
+// fraction of the cost.
+func appendMillis(dst []byte, d time.Duration) []byte {
+	if d < 0 {
+		d = 0
+	}
+	us := (d + time.Microsecond/2) / time.Microsecond
+	dst = strconv.AppendInt(dst, int64(us/1000), 10)
+	frac := int(us % 1000)
+	if frac == 0 {
+		return dst
+	}
+	digits := [3]byte{byte('0' + frac/100), byte('0' + frac/10%10), byte('0' + frac%10)}
+	n := 3
+	for digits[n-1] == '0' {
+		n--
+	}
+	dst = append(dst, '.')
+	return append(dst, digits[:n]...)
 }

@@ -34,8 +34,8 @@ type stepFailure struct {
 type entry struct {
 	fn     string
 	at     time.Duration // start, as an offset from the flow's start
-	ms     float64
-	status string // statusRunning until the step ends
+	took   time.Duration // how long the step ran (so far, for one still running at flow end)
+	status string        // statusRunning until the step ends
 }
 
 // timeline is the start-ordered list of a flow's first cap steps.
@@ -70,9 +70,9 @@ func (f *flowState) join(fn string, start time.Time) int {
 	return idx
 }
 
-// leave fills the entry of step s, which ended after ms milliseconds, and
+// leave fills the entry of step s, which ended after running for d, and
 // keeps it as the flow's failure if it is the first step to fail.
-func (f *flowState) leave(s *Span, ms float64, failed bool, o *Outcome) {
+func (f *flowState) leave(s *Span, d time.Duration, failed bool, o *Outcome) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.ended {
@@ -80,7 +80,7 @@ func (f *flowState) leave(s *Span, ms float64, failed bool, o *Outcome) {
 	}
 	if s.idx < len(f.timeline.entries) {
 		e := &f.timeline.entries[s.idx]
-		e.ms = ms
+		e.took = d
 		e.status = statusOK
 		if failed {
 			e.status = statusError
@@ -100,7 +100,7 @@ func (f *flowState) close(elapsed time.Duration) (steps int, fail stepFailure) {
 	f.ended = true
 	for i := range f.timeline.entries {
 		if e := &f.timeline.entries[i]; e.status == statusRunning {
-			e.ms = millis(elapsed - e.at)
+			e.took = elapsed - e.at
 		}
 	}
 	return f.steps, f.fail
@@ -112,14 +112,14 @@ func (f *flowState) isEnded() bool {
 	return f.ended
 }
 
-// MarshalZerologArray writes the timeline as [{"fn","ms","status"}...].
-func (t *timeline) MarshalZerologArray(a *zerolog.Array) {
+// add writes the timeline into e as "timeline": [{"fn","ms","status"}...].
+// It uses pooled dicts rather than Array.Object, which allocates per entry.
+func (t *timeline) add(e *zerolog.Event) {
+	a := e.CreateArray()
 	for i := range t.entries {
-		a.Object(&t.entries[i])
+		en := &t.entries[i]
+		var ms [24]byte
+		a.Dict(e.CreateDict().Str("fn", en.fn).RawJSON("ms", appendMillis(ms[:0], en.took)).Str("status", en.status))
 	}
-}
-
-// MarshalZerologObject writes one timeline entry.
-func (e *entry) MarshalZerologObject(ev *zerolog.Event) {
-	ev.Str("fn", e.fn).Float64("ms", e.ms).Str("status", e.status)
+	e.Array("timeline", a)
 }

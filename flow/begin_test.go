@@ -1,0 +1,182 @@
+package flow_test
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"testing"
+
+	"github.com/rs/zerolog"
+
+	"github.com/logcrest/logcrest/flow"
+)
+
+// These tests use Begin and Finish the way an HTTP adapter does: the
+// adapter adopts an incoming trace, adds request fields to flow_start,
+// recovers panics itself and adds response fields to flow_end.
+
+const (
+	incomingTrace  = "4bf92f3577b34da6a3ce929d0e0e4736"
+	incomingParent = "00f067aa0ba902b7"
+)
+
+func requestSpec() flow.FlowSpec {
+	return flow.FlowSpec{
+		Label:        "req-7f3a",
+		Name:         "GET /orders/{id}",
+		TraceID:      incomingTrace,
+		ParentSpanID: incomingParent,
+		Start: func(e *zerolog.Event) {
+			e.Str("method", "GET").Str("path", "/orders/42").Str("request_id", "req-7f3a")
+		},
+	}
+}
+
+func withStatus(status int) func(*zerolog.Event) {
+	return func(e *zerolog.Event) { e.Int("http_status", status).Int("bytes", 12).Str("route", "/orders/{id}") }
+}
+
+func TestBeginFinishSuccess(t *testing.T) {
+	c := start(t)
+	ctx, s := flow.Begin(context.Background(), requestSpec())
+	if !s.IsFlow() || s.TraceID() != incomingTrace || flow.TraceID(ctx) != incomingTrace {
+		t.Fatalf("IsFlow %v, trace %q: the incoming trace was not adopted", s.IsFlow(), s.TraceID())
+	}
+	if s.FlowID() != flow.FlowID(ctx) || s.SpanID() != flow.SpanID(ctx) {
+		t.Error("the span's IDs differ from its context's")
+	}
+	flow.Logger(ctx).Info().Msg("handling")
+	_ = flow.Run(ctx, "fetch_order", func(context.Context) error { return nil })
+	s.Finish(flow.Outcome{End: withStatus(200)})
+	s.Finish(flow.Outcome{Failed: true}) // ignored
+	o := c.finish(t)
+
+	fs, fe := flowPair(t, o)
+	wantKeys(t, fs, "time", "level", "logger", "trace_id", "span_id", "parent_span_id", "flow_id", "flow_type",
+		"method", "path", "request_id", "message")
+	wantFields(t, fs, map[string]any{"trace_id": incomingTrace, "parent_span_id": incomingParent, "method": "GET"})
+	wantKeys(t, fe, "time", "level", "logger", "trace_id", "span_id", "parent_span_id", "flow_id", "flow_type",
+		"flow_status", "total_ms", "steps", "timeline", "http_status", "bytes", "route", "message")
+	wantFields(t, fe, map[string]any{"flow_status": "success", "http_status": 200.0, "route": "/orders/{id}", "steps": 1.0})
+
+	log := one(t, o.success, map[string]any{"message": "handling"})
+	wantFields(t, log, map[string]any{"fn": "GET /orders/{id}", "trace_id": incomingTrace, "span_id": fs["span_id"], "flow_id": fs["flow_id"]})
+}
+
+func TestBeginFinishFailedWithoutError(t *testing.T) {
+	c := start(t)
+	_, s := flow.Begin(context.Background(), requestSpec())
+	s.Finish(flow.Outcome{Failed: true, End: withStatus(503)})
+	o := c.finish(t)
+	_, fe := flowPair(t, o)
+	wantCommon(t, fe, "error")
+	wantKeys(t, fe, "time", "level", "logger", "trace_id", "span_id", "parent_span_id", "flow_id", "flow_type",
+		"flow_status", "total_ms", "steps", "timeline", "failed_at", "step", "http_status", "bytes", "route", "message")
+	wantFields(t, fe, map[string]any{
+		"flow_status": "failed", "failed_at": "GET /orders/{id}", "step": "0/0", "http_status": 503.0, "steps": 0.0,
+	})
+	if tl := fe["timeline"].([]any); len(tl) != 0 {
+		t.Errorf("timeline %v, want empty", tl)
+	}
+}
+
+func TestBeginFinishFailedAfterAFailedStep(t *testing.T) {
+	// The handler turned a step's error into a 500: flow_error is the
+	// step's.
+	c := start(t)
+	ctx, s := flow.Begin(context.Background(), requestSpec())
+	_ = flow.Run(ctx, "load", func(context.Context) error { return &ConnectionError{"db down"} })
+	s.Finish(flow.Outcome{Failed: true, End: withStatus(500)})
+	o := c.finish(t)
+	_, fe := flowPair(t, o)
+	wantFields(t, fe, map[string]any{"failed_at": "load", "step": "1/1", "flow_error": "ConnectionError: db down"})
+}
+
+func TestBeginFinishPanic(t *testing.T) {
+	c := start(t)
+	ctx, s := flow.Begin(context.Background(), requestSpec())
+	func() {
+		defer func() {
+			if r := recover(); r != nil {
+				s.Finish(flow.Outcome{Panic: r, Stack: []byte("the adapter's stack"), End: withStatus(500)})
+			}
+		}()
+		_ = flow.Run(ctx, "render", func(context.Context) error {
+			var m map[string]int
+			m["x"] = 1 // a runtime error
+			return nil
+		})
+	}()
+	o := c.finish(t)
+	_, fe := flowPair(t, o)
+	wantFields(t, fe, map[string]any{
+		"flow_status": "failed", "failed_at": "render", "step": "1/1", "stack": "the adapter's stack",
+		"flow_error": "panic: assignment to entry in nil map", "http_status": 500.0,
+	})
+	step := one(t, o.errs, map[string]any{"fn": "render"})
+	wantFields(t, step, map[string]any{"error": "assignment to entry in nil map", "error_type": "runtime.plainError"})
+}
+
+func TestBeginOwnStackWhenNoneGiven(t *testing.T) {
+	c := start(t)
+	_, s := flow.Begin(context.Background(), flow.FlowSpec{})
+	s.Finish(flow.Outcome{Panic: errors.New("bad")})
+	o := c.finish(t)
+	_, fe := flowPair(t, o)
+	if stack, _ := fe["stack"].(string); stack == "" {
+		t.Error("no stack")
+	}
+	wantFields(t, fe, map[string]any{"failed_at": "flow", "flow_error": "panic: bad"})
+}
+
+func TestBeginRejectsInvalidTraces(t *testing.T) {
+	for _, tc := range []struct{ trace, parent string }{
+		{"4BF92F3577B34DA6A3CE929D0E0E4736", incomingParent},  // uppercase
+		{"00000000000000000000000000000000", incomingParent},  // all zero
+		{"4bf92f3577b34da6a3ce929d0e0e473", incomingParent},   // short
+		{"4bf92f3577b34da6a3ce929d0e0e4736x", incomingParent}, // long
+		{"zbf92f3577b34da6a3ce929d0e0e4736", incomingParent},  // not hex
+		{"", incomingParent},                // none
+		{incomingTrace, "0000000000000000"}, // valid trace, zero parent
+		{incomingTrace, "00f067aa0ba902b"},  // valid trace, bad parent
+	} {
+		c := start(t)
+		_, s := flow.Begin(context.Background(), flow.FlowSpec{TraceID: tc.trace, ParentSpanID: tc.parent})
+		s.Finish(flow.Outcome{})
+		o := c.finish(t)
+		fs, _ := flowPair(t, o)
+		wantCommon(t, fs, "info")
+		adopted := flow.ValidTraceID(tc.trace)
+		if (fs["trace_id"] == tc.trace) != adopted {
+			t.Errorf("trace %q: flow trace_id %v", tc.trace, fs["trace_id"])
+		}
+		if _, ok := fs["parent_span_id"]; ok {
+			t.Errorf("trace %q parent %q: parent_span_id %v recorded", tc.trace, tc.parent, fs["parent_span_id"])
+		}
+	}
+}
+
+func TestBeginInsideAFlowDegrades(t *testing.T) {
+	c := start(t)
+	err := flow.RunFlow(context.Background(), "outer", func(ctx context.Context) error {
+		ictx, s := flow.Begin(ctx, requestSpec())
+		if s.IsFlow() || flow.TraceID(ictx) == incomingTrace {
+			t.Error("a nested Begin started a flow or adopted a trace")
+		}
+		s.Finish(flow.Outcome{End: withStatus(204)})
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := c.finish(t)
+	_, fe := flowPair(t, o)
+	if fns, _ := timelineOf(t, fe); !slices.Equal(fns, []string{"GET /orders/{id}"}) {
+		t.Errorf("timeline %v", fns)
+	}
+	entry := one(t, o.success, map[string]any{"message": "step started"})
+	wantFields(t, entry, map[string]any{"method": "GET", "path": "/orders/42"})
+	exit := one(t, o.success, map[string]any{"message": "step finished"})
+	wantFields(t, exit, map[string]any{"http_status": 204.0})
+	wantFields(t, one(t, o.success, map[string]any{"level": "warn"}), map[string]any{"label": "req-7f3a"})
+}
