@@ -24,12 +24,12 @@ const chunkSize = 64 << 10
 // cost each caller a goroutine hand-off and each record a write call; a short
 // linger makes both once per batch. Flush, Close and a bounded ring filling
 // up cut it short.
-const linger = 500 * time.Microsecond
+const linger = 200 * time.Microsecond
 
 // keepFree is how many drained segments a Ring keeps for reuse. Beyond that,
 // segments allocated to absorb a burst are returned to the garbage collector,
 // so memory falls back once the burst is written.
-const keepFree = 4
+const keepFree = 16
 
 // RingOptions configures NewRing.
 type RingOptions struct {
