@@ -103,7 +103,8 @@ func TestBeginFinishPanic(t *testing.T) {
 		}()
 		_ = flow.Run(ctx, "render", func(context.Context) error {
 			var m map[string]int
-			m["x"] = 1 // a runtime error
+			//lint:ignore SA5000 the runtime error is the point of the test
+			m["x"] = 1
 			return nil
 		})
 	}()

@@ -88,7 +88,7 @@ type ConnectionError struct{}
 
 func (*ConnectionError) Error() string { return "gateway timeout" }
 
-type Wrapper[T any] struct{ v T }
+type Wrapper[T any] struct{ _ T }
 
 func (Wrapper[T]) Error() string { return "generic" }
 
