@@ -39,8 +39,16 @@ import (
 	"github.com/rs/zerolog"
 )
 
-// spanKey is the context key under which a step's context answers its *Span.
-type spanKey struct{}
+// ContextKey is the key under which a context answers its *Span, looked up
+// by FromContext (and so by Logger, FlowID, TraceID, logcrest.Log and every
+// step started from the context). It is a string, namespaced by this
+// package's import path, so that a framework context whose Value answers
+// only string keys from its own store can carry a span: *gin.Context, with
+// gin's default ContextWithFallback=false, answers c.Keys for string keys
+// and nothing else, and the gin adapter's c.Set(flow.ContextKey, span) is
+// what makes logcrest.Log(c) and logcrest.Run(c, ...) join the request's
+// flow.
+const ContextKey = "github.com/logcrest/logcrest/flow.Span"
 
 // spanContext is the context handed to the code of a step: the caller's
 // context plus the span. It lives inside the Span (one allocation for both),
@@ -51,10 +59,10 @@ type spanContext struct {
 	span *Span
 }
 
-// Value returns the span for spanKey and defers every other key to the
+// Value returns the span for ContextKey and defers every other key to the
 // caller's context.
 func (c *spanContext) Value(key any) any {
-	if key == (spanKey{}) {
+	if key == ContextKey {
 		return c.span
 	}
 	return c.Context.Value(key)
@@ -72,7 +80,7 @@ func FromContext(ctx context.Context) *Span {
 	if c, ok := ctx.(*spanContext); ok {
 		return c.span
 	}
-	s, _ := ctx.Value(spanKey{}).(*Span)
+	s, _ := ctx.Value(ContextKey).(*Span)
 	return s
 }
 

@@ -1,0 +1,463 @@
+package adapters_test
+
+import (
+	"bufio"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/logcrest/logcrest/adapters"
+)
+
+const (
+	incomingTrace  = "4bf92f3577b34da6a3ce929d0e0e4736"
+	incomingParent = "00f067aa0ba902b7"
+	traceparent    = "00-" + incomingTrace + "-" + incomingParent + "-01"
+	querySecret    = "SECRET-QUERY-TOKEN-91f2"
+	routeOrders    = "<orders>" // stands for the framework's template of /orders/{id}
+)
+
+var (
+	bareFlowID = regexp.MustCompile(`^[0-9a-f]{8}$`)
+	hexTrace   = regexp.MustCompile(`^[0-9a-f]{32}$`)
+)
+
+// invalidIDs are request IDs that must be ignored: none may reach a file.
+var invalidIDs = map[string]string{
+	"200 characters": strings.Repeat("r", 200),
+	"65 characters":  strings.Repeat("s", 65),
+	"spaces":         "has some spaces",
+	"script":         "<script>alert(1)</script>",
+	"semicolon":      "abc;def",
+	"non-ASCII":      "ordér-1",
+}
+
+// conformanceRow is one request and what every adapter must make of it.
+type conformanceRow struct {
+	name   string
+	path   string            // request path, query included
+	header map[string]string // request headers
+
+	// The response. status 0: not checked (it is the framework recovery's
+	// business, or there is none: the connection is dropped).
+	status int
+	body   string         // checked when not ""
+	flowID *regexp.Regexp // the X-Flow-ID header; nil: none expected
+
+	// The records. noFlow: the request must leave none.
+	noFlow      bool
+	route       string         // flow_end route: routeOrders, a literal, or "" for none
+	start       map[string]any // exact fields of flow_start, beyond method and path
+	startAbsent []string
+	end         map[string]any // exact fields of flow_end
+	endAbsent   []string
+	endBy       map[string]map[string]any // extra exact fields of flow_end, by adapter
+	timeline    []string                  // fns of the timeline, in order (nil: empty)
+	stack       bool                      // flow_end has a stack
+	panics      bool                      // the handler panics: bytes are not the client's
+	bytesLate   []string                  // adapters whose framework writes the body after the middleware returned
+	logs        []string                  // messages of Log(ctx) records that carry the flow ID
+	errHandlers int64                     // calls of echo's HTTPErrorHandler
+	thenServes  bool                      // the next request is still served
+}
+
+var conformance = []conformanceRow{
+	{
+		name: "200 with a valid request ID, a traceparent and a query string",
+		path: "/orders/42?token=" + querySecret + "&x=1",
+		header: map[string]string{
+			"X-Request-ID": "order-7f3a.b:c_d", "traceparent": traceparent,
+		},
+		status: 200, body: "order 42",
+		flowID: regexp.MustCompile(`^order-7f3a\.b:c_d-[0-9a-f]{8}$`),
+		route:  routeOrders,
+		start: map[string]any{
+			"path": "/orders/42", "request_id": "order-7f3a.b:c_d",
+			"trace_id": incomingTrace, "parent_span_id": incomingParent,
+		},
+		end:      map[string]any{"flow_status": "success", "http_status": 200.0, "steps": 2.0, "trace_id": incomingTrace},
+		timeline: []string{"load_order", "render"},
+		logs:     []string{"handling order", "loading"},
+	},
+	{
+		name:   "200 without a request ID or traceparent",
+		path:   "/orders/7",
+		status: 200, body: "order 7", flowID: bareFlowID, route: routeOrders,
+		start:       map[string]any{"path": "/orders/7"},
+		startAbsent: []string{"request_id", "parent_span_id"},
+		end:         map[string]any{"flow_status": "success", "http_status": 200.0},
+		timeline:    []string{"load_order", "render"},
+		logs:        []string{"handling order"},
+	},
+	{
+		name:   "an invalid traceparent is ignored",
+		path:   "/orders/8",
+		header: map[string]string{"traceparent": "00-" + strings.ToUpper(incomingTrace) + "-" + incomingParent + "-01"},
+		status: 200, flowID: bareFlowID, route: routeOrders,
+		startAbsent: []string{"request_id", "parent_span_id"},
+		end:         map[string]any{"flow_status": "success"},
+		timeline:    []string{"load_order", "render"},
+	},
+	{
+		name:   "implicit 200",
+		path:   "/empty",
+		header: map[string]string{"X-Request-ID": "empty"},
+		status: 200, body: "", flowID: regexp.MustCompile(`^empty-[0-9a-f]{8}$`), route: "/empty",
+		end: map[string]any{"flow_status": "success", "http_status": 200.0, "bytes": 0.0, "steps": 0.0},
+	},
+	{
+		name:   "201 without a body",
+		path:   "/created",
+		status: 201, flowID: bareFlowID, route: "/created",
+		end: map[string]any{"flow_status": "success", "http_status": 201.0, "bytes": 0.0},
+	},
+	{
+		name:   "404",
+		path:   "/no/such/route?token=" + querySecret,
+		header: map[string]string{"X-Request-ID": "lost"},
+		status: 404, flowID: regexp.MustCompile(`^lost-[0-9a-f]{8}$`),
+		start:     map[string]any{"path": "/no/such/route", "request_id": "lost"},
+		end:       map[string]any{"flow_status": "success", "http_status": 404.0, "steps": 0.0},
+		endAbsent: []string{"route", "failed_at", "flow_error"},
+		// gin writes its default 404 body after the whole handler chain has
+		// returned, middleware included: no middleware can count it.
+		endBy:       map[string]map[string]any{"gin": {"bytes": 0.0}},
+		bytesLate:   []string{"gin"},
+		errHandlers: 1,
+	},
+	{
+		name:   "500 from a handler error after a failed step",
+		path:   "/fail",
+		header: map[string]string{"X-Request-ID": "fail"},
+		status: 500, flowID: regexp.MustCompile(`^fail-[0-9a-f]{8}$`), route: "/fail",
+		end: map[string]any{
+			"level": "error", "flow_status": "failed", "http_status": 500.0, "failed_at": "charge", "step": "1/1",
+			"flow_error": "ConnectionError: gateway timeout",
+		},
+		endAbsent:   []string{"stack"},
+		timeline:    []string{"charge"},
+		errHandlers: 1,
+	},
+	{
+		name:   "503 from a handler error",
+		path:   "/unavailable",
+		status: 503, flowID: bareFlowID, route: "/unavailable",
+		end: map[string]any{
+			"level": "error", "flow_status": "failed", "http_status": 503.0, "failed_at": "http_request", "step": "0/0",
+		},
+		endBy: map[string]map[string]any{
+			"gin":  {"flow_error": "error: maintenance"},
+			"echo": {"flow_error": "HTTPError: code=503, message=maintenance"},
+		},
+		errHandlers: 1,
+	},
+	{
+		name:   "418 from a handler error is a success",
+		path:   "/teapot",
+		status: 418, flowID: bareFlowID, route: "/teapot",
+		end:         map[string]any{"level": "info", "flow_status": "success", "http_status": 418.0},
+		endAbsent:   []string{"failed_at", "flow_error"},
+		errHandlers: 1,
+	},
+	{
+		name:   "panic",
+		path:   "/boom",
+		header: map[string]string{"X-Request-ID": "boom"},
+		status: 500, flowID: regexp.MustCompile(`^boom-[0-9a-f]{8}$`), route: "/boom",
+		end: map[string]any{
+			"level": "error", "flow_status": "failed", "http_status": 500.0, "failed_at": "http_request",
+			"step": "0/1", "flow_error": "panic: boom",
+		},
+		timeline: []string{"before_boom"},
+		stack:    true, panics: true, thenServes: true,
+		errHandlers: 1, // echo's Recover hands the re-raised panic to it
+	},
+	{
+		name:   "http.ErrAbortHandler is an abort, not a crash",
+		path:   "/abort",
+		header: map[string]string{"X-Request-ID": "abort"},
+		route:  "/abort",
+		end: map[string]any{
+			"flow_status": "failed", "aborted": true, "failed_at": "http_request",
+			"flow_error": "error: net/http: abort Handler", "bytes": 0.0,
+		},
+		endAbsent: []string{"stack", "http_status"},
+		panics:    true, thenServes: true,
+	},
+	{
+		name:   "streaming flushes through the wrapper",
+		path:   "/stream",
+		status: 200, body: "chunk-1\nchunk-2\n", flowID: bareFlowID, route: "/stream",
+		end: map[string]any{"flow_status": "success", "http_status": 200.0, "bytes": 16.0},
+	},
+	{
+		name:   "http.ResponseController reaches the real writer",
+		path:   "/rc",
+		status: 200, body: "rc ok", flowID: bareFlowID, route: "/rc",
+		end: map[string]any{"flow_status": "success", "http_status": 200.0},
+	},
+	{
+		name:   "skipped by WithSkip",
+		path:   "/healthz",
+		status: 200, body: "ok", noFlow: true,
+	},
+}
+
+func init() {
+	for name, id := range invalidIDs {
+		conformance = append(conformance, conformanceRow{
+			name:   "invalid request ID ignored: " + name,
+			path:   "/orders/9",
+			header: map[string]string{"X-Request-ID": id},
+			status: 200, flowID: bareFlowID, route: routeOrders,
+			startAbsent: []string{"request_id"},
+			end:         map[string]any{"flow_status": "success", "http_status": 200.0},
+			timeline:    []string{"load_order", "render"},
+		})
+	}
+}
+
+// exchange is one request of the table and its response.
+type exchange struct {
+	row     *conformanceRow
+	status  int
+	header  http.Header
+	body    string
+	err     error // no response: the connection was dropped
+	handled int64 // calls of echo's HTTPErrorHandler during the request
+	next    int   // status of the request after, for thenServes
+}
+
+func TestConformance(t *testing.T) {
+	for _, ad := range allAdapters() {
+		t.Run(ad.name, func(t *testing.T) {
+			c := start(t)
+			a := newApp()
+			srv := httptest.NewServer(ad.build(a))
+			srv.Config.ErrorLog = discardLog()
+			// No keep-alive: a request whose connection is dropped (an abort)
+			// must not be retried by the transport on a reused connection.
+			client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+
+			var xs []*exchange
+			for i := range conformance {
+				row := &conformance[i]
+				x := &exchange{row: row}
+				before := a.errHandlers.Load()
+				x.do(t, client, srv.URL, a)
+				x.handled = a.errHandlers.Load() - before
+				if row.thenServes {
+					resp, err := client.Get(srv.URL + "/orders/after")
+					if err != nil {
+						t.Fatalf("%s: the next request failed: %v", row.name, err)
+					}
+					_, _ = io.Copy(io.Discard, resp.Body)
+					_ = resp.Body.Close()
+					x.next = resp.StatusCode
+				}
+				xs = append(xs, x)
+			}
+			srv.Close()
+			o := c.Finish(t)
+
+			for _, x := range xs {
+				t.Run(x.row.name, func(t *testing.T) { x.check(t, ad, o) })
+			}
+			t.Run("no query string, no invalid request ID in any file", func(t *testing.T) {
+				if strings.Contains(o.Raw, querySecret) || strings.Contains(o.Raw, "token=") {
+					t.Error("the query string reached the logs")
+				}
+				for name, id := range invalidIDs {
+					if strings.Contains(o.Raw, id) || name == "script" && strings.Contains(o.Raw, "script") {
+						t.Errorf("the invalid request ID (%s) reached the logs", name)
+					}
+				}
+			})
+			t.Run("one flow_start and one flow_end per flow", func(t *testing.T) {
+				starts := map[string]int{}
+				for _, r := range o.Flows {
+					id, _ := r["flow_id"].(string)
+					switch r["flow_type"] {
+					case "flow_start":
+						starts[id]++
+					case "flow_end":
+						starts[id] += 1000
+					}
+				}
+				for id, n := range starts {
+					if n != 1001 {
+						t.Errorf("flow %s: %d flow_start, %d flow_end", id, n%1000, n/1000)
+					}
+				}
+				for _, r := range append(append([]record(nil), o.Success...), o.Errors...) {
+					if _, ok := r["flow_type"]; ok {
+						t.Errorf("a flow record outside the flows file: %v", r)
+					}
+				}
+			})
+		})
+	}
+	closeIdle()
+}
+
+// do sends the row's request and reads the response.
+func (x *exchange) do(t *testing.T, client *http.Client, base string, a *app) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, base+x.row.path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range x.row.header {
+		req.Header.Set(k, v)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		x.err = err
+		return
+	}
+	defer resp.Body.Close()
+	x.status, x.header = resp.StatusCode, resp.Header
+	var b []byte
+	if x.row.path == "/stream" {
+		br := bufio.NewReader(resp.Body)
+		first, err := br.ReadString('\n')
+		if err != nil {
+			t.Fatalf("stream: %v", err)
+		}
+		a.streamRead <- struct{}{} // the first chunk arrived: let the handler write the second
+		rest, _ := io.ReadAll(br)
+		b = append([]byte(first), rest...)
+	} else {
+		b, err = io.ReadAll(resp.Body)
+		if err != nil {
+			x.err = err
+		}
+	}
+	x.body = string(b)
+}
+
+// check holds the exchange and the records against the row.
+func (x *exchange) check(t *testing.T, ad adapterUnderTest, o *output) {
+	row := x.row
+	if row.status != 0 {
+		if x.err != nil {
+			t.Fatalf("no response: %v", x.err)
+		}
+		if x.status != row.status {
+			t.Errorf("status %d, want %d", x.status, row.status)
+		}
+		if row.body != "" && x.body != row.body {
+			t.Errorf("body %q, want %q", x.body, row.body)
+		}
+	}
+	if row.thenServes && x.next != http.StatusOK {
+		t.Errorf("the request after got %d, want 200", x.next)
+	}
+	if ad.name == "echo" && x.handled != row.errHandlers {
+		t.Errorf("echo's HTTPErrorHandler called %d times, want %d", x.handled, row.errHandlers)
+	}
+
+	if row.noFlow {
+		if x.header.Get(adapters.FlowIDHeader) != "" {
+			t.Errorf("skipped request got X-Flow-ID %q", x.header.Get(adapters.FlowIDHeader))
+		}
+		if got := where(o.Flows, map[string]any{"path": row.path}); len(got) != 0 {
+			t.Errorf("skipped request left %d flow records", len(got))
+		}
+		return
+	}
+
+	// The flow: by the X-Flow-ID header, or by the request ID when the
+	// connection was dropped.
+	var flowID string
+	if x.err == nil {
+		flowID = x.header.Get(adapters.FlowIDHeader)
+		if row.flowID != nil && !row.flowID.MatchString(flowID) {
+			t.Errorf("X-Flow-ID %q does not match %v", flowID, row.flowID)
+		}
+		if vs := x.header.Values(adapters.FlowIDHeader); len(vs) != 1 {
+			t.Errorf("X-Flow-ID sent %d times", len(vs))
+		}
+	}
+	if flowID == "" {
+		rid := row.header["X-Request-ID"]
+		if rid == "" {
+			t.Fatal("no X-Flow-ID and no request ID to find the flow by")
+		}
+		flowID, _ = one(t, o.Flows, map[string]any{"flow_type": "flow_start", "request_id": rid})["flow_id"].(string)
+	}
+	fs := one(t, o.Flows, map[string]any{"flow_id": flowID, "flow_type": "flow_start"})
+	fe := one(t, o.Flows, map[string]any{"flow_id": flowID, "flow_type": "flow_end"})
+
+	path, _, _ := strings.Cut(row.path, "?")
+	wantFields(t, fs, map[string]any{"method": "GET", "path": path, "logger": logName, "message": "flow started"})
+	wantFields(t, fs, row.start)
+	wantAbsent(t, fs, row.startAbsent...)
+	wantAbsent(t, fs, "route", "http_status", "query")
+	if tr, _ := fs["trace_id"].(string); !hexTrace.MatchString(tr) || fe["trace_id"] != tr || fe["span_id"] != fs["span_id"] {
+		t.Errorf("flow_start trace_id %v span_id %v, flow_end %v %v", fs["trace_id"], fs["span_id"], fe["trace_id"], fe["span_id"])
+	}
+	if _, adopted := row.start["trace_id"]; !adopted && fs["trace_id"] == incomingTrace {
+		t.Error("a trace was adopted from an invalid traceparent")
+	}
+
+	wantFields(t, fe, row.end)
+	wantFields(t, fe, row.endBy[ad.name])
+	wantAbsent(t, fe, row.endAbsent...)
+	wantAbsent(t, fe, "method", "path", "request_id")
+	switch route := row.route; route {
+	case "":
+		wantAbsent(t, fe, "route")
+	case routeOrders:
+		wantFields(t, fe, map[string]any{"route": ad.orders})
+	default:
+		wantFields(t, fe, map[string]any{"route": route})
+	}
+	if !row.panics && x.err == nil && !slices.Contains(row.bytesLate, ad.name) {
+		if got := fe["bytes"]; got != float64(len(x.body)) {
+			t.Errorf("bytes %v, the client read %d", got, len(x.body))
+		}
+	}
+	if stack, _ := fe["stack"].(string); row.stack != (stack != "") {
+		t.Errorf("stack present %v, want %v", stack != "", row.stack)
+	} else if row.stack && !strings.Contains(stack, "boom") {
+		t.Errorf("the stack does not show the panicking function:\n%s", stack)
+	}
+	fns, statuses := timeline(t, fe)
+	if !slices.Equal(fns, row.timeline) {
+		t.Errorf("timeline %v, want %v", fns, row.timeline)
+	}
+	if fe["steps"] != float64(len(row.timeline)) {
+		t.Errorf("steps %v, want %d", fe["steps"], len(row.timeline))
+	}
+	for i, s := range statuses {
+		want := "ok"
+		if fns[i] == "charge" {
+			want = "error"
+		}
+		if s != want {
+			t.Errorf("timeline entry %s has status %s, want %s", fns[i], s, want)
+		}
+	}
+
+	// Step and Log(ctx) records carry the flow's IDs.
+	all := append(append([]record(nil), o.Success...), o.Errors...)
+	for _, fn := range row.timeline {
+		exit := "step finished"
+		if fn == "charge" {
+			exit = "step failed"
+		}
+		for _, msg := range []string{"step started", exit} {
+			r := one(t, all, map[string]any{"fn": fn, "message": msg, "flow_id": flowID})
+			wantFields(t, r, map[string]any{"trace_id": fs["trace_id"]})
+		}
+	}
+	for _, msg := range row.logs {
+		r := one(t, all, map[string]any{"message": msg, "flow_id": flowID})
+		wantFields(t, r, map[string]any{"trace_id": fs["trace_id"]})
+	}
+}

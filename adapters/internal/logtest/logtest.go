@@ -1,0 +1,233 @@
+// Package logtest is the test harness of the adapters: it points the
+// LogCrest pipeline at a temporary folder, closes it, and parses every line
+// each file got, so that tests can assert exact fields.
+//
+// The pipeline is global: tests using it run one after the other, never
+// with t.Parallel.
+package logtest
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/logcrest/logcrest"
+)
+
+// Name is the logger name, and file name, of a captured pipeline.
+const Name = "test"
+
+// Record is one parsed line of a log file.
+type Record map[string]any
+
+// Buffer is a console that tests can read once the pipeline is closed.
+type Buffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+// Write appends p.
+func (s *Buffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+// String returns everything written.
+func (s *Buffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// Capture is a pipeline configured for one test.
+type Capture struct {
+	Dir     string  // the log folder
+	Console *Buffer // the console
+}
+
+// Start configures the pipeline to write under a fresh folder, with the
+// console into a buffer, at debug level, and closes it when the test ends.
+func Start(t testing.TB) *Capture {
+	t.Helper()
+	c := &Capture{Dir: t.TempDir(), Console: &Buffer{}}
+	err := logcrest.Configure(logcrest.WithDir(c.Dir), logcrest.WithName(Name),
+		logcrest.WithConsole(c.Console), logcrest.WithLevel("debug"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = logcrest.Close() })
+	return c
+}
+
+// Output is everything a captured pipeline wrote.
+type Output struct {
+	Flows, Success, Errors []Record // the records of each file, in order
+	Raw                    string   // the three files and the console, as written
+}
+
+// Finish closes the pipeline and reads what it wrote, every line parsed as
+// JSON.
+func (c *Capture) Finish(t testing.TB) *Output {
+	t.Helper()
+	if err := logcrest.Close(); err != nil {
+		t.Fatal(err)
+	}
+	o := &Output{}
+	var raw strings.Builder
+	for _, f := range []struct {
+		stream string
+		into   *[]Record
+	}{{"flows", &o.Flows}, {"success", &o.Success}, {"error", &o.Errors}} {
+		b, err := os.ReadFile(filepath.Join(c.Dir, f.stream, Name+".log"))
+		if err != nil && !os.IsNotExist(err) {
+			t.Fatal(err)
+		}
+		raw.Write(b)
+		sc := bufio.NewScanner(bytes.NewReader(b))
+		sc.Buffer(make([]byte, 0, 1<<20), 1<<24)
+		for sc.Scan() {
+			var r Record
+			if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+				t.Fatalf("%s: line %q is not JSON: %v", f.stream, sc.Text(), err)
+			}
+			*f.into = append(*f.into, r)
+		}
+	}
+	raw.WriteString(c.Console.String())
+	o.Raw = raw.String()
+	return o
+}
+
+// Logs returns the success and error records together.
+func (o *Output) Logs() []Record { return append(append([]Record(nil), o.Success...), o.Errors...) }
+
+// Where returns the records of rs whose fields equal every one of want.
+func Where(rs []Record, want map[string]any) []Record {
+	var out []Record
+	for _, r := range rs {
+		ok := true
+		for k, v := range want {
+			if r[k] != v {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// One returns the single record of rs matching want, or fails the test.
+func One(t testing.TB, rs []Record, want map[string]any) Record {
+	t.Helper()
+	got := Where(rs, want)
+	if len(got) != 1 {
+		t.Fatalf("%d records match %v, want 1", len(got), want)
+	}
+	return got[0]
+}
+
+// WantFields checks that r has every field of want, with that value.
+func WantFields(t testing.TB, r Record, want map[string]any) {
+	t.Helper()
+	for k, v := range want {
+		if got, ok := r[k]; !ok || got != v {
+			t.Errorf("%s = %#v (present %v), want %#v in %v", k, got, ok, v, r)
+		}
+	}
+}
+
+// WantAbsent checks that r has none of keys.
+func WantAbsent(t testing.TB, r Record, keys ...string) {
+	t.Helper()
+	for _, k := range keys {
+		if v, ok := r[k]; ok {
+			t.Errorf("%s = %#v present, want absent in %v", k, v, r)
+		}
+	}
+}
+
+// Timeline returns the fn and status of each timeline entry of a flow_end.
+func Timeline(t testing.TB, fe Record) (fns, statuses []string) {
+	t.Helper()
+	tl, ok := fe["timeline"].([]any)
+	if !ok {
+		t.Fatalf("timeline %#v is not a list", fe["timeline"])
+	}
+	for _, e := range tl {
+		m := e.(map[string]any)
+		fns = append(fns, m["fn"].(string))
+		statuses = append(statuses, m["status"].(string))
+	}
+	return fns, statuses
+}
+
+// FlowPair returns the flow_start and flow_end of the flow with ID id.
+func FlowPair(t testing.TB, o *Output, id string) (fs, fe Record) {
+	t.Helper()
+	fs = One(t, o.Flows, map[string]any{"flow_id": id, "flow_type": "flow_start"})
+	fe = One(t, o.Flows, map[string]any{"flow_id": id, "flow_type": "flow_end"})
+	return fs, fe
+}
+
+// DiscardLog is a server ErrorLog that prints nothing.
+func DiscardLog() *log.Logger { return log.New(io.Discard, "", 0) }
+
+// ReadStream parses the records of one stream ("flows", "success" or
+// "error") of a closed pipeline that wrote under dir, for examples.
+func ReadStream(dir, stream string) ([]Record, error) {
+	b, err := os.ReadFile(filepath.Join(dir, stream, Name+".log"))
+	if err != nil {
+		return nil, err
+	}
+	var out []Record
+	for line := range bytes.Lines(b) {
+		var r Record
+		if err := json.Unmarshal(line, &r); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// FlowEnd returns the last flow_end record of a closed pipeline that wrote
+// under dir, for examples; nil when there is none.
+func FlowEnd(dir string) Record {
+	flows, _ := ReadStream(dir, "flows")
+	for i := len(flows) - 1; i >= 0; i-- {
+		if flows[i]["flow_type"] == "flow_end" {
+			return flows[i]
+		}
+	}
+	return nil
+}
+
+// Summary prints the fields of a flow_end that an example shows, in a
+// fixed order: route, http_status, flow_status and the timeline's fns.
+func Summary(fe Record) string {
+	if fe == nil {
+		return "no flow_end"
+	}
+	var fns []string
+	if tl, ok := fe["timeline"].([]any); ok {
+		for _, e := range tl {
+			if m, ok := e.(map[string]any); ok {
+				fns = append(fns, fmt.Sprint(m["fn"]))
+			}
+		}
+	}
+	return fmt.Sprintf("route=%v http_status=%v flow_status=%v timeline=%v",
+		fe["route"], fe["http_status"], fe["flow_status"], fns)
+}

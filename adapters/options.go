@@ -1,0 +1,95 @@
+package adapters
+
+import (
+	"net/http"
+	"net/textproto"
+
+	"github.com/rs/zerolog"
+
+	"github.com/logcrest/logcrest/flow"
+)
+
+// DefaultRequestIDHeader is the request header whose value, when valid,
+// becomes the flow label (see WithRequestIDHeader).
+const DefaultRequestIDHeader = "X-Request-ID"
+
+// Options are the settings of one adapter instance, the same for the four
+// frameworks. Build them with Option values; the zero Options are the
+// defaults except for RequestIDHeader, which NewConfig fills in.
+type Options struct {
+	// Level is the level of flow_start and of a successful flow_end
+	// (default info). A failed flow_end is always at error level.
+	Level zerolog.Level
+	// Skip, when set, is asked first for every request; a request it
+	// returns true for is served with no flow, no records and no X-Flow-ID
+	// header (health checks, metrics scrapes).
+	Skip func(*http.Request) bool
+	// RequestIDHeader names the request header read for the request ID
+	// (default "X-Request-ID").
+	RequestIDHeader string
+}
+
+// Option is one setting of an adapter instance, passed to an adapter's
+// Middleware (or Handler, or Instrument). Options are plain values: each
+// middleware keeps its own, there is no package-level setting.
+type Option func(*Options)
+
+// WithLevel sets the level of flow_start and of a successful flow_end
+// (default zerolog.InfoLevel). Failed flows are always recorded at error
+// level.
+func WithLevel(l zerolog.Level) Option { return func(o *Options) { o.Level = l } }
+
+// WithSkip sets a predicate asked first for every request: a request it
+// returns true for is passed straight to the next handler with no flow, no
+// records and no X-Flow-ID header. Use it for health checks and metrics
+// endpoints:
+//
+//	adapters.WithSkip(func(r *http.Request) bool { return r.URL.Path == "/healthz" })
+//
+// fn is called on the request's goroutine and must not retain r. A nil fn
+// skips nothing.
+func WithSkip(fn func(*http.Request) bool) Option { return func(o *Options) { o.Skip = fn } }
+
+// WithRequestIDHeader sets the name of the request header carrying the
+// caller's request ID (default "X-Request-ID"). The name is
+// case-insensitive; "" restores the default. Only a valid value (see
+// ValidRequestID) is used.
+func WithRequestIDHeader(name string) Option {
+	return func(o *Options) { o.RequestIDHeader = name }
+}
+
+// Config is an adapter instance: its Options, resolved once when the
+// middleware is built, so that serving a request reads them without
+// allocating. It is safe for concurrent use and never changes.
+type Config struct {
+	opts      Options
+	ridHeader string        // canonical form of opts.RequestIDHeader
+	flowOpts  []flow.Option // the options passed to flow.Begin
+}
+
+// NewConfig resolves opts (later options win) into a Config. Framework
+// adapters call it once per middleware they build.
+func NewConfig(opts ...Option) *Config {
+	o := Options{Level: zerolog.InfoLevel}
+	for _, opt := range opts {
+		if opt != nil {
+			opt(&o)
+		}
+	}
+	if o.RequestIDHeader == "" {
+		o.RequestIDHeader = DefaultRequestIDHeader
+	}
+	return &Config{
+		opts:      o,
+		ridHeader: textproto.CanonicalMIMEHeaderKey(o.RequestIDHeader),
+		flowOpts:  []flow.Option{flow.AtLevel(o.Level)},
+	}
+}
+
+// Options returns the options the Config was built with, defaults filled
+// in.
+func (c *Config) Options() Options { return c.opts }
+
+// Skip reports whether r is to be served without a flow, as the WithSkip
+// predicate decides.
+func (c *Config) Skip(r *http.Request) bool { return c.opts.Skip != nil && c.opts.Skip(r) }

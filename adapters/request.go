@@ -1,0 +1,364 @@
+package adapters
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"runtime/debug"
+	"unicode/utf8"
+
+	"github.com/rs/zerolog"
+
+	"github.com/logcrest/logcrest/flow"
+)
+
+// FlowIDHeader is the response header that carries a request's flow ID. It
+// is set before the handler runs, so 404s, errors and panics that a
+// recovery middleware answers carry it too.
+const FlowIDHeader = "X-Flow-ID"
+
+// flowIDKey is FlowIDHeader in canonical form, the key of the header map.
+const flowIDKey = "X-Flow-Id"
+
+// FlowName names every request's flow: it is the fn of records logged with
+// logcrest.Log(ctx) in a handler outside any step, and failed_at when the
+// handler itself (not one of its steps) panicked or failed.
+const FlowName = "http_request"
+
+// MaxPathLen is the most bytes of the URL path a flow_start records; a
+// longer path is cut at a character boundary and flow_start says
+// "path_truncated": true.
+const MaxPathLen = 2048
+
+// Request is the flow of one HTTP request, begun by Config.Begin and ended
+// by End. Its life, in every adapter:
+//
+//	q := cfg.Begin(w, r)              // flow_start; X-Flow-ID on w
+//	defer func() { q.End(recover(), adapters.Result{Route: ...}) }()
+//	next(q.Writer(), r.WithContext(q.Context()))
+//
+// Records: flow_start has method, path (the URL path: never the query
+// string) and request_id (when a valid one came in); flow_end has
+// http_status, bytes and route (when a route matched), and the flow's
+// outcome:
+//
+//   - a status of 500 or more fails the flow; its flow_error is the
+//     handler's error when the framework gave one (Result.Err), else that
+//     of the first failed step;
+//   - a panic fails it with http_status 500, the panic value as flow_error
+//     and the stack, and is raised again for the framework's recovery;
+//   - a panic with http.ErrAbortHandler (the handler giving up on the
+//     response, as httputil.ReverseProxy does) is an abort, not a crash: the
+//     flow fails with "aborted": true and flow_error
+//     "error: net/http: abort Handler", no stack, http_status only if a
+//     status had gone out; it is raised again so net/http drops the
+//     connection silently;
+//   - everything else succeeds, 4xx included, with its http_status.
+//
+// A hijacked connection adds "hijacked": true, and http_status only if one
+// was written before the hijack.
+//
+// When r already belongs to the flow of an outer LogCrest adapter (a gin
+// engine mounted under logcresthttp.Middleware, say), Begin starts nothing:
+// the Request joins the outer one, reports its route to it, and writes no
+// record; the outer adapter's flow_end covers the request once.
+type Request struct {
+	ctx   requestContext
+	rw    ResponseWriter
+	span  *flow.Span
+	outer *Request // the request flow this one joined, or nil
+
+	// flow_start
+	method, path, requestID string
+	pathCut                 bool
+
+	// flow_end
+	route             string
+	status            int
+	bytes             int64
+	aborted, hijacked bool
+	ended             bool
+}
+
+// requestKey is the context key under which a request's context answers
+// its *Request.
+type requestKey struct{}
+
+// requestContext is the context of a request's handler: the flow's context
+// plus the Request, in one allocation with it.
+type requestContext struct {
+	context.Context
+	q *Request
+}
+
+// Value returns the Request for requestKey and defers every other key to
+// the flow's context.
+func (c *requestContext) Value(key any) any {
+	if key == (requestKey{}) {
+		return c.q
+	}
+	return c.Context.Value(key)
+}
+
+// String names the context for fmt, like the standard library's contexts.
+func (c *requestContext) String() string { return "adapters.Request(" + c.q.span.FlowID() + ")" }
+
+// FromContext returns the request flow ctx belongs to, begun by any
+// LogCrest adapter, or nil when there is none (or ctx is nil).
+func FromContext(ctx context.Context) *Request {
+	if ctx == nil {
+		return nil
+	}
+	q, _ := ctx.Value(requestKey{}).(*Request)
+	return q
+}
+
+// Begin starts the flow of request r, whose response goes to w:
+//
+//   - the flow label is the request ID of the configured header when it is
+//     valid (see ValidRequestID), so the flow ID reads "<request-id>-<hex8>",
+//     and a bare "<hex8>" otherwise;
+//   - the trace is that of a valid traceparent header (see
+//     ParseTraceparent), else a new one;
+//   - flow_start is written, and X-Flow-ID is set on w's header map, before
+//     Begin returns, so before the handler runs.
+//
+// The adapter then runs the handler with Writer and Context, and calls End
+// from a deferred function. Begin does not consult Skip: adapters ask Skip
+// first.
+func (c *Config) Begin(w http.ResponseWriter, r *http.Request) *Request {
+	parent := r.Context()
+	if outer := FromContext(parent); outer != nil {
+		q := &Request{outer: outer}
+		q.ctx.Context = parent
+		q.rw.reset(w)
+		return q
+	}
+	q := new(Request)
+	q.rw.reset(w)
+	q.method = r.Method
+	if r.URL != nil {
+		q.path, q.pathCut = clipPath(r.URL.Path)
+	}
+	q.requestID = c.requestID(r)
+	traceID, parentID := traceparent(r)
+	ctx, span := flow.Begin(parent, flow.FlowSpec{
+		Label:        q.requestID,
+		Name:         FlowName,
+		TraceID:      traceID,
+		ParentSpanID: parentID,
+		Start:        q.startFields,
+	}, c.flowOpts...)
+	q.span = span
+	q.ctx = requestContext{Context: ctx, q: q}
+	if h := w.Header(); h != nil {
+		h[flowIDKey] = []string{span.FlowID()}
+	}
+	return q
+}
+
+// clipPath cuts p to MaxPathLen bytes at a character boundary.
+func clipPath(p string) (string, bool) {
+	if len(p) <= MaxPathLen {
+		return p, false
+	}
+	i := MaxPathLen
+	for i > 0 && !utf8.RuneStart(p[i]) {
+		i--
+	}
+	return p[:i], true
+}
+
+// startFields adds the request's fields to flow_start.
+func (q *Request) startFields(e *zerolog.Event) {
+	e.Str("method", q.method).Str("path", q.path)
+	if q.pathCut {
+		e.Bool("path_truncated", true)
+	}
+	if q.requestID != "" {
+		e.Str("request_id", q.requestID)
+	}
+}
+
+// endFields adds the response's fields to flow_end.
+func (q *Request) endFields(e *zerolog.Event) {
+	if q.status != 0 {
+		e.Int("http_status", q.status)
+	}
+	e.Int64("bytes", q.bytes)
+	if q.route != "" {
+		e.Str("route", q.route)
+	}
+	if q.aborted {
+		e.Bool("aborted", true)
+	}
+	if q.hijacked {
+		e.Bool("hijacked", true)
+	}
+}
+
+// Context returns the context for the handler: the flow's (its span, so
+// logcrest.Log, steps and FromContext work from it), descending from the
+// request's own context.
+func (q *Request) Context() context.Context {
+	if q.outer != nil {
+		return q.ctx.Context
+	}
+	return &q.ctx
+}
+
+// Writer returns the writer for the handler: the shared ResponseWriter
+// wrapping the w given to Begin (or w itself for a Request that joined an
+// outer flow, whose adapter already wraps the response).
+func (q *Request) Writer() http.ResponseWriter {
+	if q.outer != nil {
+		return q.rw.w
+	}
+	return &q.rw
+}
+
+// Span returns the flow's span (the outer flow's, for a Request that joined
+// one).
+func (q *Request) Span() *flow.Span {
+	if q.outer != nil {
+		return q.outer.span
+	}
+	return q.span
+}
+
+// FlowID returns the flow ID, the value of the X-Flow-ID header.
+func (q *Request) FlowID() string { return q.Span().FlowID() }
+
+// SetRoute records route as the request's route template, for code that
+// knows it better than the adapter that began the flow (an inner adapter
+// does it for an outer one). The first non-empty route set wins over the
+// one End is given. Call it from the handler's goroutine, before End.
+func (q *Request) SetRoute(route string) {
+	if q.outer != nil {
+		q = q.outer
+	}
+	if q.route == "" {
+		q.route = route
+	}
+}
+
+// Result is what an adapter knows once the handler has returned or
+// panicked.
+type Result struct {
+	// Route is the framework's template of the matched route
+	// ("/orders/{id}", "/orders/:id"), "" when no route matched.
+	Route string
+	// Err is the handler's error, for frameworks that have one (echo's
+	// returned error, gin's c.Errors): flow_error when the status is 500 or
+	// more. It does not decide the outcome; the status does.
+	Err error
+	// Status is the final status, for an adapter that reads it from the
+	// framework's own writer rather than Writer; 0 means "take it from
+	// Writer" (the implicit 200 when nothing was written).
+	Status int
+	// Bytes is the body size, with Status.
+	Bytes int64
+	// Written, with Status, says whether the status had gone out to the
+	// client (it matters only for an abort).
+	Written bool
+}
+
+// End ends the request's flow and writes flow_end, then raises recovered
+// again if it is not nil. Call it from a function deferred right after
+// Begin, passing recover() — recover only works in the deferred function
+// itself:
+//
+//	defer func() { q.End(recover(), adapters.Result{Route: route(r)}) }()
+//
+// The status, bytes and outcome follow the rules of Request. Only the first
+// End of a Request writes anything; a later one only raises recovered.
+func (q *Request) End(recovered any, res Result) {
+	if q.ended {
+		if recovered != nil {
+			panic(recovered)
+		}
+		return
+	}
+	q.ended = true
+	if q.outer != nil {
+		if res.Route != "" {
+			q.outer.SetRoute(res.Route)
+		}
+		if recovered != nil {
+			panic(recovered)
+		}
+		return
+	}
+	if q.route == "" {
+		q.route = res.Route
+	}
+	written := res.Written
+	if res.Status != 0 {
+		q.status, q.bytes = res.Status, res.Bytes
+	} else {
+		written = q.rw.wroteHeader
+		q.status, q.bytes, q.hijacked = q.rw.status, q.rw.bytes, q.rw.hijacked
+		if !written && !q.hijacked {
+			q.status = http.StatusOK // what net/http sends for a handler that wrote nothing
+		}
+	}
+	o := flow.Outcome{End: q.endFields}
+	switch {
+	case recovered == nil:
+		if q.status >= http.StatusInternalServerError {
+			o.Failed, o.Err = true, res.Err
+		}
+	case isAbort(recovered):
+		q.aborted = true
+		o.Failed = true
+		o.Err, _ = recovered.(error)
+		if !written {
+			q.status = 0
+		}
+	default:
+		q.status = http.StatusInternalServerError
+		o.Panic, o.Stack = recovered, debug.Stack()
+	}
+	q.span.Finish(o)
+	if recovered != nil {
+		panic(recovered)
+	}
+}
+
+// isAbort reports whether a panic value is http.ErrAbortHandler (or wraps
+// it).
+func isAbort(v any) bool {
+	err, ok := v.(error)
+	return ok && errors.Is(err, http.ErrAbortHandler)
+}
+
+// Handler returns next wrapped in a request flow for each request, as
+// net/http-style middleware (a func(http.Handler) http.Handler) does:
+// Skip first, then Begin, next with Writer and the request carrying
+// Context, and End. route is called once the handler has returned or
+// panicked, with the request next was given (the very *http.Request, so a
+// field a router sets on it, such as net/http's Pattern, is visible), and
+// returns the matched route template or "". It is the whole of
+// logcresthttp and logcrestchi but for route.
+func (c *Config) Handler(next http.Handler, route func(*http.Request) string) http.Handler {
+	return &handler{cfg: c, next: next, route: route}
+}
+
+type handler struct {
+	cfg   *Config
+	next  http.Handler
+	route func(*http.Request) string
+}
+
+func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if h.cfg.Skip(r) {
+		h.next.ServeHTTP(w, r)
+		return
+	}
+	q := h.cfg.Begin(w, r)
+	if ctx := q.Context(); ctx != r.Context() {
+		r = r.WithContext(ctx)
+	}
+	defer func() { q.End(recover(), Result{Route: h.route(r)}) }()
+	h.next.ServeHTTP(q.Writer(), r)
+}
