@@ -163,7 +163,8 @@ func (w *ResponseWriter) Push(target string, opts *http.PushOptions) error {
 // given): the wrapped writer's channel when it has one, otherwise a channel
 // that never fires. New code should watch the request's context instead.
 func (w *ResponseWriter) CloseNotify() <-chan bool {
-	if cn, ok := w.w.(http.CloseNotifier); ok { //nolint:staticcheck // kept for code that asserts it
+	//lint:ignore SA1019 kept for code that still asserts http.CloseNotifier
+	if cn, ok := w.w.(http.CloseNotifier); ok {
 		return cn.CloseNotify()
 	}
 	return nil

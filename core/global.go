@@ -1,6 +1,7 @@
 package core
 
 import (
+	"bytes"
 	"errors"
 	"os"
 	"sync"
@@ -20,10 +21,21 @@ var (
 	// configured holds the settings of the last Configure; nil until then,
 	// in which case the first use resolves env, file and defaults.
 	configured *Settings
-	// retired sums the counters of closed pipelines, so Stats is cumulative.
+	// retired sums the counters of closed pipelines whose sinks have
+	// finished, so Stats is cumulative.
 	retired Counters
-	// lastSinks are the per-sink counters of the last closed pipeline.
+	// lastSinks are the per-sink counters of the last closed pipeline, once
+	// its sinks have finished.
 	lastSinks []writers.RingStats
+	// draining holds closed pipelines whose sinks were still writing when
+	// the close timeout ran out, oldest first. Stats counts them live, Flush
+	// and Close wait for them, and settle retires them once they finish.
+	// Changed with both lifecycle and drainMu held; Flush reads it under
+	// drainMu alone, so it does not wait for a Configure in progress.
+	draining []*Pipeline
+	drainMu  sync.Mutex
+	// newest is the last pipeline closed, while it is still draining.
+	newest *Pipeline
 )
 
 // Counters is a snapshot of what the pipeline did since the process started,
@@ -87,6 +99,9 @@ func Active() Settings { return Current().settings }
 // logger to it and drains and closes the old one. A record racing the switch
 // lands in the old files or the new, exactly once. Every bad value is
 // reported on stderr and in the returned error; its key takes its default.
+// If an old sink does not finish within the close timeout, the error names
+// it; it goes on draining in the background, and Flush, Close and Stats
+// account for it until it is done.
 func Configure(opts ...Option) error {
 	s, problems := Resolve(opts, os.LookupEnv, nil)
 	lifecycle.Lock()
@@ -95,49 +110,117 @@ func Configure(opts ...Option) error {
 	var closeErr error
 	if old := current.Load(); old != nil {
 		current.Store(newPipeline(s))
-		closeErr = retire(old)
+		closeErr = retire(old, time.Now().Add(old.settings.CloseTimeout))
 	}
 	return errors.Join(append(problems, closeErr)...)
 }
 
-// retire closes a pipeline that is no longer current and keeps its counts.
-func retire(p *Pipeline) error {
-	err := p.close()
-	lastSinks = p.stats()
-	for _, s := range lastSinks {
-		retired.add(s)
-	}
+// retire closes a pipeline that is no longer current, waiting until
+// deadline, and keeps its counts. With lifecycle held.
+func retire(p *Pipeline, deadline time.Time) error {
+	err := p.close(deadline)
+	drainMu.Lock()
+	draining = append(draining, p)
+	drainMu.Unlock()
+	newest = p
+	settle()
 	return err
 }
 
-// Close drains every sink, closes the files and releases the background
-// goroutines. A later log call builds the pipeline afresh with the same
-// settings.
+// settle moves the closed pipelines whose sinks have all finished from
+// draining into the retired counters. With lifecycle held.
+func settle() {
+	drainMu.Lock()
+	defer drainMu.Unlock()
+	kept := draining[:0]
+	for _, p := range draining {
+		if !p.finished() {
+			kept = append(kept, p)
+			continue
+		}
+		s := p.stats()
+		for _, x := range s {
+			retired.add(x)
+		}
+		if p == newest {
+			lastSinks, newest = s, nil
+		}
+	}
+	clear(draining[len(kept):])
+	draining = kept
+}
+
+// Close drains every sink, syncs and closes the files and releases the
+// background goroutines, within the close timeout: a sink still writing
+// then (one stuck, or one left over from a Configure that timed out) is
+// named in the error with the records it still holds, and finishes on its
+// own. A later log call builds the pipeline afresh with the same settings.
 func Close() error {
 	lifecycle.Lock()
 	defer lifecycle.Unlock()
-	old := current.Swap(nil)
-	if old == nil {
-		return nil
+	timeout := Defaults().CloseTimeout
+	if configured != nil {
+		timeout = configured.CloseTimeout
 	}
-	return retire(old)
+	old := current.Swap(nil)
+	if old != nil {
+		timeout = old.settings.CloseTimeout
+	}
+	deadline := time.Now().Add(timeout)
+	var errs []error
+	if old != nil {
+		errs = append(errs, retire(old, deadline))
+	}
+	for _, p := range draining {
+		if p != old {
+			errs = append(errs, p.close(deadline))
+		}
+	}
+	settle()
+	return errors.Join(errs...)
 }
 
 // Flush returns once every record logged before the call has been written to
-// its sink, or an error after the close timeout.
+// its sink, or with an error naming the sinks still behind after the close
+// timeout.
 func Flush() error {
+	drainMu.Lock()
+	pending := append([]*Pipeline(nil), draining...)
+	drainMu.Unlock()
 	p := current.Load()
-	if p == nil {
+	if p == nil && len(pending) == 0 {
 		return nil
 	}
-	return p.flush(p.settings.CloseTimeout)
+	timeout := Defaults().CloseTimeout
+	if p != nil {
+		timeout = p.settings.CloseTimeout
+	}
+	deadline := time.Now().Add(timeout)
+	var errs []error
+	for _, d := range pending {
+		errs = append(errs, d.flush(deadline))
+	}
+	if p != nil {
+		errs = append(errs, p.flush(deadline))
+	}
+	return errors.Join(errs...)
 }
 
 // Stats returns the cumulative counters.
 func Stats() Counters {
 	lifecycle.Lock()
+	settle()
 	c := retired
-	c.Sinks = append([]writers.RingStats(nil), lastSinks...)
+	for _, d := range draining {
+		for _, s := range d.stats() {
+			c.add(s)
+		}
+	}
+	if newest != nil {
+		c.Sinks = newest.stats()
+	} else {
+		c.Sinks = append([]writers.RingStats(nil), lastSinks...)
+	}
 	p := current.Load()
 	lifecycle.Unlock()
 	if p != nil {
@@ -182,6 +265,10 @@ func dispatch(rec []byte, file func(*Pipeline) *writers.Ring) (int, error) {
 	if len(rec) == 0 || rec[0] != '{' {
 		return 0, errNotJSON
 	}
+	n := len(rec)
+	if i := bytes.IndexByte(rec, '\n'); i >= 0 && i < n-1 {
+		rec = flatten(rec)
+	}
 	var buf [48]byte
 	prefix := timePrefix(buf[:0], time.Now(), rec)
 	todo := toFile | toConsole
@@ -189,7 +276,24 @@ func dispatch(rec []byte, file func(*Pipeline) *writers.Ring) (int, error) {
 		p := Current()
 		todo = p.route(file(p), prefix, rec, todo)
 	}
-	return len(rec), nil
+	return n, nil
+}
+
+// flatten returns a copy of rec in which every CR and every LF but a final
+// one is a space. zerolog escapes them in strings, so they can only come from
+// raw JSON (Event.RawJSON), where they are whitespace (or the JSON is invalid
+// anyway); left in, they would end the record early, and the rest of it,
+// chosen by whoever controls that JSON, would read as a record of its own.
+// Records are rarely like this, so the copy is allowed to allocate.
+func flatten(rec []byte) []byte {
+	out := bytes.Clone(rec)
+	last := len(out) - 1
+	for i, c := range out {
+		if (c == '\n' && i != last) || c == '\r' {
+			out[i] = ' '
+		}
+	}
+	return out
 }
 
 var errNotJSON = errors.New("logcrest: record is not a JSON object")

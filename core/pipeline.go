@@ -46,17 +46,13 @@ type Pipeline struct {
 
 	base zerolog.Logger // the global logger: success/error files and console
 	flow zerolog.Logger // flow records: flows file and console
-
-	warnMu   sync.Mutex
-	lastWarn map[string]time.Time
 }
 
-// warnEvery is the shortest interval between two write-failure warnings for
-// one sink.
+// warnEvery is the shortest interval between two warnings about one fault.
 const warnEvery = time.Minute
 
 func newPipeline(s Settings) *Pipeline {
-	p := &Pipeline{settings: s, lastWarn: make(map[string]time.Time)}
+	p := &Pipeline{settings: s}
 	var fileFormat func(dst, rec []byte) []byte
 	if !s.JSON {
 		fileFormat = writers.TextFormatter{}.Append
@@ -132,48 +128,92 @@ func (p *Pipeline) reportDrop(sink string, n uint64) {
 	}
 }
 
+// faultKey names the fault a failing sink belongs to, for the warning rate
+// limit: the three files share their folder, so a folder that cannot be used
+// is one fault however many streams (and rebuilds) run into it.
+func (p *Pipeline) faultKey(sink string) string {
+	if sink == StreamConsole {
+		return StreamConsole
+	}
+	return filesFault(p.settings.Dir)
+}
+
+func filesFault(dir string) string { return "files:" + dir }
+
 // reportError turns a sink failure into at most one warning a minute per
-// sink; the lost records are counted in the ring's stats either way.
+// fault, process-wide; the lost records are counted in the ring's stats
+// either way.
 func (p *Pipeline) reportError(sink string, err error, records int) {
-	now := time.Now()
-	p.warnMu.Lock()
-	last, seen := p.lastWarn[sink]
-	if seen && now.Sub(last) < warnEvery {
-		p.warnMu.Unlock()
+	if !writeWarnings.allow(p.faultKey(sink), time.Now()) {
 		return
 	}
-	p.lastWarn[sink] = now
-	p.warnMu.Unlock()
-	Warnf("writing to the %s sink failed (%d records lost): %v", sink, records, err)
+	Warnf("writing to the %s sink failed (%d records lost): %v; "+
+		"further failures are counted in Stats and warned about at most once a minute", sink, records, err)
 }
 
-// flush waits until everything accepted so far is handed to the sinks.
-func (p *Pipeline) flush(timeout time.Duration) error {
+// errsFloor is the least time the error stream gets to finish closing, even
+// when another sink (a stuck console) used up the whole close timeout: it is
+// closed last, as the other sinks report their drops into it, and its
+// records are the ones that matter most. Close therefore returns within the
+// close timeout plus at most errsFloor.
+const errsFloor = 500 * time.Millisecond
+
+// flush waits until everything accepted so far is handed to the sinks, or
+// until deadline.
+func (p *Pipeline) flush(deadline time.Time) error {
 	var errs []error
 	for _, r := range p.rings {
-		if err := r.Flush(timeout); err != nil {
+		if err := r.Flush(left(deadline)); err != nil {
 			errs = append(errs, err)
 		}
 	}
 	return errors.Join(errs...)
 }
 
-// close drains and closes every ring within the close timeout.
-func (p *Pipeline) close() error {
-	deadline := time.Now().Add(p.settings.CloseTimeout)
-	var errs []error
+// close stops every sink and waits until deadline for them to write what
+// they hold and close. The sinks drain in parallel, so a stuck one (a console
+// that never returns) costs the others nothing; the error stream stops only
+// once the others are done (or given up on) and gets at least errsFloor.
+// Calling close again waits again, with the new deadline.
+func (p *Pipeline) close(deadline time.Time) error {
 	for _, r := range p.rings {
-		left := time.Until(deadline)
-		if p.settings.CloseTimeout <= 0 {
-			left = 0
-		} else if left < time.Millisecond {
-			left = time.Millisecond
-		}
-		if err := r.Close(left); err != nil {
-			errs = append(errs, err)
+		if r != p.errs {
+			r.Stop()
 		}
 	}
+	var errs []error
+	for _, r := range p.rings {
+		if r != p.errs {
+			if err := r.Close(left(deadline)); err != nil {
+				errs = append(errs, err)
+			}
+		}
+	}
+	if floor := time.Now().Add(min(errsFloor, p.settings.CloseTimeout)); floor.After(deadline) {
+		deadline = floor
+	}
+	if err := p.errs.Close(left(deadline)); err != nil {
+		errs = append(errs, err)
+	}
 	return errors.Join(errs...)
+}
+
+// left returns the time until deadline as a Ring timeout: never zero or
+// less, which a Ring reads as "wait forever".
+func left(deadline time.Time) time.Duration {
+	return max(time.Until(deadline), time.Nanosecond)
+}
+
+// finished reports whether every sink has written all it held and closed.
+func (p *Pipeline) finished() bool {
+	for _, r := range p.rings {
+		select {
+		case <-r.Done():
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 func (p *Pipeline) stats() []writers.RingStats {
@@ -195,8 +235,9 @@ type fileSink struct {
 
 func openFileSink(path string, s Settings) io.WriteCloser {
 	fs := &fileSink{opt: writers.RotatingFileOptions{Path: path, MaxSize: s.MaxSize, Backups: s.BackupCount}}
-	if err := fs.open(); err != nil {
-		Warnf("cannot open log file %q, records for it are counted as failed until it can be: %v", path, err)
+	if err := fs.open(); err != nil && writeWarnings.allow(filesFault(s.Dir), time.Now()) {
+		Warnf("cannot open log file %q, its records are counted as failed until it can be "+
+			"(warned about at most once a minute): %v", path, err)
 	}
 	return fs
 }
@@ -223,9 +264,51 @@ func (fs *fileSink) Write(p []byte) (int, error) {
 	return fs.f.Write(p)
 }
 
+// Close commits the file (and the backups rotated since the last sync) to
+// stable storage, then closes it.
 func (fs *fileSink) Close() error {
 	if fs.f == nil {
 		return nil
 	}
-	return fs.f.Close()
+	return errors.Join(fs.f.Sync(), fs.f.Close())
+}
+
+// warnLimiter lets one warning through per fault and per minute. Its state
+// outlives pipelines, so a rebuild does not repeat a warning.
+type warnLimiter struct {
+	mu   sync.Mutex
+	last map[string]time.Time
+}
+
+// writeWarnings rate-limits the warnings about failing sinks for the whole
+// process, across rebuilds.
+var writeWarnings warnLimiter
+
+// allow reports whether a warning about the fault key may be written at now,
+// and if so starts its quiet minute.
+func (l *warnLimiter) allow(key string, now time.Time) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if last, seen := l.last[key]; seen && now.Sub(last) < warnEvery {
+		return false
+	}
+	if l.last == nil {
+		l.last = make(map[string]time.Time)
+	}
+	if len(l.last) >= 64 { // forget quiet faults so the map stays small
+		for k, t := range l.last {
+			if now.Sub(t) >= warnEvery {
+				delete(l.last, k)
+			}
+		}
+	}
+	l.last[key] = now
+	return true
+}
+
+// reset forgets every fault.
+func (l *warnLimiter) reset() {
+	l.mu.Lock()
+	l.last = nil
+	l.mu.Unlock()
 }

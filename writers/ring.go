@@ -43,7 +43,9 @@ type RingOptions struct {
 	QueueSize int
 	// Format, when set, turns each record into the bytes the sink receives
 	// (for example JSON into a text line). It runs on the background
-	// goroutine and must append to dst and return it.
+	// goroutine and must append to dst and return it. It should make one
+	// line of each record: when a sink fails partway through a batch, the
+	// whole lines it took are what is counted written.
 	Format func(dst, rec []byte) []byte
 	// OnDrop is called on the background goroutine, once pressure has ended
 	// (the ring has caught up), with the number of records dropped since the
@@ -99,8 +101,6 @@ type Ring struct {
 	accepted uint64 // records ever accepted (sequence number of the last one)
 	taken    uint64 // records handed to the consumer
 	done     uint64 // records the consumer has finished with (written or failed)
-	dropped  uint64
-	pending  uint64 // drops not yet reported through OnDrop
 	closed   bool
 	stopped  bool          // the consumer has taken its last batch
 	progress chan struct{} // closed and replaced each time done advances
@@ -112,6 +112,15 @@ type Ring struct {
 	written     atomic.Uint64
 	failed      atomic.Uint64
 	writeErrors atomic.Uint64
+
+	// A bounded ring that is full drops without taking mu: under overload,
+	// producers that only count drops must not queue on the lock the
+	// background goroutine needs to make room (a lock convoy that slowed
+	// draining by orders of magnitude).
+	dropped  atomic.Uint64
+	pending  atomic.Uint64 // drops not yet reported through OnDrop
+	atCap    atomic.Bool   // set (under mu) while a bounded ring is full
+	stopping atomic.Bool   // Stop or Close was called
 }
 
 // NewRing starts a ring draining into sink. The ring owns sink: Close closes
@@ -157,8 +166,17 @@ func (r *Ring) Notice(p []byte) error {
 }
 
 func (r *Ring) write(prefix, p []byte, bounded bool) (int, error) {
+	if bounded && r.atCap.Load() && !r.stopping.Load() {
+		r.dropped.Add(1)
+		r.pending.Add(1)
+		return len(p), nil
+	}
 	n := len(prefix) + len(p)
-	nl := n == 0 || p[len(p)-1] != '\n'
+	last := p
+	if len(p) == 0 {
+		last = prefix // the record is all prefix (or empty)
+	}
+	nl := len(last) == 0 || last[len(last)-1] != '\n'
 	if nl {
 		n++
 	}
@@ -168,9 +186,10 @@ func (r *Ring) write(prefix, p []byte, bounded bool) (int, error) {
 		return 0, ErrClosed
 	}
 	if bounded && r.opt.QueueSize > 0 && r.accepted-r.done >= uint64(r.opt.QueueSize) {
-		r.dropped++
-		r.pending++
+		r.atCap.Store(true)
 		r.mu.Unlock()
+		r.dropped.Add(1)
+		r.pending.Add(1)
 		return len(p), nil
 	}
 	c := r.cur
@@ -259,9 +278,8 @@ func (r *Ring) drain() {
 		r.mu.Lock()
 		batch = r.take(batch[:0])
 		if len(batch) == 0 {
-			if r.pending > 0 && r.opt.OnDrop != nil {
-				n := r.pending
-				r.pending = 0
+			if r.opt.OnDrop != nil && r.pending.Load() > 0 {
+				n := r.pending.Swap(0)
 				r.mu.Unlock()
 				r.opt.OnDrop(r.opt.Name, n)
 				continue
@@ -297,6 +315,9 @@ func (r *Ring) drain() {
 
 		r.mu.Lock()
 		r.done += finished
+		if r.atCap.Load() && r.accepted-r.done < uint64(r.opt.QueueSize) {
+			r.atCap.Store(false)
+		}
 		for i, c := range batch {
 			if c != nil && len(r.free) < keepFree {
 				r.free = append(r.free, c)
@@ -327,12 +348,20 @@ func (r *Ring) emit(c *chunk, scratch []byte) []byte {
 		}
 		out = scratch
 	}
-	_, err := r.sink.Write(out)
+	n, err := r.sink.Write(out)
 	if err != nil {
+		// The sink may have taken part of the batch (a disk filling up
+		// mid-write): the records it took whole (one line each, formatted or
+		// not) are written; the rest, a torn one included, are lost.
+		took := 0
+		if n > 0 {
+			took = min(bytes.Count(out[:min(n, len(out))], []byte{'\n'}), c.recs)
+		}
 		r.writeErrors.Add(1)
-		r.failed.Add(uint64(c.recs))
+		r.written.Add(uint64(took))
+		r.failed.Add(uint64(c.recs - took))
 		if r.opt.OnError != nil {
-			r.opt.OnError(r.opt.Name, err, c.recs)
+			r.opt.OnError(r.opt.Name, err, c.recs-took)
 		}
 	} else {
 		r.written.Add(uint64(c.recs))
@@ -379,6 +408,12 @@ func (r *Ring) Flush(timeout time.Duration) error {
 		case <-r.exited:
 			return r.flushedAfterExit(target)
 		case <-deadline:
+			r.mu.Lock()
+			caughtUp := r.done >= target
+			r.mu.Unlock()
+			if caughtUp { // progress and the deadline were both ready
+				return nil
+			}
 			return r.timeoutError()
 		}
 	}
@@ -397,8 +432,29 @@ func (r *Ring) timeoutError() error {
 	r.mu.Lock()
 	left := r.accepted - r.done
 	r.mu.Unlock()
+	if left == 0 {
+		return fmt.Errorf("%w: sink %q has been handed every record but is still writing or closing", ErrTimeout, r.opt.Name)
+	}
 	return fmt.Errorf("%w: sink %q still holds %d records", ErrTimeout, r.opt.Name, left)
 }
+
+// Stop refuses further writes, as Close does, but returns at once: the
+// background goroutine goes on to write what was accepted, closes the sink
+// and exits, closing Done. Stopping several rings before waiting on any lets
+// them drain in parallel. Stop is safe to call more than once.
+func (r *Ring) Stop() {
+	r.stopping.Store(true)
+	r.mu.Lock()
+	r.closed = true
+	r.mu.Unlock()
+	signal(r.wake)
+	signal(r.urgent)
+}
+
+// Done returns a channel that is closed once the background goroutine has
+// exited: after Stop or Close, every accepted record handed to the sink and
+// the sink closed.
+func (r *Ring) Done() <-chan struct{} { return r.exited }
 
 // Close refuses further writes, waits until every accepted record has been
 // handed to the sink and the sink is closed, and returns. If the sink does
@@ -407,11 +463,7 @@ func (r *Ring) timeoutError() error {
 // goroutine is then left to finish (or stay blocked in the sink) on its own.
 // Close is safe to call more than once.
 func (r *Ring) Close(timeout time.Duration) error {
-	r.mu.Lock()
-	r.closed = true
-	r.mu.Unlock()
-	signal(r.wake)
-	signal(r.urgent)
+	r.Stop()
 	if timeout <= 0 {
 		<-r.exited
 		return nil
@@ -422,6 +474,11 @@ func (r *Ring) Close(timeout time.Duration) error {
 	case <-r.exited:
 		return nil
 	case <-t.C:
+		select {
+		case <-r.exited: // both were ready: finishing wins
+			return nil
+		default:
+		}
 		return r.timeoutError()
 	}
 }
@@ -431,11 +488,13 @@ func (r *Ring) Stats() RingStats {
 	r.mu.Lock()
 	s := RingStats{
 		Name:     r.opt.Name,
-		Produced: r.accepted + r.dropped,
-		Dropped:  r.dropped,
+		Produced: r.accepted,
 		Buffered: r.accepted - r.done,
 	}
 	r.mu.Unlock()
+	// Drops are counted outside mu; read them once, for both fields.
+	s.Dropped = r.dropped.Load()
+	s.Produced += s.Dropped
 	s.Written = r.written.Load()
 	s.Failed = r.failed.Load()
 	s.WriteErrors = r.writeErrors.Load()

@@ -29,6 +29,13 @@
 //     stays world-readable forever. Here folders RotatingFile creates are
 //     0700, and the live file and every backup are chmod'ed to 0600, whatever
 //     the process umask.
+//   - A file removed or replaced under it. lumberjack keeps writing to the
+//     descriptor it holds, so once the file (or its folder) is deleted,
+//     renamed away or replaced, every record goes into a file nobody can
+//     see, and is counted as written. Before each Write, RotatingFile checks
+//     that the path still names the file it has open (one stat per batch)
+//     and otherwise reopens it, recreating the folder 0700 if it is gone; if
+//     that fails, the Write fails and the records are counted.
 //   - Silent side-rotation. When lumberjack cannot open an existing file for
 //     appending it renames it aside without any collision check and starts a
 //     new one. RotatingFile checks that the file can be appended to first and
@@ -115,12 +122,17 @@ type pathState struct {
 	ext    string // extension, with its dot, or ""
 	lj     *lumberjack.Logger
 
-	mu       sync.Mutex
-	refs     int   // open RotatingFiles on path
-	ready    bool  // lj holds an open, healthy file and size is exact
-	torn     bool  // the last failed write stopped inside a record
-	size     int64 // bytes in the live file
-	lastMs   int64 // UTC Unix millisecond of the last rotation
+	mu     sync.Mutex
+	refs   int         // open RotatingFiles on path
+	ready  bool        // lj holds an open, healthy file and size is exact
+	id     os.FileInfo // identity of the file lj holds, when ready
+	torn   bool        // the last failed write stopped inside a record
+	size   int64       // bytes in the live file
+	lastMs int64       // UTC Unix millisecond of the last rotation
+	// backups is how many backups are on disk as far as this process
+	// knows, or -1 when unknown (before the first prune after an open);
+	// prune reads the folder only when it may hold more than it keeps.
+	backups  int
 	unsynced []string
 	// housekeepingErr is the first backup pruning or chmod failure not yet
 	// reported; Sync or Close returns it. Such a failure loses no record, so
@@ -148,10 +160,11 @@ func stateFor(abs string) *pathState {
 	base := filepath.Base(abs)
 	ext := filepath.Ext(base)
 	st := &pathState{
-		path:   abs,
-		dir:    filepath.Dir(abs),
-		prefix: base[:len(base)-len(ext)],
-		ext:    ext,
+		path:    abs,
+		dir:     filepath.Dir(abs),
+		prefix:  base[:len(base)-len(ext)],
+		ext:     ext,
+		backups: -1,
 		lj: &lumberjack.Logger{
 			Filename:   abs,
 			MaxSize:    lumberjackMaxMiB,
@@ -218,6 +231,9 @@ func (f *RotatingFile) Write(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
+	if st.ready && !st.stillThere() {
+		st.ready = false // removed or replaced: reopen (and recreate) below
+	}
 	if !st.ready {
 		if err := st.open(); err != nil {
 			return 0, err
@@ -269,7 +285,8 @@ func (f *RotatingFile) fits(rest []byte) int {
 }
 
 // Sync commits the live file, and the backups rotated since the last Sync, to
-// stable storage. lumberjack does not expose its *os.File, so each file is
+// stable storage; a live file deleted or replaced since the last Write is
+// left alone. lumberjack does not expose its *os.File, so each file is
 // synced through a descriptor of its own (which flushes the file, not just
 // that descriptor, on Linux). Sync also returns, once, a backup pruning or
 // chmod failure that Write could not report. After Close it returns ErrClosed.
@@ -291,8 +308,12 @@ func (f *RotatingFile) Sync() error {
 		}
 	}
 	st.unsynced = kept
-	if err := syncPath(st.path); err != nil && first == nil {
-		first = fmt.Errorf("logcrest: sync log file: %w", err)
+	// The live file, if the path still names the file written to: one that
+	// was deleted or replaced under us has nothing left to commit.
+	if st.ready && st.stillThere() {
+		if err := syncPath(st.path); err != nil && first == nil {
+			first = fmt.Errorf("logcrest: sync log file: %w", err)
+		}
 	}
 	if first == nil {
 		first = st.takeHousekeepingErr()
@@ -335,7 +356,7 @@ func (st *pathState) open() error {
 	st.ready = false
 	_ = st.lj.Close() // drop what lumberjack may still hold; reopened below
 	if err := makeDir(st.dir); err != nil {
-		return fmt.Errorf("logcrest: create log folder: %w", err)
+		return fmt.Errorf("logcrest: open log file %s: create folder: %w", st.path, err)
 	}
 	var size int64
 	info, err := os.Stat(st.path)
@@ -369,6 +390,10 @@ func (st *pathState) open() error {
 		_ = st.lj.Close()
 		return fmt.Errorf("logcrest: open log file: %w", err)
 	}
+	if err := st.remember(); err != nil {
+		_ = st.lj.Close()
+		return fmt.Errorf("logcrest: open log file: %w", err)
+	}
 	st.size = size
 	if st.torn && size > 0 {
 		// A failed write stopped inside a record: end that line so the next
@@ -382,6 +407,7 @@ func (st *pathState) open() error {
 		}
 	}
 	st.torn = false
+	st.backups = -1 // others may have added or removed backups meanwhile
 	st.ready = true
 	return nil
 }
@@ -410,14 +436,39 @@ func (st *pathState) rotate(keep int) error {
 		st.ready = false
 		return fmt.Errorf("logcrest: rotate log file: %w", err)
 	}
+	if err := st.remember(); err != nil {
+		st.ready = false
+		return fmt.Errorf("logcrest: rotate log file: %w", err)
+	}
 	if b := st.findBackup(start, end); b != "" {
 		if err := os.Chmod(b, filePerm); err != nil {
 			st.noteHousekeeping(err)
 		}
 		st.unsynced = append(st.unsynced, b)
+		if st.backups >= 0 {
+			st.backups++
+		}
 	}
 	st.prune(keep)
 	return nil
+}
+
+// remember records the identity of the file now at st.path, the one lj has
+// just opened.
+func (st *pathState) remember() error {
+	info, err := os.Stat(st.path)
+	if err != nil {
+		return err
+	}
+	st.id = info
+	return nil
+}
+
+// stillThere reports whether st.path still names the file lj has open: not
+// deleted, renamed away, or replaced (itself or a folder above it).
+func (st *pathState) stillThere() bool {
+	info, err := os.Stat(st.path)
+	return err == nil && st.id != nil && os.SameFile(info, st.id)
 }
 
 // waitBackupSlot waits (briefly: a millisecond at most, normally) until the
@@ -481,7 +532,14 @@ func (st *pathState) isBackup(name string) bool {
 
 // prune removes the oldest backups beyond keep (all of them when keep is 0).
 // Failures are kept for Sync or Close to report; the next rotation retries.
+// The folder is read only when the known count of backups passes keep (or
+// is unknown), so a large keep does not make every rotation read a folder of
+// thousands of files.
 func (st *pathState) prune(keep int) {
+	if st.backups >= 0 && st.backups <= keep {
+		return
+	}
+	st.backups = -1
 	entries, err := os.ReadDir(st.dir) // sorted by name, so by backup time
 	if err != nil {
 		st.noteHousekeeping(err)
@@ -494,15 +552,21 @@ func (st *pathState) prune(keep int) {
 		}
 	}
 	if len(backups) <= keep {
+		st.backups = len(backups)
 		return
 	}
 	removed := make(map[string]bool)
+	failed := false
 	for _, b := range backups[:len(backups)-keep] {
 		if err := os.Remove(b); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			st.noteHousekeeping(err)
+			failed = true
 			continue
 		}
 		removed[b] = true
+	}
+	if !failed {
+		st.backups = keep
 	}
 	kept := st.unsynced[:0]
 	for _, b := range st.unsynced {
