@@ -14,6 +14,18 @@ type secondStamp struct {
 
 var lastSecond atomic.Pointer[secondStamp]
 
+// twoDigits holds "00" to "99", for writing a number two digits at a time.
+const twoDigits = "00010203040506070809" +
+	"10111213141516171819" +
+	"20212223242526272829" +
+	"30313233343536373839" +
+	"40414243444546474849" +
+	"50515253545556575859" +
+	"60616263646566676869" +
+	"70717273747576777879" +
+	"80818283848586878889" +
+	"90919293949596979899"
+
 // appendTimestamp appends t in UTC as RFC 3339 with microseconds, e.g.
 // 2026-11-25T19:08:17.123456Z. It allocates once per second at most.
 func appendTimestamp(dst []byte, t time.Time) []byte {
@@ -29,9 +41,10 @@ func appendTimestamp(dst []byte, t time.Time) []byte {
 	us := t.Nanosecond() / 1000
 	var frac [8]byte
 	frac[0] = '.'
-	for i := 6; i >= 1; i-- {
-		frac[i] = byte('0' + us%10)
-		us /= 10
+	for i := 5; i >= 1; i -= 2 { // two digits at a time, from the right
+		d := us % 100 * 2
+		us /= 100
+		frac[i], frac[i+1] = twoDigits[d], twoDigits[d+1]
 	}
 	frac[7] = 'Z'
 	return append(dst, frac[:]...)

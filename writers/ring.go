@@ -103,7 +103,7 @@ type Ring struct {
 	done     uint64 // records the consumer has finished with (written or failed)
 	closed   bool
 	stopped  bool          // the consumer has taken its last batch
-	progress chan struct{} // closed and replaced each time done advances
+	progress chan struct{} // made by a waiting Flush, closed when done advances
 
 	wake   chan struct{} // the ring turned non-empty
 	urgent chan struct{} // stop lingering: a flush, a close, or a bound near full
@@ -127,13 +127,12 @@ type Ring struct {
 // it if it implements io.Closer.
 func NewRing(sink io.Writer, opt RingOptions) *Ring {
 	r := &Ring{
-		sink:     sink,
-		opt:      opt,
-		cur:      &chunk{buf: make([]byte, 0, chunkSize)},
-		progress: make(chan struct{}),
-		wake:     make(chan struct{}, 1),
-		urgent:   make(chan struct{}, 1),
-		exited:   make(chan struct{}),
+		sink:   sink,
+		opt:    opt,
+		cur:    &chunk{buf: make([]byte, 0, chunkSize)},
+		wake:   make(chan struct{}, 1),
+		urgent: make(chan struct{}, 1),
+		exited: make(chan struct{}),
 	}
 	go r.drain()
 	return r
@@ -262,7 +261,7 @@ func (r *Ring) drain() {
 		batch   []*chunk
 		scratch []byte
 		pause   = time.NewTimer(linger)
-		rested  bool // the last pass found the ring empty and waited
+		rested  bool // the ring was empty, or nearly: let the next batch fill
 	)
 	defer pause.Stop()
 	for {
@@ -298,7 +297,9 @@ func (r *Ring) drain() {
 		r.mu.Unlock()
 
 		var finished uint64
+		batchBytes := 0
 		for i, c := range batch {
+			batchBytes += len(c.buf)
 			if c.recs > 0 {
 				scratch = r.emit(c, scratch)
 			}
@@ -324,8 +325,14 @@ func (r *Ring) drain() {
 			}
 			batch[i] = nil
 		}
-		close(r.progress)
-		r.progress = make(chan struct{})
+		if r.progress != nil {
+			close(r.progress)
+			r.progress = nil
+		}
+		// A small batch means the ring is keeping up: linger before the
+		// next one rather than trading the lock with the callers for a
+		// handful of records at a time.
+		rested = batchBytes < chunkSize/2 && !r.closed
 		r.mu.Unlock()
 	}
 }
@@ -400,6 +407,9 @@ func (r *Ring) Flush(timeout time.Duration) error {
 		if r.done >= target {
 			r.mu.Unlock()
 			return nil
+		}
+		if r.progress == nil {
+			r.progress = make(chan struct{})
 		}
 		progress := r.progress
 		r.mu.Unlock()
