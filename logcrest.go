@@ -89,7 +89,7 @@ func WithConsole(w io.Writer) Option { return core.WithConsole(w) }
 func WithTimelineCap(n int) Option { return core.WithTimelineCap(n) }
 
 // WithCloseTimeout bounds how long Close and Flush wait for a stuck sink
-// (default 5s).
+// (default 5s; the error stream, closed last, may take up to 0.5s more).
 func WithCloseTimeout(d time.Duration) Option { return core.WithCloseTimeout(d) }
 
 // WithConfigFile reads settings from path instead of ./log_config.json.
