@@ -26,6 +26,13 @@ const chunkSize = 64 << 10
 // up cut it short.
 const linger = 200 * time.Microsecond
 
+// idlePolls is how many lingers in a row the background goroutine polls an
+// empty ring before it parks. While it polls, callers never have to wake it
+// (waking a parked goroutine is the costliest thing a log call could do), so
+// a steady stream of records, even a slow one, costs callers no wake-ups;
+// after idlePolls*linger of silence it parks and costs nothing when idle.
+const idlePolls = 10
+
 // keepFree is how many drained segments a Ring keeps for reuse. Beyond that,
 // segments allocated to absorb a burst are returned to the garbage collector,
 // so memory falls back once the burst is written.
@@ -103,6 +110,7 @@ type Ring struct {
 	done     uint64 // records the consumer has finished with (written or failed)
 	closed   bool
 	stopped  bool          // the consumer has taken its last batch
+	sleeping bool          // the consumer is parked until a write wakes it
 	progress chan struct{} // made by a waiting Flush, closed when done advances
 
 	wake   chan struct{} // the ring turned non-empty
@@ -207,10 +215,11 @@ func (r *Ring) write(prefix, p []byte, bounded bool) (int, error) {
 	c.recs++
 	r.accepted++
 	r.queued++
-	idle := r.queued == 1
+	wake := r.sleeping // the first record after a quiet spell
+	r.sleeping = false
 	hurry := r.opt.QueueSize > 0 && r.queued == (r.opt.QueueSize+1)/2
 	r.mu.Unlock()
-	if idle {
+	if wake {
 		signal(r.wake)
 	}
 	if hurry {
@@ -262,11 +271,13 @@ func (r *Ring) drain() {
 		scratch []byte
 		pause   = time.NewTimer(linger)
 		rested  bool // the ring was empty, or nearly: let the next batch fill
+		idle    int  // consecutive polls that found the ring empty
 	)
 	defer pause.Stop()
 	for {
 		if rested {
-			// Woken by the first record of a new batch: let it fill.
+			// Polling, or woken by the first record of a new batch: let
+			// records gather (Flush, Close or a filling bound cut it short).
 			rested = false
 			pause.Reset(linger)
 			select {
@@ -289,11 +300,25 @@ func (r *Ring) drain() {
 				r.closeSink()
 				return
 			}
+			if idle < idlePolls {
+				// Keep polling for a while rather than park: a caller
+				// that finds the consumer parked pays for waking it.
+				idle++
+				r.mu.Unlock()
+				rested = true
+				continue
+			}
+			r.sleeping = true
 			r.mu.Unlock()
 			<-r.wake
+			r.mu.Lock()
+			r.sleeping = false // woken by a write, Flush or Close
+			r.mu.Unlock()
+			idle = 0
 			rested = true
 			continue
 		}
+		idle = 0
 		r.mu.Unlock()
 
 		var finished uint64
