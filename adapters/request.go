@@ -78,7 +78,24 @@ type Request struct {
 	bytes             int64
 	aborted, hijacked bool
 	ended             bool
+
+	flowIDValue [1]string // backs the X-Flow-ID header value
 }
+
+// startFields and endFields are a Request seen as the fields it adds to
+// flow_start and flow_end. Converting a *Request to them, and them to an
+// interface, allocates nothing, where the method values q.startFields and
+// q.endFields would each cost an allocation per request.
+type (
+	startFields Request
+	endFields   Request
+)
+
+// MarshalZerologObject adds the request's fields to flow_start.
+func (f *startFields) MarshalZerologObject(e *zerolog.Event) { (*Request)(f).startFields(e) }
+
+// MarshalZerologObject adds the response's fields to flow_end.
+func (f *endFields) MarshalZerologObject(e *zerolog.Event) { (*Request)(f).endFields(e) }
 
 // requestKey is the context key under which a request's context answers
 // its *Request.
@@ -147,12 +164,13 @@ func (c *Config) Begin(w http.ResponseWriter, r *http.Request) *Request {
 		Name:         FlowName,
 		TraceID:      traceID,
 		ParentSpanID: parentID,
-		Start:        q.startFields,
+		StartFields:  (*startFields)(q),
 	}, c.flowOpts...)
 	q.span = span
 	q.ctx = requestContext{Context: ctx, q: q}
 	if h := w.Header(); h != nil {
-		h[flowIDKey] = []string{span.FlowID()}
+		q.flowIDValue[0] = span.FlowID()
+		h[flowIDKey] = q.flowIDValue[:] // its own array: no allocation
 	}
 	return q
 }
@@ -302,7 +320,7 @@ func (q *Request) End(recovered any, res Result) {
 			q.status = http.StatusOK // what net/http sends for a handler that wrote nothing
 		}
 	}
-	o := flow.Outcome{End: q.endFields}
+	o := flow.Outcome{EndFields: (*endFields)(q)}
 	switch {
 	case recovered == nil:
 		if q.status >= http.StatusInternalServerError {

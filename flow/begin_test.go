@@ -181,3 +181,42 @@ func TestBeginInsideAFlowDegrades(t *testing.T) {
 	wantFields(t, exit, map[string]any{"http_status": 204.0})
 	wantFields(t, one(t, o.success, map[string]any{"level": "warn"}), map[string]any{"label": "req-7f3a"})
 }
+
+// reqFields is an adapter's request, adding its fields as objects rather
+// than through method values.
+type reqFields struct{ method, route string }
+
+type reqStart reqFields
+
+func (r *reqStart) MarshalZerologObject(e *zerolog.Event) { e.Str("method", r.method) }
+
+type reqEnd reqFields
+
+func (r *reqEnd) MarshalZerologObject(e *zerolog.Event) { e.Str("route", r.route) }
+
+func TestBeginFinishWithFieldObjects(t *testing.T) {
+	c := start(t)
+	q := &reqFields{method: "PUT", route: "/orders/{id}"}
+	ctx, s := flow.Begin(context.Background(), flow.FlowSpec{Label: "req", StartFields: (*reqStart)(q)})
+	// Nested: degraded to a step whose entry record gets the start fields.
+	_, inner := flow.Begin(ctx, flow.FlowSpec{Label: "inner", StartFields: (*reqStart)(q)})
+	inner.Finish(flow.Outcome{EndFields: (*reqEnd)(q)})
+	s.Finish(flow.Outcome{End: withStatus(201), EndFields: (*reqEnd)(q)})
+	o := c.finish(t)
+
+	fs, fe := flowPair(t, o)
+	wantFields(t, fs, map[string]any{"method": "PUT"})
+	wantFields(t, fe, map[string]any{"route": "/orders/{id}", "http_status": 201.0, "steps": 1.0})
+	var entry, exit bool
+	for _, r := range o.success {
+		switch r["message"] {
+		case "step started":
+			entry = r["method"] == "PUT"
+		case "step finished":
+			exit = r["route"] == "/orders/{id}"
+		}
+	}
+	if !entry || !exit {
+		t.Errorf("degraded flow: entry has method %v, exit has route %v; records %v", entry, exit, o.success)
+	}
+}

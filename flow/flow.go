@@ -49,6 +49,10 @@ type FlowSpec struct {
 	// degraded to a step: with its entry record). It is not called when the
 	// record is disabled by its level.
 	Start func(*zerolog.Event)
+	// StartFields, if set, adds fields to flow_start like Start, after it.
+	// An object already on the heap costs no allocation here, where a
+	// method value passed as Start does (the HTTP adapters use this).
+	StartFields zerolog.LogObjectMarshaler
 }
 
 // flowSpan allocates a flow's span and its shared state together.
@@ -126,7 +130,7 @@ func Begin(ctx context.Context, spec FlowSpec, opts ...Option) (context.Context,
 	}
 	parent := FromContext(ctx)
 	if parent != nil && parent.flow != nil && !parent.flow.isEnded() {
-		return nested(ctx, parent, name, label, spec.Start, &cfg)
+		return nested(ctx, parent, name, label, spec.startFunc(), &cfg)
 	}
 
 	f := new(flowSpan)
@@ -156,9 +160,28 @@ func Begin(ctx context.Context, spec FlowSpec, opts ...Option) (context.Context,
 		if spec.Start != nil {
 			spec.Start(e)
 		}
+		if spec.StartFields != nil {
+			spec.StartFields.MarshalZerologObject(e)
+		}
 		e.Msg(msgFlowStarted)
 	}
 	return &s.ctx, s
+}
+
+// startFunc returns one function adding both Start and StartFields, for a
+// flow degraded to a step (its entry record gets them). Only that rare path
+// pays for the closure.
+func (spec *FlowSpec) startFunc() func(*zerolog.Event) {
+	if spec.StartFields == nil {
+		return spec.Start
+	}
+	start, fields := spec.Start, spec.StartFields
+	return func(e *zerolog.Event) {
+		if start != nil {
+			start(e)
+		}
+		fields.MarshalZerologObject(e)
+	}
 }
 
 // nested degrades a flow started inside the active flow of parent to a step
@@ -230,9 +253,7 @@ func (s *Span) endFlow(o *Outcome, failed bool, now time.Time, d time.Duration) 
 			e.Bytes("stack", o.Stack)
 		}
 	}
-	if o.End != nil {
-		o.End(e)
-	}
+	o.addEnd(e)
 	if failed {
 		e.Msg(msgFlowFailed)
 	} else {

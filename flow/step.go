@@ -189,6 +189,19 @@ type Outcome struct {
 	// http_status, bytes or the matched route. It is not called when the
 	// record is disabled by its level.
 	End func(*zerolog.Event)
+	// EndFields, if set, adds fields to the exit record like End, after it,
+	// without the allocation a method value passed as End costs.
+	EndFields zerolog.LogObjectMarshaler
+}
+
+// addEnd adds the caller's end fields to the exit record e.
+func (o *Outcome) addEnd(e *zerolog.Event) {
+	if o.End != nil {
+		o.End(e)
+	}
+	if o.EndFields != nil {
+		o.EndFields.MarshalZerologObject(e)
+	}
 }
 
 func (o *Outcome) failed() bool { return o.Err != nil || o.Panic != nil || o.Failed }
@@ -321,9 +334,7 @@ func (s *Span) finish(o *Outcome) {
 	if s.hasResult {
 		e.Interface("result", s.result)
 	}
-	if o.End != nil {
-		o.End(e)
-	}
+	o.addEnd(e)
 	if failed {
 		e.Msg(msgStepFailed)
 	} else {

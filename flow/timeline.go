@@ -41,16 +41,13 @@ type entry struct {
 // timeline is the start-ordered list of a flow's first cap steps.
 type timeline struct{ entries []entry }
 
-// initialEntries is the capacity a timeline starts with; it grows by append
-// up to the cap.
+// initialEntries is the capacity a timeline gets with its first step; it
+// grows by append up to the cap. A flow without steps allocates none.
 const initialEntries = 8
 
 func (f *flowState) init(id string, start time.Time, capacity int) {
 	f.id, f.start, f.cap = id, start, max(capacity, 0)
 	f.fail.idx = -1
-	if n := min(f.cap, initialEntries); n > 0 {
-		f.timeline.entries = make([]entry, 0, n)
-	}
 }
 
 // join reserves the next place in the timeline for a step that starts at
@@ -65,6 +62,9 @@ func (f *flowState) join(fn string, start time.Time) int {
 	idx := f.steps
 	f.steps++
 	if idx < f.cap {
+		if f.timeline.entries == nil {
+			f.timeline.entries = make([]entry, 0, min(f.cap, initialEntries))
+		}
 		f.timeline.entries = append(f.timeline.entries, entry{fn: fn, at: start.Sub(f.start), status: statusRunning})
 	}
 	return idx
