@@ -7,8 +7,6 @@ import (
 	"runtime/debug"
 	"unicode/utf8"
 
-	"github.com/rs/zerolog"
-
 	"github.com/logcrest/logcrest/flow"
 )
 
@@ -80,22 +78,23 @@ type Request struct {
 	ended             bool
 
 	flowIDValue [1]string // backs the X-Flow-ID header value
+
+	frame flow.Frame // the flow's span: one allocation for the Request and its flow
 }
 
 // startFields and endFields are a Request seen as the fields it adds to
-// flow_start and flow_end. Converting a *Request to them, and them to an
-// interface, allocates nothing, where the method values q.startFields and
-// q.endFields would each cost an allocation per request.
+// flow_start and flow_end (flow.Fields). Converting a *Request to them, and
+// them to an interface, allocates nothing.
 type (
 	startFields Request
 	endFields   Request
 )
 
-// MarshalZerologObject adds the request's fields to flow_start.
-func (f *startFields) MarshalZerologObject(e *zerolog.Event) { (*Request)(f).startFields(e) }
+// AddFields adds the request's fields to flow_start.
+func (f *startFields) AddFields(w *flow.FieldWriter) { (*Request)(f).startFields(w) }
 
-// MarshalZerologObject adds the response's fields to flow_end.
-func (f *endFields) MarshalZerologObject(e *zerolog.Event) { (*Request)(f).endFields(e) }
+// AddFields adds the response's fields to flow_end.
+func (f *endFields) AddFields(w *flow.FieldWriter) { (*Request)(f).endFields(w) }
 
 // requestKey is the context key under which a request's context answers
 // its *Request.
@@ -159,7 +158,7 @@ func (c *Config) Begin(w http.ResponseWriter, r *http.Request) *Request {
 	}
 	q.requestID = c.requestID(r)
 	traceID, parentID := traceparent(r)
-	ctx, span := flow.Begin(parent, flow.FlowSpec{
+	ctx, span := flow.BeginIn(&q.frame, parent, flow.FlowSpec{
 		Label:        q.requestID,
 		Name:         FlowName,
 		TraceID:      traceID,
@@ -188,30 +187,30 @@ func clipPath(p string) (string, bool) {
 }
 
 // startFields adds the request's fields to flow_start.
-func (q *Request) startFields(e *zerolog.Event) {
-	e.Str("method", q.method).Str("path", q.path)
+func (q *Request) startFields(w *flow.FieldWriter) {
+	w.Str("method", q.method).Str("path", q.path)
 	if q.pathCut {
-		e.Bool("path_truncated", true)
+		w.Bool("path_truncated", true)
 	}
 	if q.requestID != "" {
-		e.Str("request_id", q.requestID)
+		w.Str("request_id", q.requestID)
 	}
 }
 
 // endFields adds the response's fields to flow_end.
-func (q *Request) endFields(e *zerolog.Event) {
+func (q *Request) endFields(w *flow.FieldWriter) {
 	if q.status != 0 {
-		e.Int("http_status", q.status)
+		w.Int("http_status", int64(q.status))
 	}
-	e.Int64("bytes", q.bytes)
+	w.Int("bytes", q.bytes)
 	if q.route != "" {
-		e.Str("route", q.route)
+		w.Str("route", q.route)
 	}
 	if q.aborted {
-		e.Bool("aborted", true)
+		w.Bool("aborted", true)
 	}
 	if q.hijacked {
-		e.Bool("hijacked", true)
+		w.Bool("hijacked", true)
 	}
 }
 

@@ -262,6 +262,12 @@ func (flowWriter) WriteLevel(_ zerolog.Level, rec []byte) (int, error) {
 func flowsOf(p *Pipeline) *writers.Ring { return p.flows }
 
 func dispatch(rec []byte, file func(*Pipeline) *writers.Ring) (int, error) {
+	return dispatchAt(rec, file, time.Now())
+}
+
+// dispatchAt sends rec to the file ring file picks and to the console,
+// stamped with t.
+func dispatchAt(rec []byte, file func(*Pipeline) *writers.Ring, t time.Time) (int, error) {
 	if len(rec) == 0 || rec[0] != '{' {
 		return 0, errNotJSON
 	}
@@ -270,7 +276,7 @@ func dispatch(rec []byte, file func(*Pipeline) *writers.Ring) (int, error) {
 		rec = flatten(rec)
 	}
 	var buf [48]byte
-	prefix := timePrefix(buf[:0], time.Now(), rec)
+	prefix := timePrefix(buf[:0], t, rec)
 	todo := toFile | toConsole
 	for todo != 0 {
 		p := Current()

@@ -6,8 +6,6 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/rs/zerolog"
-
 	"github.com/logcrest/logcrest/flow"
 )
 
@@ -26,14 +24,22 @@ func requestSpec() flow.FlowSpec {
 		Name:         "GET /orders/{id}",
 		TraceID:      incomingTrace,
 		ParentSpanID: incomingParent,
-		Start: func(e *zerolog.Event) {
-			e.Str("method", "GET").Str("path", "/orders/42").Str("request_id", "req-7f3a")
-		},
+		StartFields:  requestFields{},
 	}
 }
 
-func withStatus(status int) func(*zerolog.Event) {
-	return func(e *zerolog.Event) { e.Int("http_status", status).Int("bytes", 12).Str("route", "/orders/{id}") }
+// requestFields adds what an HTTP adapter adds to flow_start.
+type requestFields struct{}
+
+func (requestFields) AddFields(w *flow.FieldWriter) {
+	w.Str("method", "GET").Str("path", "/orders/42").Str("request_id", "req-7f3a")
+}
+
+// withStatus adds what an HTTP adapter adds to flow_end.
+type withStatus int
+
+func (s withStatus) AddFields(w *flow.FieldWriter) {
+	w.Int("http_status", int64(s)).Int("bytes", 12).Str("route", "/orders/{id}")
 }
 
 func TestBeginFinishSuccess(t *testing.T) {
@@ -47,7 +53,7 @@ func TestBeginFinishSuccess(t *testing.T) {
 	}
 	flow.Logger(ctx).Info().Msg("handling")
 	_ = flow.Run(ctx, "fetch_order", func(context.Context) error { return nil })
-	s.Finish(flow.Outcome{End: withStatus(200)})
+	s.Finish(flow.Outcome{EndFields: withStatus(200)})
 	s.Finish(flow.Outcome{Failed: true}) // ignored
 	o := c.finish(t)
 
@@ -66,7 +72,7 @@ func TestBeginFinishSuccess(t *testing.T) {
 func TestBeginFinishFailedWithoutError(t *testing.T) {
 	c := start(t)
 	_, s := flow.Begin(context.Background(), requestSpec())
-	s.Finish(flow.Outcome{Failed: true, End: withStatus(503)})
+	s.Finish(flow.Outcome{Failed: true, EndFields: withStatus(503)})
 	o := c.finish(t)
 	_, fe := flowPair(t, o)
 	wantCommon(t, fe, "error")
@@ -86,7 +92,7 @@ func TestBeginFinishFailedAfterAFailedStep(t *testing.T) {
 	c := start(t)
 	ctx, s := flow.Begin(context.Background(), requestSpec())
 	_ = flow.Run(ctx, "load", func(context.Context) error { return &ConnectionError{"db down"} })
-	s.Finish(flow.Outcome{Failed: true, End: withStatus(500)})
+	s.Finish(flow.Outcome{Failed: true, EndFields: withStatus(500)})
 	o := c.finish(t)
 	_, fe := flowPair(t, o)
 	wantFields(t, fe, map[string]any{"failed_at": "load", "step": "1/1", "flow_error": "ConnectionError: db down"})
@@ -98,7 +104,7 @@ func TestBeginFinishPanic(t *testing.T) {
 	func() {
 		defer func() {
 			if r := recover(); r != nil {
-				s.Finish(flow.Outcome{Panic: r, Stack: []byte("the adapter's stack"), End: withStatus(500)})
+				s.Finish(flow.Outcome{Panic: r, Stack: []byte("the adapter's stack"), EndFields: withStatus(500)})
 			}
 		}()
 		_ = flow.Run(ctx, "render", func(context.Context) error {
@@ -164,7 +170,7 @@ func TestBeginInsideAFlowDegrades(t *testing.T) {
 		if s.IsFlow() || flow.TraceID(ictx) == incomingTrace {
 			t.Error("a nested Begin started a flow or adopted a trace")
 		}
-		s.Finish(flow.Outcome{End: withStatus(204)})
+		s.Finish(flow.Outcome{EndFields: withStatus(204)})
 		return nil
 	})
 	if err != nil {
@@ -188,11 +194,19 @@ type reqFields struct{ method, route string }
 
 type reqStart reqFields
 
-func (r *reqStart) MarshalZerologObject(e *zerolog.Event) { e.Str("method", r.method) }
+func (r *reqStart) AddFields(w *flow.FieldWriter) { w.Str("method", r.method) }
 
 type reqEnd reqFields
 
-func (r *reqEnd) MarshalZerologObject(e *zerolog.Event) { e.Str("route", r.route) }
+func (r *reqEnd) AddFields(w *flow.FieldWriter) { w.Str("route", r.route) }
+
+// bothEnds adds two Fields in turn.
+type bothEnds [2]flow.Fields
+
+func (b bothEnds) AddFields(w *flow.FieldWriter) {
+	b[0].AddFields(w)
+	b[1].AddFields(w)
+}
 
 func TestBeginFinishWithFieldObjects(t *testing.T) {
 	c := start(t)
@@ -201,7 +215,7 @@ func TestBeginFinishWithFieldObjects(t *testing.T) {
 	// Nested: degraded to a step whose entry record gets the start fields.
 	_, inner := flow.Begin(ctx, flow.FlowSpec{Label: "inner", StartFields: (*reqStart)(q)})
 	inner.Finish(flow.Outcome{EndFields: (*reqEnd)(q)})
-	s.Finish(flow.Outcome{End: withStatus(201), EndFields: (*reqEnd)(q)})
+	s.Finish(flow.Outcome{EndFields: bothEnds{withStatus(201), (*reqEnd)(q)}})
 	o := c.finish(t)
 
 	fs, fe := flowPair(t, o)

@@ -8,6 +8,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/logcrest/logcrest/core"
+	"github.com/logcrest/logcrest/internal/jsonenc"
 )
 
 // The messages and flow_type values of flow records.
@@ -44,15 +45,10 @@ type FlowSpec struct {
 	// ParentSpanID, when TraceID is adopted and it is a valid span ID (see
 	// ValidSpanID), is recorded as the flow's parent_span_id.
 	ParentSpanID string
-	// Start, if set, is called with the flow_start record before it is
-	// written, to add fields such as method, path or request_id (for a flow
-	// degraded to a step: with its entry record). It is not called when the
-	// record is disabled by its level.
-	Start func(*zerolog.Event)
-	// StartFields, if set, adds fields to flow_start like Start, after it.
-	// An object already on the heap costs no allocation here, where a
-	// method value passed as Start does (the HTTP adapters use this).
-	StartFields zerolog.LogObjectMarshaler
+	// StartFields, if set, adds fields to flow_start, such as method, path
+	// or request_id (for a flow degraded to a step: to its entry record).
+	// It is not called when the record is disabled by its level.
+	StartFields Fields
 }
 
 // flowSpan allocates a flow's span and its shared state together.
@@ -60,6 +56,13 @@ type flowSpan struct {
 	span  Span
 	state flowState
 }
+
+// Frame is the memory of a flow's span and timeline state, for BeginIn: a
+// field of an object that its owner allocates anyway (an HTTP adapter's
+// request) saves the flow an allocation of its own. The zero Frame is ready
+// for use. A Frame serves one flow only, and must not be copied or reused
+// while anything may still hold that flow's span or context.
+type Frame struct{ fs flowSpan }
 
 // Flow starts a flow labelled label under ctx and writes flow_start to the
 // flows stream. It returns the context for the flow's code and the span to
@@ -116,6 +119,18 @@ func Flow(ctx context.Context, label string, opts ...Option) (context.Context, *
 // own (Outcome.Failed alone) flow_error is that of the first failed step,
 // and absent when there is none.
 func Begin(ctx context.Context, spec FlowSpec, opts ...Option) (context.Context, *Span) {
+	return begin(nil, ctx, &spec, opts)
+}
+
+// BeginIn is Begin with the flow's span kept in frame (see Frame). A flow
+// degraded to a step does not use frame.
+func BeginIn(frame *Frame, ctx context.Context, spec FlowSpec, opts ...Option) (context.Context, *Span) {
+	return begin(&frame.fs, ctx, &spec, opts)
+}
+
+// begin is Begin, with the flow kept in f, or in a new flowSpan when f is
+// nil.
+func begin(f *flowSpan, ctx context.Context, spec *FlowSpec, opts []Option) (context.Context, *Span) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
@@ -130,10 +145,12 @@ func Begin(ctx context.Context, spec FlowSpec, opts ...Option) (context.Context,
 	}
 	parent := FromContext(ctx)
 	if parent != nil && parent.flow != nil && !parent.flow.isEnded() {
-		return nested(ctx, parent, name, label, spec.startFunc(), &cfg)
+		return nested(ctx, parent, name, label, spec.StartFields, &cfg)
 	}
 
-	f := new(flowSpan)
+	if f == nil {
+		f = new(flowSpan)
+	}
 	s := &f.span
 	s.ctx = spanContext{Context: ctx, span: s}
 	s.name = name
@@ -149,44 +166,31 @@ func Begin(ctx context.Context, spec FlowSpec, opts ...Option) (context.Context,
 		s.trace = newTraceID()
 	}
 	s.start = time.Now()
-	f.state.init(newFlowID(label), s.start, timelineCap())
+	f.state.init(label, s.start, timelineCap())
 	s.flow = &f.state
 
-	if e := core.FlowLogger().WithLevel(s.level); e != nil {
-		s.flowFields(e, flowStart)
+	if r := flowRecord(s.level); r != nil {
+		r.w.buf = s.appendIdentity(r.w.buf, flowStart)
 		if cfg.args != nil {
-			e.Dict("args", e.CreateDict().Fields(cfg.args))
-		}
-		if spec.Start != nil {
-			spec.Start(e)
+			r.w.buf = appendArgs(r.w.buf, cfg.args)
 		}
 		if spec.StartFields != nil {
-			spec.StartFields.MarshalZerologObject(e)
+			spec.StartFields.AddFields(&r.w)
 		}
-		e.Msg(msgFlowStarted)
+		r.write(msgFlowStarted, s.start)
 	}
 	return &s.ctx, s
 }
 
-// startFunc returns one function adding both Start and StartFields, for a
-// flow degraded to a step (its entry record gets them). Only that rare path
-// pays for the closure.
-func (spec *FlowSpec) startFunc() func(*zerolog.Event) {
-	if spec.StartFields == nil {
-		return spec.Start
-	}
-	start, fields := spec.Start, spec.StartFields
-	return func(e *zerolog.Event) {
-		if start != nil {
-			start(e)
-		}
-		fields.MarshalZerologObject(e)
-	}
+// appendArgs appends the "args" object of Args, encoded by zerolog as it is
+// in a step's entry record.
+func appendArgs(dst []byte, args []any) []byte {
+	return appendZerolog(dst, func(e *zerolog.Event) { e.Dict("args", e.CreateDict().Fields(args)) })
 }
 
 // nested degrades a flow started inside the active flow of parent to a step
 // of that flow, and says so once.
-func nested(ctx context.Context, parent *Span, name, label string, start func(*zerolog.Event), cfg *config) (context.Context, *Span) {
+func nested(ctx context.Context, parent *Span, name, label string, start Fields, cfg *config) (context.Context, *Span) {
 	s := new(Span)
 	s.open(ctx, parent, name, cfg)
 	if e := s.event(zerolog.WarnLevel); e != nil {
@@ -197,15 +201,26 @@ func nested(ctx context.Context, parent *Span, name, label string, start func(*z
 }
 
 // timelineCap is the configured number of entries a timeline keeps.
-func timelineCap() int { return core.Active().TimelineCap }
+func timelineCap() int { return core.TimelineCap() }
 
-// flowFields adds the identity of a flow record.
-func (s *Span) flowFields(e *zerolog.Event, flowType string) {
-	e.RawJSON("trace_id", s.trace[:]).RawJSON("span_id", s.id[:])
+// appendIdentity appends the fields that open both records of a flow:
+// trace_id, span_id, parent_span_id (when there is one), flow_id and
+// flow_type. The IDs are JSON already, and a flow ID holds only characters
+// that need no escaping (see sanitizeLabel).
+func (s *Span) appendIdentity(b []byte, flowType string) []byte {
+	b = append(b, `,"trace_id":`...)
+	b = append(b, s.trace[:]...)
+	b = append(b, `,"span_id":`...)
+	b = append(b, s.id[:]...)
 	if s.parent.valid() {
-		e.RawJSON("parent_span_id", s.parent[:])
+		b = append(b, `,"parent_span_id":`...)
+		b = append(b, s.parent[:]...)
 	}
-	e.Str("flow_id", s.flow.id).Str("flow_type", flowType)
+	b = append(b, `,"flow_id":"`...)
+	b = append(b, s.flow.id...)
+	b = append(b, `","flow_type":"`...)
+	b = append(b, flowType...)
+	return append(b, '"')
 }
 
 // endFlow closes the flow's timeline and writes flow_end.
@@ -216,47 +231,57 @@ func (s *Span) endFlow(o *Outcome, failed bool, now time.Time, d time.Duration) 
 	if failed {
 		level = zerolog.ErrorLevel
 	}
-	e := core.FlowLogger().WithLevel(level)
-	if e == nil {
+	r := flowRecord(level)
+	if r == nil {
 		return
 	}
-	s.flowFields(e, flowEnd)
+	b := s.appendIdentity(r.w.buf, flowEnd)
 	if failed {
-		e.Str("flow_status", "failed")
+		b = append(b, `,"flow_status":"failed"`...)
 	} else {
-		e.Str("flow_status", "success")
+		b = append(b, `,"flow_status":"success"`...)
 	}
-	var ms [24]byte
-	e.RawJSON("total_ms", appendMillis(ms[:0], d)).Int("steps", steps)
-	f.timeline.add(e)
+	b = append(b, `,"total_ms":`...)
+	b = appendMillis(b, d)
+	b = append(b, `,"steps":`...)
+	b = strconv.AppendInt(b, int64(steps), 10)
+	b = f.timeline.appendTo(b)
 	if left := steps - len(f.timeline.entries); left > 0 {
-		e.Int("timeline_truncated", left)
+		b = append(b, `,"timeline_truncated":`...)
+		b = strconv.AppendInt(b, int64(left), 10)
 	}
 	if failed {
 		at, k := s.name, 0
 		if fail.idx >= 0 {
 			at, k = fail.fn, fail.idx+1
 		}
-		var buf [42]byte
-		b := strconv.AppendInt(buf[:0], int64(k), 10)
+		b = append(b, `,"failed_at":`...)
+		b = jsonenc.String(b, at)
+		b = append(b, `,"step":"`...)
+		b = strconv.AppendInt(b, int64(k), 10)
 		b = append(b, '/')
 		b = strconv.AppendInt(b, int64(steps), 10)
-		e.Str("failed_at", at).Bytes("step", b)
+		b = append(b, '"')
 		msg := failureSummary(o.Err, o.Panic)
 		if msg == "" {
 			msg = failureSummary(fail.err, fail.panic)
 		}
 		if msg != "" {
-			e.Str("flow_error", msg)
+			b = append(b, `,"flow_error":`...)
+			b = jsonenc.String(b, msg)
 		}
 		if o.Panic != nil && o.Stack != nil {
-			e.Bytes("stack", o.Stack)
+			b = append(b, `,"stack":`...)
+			b = jsonenc.String(b, string(o.Stack))
 		}
 	}
-	o.addEnd(e)
+	r.w.buf = b
+	if o.EndFields != nil {
+		o.EndFields.AddFields(&r.w)
+	}
 	if failed {
-		e.Msg(msgFlowFailed)
+		r.write(msgFlowFailed, now)
 	} else {
-		e.Msg(msgFlowFinished)
+		r.write(msgFlowFinished, now)
 	}
 }

@@ -51,13 +51,22 @@ func (s *spanID) hex() []byte { return s[1:17] }
 // valid reports whether s holds an ID rather than standing for none.
 func (s *spanID) valid() bool { return s[0] == '"' }
 
-const hexDigits = "0123456789abcdef"
+// hexPairs holds the two hex digits of every byte value, "00" to "ff".
+var hexPairs = func() (t [512]byte) {
+	const digits = "0123456789abcdef"
+	for i := range 256 {
+		t[2*i], t[2*i+1] = digits[i>>4], digits[i&0x0f]
+	}
+	return t
+}()
 
-// putHex64 writes v as 16 lowercase hex digits into dst.
+// putHex64 writes v as 16 lowercase hex digits into dst, a byte at a time.
 func putHex64(dst []byte, v uint64) {
-	for i := 15; i >= 0; i-- {
-		dst[i] = hexDigits[v&0x0f]
-		v >>= 4
+	_ = dst[15]
+	for i := 14; i >= 0; i -= 2 {
+		b := v & 0xff
+		dst[i], dst[i+1] = hexPairs[2*b], hexPairs[2*b+1]
+		v >>= 8
 	}
 }
 
@@ -147,17 +156,17 @@ func labelByte(c byte) bool {
 	return false
 }
 
-// newFlowID returns "<label>-<8 hex>", or the 8 hex digits alone when label
-// is empty. label must already be sanitized.
-func newFlowID(label string) string {
-	var buf [maxLabel + 1 + 8]byte
-	b := buf[:0]
+// flowIDBuf holds a flow ID: the longest label, '-' and 8 hex digits.
+type flowIDBuf [maxLabel + 1 + 8]byte
+
+// appendFlowID appends "<label>-<8 hex>", or the 8 hex digits alone when
+// label is empty, to dst. label must already be sanitized.
+func appendFlowID(dst []byte, label string) []byte {
 	if label != "" {
-		b = append(b, label...)
-		b = append(b, '-')
+		dst = append(dst, label...)
+		dst = append(dst, '-')
 	}
 	var h [16]byte
 	putHex64(h[:], uint64(rand.Uint32()))
-	b = append(b, h[8:]...)
-	return string(b)
+	return append(dst, h[8:]...)
 }

@@ -50,11 +50,14 @@ func TestIDs(t *testing.T) {
 		if sp := newSpanID(); !sp.valid() || !ValidSpanID(string(sp.hex())) || sp[17] != '"' {
 			t.Fatalf("span ID %s is invalid", sp[:])
 		}
-		if id := newFlowID(""); !flowID.MatchString(id) {
-			t.Fatalf("flow ID %q", id)
+		var f flowState
+		if f.init("", time.Time{}, 0); !flowID.MatchString(f.id) {
+			t.Fatalf("flow ID %q", f.id)
 		}
 	}
-	if id := newFlowID(strings.Repeat("a", maxLabel)); len(id) != maxLabel+9 || id[maxLabel] != '-' {
+	var f flowState
+	f.init(strings.Repeat("a", maxLabel), time.Time{}, 0)
+	if id := f.id; len(id) != maxLabel+9 || id[maxLabel] != '-' || id[:maxLabel] != strings.Repeat("a", maxLabel) {
 		t.Errorf("flow ID %q", id)
 	}
 	if n := testing.AllocsPerRun(100, func() { _, _ = newTraceID(), newSpanID() }); n != 0 {
@@ -167,6 +170,16 @@ func TestAppendMillis(t *testing.T) {
 		f := math.Round(float64(max(d, 0))/1e3) / 1e3
 		if fs := strconv.FormatFloat(f, 'f', -1, 64); fs != got {
 			t.Errorf("appendMillis(%v) = %s, FormatFloat %s", d, got, fs)
+		}
+	}
+}
+
+func TestPutHex64(t *testing.T) {
+	for _, v := range []uint64{0, 1, 0xff, 0x0123456789abcdef, 0xfedcba9876543210, ^uint64(0)} {
+		var b [16]byte
+		putHex64(b[:], v)
+		if got, want := string(b[:]), fmt.Sprintf("%016x", v); got != want {
+			t.Errorf("putHex64(%#x) = %s, want %s", v, got, want)
 		}
 	}
 }

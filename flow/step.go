@@ -152,7 +152,7 @@ func (s *Span) event(l zerolog.Level) *zerolog.Event {
 }
 
 // logEntry writes the entry record of a step.
-func (s *Span) logEntry(args []any, extra func(*zerolog.Event)) {
+func (s *Span) logEntry(args []any, extra Fields) {
 	e := s.event(s.level)
 	if e == nil {
 		return
@@ -164,7 +164,7 @@ func (s *Span) logEntry(args []any, extra func(*zerolog.Event)) {
 		e.Dict("args", e.CreateDict().Fields(args))
 	}
 	if extra != nil {
-		extra(e)
+		addToEvent(e, extra)
 	}
 	e.Msg(msgStepStarted)
 }
@@ -184,23 +184,17 @@ type Outcome struct {
 	// Failed marks the span failed even without Err or Panic, e.g. an HTTP
 	// status of 500 or more.
 	Failed bool
-	// End, if set, is called with the exit record (flow_end for a flow)
-	// before it is written, to add fields known only at the end, such as
-	// http_status, bytes or the matched route. It is not called when the
-	// record is disabled by its level.
-	End func(*zerolog.Event)
-	// EndFields, if set, adds fields to the exit record like End, after it,
-	// without the allocation a method value passed as End costs.
-	EndFields zerolog.LogObjectMarshaler
+	// EndFields, if set, adds fields known only at the end, such as
+	// http_status, bytes or the matched route, to flow_end (or to the exit
+	// record of a step). It is not called when the record is disabled by
+	// its level.
+	EndFields Fields
 }
 
-// addEnd adds the caller's end fields to the exit record e.
+// addEnd adds the caller's end fields to the exit record e of a step.
 func (o *Outcome) addEnd(e *zerolog.Event) {
-	if o.End != nil {
-		o.End(e)
-	}
 	if o.EndFields != nil {
-		o.EndFields.MarshalZerologObject(e)
+		addToEvent(e, o.EndFields)
 	}
 }
 

@@ -3,15 +3,17 @@ package flow
 import (
 	"sync"
 	"time"
+	"unsafe"
 
-	"github.com/rs/zerolog"
+	"github.com/logcrest/logcrest/internal/jsonenc"
 )
 
 // flowState is what a flow shares with every step under it: its ID and the
 // timeline. Steps join it from any goroutine; one mutex guards it, held only
 // for a few stores per step.
 type flowState struct {
-	id    string    // flow_id
+	id    string // flow_id, backed by idBuf
+	idBuf flowIDBuf
 	start time.Time // the flow's start, origin of the entries' offsets
 	cap   int       // the most entries kept
 
@@ -45,8 +47,14 @@ type timeline struct{ entries []entry }
 // grows by append up to the cap. A flow without steps allocates none.
 const initialEntries = 8
 
-func (f *flowState) init(id string, start time.Time, capacity int) {
-	f.id, f.start, f.cap = id, start, max(capacity, 0)
+// init starts the state of a new flow labelled label (sanitized). The flow
+// ID lives in the state itself: a string over idBuf, which is written once,
+// here, and never again, so it is as immutable as any string, and costs no
+// allocation of its own.
+func (f *flowState) init(label string, start time.Time, capacity int) {
+	id := appendFlowID(f.idBuf[:0], label)
+	f.id = unsafe.String(unsafe.SliceData(id), len(id))
+	f.start, f.cap = start, max(capacity, 0)
 	f.fail.idx = -1
 }
 
@@ -112,14 +120,21 @@ func (f *flowState) isEnded() bool {
 	return f.ended
 }
 
-// add writes the timeline into e as "timeline": [{"fn","ms","status"}...].
-// It uses pooled dicts rather than Array.Object, which allocates per entry.
-func (t *timeline) add(e *zerolog.Event) {
-	a := e.CreateArray()
+// appendTo appends the timeline as ,"timeline":[{"fn","ms","status"}...].
+func (t *timeline) appendTo(b []byte) []byte {
+	b = append(b, `,"timeline":[`...)
 	for i := range t.entries {
 		en := &t.entries[i]
-		var ms [24]byte
-		a.Dict(e.CreateDict().Str("fn", en.fn).RawJSON("ms", appendMillis(ms[:0], en.took)).Str("status", en.status))
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"fn":`...)
+		b = jsonenc.String(b, en.fn)
+		b = append(b, `,"ms":`...)
+		b = appendMillis(b, en.took)
+		b = append(b, `,"status":"`...)
+		b = append(b, en.status...)
+		b = append(b, `"}`...)
 	}
-	e.Array("timeline", a)
+	return append(b, ']')
 }

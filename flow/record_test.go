@@ -1,0 +1,157 @@
+package flow_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/rs/zerolog"
+
+	"github.com/logcrest/logcrest/core"
+	"github.com/logcrest/logcrest/flow"
+)
+
+// hostile is a string with everything a JSON encoder must escape or
+// repair: quotes, a backslash, line breaks, a NUL, DEL, an invalid UTF-8
+// byte, U+2028 and markup.
+const hostile = "a \"quoted\" \\ line\nbreak\r\x00\x7f \xff \u2028 <b>é</b>"
+
+// hostileFields adds fields of every FieldWriter kind, with hostile keys
+// and values.
+type hostileFields struct{}
+
+func (hostileFields) AddFields(w *flow.FieldWriter) {
+	w.Str("text", hostile).Str(hostile, "key").Int("n", -42).Bool("yes", true)
+}
+
+// TestFlowRecordsAreWhatZerologWrites checks LogCrest's own encoding of
+// flow records against zerolog's: each line of the flows file, time
+// aside, must be byte for byte the record a zerolog logger gives for the
+// same fields in the same order.
+func TestFlowRecordsAreWhatZerologWrites(t *testing.T) {
+	c := start(t)
+	ctx, s := flow.Begin(context.Background(), flow.FlowSpec{
+		Label: "checkout", Name: hostile, TraceID: incomingTrace, ParentSpanID: incomingParent, StartFields: hostileFields{},
+	}, flow.Args("user", hostile, "items", 3))
+	_ = flow.Run(ctx, hostile, func(context.Context) error { return errors.New(hostile) })
+	_, running := flow.Step(ctx, "still running")
+	s.Finish(flow.Outcome{Err: errors.New("gave up: " + hostile), EndFields: hostileFields{}})
+	running.End(nil)
+	c.finish(t)
+
+	data, err := os.ReadFile(filepath.Join(c.dir, core.StreamFlows, logName+".log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("%d lines in the flows file, want 2:\n%s", len(lines), data)
+	}
+	start, end := parseOrdered(t, lines[0]), parseOrdered(t, lines[1])
+
+	var want bytes.Buffer
+	zl := zerolog.New(&want).With().Str("logger", logName).Logger()
+	zl.Info().
+		Str("trace_id", incomingTrace).Str("span_id", start.str(t, "span_id")).Str("parent_span_id", incomingParent).
+		Str("flow_id", start.str(t, "flow_id")).Str("flow_type", "flow_start").
+		Dict("args", zerolog.Dict().Str("user", hostile).Int("items", 3)).
+		Str("text", hostile).Str(hostile, "key").Int("n", -42).Bool("yes", true).
+		Msg("flow started")
+	if got := withoutTime(t, lines[0]); got != strings.TrimSuffix(want.String(), "\n") {
+		t.Errorf("flow_start\n got  %s\n want %s", got, want.String())
+	}
+
+	want.Reset()
+	timeline := zerolog.Arr().
+		Dict(zerolog.Dict().Str("fn", hostile).RawJSON("ms", end.raw(t, "timeline", 0, "ms")).Str("status", "error")).
+		Dict(zerolog.Dict().Str("fn", "still running").RawJSON("ms", end.raw(t, "timeline", 1, "ms")).Str("status", "running"))
+	zl.Error().
+		Str("trace_id", incomingTrace).Str("span_id", start.str(t, "span_id")).Str("parent_span_id", incomingParent).
+		Str("flow_id", start.str(t, "flow_id")).Str("flow_type", "flow_end").
+		Str("flow_status", "failed").RawJSON("total_ms", end.raw(t, "total_ms")).Int("steps", 2).
+		Array("timeline", timeline).
+		Str("failed_at", hostile).Str("step", "1/2").Str("flow_error", "error: gave up: "+hostile).
+		Str("text", hostile).Str(hostile, "key").Int("n", -42).Bool("yes", true).
+		Msg("flow failed")
+	if got := withoutTime(t, lines[1]); got != strings.TrimSuffix(want.String(), "\n") {
+		t.Errorf("flow_end\n got  %s\n want %s", got, want.String())
+	}
+}
+
+// withoutTime returns line without its leading "time" field, which it
+// checks is there.
+func withoutTime(t *testing.T, line string) string {
+	t.Helper()
+	const head = `{"time":"`
+	i := strings.Index(line, `",`)
+	if !strings.HasPrefix(line, head) || i < 0 || !rfc3339.MatchString(line[len(head):i]) {
+		t.Fatalf("record does not start with its time: %s", line)
+	}
+	return "{" + line[i+2:]
+}
+
+// ordered is a decoded record keeping numbers as their text.
+type ordered map[string]any
+
+func parseOrdered(t *testing.T, line string) ordered {
+	t.Helper()
+	d := json.NewDecoder(strings.NewReader(line))
+	d.UseNumber()
+	var r ordered
+	if err := d.Decode(&r); err != nil {
+		t.Fatalf("%s: %v", line, err)
+	}
+	return r
+}
+
+func (r ordered) str(t *testing.T, key string) string {
+	t.Helper()
+	s, ok := r[key].(string)
+	if !ok {
+		t.Fatalf("%s = %#v, want a string", key, r[key])
+	}
+	return s
+}
+
+// raw returns the number at key (or at timeline[i].key) as its JSON text.
+func (r ordered) raw(t *testing.T, key string, path ...any) []byte {
+	t.Helper()
+	v := r[key]
+	if len(path) == 2 {
+		tl, _ := v.([]any)
+		i := path[0].(int)
+		if i >= len(tl) {
+			t.Fatalf("timeline %v has no entry %d", v, i)
+		}
+		v = tl[i].(map[string]any)[path[1].(string)]
+	}
+	n, ok := v.(json.Number)
+	if !ok {
+		t.Fatalf("%s%v = %#v, want a number", key, path, v)
+	}
+	return []byte(n.String())
+}
+
+// TestFlowRecordsFollowLevel checks that flow records respect the
+// configured level and zerolog's global level, as zerolog records do.
+func TestFlowRecordsFollowLevel(t *testing.T) {
+	c := start(t, core.WithLevel("warn"))
+	_, s := flow.Flow(context.Background(), "quiet")
+	s.End(nil) // info: not written
+	_, s = flow.Flow(context.Background(), "loud")
+	s.Finish(flow.Outcome{Failed: true}) // flow_end at error: written
+	prev := zerolog.GlobalLevel()
+	zerolog.SetGlobalLevel(zerolog.FatalLevel)
+	_, s = flow.Flow(context.Background(), "muted", flow.AtLevel(zerolog.WarnLevel))
+	s.Finish(flow.Outcome{Failed: true})
+	zerolog.SetGlobalLevel(prev)
+	o := c.finish(t)
+	if len(o.flows) != 1 || o.flows[0]["flow_type"] != "flow_end" || !strings.HasPrefix(o.flows[0]["flow_id"].(string), "loud-") {
+		t.Errorf("flows file: %v, want the failed flow_end of loud only", o.flows)
+	}
+}
