@@ -5,6 +5,8 @@ import (
 	"log"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -35,6 +37,9 @@ import (
 //	Hlog        zerolog's hlog chain around the router: NewHandler,
 //	            RequestIDHandler, AccessHandler logging one access record, to
 //	            io.Discard; the reference for "added" cost
+//	HlogFile    the same chain, its records written to a file (an *os.File,
+//	            synchronously, as a zerolog logger writes): the peer that,
+//	            like LogCrest, actually keeps its records
 //	ChiLogger   chi's middleware.Logger (its RequestLogger with the default
 //	            formatter), output to io.Discard
 //	GinLogger   gin's Logger(), output to io.Discard
@@ -44,7 +49,8 @@ import (
 //	            processor and a discarding exporter
 //	OTelGin     otelgin middleware, same tracer
 //
-// Peer loggers write to io.Discard; LogCrest writes real files.
+// Peer loggers write to io.Discard (but HlogFile); LogCrest writes real
+// files.
 
 const (
 	orderPath = "/orders/42"
@@ -71,8 +77,21 @@ func serveLoop(b *testing.B, h http.Handler) {
 
 // hlogChain is the chain of zerolog's README: a logger in the request
 // context, a request ID, and one access record per request.
-func hlogChain(next http.Handler) http.Handler {
-	l := zerolog.New(io.Discard).With().Timestamp().Str("logger", loggerName).Logger()
+func hlogChain(next http.Handler) http.Handler { return hlogChainTo(io.Discard, next) }
+
+// hlogFileChain is hlogChain writing to a file in a temporary folder.
+func hlogFileChain(b *testing.B, next http.Handler) http.Handler {
+	f, err := os.OpenFile(filepath.Join(b.TempDir(), "access.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = f.Close() })
+	return hlogChainTo(f, next)
+}
+
+// hlogChainTo is hlogChain with its logger writing to w.
+func hlogChainTo(w io.Writer, next http.Handler) http.Handler {
+	l := zerolog.New(w).With().Timestamp().Str("logger", loggerName).Logger()
 	h := hlog.AccessHandler(func(r *http.Request, status, size int, d time.Duration) {
 		hlog.FromRequest(r).Info().
 			Str("method", r.Method).
@@ -105,6 +124,7 @@ func BenchmarkHTTP(b *testing.B) {
 			serveLoop(b, logcresthttp.Middleware()(mux()))
 		})
 		b.Run("Hlog", func(b *testing.B) { serveLoop(b, hlogChain(mux())) })
+		b.Run("HlogFile", func(b *testing.B) { serveLoop(b, hlogFileChain(b, mux())) })
 		b.Run("OTelHTTP", func(b *testing.B) {
 			serveLoop(b, otelhttp.NewHandler(mux(), "orders", otelhttp.WithTracerProvider(tracerProvider(b))))
 		})
@@ -123,6 +143,7 @@ func BenchmarkHTTP(b *testing.B) {
 			serveLoop(b, router(logcrestchi.Middleware()))
 		})
 		b.Run("Hlog", func(b *testing.B) { serveLoop(b, hlogChain(router())) })
+		b.Run("HlogFile", func(b *testing.B) { serveLoop(b, hlogFileChain(b, router())) })
 		b.Run("ChiLogger", func(b *testing.B) {
 			logger := chimw.RequestLogger(&chimw.DefaultLogFormatter{Logger: log.New(io.Discard, "", log.LstdFlags), NoColor: true})
 			serveLoop(b, router(logger))
@@ -147,6 +168,7 @@ func BenchmarkHTTP(b *testing.B) {
 			serveLoop(b, engine(logcrestgin.Middleware()))
 		})
 		b.Run("Hlog", func(b *testing.B) { serveLoop(b, hlogChain(engine())) })
+		b.Run("HlogFile", func(b *testing.B) { serveLoop(b, hlogFileChain(b, engine())) })
 		b.Run("GinLogger", func(b *testing.B) { serveLoop(b, engine(gin.LoggerWithWriter(io.Discard))) })
 		b.Run("OTelGin", func(b *testing.B) {
 			serveLoop(b, engine(otelgin.Middleware("orders", otelgin.WithTracerProvider(tracerProvider(b)))))
@@ -168,6 +190,7 @@ func BenchmarkHTTP(b *testing.B) {
 			serveLoop(b, server(logcrestecho.Middleware()))
 		})
 		b.Run("Hlog", func(b *testing.B) { serveLoop(b, hlogChain(server())) })
+		b.Run("HlogFile", func(b *testing.B) { serveLoop(b, hlogFileChain(b, server())) })
 		b.Run("EchoRequestLogger", func(b *testing.B) {
 			l := zerolog.New(io.Discard).With().Timestamp().Str("logger", loggerName).Logger()
 			serveLoop(b, server(echomw.RequestLoggerWithConfig(echomw.RequestLoggerConfig{
