@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -23,6 +24,9 @@ import (
 // Reported: the callers' latency percentiles "p50-ns", "p99-ns", "p99.9-ns"
 // and "max-ns" over every call of every round, and "lost" per round.
 //
+//	Floor               zerolog to io.Discard, no sink at all: the tail this
+//	                    machine gives the same timed call by itself (GC,
+//	                    preemption, the host), below which no writer goes
 //	Direct              the reference: zerolog writing straight into the sink,
 //	                    one Write per record, so the caller takes every stall
 //	Diode               zerolog through zerolog/diode (1000 slots, 10 ms poll),
@@ -94,6 +98,13 @@ func stampedLogger(w io.Writer) zerolog.Logger {
 }
 
 func BenchmarkStall(b *testing.B) {
+	b.Run("Floor", func(b *testing.B) {
+		stallRound(b, func(b *testing.B, sink io.Writer) (func(int), func() error) {
+			l := stampedLogger(io.Discard)
+			_, _ = sink.Write([]byte(strings.Repeat("\n", stallCalls))) // nothing to lose
+			return func(i int) { zerologRecord(l.Info(), i) }, func() error { return nil }
+		})
+	})
 	b.Run("Direct", func(b *testing.B) {
 		stallRound(b, func(b *testing.B, sink io.Writer) (func(int), func() error) {
 			l := stampedLogger(sink)

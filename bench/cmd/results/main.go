@@ -337,6 +337,9 @@ func get(r *results, name, unit string) float64 {
 	return math.NaN()
 }
 
+// us formats nanoseconds as microseconds with one decimal.
+func us(ns float64) string { return fmt.Sprintf("%.1f", ns/1000) }
+
 func ratio(v, ref float64) string {
 	if math.IsNaN(v) || math.IsNaN(ref) || ref == 0 {
 		return "—"
@@ -486,6 +489,16 @@ func renderTargets(w io.Writer, r *results) {
 		lost := get(r, lc, "lost")
 		rows = append(rows, row{"`Persist/LogCrest`: lines/s ≥ 2× zerolog→lumberjack, 0 lost",
 			fmt.Sprintf("%.2f×, %s lost", x, num(lost)), verdict(x >= 2 && lost == 0)})
+	}
+	if n := "BenchmarkStall/LogCrestRing"; has(n) {
+		p := get(r, n, "p99.9-ns")
+		lost := get(r, n, "lost")
+		floor := ""
+		if f := "BenchmarkStall/Floor"; has(f) {
+			floor = fmt.Sprintf(" (the machine's own floor for the timed call: %s µs)", us(get(r, f, "p99.9-ns")))
+		}
+		rows = append(rows, row{"`Stall/LogCrestRing`: caller p99.9 ≤ 20 µs, 0 lost",
+			fmt.Sprintf("%s µs, %s lost%s", us(p), num(lost), floor), verdict(p <= 20000 && lost == 0)})
 	}
 	if len(rows) == 0 {
 		return
