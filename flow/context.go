@@ -6,8 +6,8 @@
 // RunFlow, Begin) is the entry point of a business operation: it gets a flow
 // ID, and every step started from a context that descends from it — at any
 // depth, on any goroutine — joins its timeline, which flow_end reports in the
-// flows stream. Begin, FlowSpec, Finish and Outcome are the lower-level API
-// the HTTP adapters build on.
+// flows stream. Begin, BeginIn, FlowSpec, Finish, Outcome and Fields are the
+// lower-level API the HTTP adapters build on.
 //
 // The context a step returns carries its *Span; Logger(ctx) hands out the
 // span's child logger, built on first use and kept, so logging inside a step
@@ -31,6 +31,13 @@
 //   - "flow started" / "flow finished" / "flow failed": flow_type
 //     "flow_start" / "flow_end", in the flows file only (see Begin for
 //     flow_end's fields).
+//
+// Step records are zerolog records. Flow records have fixed keys and are
+// written once or twice per request by the HTTP adapters, so package flow
+// encodes them itself, appending the keys as literals and stamping each with
+// the time the flow already read, into the same JSON a zerolog record would
+// be (field order, escaping and zerolog's level names included). Extra
+// fields reach them through Fields; Args values are encoded by zerolog.
 package flow
 
 import (
