@@ -242,13 +242,14 @@ func (mainWriter) Write(p []byte) (int, error) { return mainWriter{}.WriteLevel(
 // WriteLevel routes error and above to the error stream, the rest to the
 // success stream, and everything to the console.
 func (mainWriter) WriteLevel(l zerolog.Level, rec []byte) (int, error) {
-	return dispatch(rec, func(p *Pipeline) *writers.Ring {
-		if l >= zerolog.ErrorLevel && l <= zerolog.PanicLevel {
-			return p.errs
-		}
-		return p.success
-	})
+	if l >= zerolog.ErrorLevel && l <= zerolog.PanicLevel {
+		return dispatch(rec, errsOf)
+	}
+	return dispatch(rec, successOf)
 }
+
+func errsOf(p *Pipeline) *writers.Ring    { return p.errs }
+func successOf(p *Pipeline) *writers.Ring { return p.success }
 
 // flowWriter sends flow records to the flows stream and the console only.
 type flowWriter struct{}

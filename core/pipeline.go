@@ -47,7 +47,7 @@ type Pipeline struct {
 	base zerolog.Logger // the global logger: success/error files and console
 	flow zerolog.Logger // flow records: flows file and console
 
-	flowHeads [zerolog.PanicLevel - zerolog.TraceLevel + 1]string // see AppendFlowHead
+	heads [zerolog.PanicLevel - zerolog.TraceLevel + 1]string // see AppendHead
 }
 
 // warnEvery is the shortest interval between two warnings about one fault.
@@ -87,7 +87,7 @@ func newPipeline(s Settings) *Pipeline {
 
 	p.base = zerolog.New(mainWriter{}).Level(s.Level).With().Str("logger", s.Name).Logger()
 	p.flow = zerolog.New(flowWriter{}).Level(s.Level).With().Str("logger", s.Name).Logger()
-	p.flowHeads = flowHeads(s.Name)
+	p.heads = recordHeads(s.Name)
 	return p
 }
 

@@ -32,12 +32,13 @@
 //     "flow_start" / "flow_end", in the flows file only (see Begin for
 //     flow_end's fields).
 //
-// Step records are zerolog records. Flow records have fixed keys and are
-// written once or twice per request by the HTTP adapters, so package flow
-// encodes them itself, appending the keys as literals and stamping each with
-// the time the flow already read, into the same JSON a zerolog record would
-// be (field order, escaping and zerolog's level names included). Extra
-// fields reach them through Fields; Args values are encoded by zerolog.
+// Step and flow records have fixed keys, so package flow encodes them
+// itself rather than through a zerolog.Event: it appends the keys as
+// literals and stamps each record with the time the span already read,
+// into the same JSON a zerolog record of the global logger would be (field
+// order, escaping and zerolog's level names included). Extra fields reach
+// them through Fields; Args and result values are encoded by zerolog.
+// Records logged with Logger(ctx) are the user's own zerolog records.
 package flow
 
 import (

@@ -6,22 +6,30 @@ import (
 	"reflect"
 	"strings"
 
-	"github.com/rs/zerolog"
+	"github.com/logcrest/logcrest/internal/jsonenc"
 )
 
-// addFailure adds the fields of a failed exit record: error and error_type
-// for an error or a panic, and stack for a panic. A span failed without
-// either (Outcome.Failed alone) gets neither.
-func addFailure(e *zerolog.Event, o *Outcome) {
+// appendFailure appends the fields of a failed exit record: error and
+// error_type for an error or a panic, and stack for a panic. A span failed
+// without either (Outcome.Failed alone) gets neither.
+func appendFailure(b []byte, o *Outcome) []byte {
 	switch {
 	case o.Panic != nil:
-		e.Str("error", panicText(o.Panic)).Str("error_type", typeName(o.Panic))
+		b = append(b, `,"error":`...)
+		b = jsonenc.String(b, panicText(o.Panic))
+		b = append(b, `,"error_type":`...)
+		b = jsonenc.String(b, typeName(o.Panic))
 		if o.Stack != nil {
-			e.Bytes("stack", o.Stack)
+			b = append(b, `,"stack":`...)
+			b = jsonenc.Bytes(b, o.Stack)
 		}
 	case o.Err != nil:
-		e.Str("error", errorText(o.Err)).Str("error_type", typeName(o.Err))
+		b = append(b, `,"error":`...)
+		b = jsonenc.String(b, errorText(o.Err))
+		b = append(b, `,"error_type":`...)
+		b = jsonenc.String(b, typeName(o.Err))
 	}
+	return b
 }
 
 // typeName is the Go type of v as %T prints it: "*errors.errorString",

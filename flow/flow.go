@@ -169,7 +169,7 @@ func begin(f *flowSpan, ctx context.Context, spec *FlowSpec, opts []Option) (con
 	f.state.init(label, s.start, timelineCap())
 	s.flow = &f.state
 
-	if r := flowRecord(s.level); r != nil {
+	if r := newRecord(s.level); r != nil {
 		r.w.buf = s.appendIdentity(r.w.buf, flowStart)
 		if cfg.args != nil {
 			r.w.buf = appendArgs(r.w.buf, cfg.args)
@@ -177,7 +177,7 @@ func begin(f *flowSpan, ctx context.Context, spec *FlowSpec, opts []Option) (con
 		if spec.StartFields != nil {
 			spec.StartFields.AddFields(&r.w)
 		}
-		r.write(msgFlowStarted, s.start)
+		r.writeFlow(msgFlowStarted, s.start)
 	}
 	return &s.ctx, s
 }
@@ -193,8 +193,9 @@ func appendArgs(dst []byte, args []any) []byte {
 func nested(ctx context.Context, parent *Span, name, label string, start Fields, cfg *config) (context.Context, *Span) {
 	s := new(Span)
 	s.open(ctx, parent, name, cfg)
-	if e := s.event(zerolog.WarnLevel); e != nil {
-		e.Str("label", label).Msg(msgNestedFlow)
+	if r := s.record(zerolog.WarnLevel); r != nil {
+		r.w.Str("label", label)
+		r.write(msgNestedFlow, s.start)
 	}
 	s.logEntry(cfg.args, start)
 	return &s.ctx, s
@@ -231,7 +232,7 @@ func (s *Span) endFlow(o *Outcome, failed bool, now time.Time, d time.Duration) 
 	if failed {
 		level = zerolog.ErrorLevel
 	}
-	r := flowRecord(level)
+	r := newRecord(level)
 	if r == nil {
 		return
 	}
@@ -280,8 +281,8 @@ func (s *Span) endFlow(o *Outcome, failed bool, now time.Time, d time.Duration) 
 		o.EndFields.AddFields(&r.w)
 	}
 	if failed {
-		r.write(msgFlowFailed, now)
+		r.writeFlow(msgFlowFailed, now)
 	} else {
-		r.write(msgFlowFinished, now)
+		r.writeFlow(msgFlowFinished, now)
 	}
 }

@@ -26,43 +26,32 @@ type Fields interface {
 // keys that the record does not already have. A FieldWriter is only valid
 // during the AddFields call it is passed to.
 type FieldWriter struct {
-	buf []byte         // a flow record being encoded, or
-	ev  *zerolog.Event // a step record
+	buf []byte // the record being encoded
 }
 
 // Str adds a string field.
 func (w *FieldWriter) Str(key, val string) *FieldWriter {
-	if w.ev != nil {
-		w.ev.Str(key, val)
-	} else {
-		w.buf = jsonenc.String(jsonenc.Key(w.buf, key), val)
-	}
+	w.buf = jsonenc.String(jsonenc.Key(w.buf, key), val)
 	return w
 }
 
 // Int adds an integer field.
 func (w *FieldWriter) Int(key string, val int64) *FieldWriter {
-	if w.ev != nil {
-		w.ev.Int64(key, val)
-	} else {
-		w.buf = strconv.AppendInt(jsonenc.Key(w.buf, key), val, 10)
-	}
+	w.buf = strconv.AppendInt(jsonenc.Key(w.buf, key), val, 10)
 	return w
 }
 
 // Bool adds a boolean field.
 func (w *FieldWriter) Bool(key string, val bool) *FieldWriter {
-	if w.ev != nil {
-		w.ev.Bool(key, val)
-	} else {
-		w.buf = strconv.AppendBool(jsonenc.Key(w.buf, key), val)
-	}
+	w.buf = strconv.AppendBool(jsonenc.Key(w.buf, key), val)
 	return w
 }
 
-// record is a pooled buffer for one flow record, or a FieldWriter lent to a
-// step record.
-type record struct{ w FieldWriter }
+// record is a pooled buffer for one step or flow record.
+type record struct {
+	w     FieldWriter
+	level zerolog.Level
+}
 
 // maxPooled is the largest buffer put back in the pool: a flow with a huge
 // timeline should not pin its buffer for ever.
@@ -70,42 +59,45 @@ const maxPooled = 64 << 10
 
 var records = sync.Pool{New: func() any { return &record{w: FieldWriter{buf: make([]byte, 0, 1024)}} }}
 
-// flowRecord begins a flow record at level l, or returns nil when the
-// pipeline writes none at l.
-func flowRecord(l zerolog.Level) *record {
+// newRecord begins a record at level l, or returns nil when the pipeline
+// writes none at l.
+func newRecord(l zerolog.Level) *record {
 	r := records.Get().(*record)
 	var ok bool
-	r.w.buf, ok = core.AppendFlowHead(r.w.buf[:0], l)
+	r.w.buf, ok = core.AppendHead(r.w.buf[:0], l)
 	if !ok {
 		records.Put(r)
 		return nil
 	}
+	r.level = l
 	return r
 }
 
-// write ends the record with its message, writes it stamped t, and puts r
-// back in the pool.
+// end appends the message and closes the record.
+func (r *record) end(msg string) []byte {
+	r.w.buf = jsonenc.String(jsonenc.Key(r.w.buf, zerolog.MessageFieldName), msg)
+	r.w.buf = append(r.w.buf, '}', '\n')
+	return r.w.buf
+}
+
+// write ends a step record with its message, writes it to the success or
+// error stream stamped t, and puts r back in the pool.
 func (r *record) write(msg string, t time.Time) {
-	b := jsonenc.String(jsonenc.Key(r.w.buf, zerolog.MessageFieldName), msg)
-	b = append(b, '}', '\n')
-	core.WriteFlow(b, t)
-	r.w.buf = b
+	core.WriteRecord(r.end(msg), r.level, t)
+	release(r)
+}
+
+// writeFlow ends a flow record with its message, writes it to the flows
+// stream stamped t, and puts r back in the pool.
+func (r *record) writeFlow(msg string, t time.Time) {
+	core.WriteFlow(r.end(msg), t)
 	release(r)
 }
 
 func release(r *record) {
 	if cap(r.w.buf) <= maxPooled {
-		r.w.ev = nil
 		records.Put(r)
 	}
-}
-
-// addToEvent lets f add its fields to the zerolog record e.
-func addToEvent(e *zerolog.Event, f Fields) {
-	r := records.Get().(*record)
-	r.w.ev = e
-	f.AddFields(&r.w)
-	release(r)
 }
 
 // capture turns what a zerolog.Event writes into fields of a flow record,

@@ -155,3 +155,52 @@ func TestFlowRecordsFollowLevel(t *testing.T) {
 		t.Errorf("flows file: %v, want the failed flow_end of loud only", o.flows)
 	}
 }
+
+// TestStepRecordsAreWhatZerologWrites is TestFlowRecordsAreWhatZerologWrites
+// for a step's entry and exit records: a step of a flow with Args,
+// LogResult, a panic with its stack and end fields.
+func TestStepRecordsAreWhatZerologWrites(t *testing.T) {
+	c := start(t)
+	ctx, f := flow.Flow(context.Background(), "checkout")
+	_, s := flow.Step(ctx, hostile, flow.Args("card", hostile, "n", 2), flow.LogResult())
+	s.SetResult(map[string]any{"ok": hostile})
+	stack := []byte("goroutine 1 [running]:\n\tmain.go:12 " + hostile)
+	s.Finish(flow.Outcome{Panic: errors.New(hostile), Stack: stack, EndFields: hostileFields{}})
+	f.End(nil)
+	c.finish(t)
+
+	read := func(stream string) string {
+		data, err := os.ReadFile(filepath.Join(c.dir, stream, logName+".log"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")
+		if len(lines) != 1 {
+			t.Fatalf("%s: %d lines, want 1:\n%s", stream, len(lines), data)
+		}
+		return lines[0]
+	}
+	entry, exit := read(core.StreamSuccess), read(core.StreamError)
+	ids := parseOrdered(t, entry)
+	exitRec := parseOrdered(t, exit)
+
+	var want bytes.Buffer
+	zl := zerolog.New(&want).With().Str("logger", logName).Logger()
+	identity := func(e *zerolog.Event) *zerolog.Event {
+		return e.Str("trace_id", ids.str(t, "trace_id")).Str("span_id", ids.str(t, "span_id")).
+			Str("flow_id", ids.str(t, "flow_id")).Str("fn", hostile).Str("parent_span_id", ids.str(t, "parent_span_id"))
+	}
+	identity(zl.Info()).Dict("args", zerolog.Dict().Str("card", hostile).Int("n", 2)).Msg("step started")
+	if got := withoutTime(t, entry); got != strings.TrimSuffix(want.String(), "\n") {
+		t.Errorf("entry\n got  %s\n want %s", got, want.String())
+	}
+	want.Reset()
+	identity(zl.Error()).RawJSON("ms", exitRec.raw(t, "ms")).Str("status", "error").
+		Str("error", hostile).Str("error_type", "*errors.errorString").Bytes("stack", stack).
+		Interface("result", map[string]any{"ok": hostile}).
+		Str("text", hostile).Str(hostile, "key").Int("n", -42).Bool("yes", true).
+		Msg("step failed")
+	if got := withoutTime(t, exit); got != strings.TrimSuffix(want.String(), "\n") {
+		t.Errorf("exit\n got  %s\n want %s", got, want.String())
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/logcrest/logcrest/core"
+	"github.com/logcrest/logcrest/internal/jsonenc"
 )
 
 // The messages of step records. They are constants, so a search for them
@@ -136,37 +137,53 @@ func (s *Span) buildLogger() {
 	s.logReady.Store(true)
 }
 
-// event starts a record of the span at level l through the global logger,
-// with the fields the span's logger carries, in the same order; nil when l
-// is disabled. The IDs are copied in as the JSON they already are.
-func (s *Span) event(l zerolog.Level) *zerolog.Event {
-	e := core.Logger().WithLevel(l)
-	if e == nil {
+// record begins a record of the span at level l, for the success or error
+// stream, with the fields the span's logger carries, in the same order:
+// trace_id, span_id, flow_id (inside a flow) and fn. It returns nil when l
+// is disabled. The IDs are copied in as the JSON they already are, and so
+// is the flow ID, whose characters need no escaping.
+func (s *Span) record(l zerolog.Level) *record {
+	r := newRecord(l)
+	if r == nil {
 		return nil
 	}
-	e.RawJSON("trace_id", s.trace[:]).RawJSON("span_id", s.id[:])
+	b := append(r.w.buf, `,"trace_id":`...)
+	b = append(b, s.trace[:]...)
+	b = append(b, `,"span_id":`...)
+	b = append(b, s.id[:]...)
 	if s.flow != nil {
-		e.Str("flow_id", s.flow.id)
+		b = append(b, `,"flow_id":"`...)
+		b = append(b, s.flow.id...)
+		b = append(b, '"')
 	}
-	return e.Str("fn", s.name)
+	b = append(b, `,"fn":`...)
+	r.w.buf = jsonenc.String(b, s.name)
+	return r
+}
+
+// appendParent appends parent_span_id when the span has a parent.
+func (s *Span) appendParent(b []byte) []byte {
+	if !s.parent.valid() {
+		return b
+	}
+	b = append(b, `,"parent_span_id":`...)
+	return append(b, s.parent[:]...)
 }
 
 // logEntry writes the entry record of a step.
 func (s *Span) logEntry(args []any, extra Fields) {
-	e := s.event(s.level)
-	if e == nil {
+	r := s.record(s.level)
+	if r == nil {
 		return
 	}
-	if s.parent.valid() {
-		e.RawJSON("parent_span_id", s.parent[:])
-	}
+	r.w.buf = s.appendParent(r.w.buf)
 	if args != nil {
-		e.Dict("args", e.CreateDict().Fields(args))
+		r.w.buf = appendArgs(r.w.buf, args)
 	}
 	if extra != nil {
-		addToEvent(e, extra)
+		extra.AddFields(&r.w)
 	}
-	e.Msg(msgStepStarted)
+	r.write(msgStepStarted, s.start)
 }
 
 // Outcome is how a span ended, for Finish: what an adapter that owns the
@@ -189,13 +206,6 @@ type Outcome struct {
 	// record of a step). It is not called when the record is disabled by
 	// its level.
 	EndFields Fields
-}
-
-// addEnd adds the caller's end fields to the exit record e of a step.
-func (o *Outcome) addEnd(e *zerolog.Event) {
-	if o.EndFields != nil {
-		addToEvent(e, o.EndFields)
-	}
 }
 
 func (o *Outcome) failed() bool { return o.Err != nil || o.Panic != nil || o.Failed }
@@ -305,34 +315,34 @@ func (s *Span) finish(o *Outcome) {
 	if s.flow != nil && s.idx >= 0 {
 		s.flow.leave(s, d, failed, o)
 	}
-	var e *zerolog.Event
+	level := s.level
 	if failed {
-		e = s.event(zerolog.ErrorLevel)
-	} else {
-		e = s.event(s.level)
+		level = zerolog.ErrorLevel
 	}
-	if e == nil {
+	r := s.record(level)
+	if r == nil {
 		return
 	}
-	if s.parent.valid() {
-		e.RawJSON("parent_span_id", s.parent[:])
-	}
-	var ms [24]byte
-	e.RawJSON("ms", appendMillis(ms[:0], d))
+	b := s.appendParent(r.w.buf)
+	b = append(b, `,"ms":`...)
+	b = appendMillis(b, d)
 	if failed {
-		e.Str("status", statusError)
-		addFailure(e, o)
+		b = append(b, `,"status":"`+statusError+`"`...)
+		b = appendFailure(b, o)
 	} else {
-		e.Str("status", statusOK)
+		b = append(b, `,"status":"`+statusOK+`"`...)
 	}
 	if s.hasResult {
-		e.Interface("result", s.result)
+		b = appendZerolog(b, func(e *zerolog.Event) { e.Interface("result", s.result) })
 	}
-	o.addEnd(e)
+	r.w.buf = b
+	if o.EndFields != nil {
+		o.EndFields.AddFields(&r.w)
+	}
 	if failed {
-		e.Msg(msgStepFailed)
+		r.write(msgStepFailed, now)
 	} else {
-		e.Msg(msgStepFinished)
+		r.write(msgStepFinished, now)
 	}
 }
 

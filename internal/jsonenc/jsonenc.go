@@ -3,7 +3,10 @@
 // value reads the same in every record whoever encoded it.
 package jsonenc
 
-import "unicode/utf8"
+import (
+	"unicode/utf8"
+	"unsafe"
+)
 
 // safe[b] is true for the bytes that go into a JSON string as they are:
 // printable ASCII but '"' and '\\'.
@@ -29,6 +32,12 @@ func String(dst []byte, s string) []byte {
 	}
 	dst = append(dst, s...)
 	return append(dst, '"')
+}
+
+// Bytes appends b to dst as String appends a string, without copying b to
+// one.
+func Bytes(dst, b []byte) []byte {
+	return String(dst, unsafe.String(unsafe.SliceData(b), len(b)))
 }
 
 // appendSlow appends s, whose bytes before i need no escaping.

@@ -8,13 +8,14 @@ import (
 	"github.com/logcrest/logcrest/internal/jsonenc"
 )
 
-// Flow records (flow_start, flow_end) are encoded by package flow itself,
-// not through a zerolog.Event: their keys are fixed, so it appends them as
+// The records of steps and flows are encoded by package flow itself, not
+// through a zerolog.Event: their keys are fixed, so it appends them as
 // literals, and it knows the time each record describes, so the pipeline
 // need not read the clock again. The result is the same JSON a zerolog
-// record would be, field for field and in the same order.
+// record of LogCrest's loggers would be, field for field and in the same
+// order.
 
-// AppendFlowHead begins a flow record at level l: it appends
+// AppendHead begins a record at level l: it appends
 //
 //	{"level":"info","logger":"<name>"
 //
@@ -23,18 +24,18 @@ import (
 // level). The level field's name and value are zerolog's
 // (LevelFieldName, LevelFieldMarshalFunc) as they were when the pipeline
 // was built. The caller appends ,"key":value fields and ends the record
-// with "}\n" for WriteFlow.
-func AppendFlowHead(dst []byte, l zerolog.Level) ([]byte, bool) {
+// with "}\n" for WriteFlow or WriteRecord.
+func AppendHead(dst []byte, l zerolog.Level) ([]byte, bool) {
 	p := Current()
 	if l < zerolog.TraceLevel || l > zerolog.PanicLevel || l < p.settings.Level || l < zerolog.GlobalLevel() {
 		return dst, false
 	}
-	return append(dst, p.flowHeads[l-zerolog.TraceLevel]...), true
+	return append(dst, p.heads[l-zerolog.TraceLevel]...), true
 }
 
-// flowHeads returns the head of a flow record for each level from trace to
-// panic, for AppendFlowHead.
-func flowHeads(name string) (heads [zerolog.PanicLevel - zerolog.TraceLevel + 1]string) {
+// recordHeads returns the head of a record for each level from trace to
+// panic, for AppendHead.
+func recordHeads(name string) (heads [zerolog.PanicLevel - zerolog.TraceLevel + 1]string) {
 	var b []byte
 	for i := range heads {
 		l := zerolog.TraceLevel + zerolog.Level(i)
@@ -56,9 +57,21 @@ func flowHeads(name string) (heads [zerolog.PanicLevel - zerolog.TraceLevel + 1]
 // keeps.
 func TimelineCap() int { return Current().settings.TimelineCap }
 
-// WriteFlow writes rec, a flow record begun by AppendFlowHead, to the flows
+// WriteFlow writes rec, a flow record begun by AppendHead, to the flows
 // stream and the console, its time field stamped with t. The caller may
 // reuse rec once WriteFlow returns.
 func WriteFlow(rec []byte, t time.Time) {
 	_, _ = dispatchAt(rec, flowsOf, t)
+}
+
+// WriteRecord writes rec, a record at level l begun by AppendHead, where a
+// record of the global logger at l goes (the error stream from error
+// level, else the success stream; and the console), its time field stamped
+// with t. The caller may reuse rec once WriteRecord returns.
+func WriteRecord(rec []byte, l zerolog.Level, t time.Time) {
+	if l >= zerolog.ErrorLevel {
+		_, _ = dispatchAt(rec, errsOf, t)
+	} else {
+		_, _ = dispatchAt(rec, successOf, t)
+	}
 }
