@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -327,6 +328,13 @@ func (r *Ring) drain() {
 			batchBytes += len(c.buf)
 			if c.recs > 0 {
 				scratch = r.emit(c, scratch)
+				if i+1 < len(batch) {
+					// A backlog can keep this goroutine busy for a long
+					// while (formatting text for a slow console, say): let
+					// a caller that is waiting for a P run between segments
+					// rather than after the scheduler's 10 ms time slice.
+					runtime.Gosched()
+				}
 			}
 			finished += uint64(c.recs)
 			c.buf = c.buf[:0]
