@@ -9,8 +9,8 @@ import "math/rand/v2"
 // which W3C reserves as invalid.
 //
 // A span keeps its IDs as the JSON strings they are written as, quotes
-// included, so a record appends them with one copy (Event.RawJSON) and a
-// child span inherits them by value.
+// included, so a record appends them with one copy and a child span
+// inherits them by value.
 
 // traceID is a trace ID as a JSON string: '"', 32 lowercase hex digits, '"'.
 type traceID [34]byte

@@ -100,8 +100,9 @@ func release(r *record) {
 	}
 }
 
-// capture turns what a zerolog.Event writes into fields of a flow record,
-// for the fields only zerolog knows how to encode (Args of any type).
+// capture turns what a zerolog.Event writes into fields of a step or flow
+// record, for the values only zerolog knows how to encode (Args and results
+// of any type).
 type capture struct {
 	out []byte
 	log zerolog.Logger
