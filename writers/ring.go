@@ -189,25 +189,55 @@ func (r *Ring) write(prefix, p []byte, bounded bool) (int, error) {
 		n++
 	}
 	r.mu.Lock()
-	if r.stopped || (r.closed && bounded) {
-		r.mu.Unlock()
-		return 0, ErrClosed
+	var fresh *chunk // a segment allocated without the lock, not yet in use
+	for {
+		if r.stopped || (r.closed && bounded) {
+			r.mu.Unlock()
+			return 0, ErrClosed
+		}
+		if bounded && r.opt.QueueSize > 0 && r.accepted-r.done >= uint64(r.opt.QueueSize) {
+			r.atCap.Store(true)
+			r.mu.Unlock()
+			r.dropped.Add(1)
+			r.pending.Add(1)
+			return len(p), nil
+		}
+		c := r.cur
+		if len(c.buf)+n <= cap(c.buf) {
+			break // room in the current segment
+		}
+		var next *chunk
+		switch k := len(r.free); {
+		case fresh != nil && cap(fresh.buf) >= n:
+			next, fresh = fresh, nil
+		case k > 0 && n <= chunkSize:
+			next = r.free[k-1]
+			r.free[k-1] = nil
+			r.free = r.free[:k-1]
+		default:
+			// A new segment: allocate it without the lock, so that
+			// neither the consumer nor another caller ever waits on an
+			// allocation, which can take long (fresh pages, a GC assist)
+			// and, with a waiter parked for over 1 ms, would tip the
+			// mutex into handing itself over, P and all. The ring may
+			// move on meanwhile: look again from the top.
+			r.mu.Unlock()
+			fresh = &chunk{buf: make([]byte, 0, max(n, chunkSize))}
+			r.mu.Lock()
+			continue
+		}
+		if len(c.buf) > 0 {
+			r.full = append(r.full, c)
+		} else if cap(c.buf) == chunkSize && len(r.free) < keepFree {
+			r.free = append(r.free, c) // empty, but too small for this record
+		}
+		r.cur = next
+		break
 	}
-	if bounded && r.opt.QueueSize > 0 && r.accepted-r.done >= uint64(r.opt.QueueSize) {
-		r.atCap.Store(true)
-		r.mu.Unlock()
-		r.dropped.Add(1)
-		r.pending.Add(1)
-		return len(p), nil
+	if fresh != nil && cap(fresh.buf) == chunkSize && len(r.free) < keepFree {
+		r.free = append(r.free, fresh) // allocated for nothing: keep it
 	}
 	c := r.cur
-	if len(c.buf)+n > cap(c.buf) && len(c.buf) > 0 {
-		r.full = append(r.full, c)
-		c = r.segment(n)
-		r.cur = c
-	} else if n > cap(c.buf) {
-		c.buf = make([]byte, 0, n)
-	}
 	c.buf = append(c.buf, prefix...)
 	c.buf = append(c.buf, p...)
 	if nl {
@@ -237,32 +267,33 @@ func signal(ch chan struct{}) {
 	}
 }
 
-// segment returns an empty segment able to hold n bytes: a kept one when it
-// fits, else a new one (the overflow allocation of unbounded mode).
-func (r *Ring) segment(n int) *chunk {
-	if k := len(r.free); k > 0 && n <= chunkSize {
-		c := r.free[k-1]
-		r.free[k-1] = nil
-		r.free = r.free[:k-1]
-		return c
-	}
-	return &chunk{buf: make([]byte, 0, max(n, chunkSize))}
-}
-
-// take moves everything queued to the consumer. It returns nil when the ring
-// is empty.
-func (r *Ring) take(batch []*chunk) []*chunk {
+// take moves everything queued to the consumer and gives the callers a kept
+// segment to fill next, or spare when none is kept. Without either, they get
+// an empty segment with no room, and the next write allocates one, outside
+// the lock. It returns spare unless it used it, and whether the ring had no
+// kept segment (so the consumer allocates a spare, without the lock, for the
+// next time). It returns batch as it was when the ring is empty.
+func (r *Ring) take(batch []*chunk, spare *chunk) (_ []*chunk, _ *chunk, short bool) {
 	if r.queued == 0 {
-		return batch
+		return batch, spare, false
 	}
 	batch = append(batch, r.full...)
 	clear(r.full)
 	r.full = r.full[:0]
 	batch = append(batch, r.cur)
-	r.cur = r.segment(0)
+	switch k := len(r.free); {
+	case k > 0:
+		r.cur = r.free[k-1]
+		r.free[k-1] = nil
+		r.free = r.free[:k-1]
+	case spare != nil:
+		r.cur, spare, short = spare, nil, true
+	default:
+		r.cur, short = &chunk{}, true
+	}
 	r.taken += uint64(r.queued)
 	r.queued = 0
-	return batch
+	return batch, spare, short
 }
 
 func (r *Ring) drain() {
@@ -271,8 +302,9 @@ func (r *Ring) drain() {
 		batch   []*chunk
 		scratch []byte
 		pause   = time.NewTimer(linger)
-		rested  bool // the ring was empty, or nearly: let the next batch fill
-		idle    int  // consecutive polls that found the ring empty
+		spare   *chunk // a segment for take, allocated without the lock
+		rested  bool   // the ring was empty, or nearly: let the next batch fill
+		idle    int    // consecutive polls that found the ring empty
 	)
 	defer pause.Stop()
 	for {
@@ -287,7 +319,8 @@ func (r *Ring) drain() {
 			}
 		}
 		r.mu.Lock()
-		batch = r.take(batch[:0])
+		var short bool
+		batch, spare, short = r.take(batch[:0], spare)
 		if len(batch) == 0 {
 			if r.opt.OnDrop != nil && r.pending.Load() > 0 {
 				n := r.pending.Swap(0)
@@ -321,6 +354,9 @@ func (r *Ring) drain() {
 		}
 		idle = 0
 		r.mu.Unlock()
+		if short && spare == nil {
+			spare = &chunk{buf: make([]byte, 0, chunkSize)}
+		}
 
 		var finished uint64
 		batchBytes := 0
