@@ -207,13 +207,11 @@ func (r *Ring) write(prefix, p []byte, bounded bool) (int, error) {
 			break // room in the current segment
 		}
 		var next *chunk
-		switch k := len(r.free); {
+		switch {
 		case fresh != nil && cap(fresh.buf) >= n:
 			next, fresh = fresh, nil
-		case k > 0 && n <= chunkSize:
-			next = r.free[k-1]
-			r.free[k-1] = nil
-			r.free = r.free[:k-1]
+		case len(r.free) > 0 && n <= chunkSize:
+			next = r.popFree()
 		default:
 			// A new segment: allocate it without the lock, so that
 			// neither the consumer nor another caller ever waits on an
@@ -267,6 +265,15 @@ func signal(ch chan struct{}) {
 	}
 }
 
+// popFree takes a kept segment; the caller has checked there is one.
+func (r *Ring) popFree() *chunk {
+	k := len(r.free) - 1
+	c := r.free[k]
+	r.free[k] = nil
+	r.free = r.free[:k]
+	return c
+}
+
 // take moves everything queued to the consumer and gives the callers a kept
 // segment to fill next, or spare when none is kept. Without either, they get
 // an empty segment with no room, and the next write allocates one, outside
@@ -281,11 +288,9 @@ func (r *Ring) take(batch []*chunk, spare *chunk) (_ []*chunk, _ *chunk, short b
 	clear(r.full)
 	r.full = r.full[:0]
 	batch = append(batch, r.cur)
-	switch k := len(r.free); {
-	case k > 0:
-		r.cur = r.free[k-1]
-		r.free[k-1] = nil
-		r.free = r.free[:k-1]
+	switch {
+	case len(r.free) > 0:
+		r.cur = r.popFree()
 	case spare != nil:
 		r.cur, spare, short = spare, nil, true
 	default:
