@@ -209,17 +209,8 @@ func timelineCap() int { return core.TimelineCap() }
 // flow_type. The IDs are JSON already, and a flow ID holds only characters
 // that need no escaping (see sanitizeLabel).
 func (s *Span) appendIdentity(b []byte, flowType string) []byte {
-	b = append(b, `,"trace_id":`...)
-	b = append(b, s.trace[:]...)
-	b = append(b, `,"span_id":`...)
-	b = append(b, s.id[:]...)
-	if s.parent.valid() {
-		b = append(b, `,"parent_span_id":`...)
-		b = append(b, s.parent[:]...)
-	}
-	b = append(b, `,"flow_id":"`...)
-	b = append(b, s.flow.id...)
-	b = append(b, `","flow_type":"`...)
+	b = s.appendFlowID(s.appendParent(s.appendIDs(b)))
+	b = append(b, `,"flow_type":"`...)
 	b = append(b, flowType...)
 	return append(b, '"')
 }

@@ -147,18 +147,29 @@ func (s *Span) record(l zerolog.Level) *record {
 	if r == nil {
 		return nil
 	}
-	b := append(r.w.buf, `,"trace_id":`...)
-	b = append(b, s.trace[:]...)
-	b = append(b, `,"span_id":`...)
-	b = append(b, s.id[:]...)
+	b := s.appendIDs(r.w.buf)
 	if s.flow != nil {
-		b = append(b, `,"flow_id":"`...)
-		b = append(b, s.flow.id...)
-		b = append(b, '"')
+		b = s.appendFlowID(b)
 	}
 	b = append(b, `,"fn":`...)
 	r.w.buf = jsonenc.String(b, s.name)
 	return r
+}
+
+// appendIDs appends trace_id and span_id, which are JSON already.
+func (s *Span) appendIDs(b []byte) []byte {
+	b = append(b, `,"trace_id":`...)
+	b = append(b, s.trace[:]...)
+	b = append(b, `,"span_id":`...)
+	return append(b, s.id[:]...)
+}
+
+// appendFlowID appends the flow_id of the span's flow, whose characters
+// need no escaping (see sanitizeLabel).
+func (s *Span) appendFlowID(b []byte) []byte {
+	b = append(b, `,"flow_id":"`...)
+	b = append(b, s.flow.id...)
+	return append(b, '"')
 }
 
 // appendParent appends parent_span_id when the span has a parent.
