@@ -147,7 +147,7 @@ func TestFaultFolderUnusableAtStart(t *testing.T) {
 		Logger().Error().Int("i", i).Msg("still failing")
 	}
 	for i := range flows {
-		FlowLogger().Info().Int("i", i).Str("flow_type", "flow_start").Msg("flow")
+		flowLogger().Info().Int("i", i).Str("flow_type", "flow_start").Msg("flow")
 	}
 	if err := Flush(); err != nil {
 		t.Fatalf("Flush: %v", err)
@@ -550,7 +550,7 @@ func TestFaultBlockedConsoleCloseIsBounded(t *testing.T) {
 	for i := range errs {
 		Logger().Error().Int("i", i).Msg("error")
 	}
-	FlowLogger().Info().Str("flow_type", "flow_start").Msg("flow")
+	flowLogger().Info().Str("flow_type", "flow_start").Msg("flow")
 	const total = infos + errs + flows
 
 	start := time.Now()
@@ -642,7 +642,7 @@ func TestCloseTwiceAndLogAfterClose(t *testing.T) {
 		t.Fatal(err)
 	}
 	held.Info().Msg("two")
-	FlowLogger().Info().Str("flow_type", "flow_start").Msg("three")
+	flowLogger().Info().Str("flow_type", "flow_start").Msg("three")
 	if err := Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -679,7 +679,7 @@ func TestCloseConfigureFlushAndLogConcurrently(t *testing.T) {
 				case 9:
 					Logger().Error().Int("g", g).Int("i", i).Msg("e")
 				case 5:
-					FlowLogger().Info().Int("g", g).Int("i", i).Str("flow_type", "flow_start").Msg("f")
+					flowLogger().Info().Int("g", g).Int("i", i).Str("flow_type", "flow_start").Msg("f")
 				default:
 					Logger().Info().Int("g", g).Int("i", i).Msg("s")
 				}

@@ -44,7 +44,7 @@ func logHostile() int {
 	// end the record either, valid JSON or not.
 	l.Info().RawJSON("raw", []byte("{\n  \"pretty\": true\n}")).Msg("pretty raw json")
 	l.Info().RawJSON("raw", []byte("1}\n{\"level\":\"error\",\"message\":\"forged by raw json\"}")).Msg("hostile raw json")
-	FlowLogger().Info().Str("flow_type", "flow_start").Str("flow_id", hostile).Msg(hostile)
+	flowLogger().Info().Str("flow_type", "flow_start").Str("flow_id", hostile).Msg(hostile)
 	return 11
 }
 

@@ -87,9 +87,6 @@ func build() *Pipeline {
 // and does not allocate.
 func Logger() *zerolog.Logger { return &Current().base }
 
-// FlowLogger returns the logger for flow records (the flows stream).
-func FlowLogger() *zerolog.Logger { return &Current().flow }
-
 // Active returns the settings in force: those of the live pipeline, or those
 // the next one will be built with.
 func Active() Settings { return Current().settings }
@@ -250,15 +247,6 @@ func (mainWriter) WriteLevel(l zerolog.Level, rec []byte) (int, error) {
 
 func errsOf(p *Pipeline) *writers.Ring    { return p.errs }
 func successOf(p *Pipeline) *writers.Ring { return p.success }
-
-// flowWriter sends flow records to the flows stream and the console only.
-type flowWriter struct{}
-
-func (flowWriter) Write(p []byte) (int, error) { return flowWriter{}.WriteLevel(zerolog.NoLevel, p) }
-
-func (flowWriter) WriteLevel(_ zerolog.Level, rec []byte) (int, error) {
-	return dispatch(rec, flowsOf)
-}
 
 func flowsOf(p *Pipeline) *writers.Ring { return p.flows }
 

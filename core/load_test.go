@@ -179,7 +179,7 @@ func loadRound(t *testing.T, base string, phase time.Duration, unbounded int64) 
 				}
 				switch {
 				case i%100 == 99:
-					FlowLogger().Info().Int("g", g).Int("i", i).Str("flow_type", "flow_end").Msg("load")
+					flowLogger().Info().Int("g", g).Int("i", i).Str("flow_type", "flow_end").Msg("load")
 				case i%10 == 9:
 					Logger().Error().Int("g", g).Int("i", i).Msg("load")
 				default:

@@ -26,7 +26,7 @@ func TestPermissionsWithUmaskZero(t *testing.T) {
 	for i := range 200 {
 		Logger().Info().Int("i", i).Str("pad", strings.Repeat("x", 40)).Msg("perm")
 		Logger().Error().Int("i", i).Str("pad", strings.Repeat("y", 40)).Msg("perm")
-		FlowLogger().Info().Int("i", i).Str("flow_type", "flow_end").Msg("perm")
+		flowLogger().Info().Int("i", i).Str("flow_type", "flow_end").Msg("perm")
 	}
 	if err := Close(); err != nil {
 		t.Fatal(err)

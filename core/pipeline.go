@@ -45,7 +45,6 @@ type Pipeline struct {
 	rings    []*writers.Ring
 
 	base zerolog.Logger // the global logger: success/error files and console
-	flow zerolog.Logger // flow records: flows file and console
 
 	heads [zerolog.PanicLevel - zerolog.TraceLevel + 1]string // see AppendHead
 }
@@ -86,7 +85,6 @@ func newPipeline(s Settings) *Pipeline {
 	p.rings = append(p.rings, p.success, p.flows, p.errs)
 
 	p.base = zerolog.New(mainWriter{}).Level(s.Level).With().Str("logger", s.Name).Logger()
-	p.flow = zerolog.New(flowWriter{}).Level(s.Level).With().Str("logger", s.Name).Logger()
 	p.heads = recordHeads(s.Name)
 	return p
 }

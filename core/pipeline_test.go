@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rs/zerolog"
 	"go.uber.org/goleak"
 
 	"github.com/logcrest/logcrest/writers"
@@ -303,7 +304,7 @@ func TestStreamsRouteByLevel(t *testing.T) {
 	l.Warn().Msg("w")
 	l.Error().Msg("e")
 	l.WithLevel(4).Msg("f") // fatal level without exiting
-	FlowLogger().Info().Str("flow_type", "flow_start").Msg("flow")
+	flowLogger().Info().Str("flow_type", "flow_start").Msg("flow")
 	if err := Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -381,4 +382,18 @@ func (l lockedWriter) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.w.Write(p)
+}
+
+// flowWriter sends what a test logs through flowLogger to the flows stream
+// and the console, as WriteFlow does with the records package flow encodes.
+type flowWriter struct{}
+
+func (flowWriter) Write(rec []byte) (int, error) { return dispatch(rec, flowsOf) }
+
+// flowLogger is a zerolog logger for flow records, carrying the configured
+// logger name and level: the tests write flow records with it.
+func flowLogger() *zerolog.Logger {
+	s := Active()
+	l := zerolog.New(flowWriter{}).Level(s.Level).With().Str("logger", s.Name).Logger()
+	return &l
 }
