@@ -28,6 +28,7 @@ const (
 	defaultMaxSize      = 5242880 // 5 MiB
 	defaultBackupCount  = 3
 	defaultQueueSize    = 0 // unbounded
+	defaultMaxBuffer    = 64 << 20
 	defaultTimelineCap  = 1000
 	defaultCloseTimeout = 5 * time.Second
 	defaultConfigFile   = "log_config.json"
@@ -52,6 +53,7 @@ type Settings struct {
 	MaxSize      int64         // size in bytes at which a file rotates
 	BackupCount  int           // rotated files kept beside each file
 	QueueSize    int           // records waiting per sink; 0 or less is unbounded
+	MaxBuffer    int64         // bytes of records waiting per sink before the excess is dropped
 	Console      io.Writer     // receives a readable copy of every record; nil means no console
 	TimelineCap  int           // entries kept in a flow's timeline
 	CloseTimeout time.Duration // the longest Close and Flush wait for a stuck sink
@@ -69,6 +71,7 @@ func Defaults() Settings {
 		MaxSize:      defaultMaxSize,
 		BackupCount:  defaultBackupCount,
 		QueueSize:    defaultQueueSize,
+		MaxBuffer:    defaultMaxBuffer,
 		Console:      os.Stdout,
 		TimelineCap:  defaultTimelineCap,
 		CloseTimeout: defaultCloseTimeout,
@@ -95,6 +98,7 @@ const (
 	optTimelineCap
 	optCloseTimeout
 	optConfigFile
+	optMaxBuffer
 )
 
 // options holds the explicit settings, unchecked; set says which are given.
@@ -107,6 +111,7 @@ type options struct {
 	maxSize      int64
 	backupCount  int
 	queueSize    int
+	maxBuffer    int64
 	console      io.Writer
 	timelineCap  int
 	closeTimeout time.Duration
@@ -159,6 +164,15 @@ func WithBackupCount(n int) Option {
 // nothing is ever dropped.
 func WithQueueSize(n int) Option {
 	return func(o *options) { o.queueSize, o.set = n, o.set|optQueueSize }
+}
+
+// WithMaxBuffer caps the memory each sink may hold in records waiting to be
+// written, in bytes (default 64 MiB; env LOGCREST_MAX_BUFFER, json
+// max_buffer_bytes). Past it, records for that sink are dropped and counted
+// as with WithQueueSize, so a sink that never drains (a console nobody reads)
+// costs bounded memory and the other sinks nothing. It must be positive.
+func WithMaxBuffer(bytes int64) Option {
+	return func(o *options) { o.maxBuffer, o.set = bytes, o.set|optMaxBuffer }
 }
 
 // WithConsole sets where the readable copy of every record goes (default
@@ -235,6 +249,7 @@ func Resolve(opts []Option, getenv func(string) (string, bool), warn io.Writer) 
 	s.MaxSize = resolveSetting(r, &maxSizeSetting)
 	s.BackupCount = resolveSetting(r, &backupCountSetting)
 	s.QueueSize = resolveSetting(r, &queueSizeSetting)
+	s.MaxBuffer = resolveSetting(r, &maxBufferSetting)
 	s.TimelineCap = resolveSetting(r, &timelineCapSetting)
 	s.CloseTimeout = resolveSetting(r, &closeTimeoutSetting)
 	if o.set&optConsole != 0 {
@@ -414,6 +429,11 @@ var (
 		opt:   func(o *options) (int, error) { return o.queueSize, nil },
 		parse: envInt, decode: jsonInt,
 	}
+	maxBufferSetting = setting[int64]{
+		key: "max_buffer_bytes", env: "LOGCREST_MAX_BUFFER", option: "WithMaxBuffer", bit: optMaxBuffer, def: defaultMaxBuffer,
+		opt:   func(o *options) (int64, error) { return o.maxBuffer, nil },
+		parse: envInt64, decode: jsonInt64, check: checkPositive,
+	}
 	timelineCapSetting = setting[int]{
 		key: "timeline_cap", env: "LOGCREST_TIMELINE_CAP", option: "WithTimelineCap", bit: optTimelineCap, def: defaultTimelineCap,
 		opt:   func(o *options) (int, error) { return o.timelineCap, nil },
@@ -434,7 +454,7 @@ var (
 // knownKeys are the keys a config file may hold.
 var knownKeys = []string{
 	dirSetting.key, jsonSetting.key, nameSetting.key, levelSetting.key, maxSizeSetting.key,
-	backupCountSetting.key, queueSizeSetting.key, timelineCapSetting.key,
+	backupCountSetting.key, queueSizeSetting.key, maxBufferSetting.key, timelineCapSetting.key,
 }
 
 // resolveSetting returns the value of one key: the highest layer's that

@@ -13,37 +13,57 @@ import (
 	"github.com/logcrest/logcrest/writers"
 )
 
-// The single pipeline of the process. Everything else in LogCrest holds
-// values; this is the one piece of package state, guarded by lifecycle.
-var (
-	current   atomic.Pointer[Pipeline]
-	lifecycle sync.Mutex
+// Pipeline is a logging pipeline as its users see it: settings, a level, the
+// loggers it hands out and cumulative counters. What it writes into is a
+// generation (gen) of sinks built from its settings; Configure builds a new
+// generation and retires the old one, and Close retires the live one, while
+// every logger already handed out keeps writing through the Pipeline, so it
+// always reaches the live sinks with the live level and logger name.
+//
+// The package functions (Configure, Logger, Close, ...) act on the process's
+// default Pipeline.
+type Pipeline struct {
+	live  atomic.Pointer[gen]
+	level atomic.Int32 // the zerolog.Level in force
+	base  zerolog.Logger
+
+	// mu guards what follows. It is held only for bookkeeping, never while
+	// a sink is waited on, so a log call (which may need to build the next
+	// generation) and Stats never wait on a sink.
+	mu sync.Mutex
 	// configured holds the settings of the last Configure; nil until then,
 	// in which case the first use resolves env, file and defaults.
 	configured *Settings
-	// retired sums the counters of closed pipelines whose sinks have
+	// retired sums the counters of retired generations whose sinks have
 	// finished, so Stats is cumulative.
 	retired Counters
-	// lastSinks are the per-sink counters of the last closed pipeline, once
-	// its sinks have finished.
+	// lastSinks are the per-sink counters of the last retired generation,
+	// once its sinks have finished.
 	lastSinks []writers.RingStats
-	// draining holds closed pipelines whose sinks were still writing when
-	// the close timeout ran out, oldest first. Stats counts them live, Flush
-	// and Close wait for them, and settle retires them once they finish.
-	// Changed with both lifecycle and drainMu held; Flush reads it under
-	// drainMu alone, so it does not wait for a Configure in progress.
-	draining []*Pipeline
-	drainMu  sync.Mutex
-	// newest is the last pipeline closed, while it is still draining.
-	newest *Pipeline
-)
+	// draining holds retired generations whose sinks have not finished yet,
+	// oldest first. Stats counts them live, Flush and Close wait for them,
+	// and settle moves them to retired once they finish.
+	draining []*gen
+	// newest is the last generation retired, while it is still draining.
+	newest *gen
+}
+
+// std is the default Pipeline, the one the package functions act on.
+var std = newHandle()
+
+func newHandle() *Pipeline {
+	p := &Pipeline{}
+	p.level.Store(int32(defaultLevel))
+	p.base = zerolog.New(pipeWriter{p}).Sample(levelGate{p})
+	return p
+}
 
 // Counters is a snapshot of what the pipeline did since the process started,
 // summed over every sink and every rebuild.
 type Counters struct {
 	Written     uint64 // records a sink accepted
-	Dropped     uint64 // records refused by a full bounded queue
-	Failed      uint64 // records lost because a sink returned an error
+	Dropped     uint64 // records refused by a full bounded queue or the memory cap
+	Failed      uint64 // records lost because a sink returned an error (or never returned)
 	WriteErrors uint64 // sink writes that returned an error
 	Buffered    uint64 // records accepted and not yet written
 	// Sinks has one entry per sink of the live pipeline (or, when none is
@@ -60,168 +80,202 @@ func (c *Counters) add(s writers.RingStats) {
 	c.Buffered += s.Buffered
 }
 
-// Current returns the live pipeline, building it on first use.
-func Current() *Pipeline {
-	if p := current.Load(); p != nil {
-		return p
+// current returns the live generation, building it on first use (and on the
+// first use after Close).
+func (p *Pipeline) current() *gen {
+	if g := p.live.Load(); g != nil {
+		return g
 	}
-	return build()
+	return p.build()
 }
 
-func build() *Pipeline {
-	lifecycle.Lock()
-	defer lifecycle.Unlock()
-	if p := current.Load(); p != nil {
-		return p
+func (p *Pipeline) build() *gen {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if g := p.live.Load(); g != nil {
+		return g
 	}
-	if configured == nil {
+	if p.configured == nil {
 		s, _ := Resolve(nil, os.LookupEnv, nil)
-		configured = &s
+		p.configured = &s
+		p.level.Store(int32(s.Level))
 	}
-	p := newPipeline(*configured)
-	current.Store(p)
-	return p
+	g := newGen(*p.configured)
+	p.live.Store(g)
+	return g
 }
 
-// Logger returns the global logger of the live pipeline. It never returns nil
-// and does not allocate.
-func Logger() *zerolog.Logger { return &Current().base }
+// Logger returns the Pipeline's logger. Every logger derived from it follows
+// the Pipeline: its records go to the live sinks, are filtered by the level
+// in force and carry the logger name in force, whatever Configure changed
+// since it was handed out.
+func (p *Pipeline) Logger() *zerolog.Logger {
+	p.current()
+	return &p.base
+}
 
-// Active returns the settings in force: those of the live pipeline, or those
-// the next one will be built with.
-func Active() Settings { return Current().settings }
+// Enabled reports whether the Pipeline writes records at level l.
+func (p *Pipeline) Enabled(l zerolog.Level) bool { return l >= zerolog.Level(p.level.Load()) }
+
+// Settings returns the settings in force: those of the live generation, or
+// those the next one will be built with.
+func (p *Pipeline) Settings() Settings { return p.current().settings }
 
 // Configure resolves opts over env, file and defaults. Before first use it
-// only records the result; after, it builds a new pipeline, switches every
-// logger to it and drains and closes the old one. A record racing the switch
-// lands in the old files or the new, exactly once. Every bad value is
+// only records the result; after, it builds a new generation, switches every
+// logger to it, and drains and closes the old one. A record racing the
+// switch lands in the old files or the new, exactly once. Every bad value is
 // reported on stderr and in the returned error; its key takes its default.
 // If an old sink does not finish within the close timeout, the error names
-// it; it goes on draining in the background, and Flush, Close and Stats
-// account for it until it is done.
-func Configure(opts ...Option) error {
+// it and the records it still holds are counted as failed.
+func (p *Pipeline) Configure(opts ...Option) error {
 	s, problems := Resolve(opts, os.LookupEnv, nil)
-	lifecycle.Lock()
-	defer lifecycle.Unlock()
-	configured = &s
+	p.mu.Lock()
+	p.configured = &s
+	p.level.Store(int32(s.Level))
+	old := p.live.Load()
+	if old != nil {
+		p.live.Store(newGen(s))
+		p.retire(old)
+	}
+	p.mu.Unlock()
 	var closeErr error
-	if old := current.Load(); old != nil {
-		current.Store(newPipeline(s))
-		closeErr = retire(old, time.Now().Add(old.settings.CloseTimeout))
+	if old != nil {
+		closeErr = old.close(time.Now().Add(old.settings.CloseTimeout))
+		p.settle()
 	}
 	return errors.Join(append(problems, closeErr)...)
 }
 
-// retire closes a pipeline that is no longer current, waiting until
-// deadline, and keeps its counts. With lifecycle held.
-func retire(p *Pipeline, deadline time.Time) error {
-	err := p.close(deadline)
-	drainMu.Lock()
-	draining = append(draining, p)
-	drainMu.Unlock()
-	newest = p
-	settle()
-	return err
+// retire stops a generation that is no longer live (its rings refuse new
+// records and write out what they hold) and keeps it for Stats, Flush and
+// Close until it has finished. With p.mu held; it does not wait.
+func (p *Pipeline) retire(g *gen) {
+	g.stop()
+	p.draining = append(p.draining, g)
+	p.newest = g
 }
 
-// settle moves the closed pipelines whose sinks have all finished from
-// draining into the retired counters. With lifecycle held.
-func settle() {
-	drainMu.Lock()
-	defer drainMu.Unlock()
-	kept := draining[:0]
-	for _, p := range draining {
-		if !p.finished() {
-			kept = append(kept, p)
+// settle moves the retired generations whose sinks have all finished from
+// draining into the retired counters.
+func (p *Pipeline) settle() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.settleLocked()
+}
+
+func (p *Pipeline) settleLocked() {
+	kept := p.draining[:0]
+	for _, g := range p.draining {
+		if !g.finished() {
+			kept = append(kept, g)
 			continue
 		}
-		s := p.stats()
+		s := g.stats()
 		for _, x := range s {
-			retired.add(x)
+			p.retired.add(x)
 		}
-		if p == newest {
-			lastSinks, newest = s, nil
+		if g == p.newest {
+			p.lastSinks, p.newest = s, nil
 		}
 	}
-	clear(draining[len(kept):])
-	draining = kept
+	clear(p.draining[len(kept):])
+	p.draining = kept
 }
 
 // Close drains every sink, syncs and closes the files and releases the
 // background goroutines, within the close timeout: a sink still writing
 // then (one stuck, or one left over from a Configure that timed out) is
-// named in the error with the records it still holds, and finishes on its
-// own. A later log call builds the pipeline afresh with the same settings.
-func Close() error {
-	lifecycle.Lock()
-	defer lifecycle.Unlock()
+// named in the error with the records it still holds, which are counted as
+// failed. A later log call builds the pipeline afresh with the same
+// settings. Log calls and Stats made while Close waits do not wait.
+func (p *Pipeline) Close() error {
+	p.mu.Lock()
 	timeout := Defaults().CloseTimeout
-	if configured != nil {
-		timeout = configured.CloseTimeout
+	if p.configured != nil {
+		timeout = p.configured.CloseTimeout
 	}
-	old := current.Swap(nil)
-	if old != nil {
+	if old := p.live.Swap(nil); old != nil {
 		timeout = old.settings.CloseTimeout
+		p.retire(old)
 	}
-	deadline := time.Now().Add(timeout)
-	var errs []error
-	if old != nil {
-		errs = append(errs, retire(old, deadline))
+	pending := append([]*gen(nil), p.draining...)
+	p.mu.Unlock()
+	err := closeAll(pending, time.Now().Add(timeout))
+	p.settle()
+	return err
+}
+
+// closeAll closes gens in parallel, each within deadline.
+func closeAll(gens []*gen, deadline time.Time) error {
+	errs := make([]error, len(gens))
+	var wg sync.WaitGroup
+	for i, g := range gens {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = g.close(deadline)
+		}()
 	}
-	for _, p := range draining {
-		if p != old {
-			errs = append(errs, p.close(deadline))
-		}
-	}
-	settle()
+	wg.Wait()
 	return errors.Join(errs...)
 }
 
 // Flush returns once every record logged before the call has been written to
 // its sink, or with an error naming the sinks still behind after the close
 // timeout.
-func Flush() error {
-	drainMu.Lock()
-	pending := append([]*Pipeline(nil), draining...)
-	drainMu.Unlock()
-	p := current.Load()
-	if p == nil && len(pending) == 0 {
+func (p *Pipeline) Flush() error {
+	p.mu.Lock()
+	pending := append([]*gen(nil), p.draining...)
+	g := p.live.Load()
+	p.mu.Unlock()
+	if g == nil && len(pending) == 0 {
 		return nil
 	}
 	timeout := Defaults().CloseTimeout
-	if p != nil {
-		timeout = p.settings.CloseTimeout
+	if g != nil {
+		timeout = g.settings.CloseTimeout
 	}
 	deadline := time.Now().Add(timeout)
 	var errs []error
 	for _, d := range pending {
 		errs = append(errs, d.flush(deadline))
 	}
-	if p != nil {
-		errs = append(errs, p.flush(deadline))
+	if g != nil {
+		errs = append(errs, g.flush(deadline))
 	}
 	return errors.Join(errs...)
 }
 
-// Stats returns the cumulative counters.
-func Stats() Counters {
-	lifecycle.Lock()
-	settle()
-	c := retired
-	for _, d := range draining {
+// Sync flushes, then commits the live files to stable storage: what was
+// logged before the call survives the process and the machine stopping.
+func (p *Pipeline) Sync() error {
+	err := p.Flush()
+	if g := p.live.Load(); g != nil {
+		err = errors.Join(err, g.sync())
+	}
+	return err
+}
+
+// Stats returns the cumulative counters. It never waits on a sink.
+func (p *Pipeline) Stats() Counters {
+	p.mu.Lock()
+	p.settleLocked()
+	c := p.retired
+	for _, d := range p.draining {
 		for _, s := range d.stats() {
 			c.add(s)
 		}
 	}
-	if newest != nil {
-		c.Sinks = newest.stats()
+	if p.newest != nil {
+		c.Sinks = p.newest.stats()
 	} else {
-		c.Sinks = append([]writers.RingStats(nil), lastSinks...)
+		c.Sinks = append([]writers.RingStats(nil), p.lastSinks...)
 	}
-	p := current.Load()
-	lifecycle.Unlock()
-	if p != nil {
-		c.Sinks = p.stats()
+	g := p.live.Load()
+	p.mu.Unlock()
+	if g != nil {
+		c.Sinks = g.stats()
 		for _, s := range c.Sinks {
 			c.add(s)
 		}
@@ -229,57 +283,154 @@ func Stats() Counters {
 	return c
 }
 
-// mainWriter is the writer behind every logger LogCrest hands out. It holds no
-// state: each record goes to the pipeline that is current when it is written,
-// so a logger kept across a rebuild still reaches live sinks.
-type mainWriter struct{}
+// The package functions act on the default Pipeline.
 
-func (mainWriter) Write(p []byte) (int, error) { return mainWriter{}.WriteLevel(zerolog.NoLevel, p) }
+// Logger returns the default Pipeline's logger. It never returns nil and
+// does not allocate.
+func Logger() *zerolog.Logger { return std.Logger() }
+
+// Active returns the settings in force: those of the live pipeline, or those
+// the next one will be built with.
+func Active() Settings { return std.Settings() }
+
+// Configure configures the default Pipeline; see Pipeline.Configure.
+func Configure(opts ...Option) error { return std.Configure(opts...) }
+
+// Close closes the default Pipeline; see Pipeline.Close.
+func Close() error { return std.Close() }
+
+// Flush flushes the default Pipeline; see Pipeline.Flush.
+func Flush() error { return std.Flush() }
+
+// Sync flushes the default Pipeline and commits its files to stable storage.
+func Sync() error { return std.Sync() }
+
+// Stats returns the default Pipeline's counters; see Pipeline.Stats.
+func Stats() Counters { return std.Stats() }
+
+// levelGate is the sampler of every logger a Pipeline hands out: zerolog
+// asks it before it encodes anything, so a record below the Pipeline's level
+// costs one atomic load, and a change of level reaches loggers already
+// handed out (and their children) without rebuilding them.
+type levelGate struct{ p *Pipeline }
+
+// Sample reports whether the Pipeline writes records at level l.
+func (g levelGate) Sample(l zerolog.Level) bool { return g.p.Enabled(l) }
+
+// pipeWriter is the writer behind every logger a Pipeline hands out. Each
+// record goes to the generation live when it is written, so a logger kept
+// across a rebuild still reaches live sinks.
+type pipeWriter struct{ p *Pipeline }
+
+func (w pipeWriter) Write(rec []byte) (int, error) { return w.WriteLevel(zerolog.NoLevel, rec) }
 
 // WriteLevel routes error and above to the error stream, the rest to the
-// success stream, and everything to the console.
-func (mainWriter) WriteLevel(l zerolog.Level, rec []byte) (int, error) {
-	if l >= zerolog.ErrorLevel && l <= zerolog.PanicLevel {
-		return dispatch(rec, errsOf)
+// success stream, and everything to the console. A fatal or panic record is
+// the last a process may write: the call returns only once it, and every
+// record before it, is in its file and synced, as zerolog then exits or
+// panics.
+func (w pipeWriter) WriteLevel(l zerolog.Level, rec []byte) (int, error) {
+	if l < zerolog.Level(w.p.level.Load()) {
+		// Only reached with sampling disabled process-wide
+		// (zerolog.DisableSampling), which bypasses levelGate.
+		return len(rec), nil
 	}
-	return dispatch(rec, successOf)
+	stream := successOf
+	if l >= zerolog.ErrorLevel && l <= zerolog.PanicLevel {
+		stream = errsOf
+	}
+	n, err := w.p.dispatch(rec, l, stream, time.Now())
+	if l == zerolog.FatalLevel || l == zerolog.PanicLevel {
+		_ = w.p.Sync()
+	}
+	return n, err
 }
 
-func errsOf(p *Pipeline) *writers.Ring    { return p.errs }
-func successOf(p *Pipeline) *writers.Ring { return p.success }
+// Close syncs the Pipeline (zerolog's Fatal calls it before os.Exit). It
+// does not close the Pipeline: the process is about to end, or, with
+// zerolog.FatalExitFunc set, goes on logging.
+func (w pipeWriter) Close() error { return w.p.Sync() }
 
-func flowsOf(p *Pipeline) *writers.Ring { return p.flows }
+func errsOf(g *gen) *writers.Ring    { return g.errs }
+func successOf(g *gen) *writers.Ring { return g.success }
+func flowsOf(g *gen) *writers.Ring   { return g.flows }
 
-func dispatch(rec []byte, file func(*Pipeline) *writers.Ring) (int, error) {
-	return dispatchAt(rec, file, time.Now())
-}
+// headed is the level dispatch is given for a record that LogCrest encoded
+// itself, whose head (level and logger fields) is already in place.
+const headed = zerolog.Disabled
 
-// dispatchAt sends rec to the file ring file picks and to the console,
-// stamped with t.
-func dispatchAt(rec []byte, file func(*Pipeline) *writers.Ring, t time.Time) (int, error) {
+// dispatch sends rec to the file ring stream picks and to the console,
+// stamped with t. A record of a zerolog logger (l is its level, or NoLevel)
+// gets the live logger name put in after its level field; a record LogCrest
+// encoded itself (l is headed) is written as it is.
+func (p *Pipeline) dispatch(rec []byte, l zerolog.Level, stream func(*gen) *writers.Ring, t time.Time) (int, error) {
 	if len(rec) == 0 || rec[0] != '{' {
 		return 0, errNotJSON
 	}
 	n := len(rec)
-	if i := bytes.IndexByte(rec, '\n'); i >= 0 && i < n-1 {
+	if needsFlatten(rec) {
 		rec = flatten(rec)
 	}
-	var buf [48]byte
-	prefix := timePrefix(buf[:0], t, rec)
+	var buf [256]byte
 	todo := toFile | toConsole
 	for todo != 0 {
-		p := Current()
-		todo = p.route(file(p), prefix, rec, todo)
+		g := p.current()
+		prefix, body := g.frame(buf[:0], t, l, rec)
+		todo = g.route(stream(g), prefix, body, todo)
 	}
 	return n, nil
+}
+
+// frame splits the record as written into a prefix built in dst (its time
+// field, then for a zerolog record its level and logger fields) and the rest
+// of rec that follows it.
+func (g *gen) frame(dst []byte, t time.Time, l zerolog.Level, rec []byte) (prefix, body []byte) {
+	if l == headed {
+		return timePrefix(dst, t, rec), rec[1:]
+	}
+	dst = append(dst, `{"time":"`...)
+	dst = appendTimestamp(dst, t)
+	dst = append(dst, `",`...)
+	i := int(zerolog.InfoLevel - zerolog.TraceLevel) // any level: for the logger field alone
+	if l >= zerolog.TraceLevel && l <= zerolog.PanicLevel {
+		i = int(l - zerolog.TraceLevel)
+	}
+	head, zhead := g.heads[i], g.zheads[i]
+	if l <= zerolog.PanicLevel && len(zhead) > 1 && bytes.HasPrefix(rec, []byte(zhead)) {
+		dst = append(dst, head[1:]...)
+		body = rec[len(zhead):]
+	} else {
+		// No level field (NoLevel, or zerolog's level field renamed
+		// since the generation was built): the logger field alone.
+		skip := len(zhead)
+		if skip > 1 {
+			skip++ // the comma after the level field
+		}
+		dst = append(dst, head[skip:]...)
+		body = rec[1:]
+	}
+	if len(body) > 0 && body[0] != ',' && body[0] != '}' {
+		dst = append(dst, ',')
+	}
+	return dst, body
+}
+
+// needsFlatten reports whether rec holds a CR anywhere or an LF before its
+// end (see flatten).
+func needsFlatten(rec []byte) bool {
+	if i := bytes.IndexByte(rec, '\n'); i >= 0 && i < len(rec)-1 {
+		return true
+	}
+	return bytes.IndexByte(rec, '\r') >= 0
 }
 
 // flatten returns a copy of rec in which every CR and every LF but a final
 // one is a space. zerolog escapes them in strings, so they can only come from
 // raw JSON (Event.RawJSON), where they are whitespace (or the JSON is invalid
-// anyway); left in, they would end the record early, and the rest of it,
-// chosen by whoever controls that JSON, would read as a record of its own.
-// Records are rarely like this, so the copy is allowed to allocate.
+// anyway); left in, they would end the record early (a lone CR ends a line
+// for Python's and many other line readers), and the rest of it, chosen by
+// whoever controls that JSON, would read as a record of its own. Records are
+// rarely like this, so the copy is allowed to allocate.
 func flatten(rec []byte) []byte {
 	out := bytes.Clone(rec)
 	last := len(out) - 1

@@ -3,7 +3,6 @@ package core
 import (
 	"errors"
 	"fmt"
-	"io"
 	"path/filepath"
 	"strconv"
 	"sync"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/logcrest/logcrest/internal/jsonenc"
 	"github.com/logcrest/logcrest/writers"
 )
 
@@ -33,36 +33,46 @@ const (
 	toConsole
 )
 
-// Pipeline is one built set of sinks: a ring per stream, each draining into a
-// rotating file, plus the console ring. A Pipeline is immutable once built;
-// a rebuild makes a new one and closes the old.
-type Pipeline struct {
+// gen is one generation of a Pipeline: the sinks built from one set of
+// settings, a ring per stream, each draining into a rotating file, plus the
+// console ring. A gen is immutable once built; a rebuild makes a new one and
+// retires the old.
+type gen struct {
 	settings Settings
 	success  *writers.Ring
 	errs     *writers.Ring
 	flows    *writers.Ring
 	console  *writers.Ring // nil when the console is off
 	rings    []*writers.Ring
+	files    []*fileSink
 
-	base zerolog.Logger // the global logger: success/error files and console
-
-	heads [zerolog.PanicLevel - zerolog.TraceLevel + 1]string // see AppendHead
+	// heads[l] begins a record at level l with its level and logger fields,
+	// {"level":"info","logger":"<name>" (see AppendHead); zheads[l] is how
+	// a zerolog record at l begins, {"level":"info", which dispatch
+	// replaces with heads[l] so the logger name is the live one.
+	heads  [numLevels]string
+	zheads [numLevels]string
 }
+
+// numLevels counts the levels from trace to panic.
+const numLevels = int(zerolog.PanicLevel-zerolog.TraceLevel) + 1
 
 // warnEvery is the shortest interval between two warnings about one fault.
 const warnEvery = time.Minute
 
-func newPipeline(s Settings) *Pipeline {
-	p := &Pipeline{settings: s}
+func newGen(s Settings) *gen {
+	p := &gen{settings: s}
 	var fileFormat func(dst, rec []byte) []byte
 	if !s.JSON {
 		fileFormat = writers.TextFormatter{}.Append
 	}
 	open := func(stream string) *writers.Ring {
 		sink := openFileSink(filepath.Join(s.Dir, stream, s.Name+".log"), s)
+		p.files = append(p.files, sink)
 		return writers.NewRing(sink, writers.RingOptions{
 			Name:      stream,
 			QueueSize: s.QueueSize,
+			MaxBytes:  s.MaxBuffer,
 			Format:    fileFormat,
 			OnDrop:    p.reportDrop,
 			OnError:   p.reportError,
@@ -75,6 +85,7 @@ func newPipeline(s Settings) *Pipeline {
 		p.console = writers.NewRing(writers.NewConsole(s.Console), writers.RingOptions{
 			Name:      StreamConsole,
 			QueueSize: s.QueueSize,
+			MaxBytes:  s.MaxBuffer,
 			Format:    writers.TextFormatter{Color: writers.ColorFor(s.Console)}.Append,
 			OnDrop:    p.reportDrop,
 			OnError:   p.reportError,
@@ -84,25 +95,21 @@ func newPipeline(s Settings) *Pipeline {
 	// Close order: the error ring last, as the others report drops into it.
 	p.rings = append(p.rings, p.success, p.flows, p.errs)
 
-	p.base = zerolog.New(mainWriter{}).Level(s.Level).With().Str("logger", s.Name).Logger()
-	p.heads = recordHeads(s.Name)
+	p.heads, p.zheads = recordHeads(s.Name)
 	return p
 }
 
-// Settings returns the settings the pipeline was built with.
-func (p *Pipeline) Settings() Settings { return p.settings }
-
-// route sends one record to the sinks in todo and returns those that refused
+// route sends one record, prefix then body, to the sinks in todo and returns those that refused
 // it because this pipeline is closing.
-func (p *Pipeline) route(file *writers.Ring, prefix, rec []byte, todo sinkMask) sinkMask {
+func (p *gen) route(file *writers.Ring, prefix, body []byte, todo sinkMask) sinkMask {
 	var left sinkMask
 	if todo&toFile != 0 {
-		if _, err := file.WriteWithPrefix(prefix, rec[1:]); errors.Is(err, writers.ErrClosed) {
+		if _, err := file.WriteWithPrefix(prefix, body); errors.Is(err, writers.ErrClosed) {
 			left |= toFile
 		}
 	}
 	if todo&toConsole != 0 && p.console != nil {
-		if _, err := p.console.WriteWithPrefix(prefix, rec[1:]); errors.Is(err, writers.ErrClosed) {
+		if _, err := p.console.WriteWithPrefix(prefix, body); errors.Is(err, writers.ErrClosed) {
 			left |= toConsole
 		}
 	}
@@ -111,13 +118,12 @@ func (p *Pipeline) route(file *writers.Ring, prefix, rec []byte, todo sinkMask) 
 
 // reportDrop writes the "logcrest dropped N records" warning into the error
 // stream (and the console), bypassing the queue bound.
-func (p *Pipeline) reportDrop(sink string, n uint64) {
+func (p *gen) reportDrop(sink string, n uint64) {
 	rec := make([]byte, 0, 192)
 	rec = timePrefix(rec, time.Now(), nil)
-	rec = append(rec, `"level":"warn","logger":`...)
-	rec = strconv.AppendQuote(rec, p.settings.Name)
+	rec = append(rec, p.heads[zerolog.WarnLevel-zerolog.TraceLevel][1:]...)
 	rec = append(rec, `,"sink":`...)
-	rec = strconv.AppendQuote(rec, sink)
+	rec = jsonenc.String(rec, sink)
 	rec = append(rec, `,"dropped":`...)
 	rec = strconv.AppendUint(rec, n, 10)
 	rec = append(rec, `,"message":"logcrest dropped `...)
@@ -132,7 +138,7 @@ func (p *Pipeline) reportDrop(sink string, n uint64) {
 // faultKey names the fault a failing sink belongs to, for the warning rate
 // limit: the three files share their folder, so a folder that cannot be used
 // is one fault however many streams (and rebuilds) run into it.
-func (p *Pipeline) faultKey(sink string) string {
+func (p *gen) faultKey(sink string) string {
 	if sink == StreamConsole {
 		return StreamConsole
 	}
@@ -144,7 +150,7 @@ func filesFault(dir string) string { return "files:" + dir }
 // reportError turns a sink failure into at most one warning a minute per
 // fault, process-wide; the lost records are counted in the ring's stats
 // either way.
-func (p *Pipeline) reportError(sink string, err error, records int) {
+func (p *gen) reportError(sink string, err error, records int) {
 	if !writeWarnings.allow(p.faultKey(sink), time.Now()) {
 		return
 	}
@@ -161,7 +167,7 @@ const errsFloor = 500 * time.Millisecond
 
 // flush waits until everything accepted so far is handed to the sinks, or
 // until deadline.
-func (p *Pipeline) flush(deadline time.Time) error {
+func (p *gen) flush(deadline time.Time) error {
 	var errs []error
 	for _, r := range p.rings {
 		if err := r.Flush(left(deadline)); err != nil {
@@ -171,17 +177,33 @@ func (p *Pipeline) flush(deadline time.Time) error {
 	return errors.Join(errs...)
 }
 
-// close stops every sink and waits until deadline for them to write what
-// they hold and close. The sinks drain in parallel, so a stuck one (a console
-// that never returns) costs the others nothing; the error stream stops only
-// once the others are done (or given up on) and gets at least errsFloor.
-// Calling close again waits again, with the new deadline.
-func (p *Pipeline) close(deadline time.Time) error {
+// stop makes every ring but the error stream's refuse new records and write
+// out what it holds, without waiting; close stops the error stream once the
+// others are done, as they report their drops into it.
+func (p *gen) stop() {
 	for _, r := range p.rings {
 		if r != p.errs {
 			r.Stop()
 		}
 	}
+}
+
+// sync commits the files to stable storage.
+func (p *gen) sync() error {
+	var errs []error
+	for _, f := range p.files {
+		errs = append(errs, f.Sync())
+	}
+	return errors.Join(errs...)
+}
+
+// close stops every sink and waits until deadline for them to write what
+// they hold and close. The sinks drain in parallel, so a stuck one (a console
+// that never returns) costs the others nothing; the error stream stops only
+// once the others are done (or given up on) and gets at least errsFloor.
+// Calling close again waits again, with the new deadline.
+func (p *gen) close(deadline time.Time) error {
+	p.stop()
 	var errs []error
 	for _, r := range p.rings {
 		if r != p.errs {
@@ -206,7 +228,7 @@ func left(deadline time.Time) time.Duration {
 }
 
 // finished reports whether every sink has written all it held and closed.
-func (p *Pipeline) finished() bool {
+func (p *gen) finished() bool {
 	for _, r := range p.rings {
 		select {
 		case <-r.Done():
@@ -217,7 +239,7 @@ func (p *Pipeline) finished() bool {
 	return true
 }
 
-func (p *Pipeline) stats() []writers.RingStats {
+func (p *gen) stats() []writers.RingStats {
 	out := make([]writers.RingStats, 0, len(p.rings))
 	for _, r := range p.rings {
 		out = append(out, r.Stats())
@@ -229,12 +251,13 @@ func (p *Pipeline) stats() []writers.RingStats {
 // so a folder that cannot be created at start (or disappears) costs counted
 // write errors, not the service, and writing resumes once the fault clears.
 type fileSink struct {
+	mu   sync.Mutex // the ring's goroutine writes, a fatal record syncs
 	opt  writers.RotatingFileOptions
 	f    *writers.RotatingFile
 	next time.Time // earliest retry after a failed open
 }
 
-func openFileSink(path string, s Settings) io.WriteCloser {
+func openFileSink(path string, s Settings) *fileSink {
 	fs := &fileSink{opt: writers.RotatingFileOptions{Path: path, MaxSize: s.MaxSize, Backups: s.BackupCount}}
 	if err := fs.open(); err != nil && writeWarnings.allow(filesFault(s.Dir), time.Now()) {
 		Warnf("cannot open log file %q, its records are counted as failed until it can be "+
@@ -254,6 +277,8 @@ func (fs *fileSink) open() error {
 }
 
 func (fs *fileSink) Write(p []byte) (int, error) {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
 	if fs.f == nil {
 		if time.Now().Before(fs.next) {
 			return 0, fmt.Errorf("log file %q is not open", fs.opt.Path)
@@ -268,10 +293,26 @@ func (fs *fileSink) Write(p []byte) (int, error) {
 // Close commits the file (and the backups rotated since the last sync) to
 // stable storage, then closes it.
 func (fs *fileSink) Close() error {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
 	if fs.f == nil {
 		return nil
 	}
 	return errors.Join(fs.f.Sync(), fs.f.Close())
+}
+
+// Sync commits what has been written to the file to stable storage.
+func (fs *fileSink) Sync() error {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	if fs.f == nil {
+		return nil
+	}
+	err := fs.f.Sync()
+	if errors.Is(err, writers.ErrClosed) {
+		return nil
+	}
+	return err
 }
 
 // warnLimiter lets one warning through per fault and per minute. Its state

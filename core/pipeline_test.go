@@ -388,7 +388,9 @@ func (l lockedWriter) Write(p []byte) (int, error) {
 // and the console, as WriteFlow does with the records package flow encodes.
 type flowWriter struct{}
 
-func (flowWriter) Write(rec []byte) (int, error) { return dispatch(rec, flowsOf) }
+func (flowWriter) Write(rec []byte) (int, error) {
+	return std.dispatch(rec, headed, flowsOf, time.Now())
+}
 
 // flowLogger is a zerolog logger for flow records, carrying the configured
 // logger name and level: the tests write flow records with it.

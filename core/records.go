@@ -26,16 +26,20 @@ import (
 // was built. The caller appends ,"key":value fields and ends the record
 // with "}\n" for WriteFlow or WriteRecord.
 func AppendHead(dst []byte, l zerolog.Level) ([]byte, bool) {
-	p := Current()
-	if l < zerolog.TraceLevel || l > zerolog.PanicLevel || l < p.settings.Level || l < zerolog.GlobalLevel() {
-		return dst, false
-	}
-	return append(dst, p.heads[l-zerolog.TraceLevel]...), true
+	return std.appendHead(dst, l)
 }
 
-// recordHeads returns the head of a record for each level from trace to
-// panic, for AppendHead.
-func recordHeads(name string) (heads [zerolog.PanicLevel - zerolog.TraceLevel + 1]string) {
+func (p *Pipeline) appendHead(dst []byte, l zerolog.Level) ([]byte, bool) {
+	if l < zerolog.TraceLevel || l > zerolog.PanicLevel || !p.Enabled(l) || l < zerolog.GlobalLevel() {
+		return dst, false
+	}
+	return append(dst, p.current().heads[l-zerolog.TraceLevel]...), true
+}
+
+// recordHeads returns, for each level from trace to panic, the head of a
+// record LogCrest encodes (for AppendHead) and the head zerolog gives its
+// own records at that level (for dispatch, which puts the logger field in).
+func recordHeads(name string) (heads, zheads [numLevels]string) {
 	var b []byte
 	for i := range heads {
 		l := zerolog.TraceLevel + zerolog.Level(i)
@@ -44,24 +48,27 @@ func recordHeads(name string) (heads [zerolog.PanicLevel - zerolog.TraceLevel + 
 			b = jsonenc.String(b, zerolog.LevelFieldName)
 			b = append(b, ':')
 			b = jsonenc.String(b, zerolog.LevelFieldMarshalFunc(l))
+			zheads[i] = string(b)
 			b = append(b, ',')
+		} else {
+			zheads[i] = "{"
 		}
 		b = jsonenc.String(b, "logger")
 		b = append(b, ':')
 		heads[i] = string(jsonenc.String(b, name))
 	}
-	return heads
+	return heads, zheads
 }
 
 // TimelineCap returns the configured number of entries a flow's timeline
 // keeps.
-func TimelineCap() int { return Current().settings.TimelineCap }
+func TimelineCap() int { return std.current().settings.TimelineCap }
 
 // WriteFlow writes rec, a flow record begun by AppendHead, to the flows
 // stream and the console, its time field stamped with t. The caller may
 // reuse rec once WriteFlow returns.
 func WriteFlow(rec []byte, t time.Time) {
-	_, _ = dispatchAt(rec, flowsOf, t)
+	_, _ = std.dispatch(rec, headed, flowsOf, t)
 }
 
 // WriteRecord writes rec, a record at level l begun by AppendHead, where a
@@ -70,8 +77,8 @@ func WriteFlow(rec []byte, t time.Time) {
 // with t. The caller may reuse rec once WriteRecord returns.
 func WriteRecord(rec []byte, l zerolog.Level, t time.Time) {
 	if l >= zerolog.ErrorLevel {
-		_, _ = dispatchAt(rec, errsOf, t)
+		_, _ = std.dispatch(rec, headed, errsOf, t)
 	} else {
-		_, _ = dispatchAt(rec, successOf, t)
+		_, _ = std.dispatch(rec, headed, successOf, t)
 	}
 }

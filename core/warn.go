@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"sync"
 	"unicode/utf8"
+
+	"github.com/logcrest/logcrest/internal/stdio"
 )
 
 // warnPrefix opens every warning line LogCrest writes about itself.
@@ -59,10 +61,22 @@ func writeWarning(w io.Writer, msg string) {
 	}
 	warnMu.Lock()
 	defer warnMu.Unlock()
-	if warnOut != nil {
-		_, _ = warnOut.Write(line)
+	out := warnOut
+	if out == os.Stderr {
+		out = stderr()
+	}
+	if out != nil {
+		_, _ = out.Write(line)
 	}
 }
+
+// stderr returns the file warnings go to by default: a duplicate of the
+// process's standard error (see package internal/stdio), so that a warning
+// about a broken pipe cannot itself kill the process with SIGPIPE.
+var stderr = sync.OnceValue(func() *os.File {
+	f, _ := stdio.Safe(os.Stderr)
+	return f
+})
 
 // warnLine returns the complete warning line for msg, ending in a newline.
 func warnLine(msg string) []byte {

@@ -253,6 +253,12 @@ func (s *Span) End(errp *error) {
 	}
 	s.finish(&o)
 	if r != nil {
+		if !s.parent.valid() {
+			// The panic leaves the outermost step: if nothing above
+			// recovers it, the process dies with it, and its failure
+			// record, with the stack, must be on disk by then.
+			_ = core.Sync()
+		}
 		panic(r)
 	}
 }

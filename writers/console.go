@@ -25,6 +25,8 @@ import (
 
 	"github.com/fatih/color"
 	"github.com/mattn/go-isatty"
+
+	"github.com/logcrest/logcrest/internal/stdio"
 )
 
 // Field names with a fixed place on the line.
@@ -838,8 +840,15 @@ func appendCompact(dst, v []byte) []byte {
 // Console is a sink for console output. It passes every Write through to the
 // wrapped writer and never closes it: closing a logger must leave os.Stdout
 // usable for the rest of the program.
+//
+// Given os.Stdout or os.Stderr, a Console writes through a duplicate of the
+// descriptor (on Unix), so that a reader going away (./svc | head) makes its
+// writes fail with EPIPE, which the ring counts and reports, instead of
+// killing the process with SIGPIPE as Go does for writes to descriptors 1
+// and 2. Close closes that duplicate only.
 type Console struct {
-	w io.Writer
+	w   io.Writer
+	own *os.File // the duplicate Close closes, or nil
 }
 
 // NewConsole returns a Console writing to w, or to os.Stdout when w is nil.
@@ -847,14 +856,26 @@ func NewConsole(w io.Writer) *Console {
 	if w == nil {
 		w = os.Stdout
 	}
-	return &Console{w: w}
+	c := &Console{w: w}
+	if f, ok := w.(*os.File); ok {
+		if d, owned := stdio.Safe(f); owned {
+			c.w, c.own = d, d
+		}
+	}
+	return c
 }
 
 // Write writes p to the wrapped writer.
 func (c *Console) Write(p []byte) (int, error) { return c.w.Write(p) }
 
-// Close does nothing and returns nil; the wrapped writer stays open.
-func (c *Console) Close() error { return nil }
+// Close leaves the wrapped writer open; it closes the Console's own
+// duplicate of os.Stdout or os.Stderr, if it made one.
+func (c *Console) Close() error {
+	if c.own == nil {
+		return nil
+	}
+	return c.own.Close()
+}
 
 // ColorFor reports whether output to w should be coloured: w (or the writer a
 // Console wraps) is an *os.File open on a terminal and the NO_COLOR

@@ -358,8 +358,12 @@ func TestConsolePassesThroughAndNeverCloses(t *testing.T) {
 }
 
 func TestConsoleCloseLeavesStdoutUsable(t *testing.T) {
-	if c := NewConsole(nil); c.w != os.Stdout {
+	c0 := NewConsole(nil)
+	if f, ok := c0.w.(*os.File); !ok || !os.SameFile(statOf(t, f), statOf(t, os.Stdout)) {
 		t.Fatal("NewConsole(nil) does not default to os.Stdout")
+	}
+	if err := c0.Close(); err != nil {
+		t.Fatalf("Close = %v", err)
 	}
 	c := NewConsole(os.Stdout)
 	if err := c.Close(); err != nil {
@@ -371,6 +375,15 @@ func TestConsoleCloseLeavesStdoutUsable(t *testing.T) {
 	if _, err := os.Stdout.Stat(); err != nil {
 		t.Fatalf("os.Stdout closed by Console.Close: %v", err)
 	}
+}
+
+func statOf(t *testing.T, f *os.File) os.FileInfo {
+	t.Helper()
+	fi, err := f.Stat()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fi
 }
 
 func TestConsoleInARing(t *testing.T) {

@@ -55,6 +55,12 @@ type RingOptions struct {
 	// line of each record: when a sink fails partway through a batch, the
 	// whole lines it took are what is counted written.
 	Format func(dst, rec []byte) []byte
+	// MaxBytes caps the memory the ring's queued records may take, in
+	// bytes, whatever QueueSize says: a record that would pass it is dropped
+	// and counted exactly as a bounded ring drops, so a sink that never
+	// drains (a console nobody reads) costs a bounded amount of memory, not
+	// the process. Zero or less means no cap.
+	MaxBytes int64
 	// OnDrop is called on the background goroutine, once pressure has ended
 	// (the ring has caught up), with the number of records dropped since the
 	// previous call. It may write to any Ring, this one included (see Notice).
@@ -77,6 +83,10 @@ type RingStats struct {
 	WriteErrors uint64 // sink writes that returned an error
 	Buffered    uint64 // records accepted but not yet handed to the sink
 }
+
+// ErrSinkPanicked wraps the value of a panic raised by a sink's Write or
+// Close; the ring recovers it and counts the records as failed.
+var ErrSinkPanicked = errors.New("logcrest: sink panicked")
 
 // ErrTimeout is returned by Flush and Close when the sink did not take the
 // buffered records in time.
@@ -106,6 +116,7 @@ type Ring struct {
 	full     []*chunk // filled segments waiting, oldest first
 	free     []*chunk
 	queued   int    // records in cur and full
+	held     int64  // bytes of records accepted and not yet finished with
 	accepted uint64 // records ever accepted (sequence number of the last one)
 	taken    uint64 // records handed to the consumer
 	done     uint64 // records the consumer has finished with (written or failed)
@@ -195,7 +206,7 @@ func (r *Ring) write(prefix, p []byte, bounded bool) (int, error) {
 			r.mu.Unlock()
 			return 0, ErrClosed
 		}
-		if bounded && r.opt.QueueSize > 0 && r.accepted-r.done >= uint64(r.opt.QueueSize) {
+		if bounded && r.atLimit(n) {
 			r.atCap.Store(true)
 			r.mu.Unlock()
 			r.dropped.Add(1)
@@ -244,9 +255,11 @@ func (r *Ring) write(prefix, p []byte, bounded bool) (int, error) {
 	c.recs++
 	r.accepted++
 	r.queued++
+	r.held += int64(n)
 	wake := r.sleeping // the first record after a quiet spell
 	r.sleeping = false
-	hurry := r.opt.QueueSize > 0 && r.queued == (r.opt.QueueSize+1)/2
+	hurry := (r.opt.QueueSize > 0 && r.queued == (r.opt.QueueSize+1)/2) ||
+		(r.opt.MaxBytes > 0 && r.held >= r.opt.MaxBytes/2 && r.held-int64(n) < r.opt.MaxBytes/2)
 	r.mu.Unlock()
 	if wake {
 		signal(r.wake)
@@ -255,6 +268,14 @@ func (r *Ring) write(prefix, p []byte, bounded bool) (int, error) {
 		signal(r.urgent)
 	}
 	return len(p), nil
+}
+
+// atLimit reports, with r.mu held, whether a record of n bytes must be dropped:
+// the ring holds QueueSize records already, or the record would take the
+// bytes held past MaxBytes.
+func (r *Ring) atLimit(n int) bool {
+	return (r.opt.QueueSize > 0 && r.accepted-r.done >= uint64(r.opt.QueueSize)) ||
+		(r.opt.MaxBytes > 0 && r.held+int64(n) > r.opt.MaxBytes)
 }
 
 // signal leaves a token in a one-slot channel without ever blocking.
@@ -390,7 +411,8 @@ func (r *Ring) drain() {
 
 		r.mu.Lock()
 		r.done += finished
-		if r.atCap.Load() && r.accepted-r.done < uint64(r.opt.QueueSize) {
+		r.held -= int64(batchBytes)
+		if r.atCap.Load() && !r.atLimit(0) {
 			r.atCap.Store(false)
 		}
 		for i, c := range batch {
@@ -429,7 +451,7 @@ func (r *Ring) emit(c *chunk, scratch []byte) []byte {
 		}
 		out = scratch
 	}
-	n, err := r.sink.Write(out)
+	n, err := r.sinkWrite(out)
 	if err != nil {
 		// The sink may have taken part of the batch (a disk filling up
 		// mid-write): the records it took whole (one line each, formatted or
@@ -450,13 +472,39 @@ func (r *Ring) emit(c *chunk, scratch []byte) []byte {
 	return scratch
 }
 
+// sinkWrite hands out to the sink. A sink that panics (a custom console
+// writer with a bug) would take the whole process down from a goroutine the
+// application cannot recover: the panic is turned into an error instead, so
+// its records are counted as failed and reported through OnError.
+func (r *Ring) sinkWrite(out []byte) (n int, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			n, err = 0, fmt.Errorf("%w: %v", ErrSinkPanicked, v)
+		}
+	}()
+	return r.sink.Write(out)
+}
+
+// sinkClose closes the sink if it is an io.Closer, turning a panic into an
+// error as sinkWrite does.
+func (r *Ring) sinkClose() (err error) {
+	cl, ok := r.sink.(io.Closer)
+	if !ok {
+		return nil
+	}
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("%w: %v", ErrSinkPanicked, v)
+		}
+	}()
+	return cl.Close()
+}
+
 func (r *Ring) closeSink() {
-	if cl, ok := r.sink.(io.Closer); ok {
-		if err := cl.Close(); err != nil {
-			r.writeErrors.Add(1)
-			if r.opt.OnError != nil {
-				r.opt.OnError(r.opt.Name, err, 0)
-			}
+	if err := r.sinkClose(); err != nil {
+		r.writeErrors.Add(1)
+		if r.opt.OnError != nil {
+			r.opt.OnError(r.opt.Name, err, 0)
 		}
 	}
 }
@@ -563,7 +611,41 @@ func (r *Ring) Close(timeout time.Duration) error {
 			return nil
 		default:
 		}
-		return r.timeoutError()
+		err := r.timeoutError()
+		r.abandon()
+		return err
+	}
+}
+
+// abandon gives up on the records still queued behind a sink that did not
+// finish in time: they are counted as failed and their segments let go, so
+// a sink stuck for good keeps at most the one batch it is blocked on, not
+// everything logged to it since. The background goroutine finishes that
+// batch (or stays blocked in it) and exits.
+func (r *Ring) abandon() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.queued == 0 {
+		return
+	}
+	var bytes int64
+	for _, c := range r.full {
+		bytes += int64(len(c.buf))
+	}
+	bytes += int64(len(r.cur.buf))
+	clear(r.full)
+	r.full = r.full[:0]
+	r.cur = &chunk{}
+	r.free = nil
+	n := uint64(r.queued)
+	r.queued = 0
+	r.taken += n
+	r.done += n
+	r.held -= bytes
+	r.failed.Add(n)
+	if r.progress != nil {
+		close(r.progress)
+		r.progress = nil
 	}
 }
 
