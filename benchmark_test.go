@@ -3,13 +3,11 @@ package logcrest_test
 import (
 	"context"
 	"io"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/rs/zerolog"
 	"github.com/rs/zerolog/diode"
-	"gopkg.in/natefinch/lumberjack.v2"
 
 	"github.com/logcrest/logcrest"
 )
@@ -109,21 +107,5 @@ func BenchmarkPersistLogCrest(b *testing.B) {
 		if lost := st.Dropped + st.Failed; lost != 0 {
 			b.Fatalf("%d lines lost", lost)
 		}
-	}
-}
-
-func BenchmarkPersistZerologLumberjack(b *testing.B) {
-	for i := 0; i < b.N; i++ {
-		dir := b.TempDir()
-		lj := &lumberjack.Logger{Filename: filepath.Join(dir, "app.log"), MaxSize: 5, MaxBackups: 3}
-		l := zerolog.New(lj).With().Timestamp().Str("logger", "app_logger").Logger()
-		start := time.Now()
-		for j := 0; j < persistRecords; j++ {
-			l.Info().Str("user", "ada").Int("attempt", j).Msg("charged card")
-		}
-		if err := lj.Close(); err != nil {
-			b.Fatal(err)
-		}
-		b.ReportMetric(persistRecords/time.Since(start).Seconds(), "lines/s")
 	}
 }

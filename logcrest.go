@@ -32,10 +32,6 @@ import (
 // Option is one setting passed to Configure.
 type Option = core.Option
 
-// Counters is the snapshot returned by Stats: records written, dropped by a
-// bounded queue, and lost to sink errors, in total and per sink.
-type Counters = core.Counters
-
 // Configure sets the options for the pipeline. Keys not given fall back to
 // the LOGCREST_* environment, then ./log_config.json, then the defaults; each
 // call replaces the options of the one before.
@@ -79,6 +75,25 @@ func WithBackupCount(n int) Option { return core.WithBackupCount(n) }
 // LOGCREST_QUEUE_SIZE, json max_queue_size).
 func WithQueueSize(n int) Option { return core.WithQueueSize(n) }
 
+// WithMaxBuffer caps the memory each sink may hold in records waiting to be
+// written, in bytes (default 64 MiB; env LOGCREST_MAX_BUFFER, json
+// max_buffer_bytes). Past it, that sink's records are dropped and counted as
+// with WithQueueSize: a sink that never drains (a console nobody reads)
+// costs bounded memory, and the other sinks nothing.
+func WithMaxBuffer(bytes int64) Option { return core.WithMaxBuffer(bytes) }
+
+// WithFiles turns the files on (the default) or off (env LOGCREST_FILES,
+// json files). Off, no folder is created and every record goes to the
+// console alone: with WithConsoleFormat("json"), one JSON record per line on
+// stdout, the way a container's runtime collects logs.
+func WithFiles(on bool) Option { return core.WithFiles(on) }
+
+// WithConsoleFormat sets what the console gets (env LOGCREST_CONSOLE, json
+// console): "text" (the default), one readable line per record, coloured on
+// a terminal; "json", the same JSON lines the files hold, flow records
+// included; "off", nothing.
+func WithConsoleFormat(format string) Option { return core.WithConsoleFormat(format) }
+
 // WithConsole sets where the console copy of every record goes (default
 // os.Stdout, coloured when it is a terminal and NO_COLOR is unset); nil turns
 // the console off. LogCrest never closes it.
@@ -107,7 +122,7 @@ func Flush() error { return core.Flush() }
 
 // Stats returns what the pipeline has written, dropped and failed to write
 // since the process started.
-func Stats() Counters { return core.Stats() }
+func Stats() Counters { return countersOf(core.Stats()) }
 
 // Log returns the logger for ctx: inside a step or flow it carries trace_id,
 // span_id, flow_id and fn; otherwise it is the global logger. It never
@@ -118,5 +133,9 @@ func Log(ctx context.Context) *zerolog.Logger {
 	if l := flow.Logger(ctx); l != nil {
 		return l
 	}
-	return core.Logger()
+	return core.FromContext(ctx).Logger()
 }
+
+// Sync flushes the default pipeline and commits its files to stable storage
+// (fsync): what was logged before the call survives the machine stopping.
+func Sync() error { return core.Sync() }

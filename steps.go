@@ -9,8 +9,41 @@ import (
 )
 
 // Span is a running step or flow, returned by Step and Flow. End it with
-// `defer span.End(&err)`.
-type Span = flow.Span
+// `defer span.End(&err)`. Every method is safe on a nil *Span.
+type Span flow.Span
+
+// End ends the span and writes its exit record (for a flow, flow_end). It
+// must be deferred directly, `defer span.End(&err)` with err the function's
+// named error result, so that it sees a panic:
+//
+//   - a panic is recovered, recorded (error, error_type, stack) and raised
+//     again with its original value;
+//   - otherwise a non-nil *errp fails the span (the error is only read);
+//   - otherwise a context done (cancelled, past its deadline) fails it with
+//     the context's error;
+//   - otherwise it succeeds, status "ok".
+//
+// errp may be nil. A failure is written at error level whatever the span's
+// level. Calls after the first do nothing.
+func (s *Span) End(errp *error) {
+	if f := (*flow.Span)(s); f.Claim() {
+		f.EndRecovered(recover(), errp)
+	}
+}
+
+// TraceID returns the span's trace ID, 32 lowercase hex digits.
+func (s *Span) TraceID() string { return (*flow.Span)(s).TraceID() }
+
+// SpanID returns the span's own ID, 16 lowercase hex digits.
+func (s *Span) SpanID() string { return (*flow.Span)(s).SpanID() }
+
+// FlowID returns the ID of the flow the span belongs to, or "" outside a
+// flow.
+func (s *Span) FlowID() string { return (*flow.Span)(s).FlowID() }
+
+// SetResult records v as the step's result, written on its exit record when
+// the step was started with LogResult.
+func (s *Span) SetResult(v any) { (*flow.Span)(s).SetResult(v) }
 
 // StepOption configures a step or a flow: AtLevel, Args, LogResult.
 type StepOption = flow.Option
@@ -35,7 +68,8 @@ type StepOption = flow.Option
 // unless Args or LogResult say so. Inside a flow the step joins the flow's
 // timeline, from any goroutine.
 func Step(ctx context.Context, name string, opts ...StepOption) (context.Context, *Span) {
-	return flow.Step(ctx, name, opts...)
+	ctx, s := flow.Step(ctx, name, opts...)
+	return ctx, (*Span)(s)
 }
 
 // Run runs fn as a step named name and returns its error unchanged; see Step
@@ -78,7 +112,8 @@ func LogResult() StepOption { return flow.LogResult() }
 // flow, Flow starts no new flow: it joins the outer timeline as a step and
 // writes one warn record saying so.
 func Flow(ctx context.Context, label string, opts ...StepOption) (context.Context, *Span) {
-	return flow.Flow(ctx, label, opts...)
+	ctx, s := flow.Flow(ctx, label, opts...)
+	return ctx, (*Span)(s)
 }
 
 // RunFlow runs fn as a flow labelled label and returns its error unchanged;

@@ -16,14 +16,13 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/logcrest/logcrest"
-	"github.com/logcrest/logcrest/writers"
 )
 
 // The pipeline is global: these tests run one after the other, never with
 // t.Parallel.
 
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m, goleak.IgnoreTopFunction(writers.LumberjackMillGoroutine))
+	goleak.VerifyTestMain(m)
 }
 
 type stepRecord map[string]any

@@ -8,7 +8,6 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/logcrest/logcrest/adapters/internal/logtest"
-	"github.com/logcrest/logcrest/writers"
 )
 
 // The pipeline is global: the tests of this package run one after the
@@ -16,7 +15,7 @@ import (
 
 func TestMain(m *testing.M) {
 	gin.SetMode(gin.TestMode)
-	goleak.VerifyTestMain(m, goleak.IgnoreTopFunction(writers.LumberjackMillGoroutine))
+	goleak.VerifyTestMain(m)
 }
 
 type (

@@ -23,10 +23,32 @@ const flowIDKey = "X-Flow-Id"
 // handler itself (not one of its steps) panicked or failed.
 const FlowName = "http_request"
 
-// MaxPathLen is the most bytes of the URL path a flow_start records; a
-// longer path is cut at a character boundary and flow_start says
-// "path_truncated": true.
-const MaxPathLen = 2048
+// The bounds on the request-derived values a flow records, so that a
+// request's records have a bounded size however long its request line is
+// (net/http accepts a method or a path up to its 1 MB header limit). A
+// longer value is cut at a character boundary and the record says so with a
+// marker field. A bound counts the value's bytes; a byte JSON must escape
+// takes up to 6 in the record. The header values recorded, the request ID
+// and the traceparent's IDs, are never cut: an invalid one (a request ID
+// longer than MaxRequestIDLen, say) is ignored whole.
+const (
+	// MaxMethodLen is the most bytes of the request method a flow_start
+	// records; a longer method is cut and flow_start says
+	// "method_truncated": true. It leaves room beyond the longest method of
+	// the IANA HTTP method registry (UPDATEREDIRECTREF, 17 bytes;
+	// BASELINE-CONTROL, 16), so no registered method, nor any plausible
+	// extension method, is cut.
+	MaxMethodLen = 32
+	// MaxPathLen is the most bytes of the URL path a flow_start records; a
+	// longer path is cut and flow_start says "path_truncated": true.
+	MaxPathLen = 2048
+	// MaxRouteLen is the most bytes of the route template a flow_end
+	// records; a longer route is cut and flow_end says
+	// "route_truncated": true. Routes come from the application's code, not
+	// the request, in all four frameworks; the bound only guards against a
+	// route set from request data (SetRoute, echo's SetPath).
+	MaxRouteLen = 2048
+)
 
 // Request is the flow of one HTTP request, begun by Config.Begin and ended
 // by End. Its life, in every adapter:
@@ -38,13 +60,20 @@ const MaxPathLen = 2048
 // Records: flow_start has method, path (the URL path: never the query
 // string) and request_id (when a valid one came in); flow_end has
 // http_status, bytes and route (when a route matched), and the flow's
-// outcome:
+// outcome. Method, path and route are bounded (MaxMethodLen, MaxPathLen,
+// MaxRouteLen; a cut one is marked method_truncated, path_truncated,
+// route_truncated). The outcome:
 //
 //   - a status of 500 or more fails the flow; its flow_error is the
 //     handler's error when the framework gave one (Result.Err), else that
 //     of the first failed step;
 //   - a panic fails it with http_status 500, the panic value as flow_error
-//     and the stack, and is raised again for the framework's recovery;
+//     and the stack, and no bytes, and is raised again for the framework's
+//     recovery: flow_end is written as the panic passes through the
+//     adapter, before the recovery middleware mounted outside it (echo's
+//     Recover, gin.Recovery, chi's Recoverer) sends its response, so the
+//     size of the body the client gets is not known then; rather than a
+//     false count, bytes is left out;
 //   - a panic with http.ErrAbortHandler (the handler giving up on the
 //     response, as httputil.ReverseProxy does) is an abort, not a crash: the
 //     flow fails with "aborted": true and flow_error
@@ -68,13 +97,14 @@ type Request struct {
 
 	// flow_start
 	method, path, requestID string
-	pathCut                 bool
+	methodCut, pathCut      bool
 
 	// flow_end
 	route             string
 	status            int
 	bytes             int64
 	aborted, hijacked bool
+	panicked          bool // bytes unknown: the recovery answers after flow_end
 	ended             bool
 
 	flowIDValue [1]string // backs the X-Flow-ID header value
@@ -152,9 +182,9 @@ func (c *Config) Begin(w http.ResponseWriter, r *http.Request) *Request {
 	}
 	q := new(Request)
 	q.rw.reset(w)
-	q.method = r.Method
+	q.method, q.methodCut = clip(r.Method, MaxMethodLen)
 	if r.URL != nil {
-		q.path, q.pathCut = clipPath(r.URL.Path)
+		q.path, q.pathCut = clip(r.URL.Path, MaxPathLen)
 	}
 	q.requestID = c.requestID(r)
 	traceID, parentID := traceparent(r)
@@ -174,21 +204,27 @@ func (c *Config) Begin(w http.ResponseWriter, r *http.Request) *Request {
 	return q
 }
 
-// clipPath cuts p to MaxPathLen bytes at a character boundary.
-func clipPath(p string) (string, bool) {
-	if len(p) <= MaxPathLen {
-		return p, false
+// clip cuts s to at most n bytes, at a character boundary, and reports
+// whether it cut anything. It does not allocate: the result is a prefix of
+// s.
+func clip(s string, n int) (string, bool) {
+	if len(s) <= n {
+		return s, false
 	}
-	i := MaxPathLen
-	for i > 0 && !utf8.RuneStart(p[i]) {
+	i := n
+	for i > 0 && !utf8.RuneStart(s[i]) {
 		i--
 	}
-	return p[:i], true
+	return s[:i], true
 }
 
 // startFields adds the request's fields to flow_start.
 func (q *Request) startFields(w *flow.FieldWriter) {
-	w.Str("method", q.method).Str("path", q.path)
+	w.Str("method", q.method)
+	if q.methodCut {
+		w.Bool("method_truncated", true)
+	}
+	w.Str("path", q.path)
 	if q.pathCut {
 		w.Bool("path_truncated", true)
 	}
@@ -202,9 +238,15 @@ func (q *Request) endFields(w *flow.FieldWriter) {
 	if q.status != 0 {
 		w.Int("http_status", int64(q.status))
 	}
-	w.Int("bytes", q.bytes)
+	if !q.panicked {
+		w.Int("bytes", q.bytes)
+	}
 	if q.route != "" {
-		w.Str("route", q.route)
+		route, cut := clip(q.route, MaxRouteLen)
+		w.Str("route", route)
+		if cut {
+			w.Bool("route_truncated", true)
+		}
 	}
 	if q.aborted {
 		w.Bool("aborted", true)
@@ -333,7 +375,7 @@ func (q *Request) End(recovered any, res Result) {
 			q.status = 0
 		}
 	default:
-		q.status = http.StatusInternalServerError
+		q.status, q.panicked = http.StatusInternalServerError, true
 		o.Panic, o.Stack = recovered, debug.Stack()
 	}
 	q.span.Finish(o)

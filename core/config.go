@@ -32,6 +32,16 @@ const (
 	defaultTimelineCap  = 1000
 	defaultCloseTimeout = 5 * time.Second
 	defaultConfigFile   = "log_config.json"
+	defaultFiles        = true
+	defaultConsoleFmt   = ConsoleText
+)
+
+// Console formats, the values of WithConsoleFormat, LOGCREST_CONSOLE and the
+// json key "console".
+const (
+	ConsoleText = "text" // one readable line a record, coloured on a terminal
+	ConsoleJSON = "json" // the JSON lines the files hold, byte for byte
+	ConsoleOff  = "off"  // no console
 )
 
 const (
@@ -58,6 +68,8 @@ type Settings struct {
 	TimelineCap  int           // entries kept in a flow's timeline
 	CloseTimeout time.Duration // the longest Close and Flush wait for a stuck sink
 	ConfigFile   string        // the JSON file the settings were read from; "" when none was read
+	Files        bool          // write the files; false for a container that collects stdout
+	ConsoleFmt   string        // ConsoleText, ConsoleJSON or ConsoleOff
 }
 
 // Defaults returns the built-in settings: what Resolve gives with no option,
@@ -76,6 +88,8 @@ func Defaults() Settings {
 		TimelineCap:  defaultTimelineCap,
 		CloseTimeout: defaultCloseTimeout,
 		ConfigFile:   defaultConfigFile,
+		Files:        defaultFiles,
+		ConsoleFmt:   defaultConsoleFmt,
 	}
 }
 
@@ -99,6 +113,8 @@ const (
 	optCloseTimeout
 	optConfigFile
 	optMaxBuffer
+	optFiles
+	optConsoleFmt
 )
 
 // options holds the explicit settings, unchecked; set says which are given.
@@ -112,6 +128,8 @@ type options struct {
 	backupCount  int
 	queueSize    int
 	maxBuffer    int64
+	files        bool
+	consoleFmt   string
 	console      io.Writer
 	timelineCap  int
 	closeTimeout time.Duration
@@ -173,6 +191,22 @@ func WithQueueSize(n int) Option {
 // costs bounded memory and the other sinks nothing. It must be positive.
 func WithMaxBuffer(bytes int64) Option {
 	return func(o *options) { o.maxBuffer, o.set = bytes, o.set|optMaxBuffer }
+}
+
+// WithFiles turns the files on (the default) or off (env LOGCREST_FILES,
+// json files). With the files off no folder is created and every record goes
+// to the console alone: with WithConsoleFormat("json"), the way to run in a
+// container whose runtime collects stdout.
+func WithFiles(on bool) Option {
+	return func(o *options) { o.files, o.set = on, o.set|optFiles }
+}
+
+// WithConsoleFormat sets what the console gets (env LOGCREST_CONSOLE, json
+// console): "text" (the default), one readable line a record, coloured on a
+// terminal; "json", the same JSON lines the files hold, flow records
+// included; or "off", nothing.
+func WithConsoleFormat(format string) Option {
+	return func(o *options) { o.consoleFmt, o.set = format, o.set|optConsoleFmt }
 }
 
 // WithConsole sets where the readable copy of every record goes (default
@@ -250,6 +284,8 @@ func Resolve(opts []Option, getenv func(string) (string, bool), warn io.Writer) 
 	s.BackupCount = resolveSetting(r, &backupCountSetting)
 	s.QueueSize = resolveSetting(r, &queueSizeSetting)
 	s.MaxBuffer = resolveSetting(r, &maxBufferSetting)
+	s.Files = resolveSetting(r, &filesSetting)
+	s.ConsoleFmt = resolveSetting(r, &consoleFmtSetting)
 	s.TimelineCap = resolveSetting(r, &timelineCapSetting)
 	s.CloseTimeout = resolveSetting(r, &closeTimeoutSetting)
 	if o.set&optConsole != 0 {
@@ -434,6 +470,21 @@ var (
 		opt:   func(o *options) (int64, error) { return o.maxBuffer, nil },
 		parse: envInt64, decode: jsonInt64, check: checkPositive,
 	}
+	filesSetting = setting[bool]{
+		key: "files", env: "LOGCREST_FILES", option: "WithFiles", bit: optFiles, def: defaultFiles,
+		opt:   func(o *options) (bool, error) { return o.files, nil },
+		parse: envBool, decode: jsonBool,
+	}
+	consoleFmtSetting = setting[string]{
+		key: "console", env: "LOGCREST_CONSOLE", option: "WithConsoleFormat", bit: optConsoleFmt, def: defaultConsoleFmt,
+		opt:   func(o *options) (string, error) { return lowerTrim(o.consoleFmt), nil },
+		parse: func(s string) (string, error) { return lowerTrim(s), nil },
+		decode: func(raw json.RawMessage) (string, error) {
+			s, err := jsonString(raw)
+			return lowerTrim(s), err
+		},
+		check: checkConsoleFmt,
+	}
 	timelineCapSetting = setting[int]{
 		key: "timeline_cap", env: "LOGCREST_TIMELINE_CAP", option: "WithTimelineCap", bit: optTimelineCap, def: defaultTimelineCap,
 		opt:   func(o *options) (int, error) { return o.timelineCap, nil },
@@ -455,6 +506,18 @@ var (
 var knownKeys = []string{
 	dirSetting.key, jsonSetting.key, nameSetting.key, levelSetting.key, maxSizeSetting.key,
 	backupCountSetting.key, queueSizeSetting.key, maxBufferSetting.key, timelineCapSetting.key,
+	filesSetting.key, consoleFmtSetting.key,
+}
+
+func lowerTrim(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+// checkConsoleFmt accepts the console formats, in lower case.
+func checkConsoleFmt(f string) error {
+	switch f {
+	case ConsoleText, ConsoleJSON, ConsoleOff:
+		return nil
+	}
+	return fmt.Errorf("%s is not one of text, json, off", quote(f))
 }
 
 // resolveSetting returns the value of one key: the highest layer's that

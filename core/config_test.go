@@ -95,6 +95,8 @@ func TestSettingsDefaults(t *testing.T) {
 		BackupCount:  3,
 		QueueSize:    0,
 		MaxBuffer:    64 << 20,
+		Files:        true,
+		ConsoleFmt:   "text",
 		Console:      os.Stdout,
 		TimelineCap:  1000,
 		CloseTimeout: 5 * time.Second,
@@ -238,19 +240,21 @@ func TestResolvePrecedence(t *testing.T) {
 func TestResolveAllLayersAtOnce(t *testing.T) {
 	t.Parallel()
 	path := configFile(t, `{"base_log_dir":"fd","use_json":false,"log_name":"fn","log_level":"info",
-		"max_log_size":10,"backup_count":1,"max_queue_size":2,"max_buffer_bytes":1000,"timeline_cap":3}`)
+		"max_log_size":10,"backup_count":1,"max_queue_size":2,"max_buffer_bytes":1000,"timeline_cap":3,"files":false,"console":"JSON"}`)
 	e := env{
 		"LOGCREST_DIR": "ed", "LOGCREST_JSON": "true", "LOGCREST_NAME": "en", "LOGCREST_LEVEL": "warn",
 		"LOGCREST_MAX_SIZE": "20", "LOGCREST_BACKUP_COUNT": "4", "LOGCREST_QUEUE_SIZE": "5", "LOGCREST_MAX_BUFFER": "2000", "LOGCREST_TIMELINE_CAP": "6",
+		"LOGCREST_FILES": "on", "LOGCREST_CONSOLE": " off ",
 	}
 	var console bytes.Buffer
 	opts := []Option{
 		WithConfigFile(path), WithDir("od"), WithJSON(false), WithName("on"), WithLevel("error"),
-		WithMaxSize(30), WithBackupCount(7), WithQueueSize(8), WithMaxBuffer(3000), WithTimelineCap(9),
+		WithMaxSize(30), WithBackupCount(7), WithQueueSize(8), WithMaxBuffer(3000), WithTimelineCap(9), WithFiles(false), WithConsoleFormat("Text"),
 		WithConsole(&console), WithCloseTimeout(time.Second),
 	}
 	want := Settings{Dir: "od", JSON: false, Name: "on", Level: zerolog.ErrorLevel, MaxSize: 30, BackupCount: 7,
-		QueueSize: 8, MaxBuffer: 3000, Console: &console, TimelineCap: 9, CloseTimeout: time.Second, ConfigFile: path}
+		QueueSize: 8, MaxBuffer: 3000, Console: &console, TimelineCap: 9, CloseTimeout: time.Second, ConfigFile: path,
+		Files: false, ConsoleFmt: "text"}
 	var warn bytes.Buffer
 	got, errs := Resolve(opts, e.get, &warn)
 	if got != want || errs != nil || warn.Len() != 0 {
@@ -259,7 +263,8 @@ func TestResolveAllLayersAtOnce(t *testing.T) {
 
 	// Without the options the environment wins everywhere.
 	want = Settings{Dir: "ed", JSON: true, Name: "en", Level: zerolog.WarnLevel, MaxSize: 20, BackupCount: 4,
-		QueueSize: 5, MaxBuffer: 2000, Console: os.Stdout, TimelineCap: 6, CloseTimeout: 5 * time.Second, ConfigFile: path}
+		QueueSize: 5, MaxBuffer: 2000, Console: os.Stdout, TimelineCap: 6, CloseTimeout: 5 * time.Second, ConfigFile: path,
+		Files: true, ConsoleFmt: "off"}
 	got, errs = Resolve(opts[:1], e.get, &warn)
 	if got != want || errs != nil || warn.Len() != 0 {
 		t.Errorf("Resolve = %+v, %v, %q\nwant %+v", got, errs, warn.String(), want)
@@ -267,7 +272,8 @@ func TestResolveAllLayersAtOnce(t *testing.T) {
 
 	// Without the environment the file wins everywhere.
 	want = Settings{Dir: "fd", JSON: false, Name: "fn", Level: zerolog.InfoLevel, MaxSize: 10, BackupCount: 1,
-		QueueSize: 2, MaxBuffer: 1000, Console: os.Stdout, TimelineCap: 3, CloseTimeout: 5 * time.Second, ConfigFile: path}
+		QueueSize: 2, MaxBuffer: 1000, Console: os.Stdout, TimelineCap: 3, CloseTimeout: 5 * time.Second, ConfigFile: path,
+		Files: false, ConsoleFmt: "json"}
 	got, errs = Resolve(opts[:1], env{}.get, &warn)
 	if got != want || errs != nil || warn.Len() != 0 {
 		t.Errorf("Resolve = %+v, %v, %q\nwant %+v", got, errs, warn.String(), want)

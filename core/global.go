@@ -2,6 +2,7 @@ package core
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"os"
 	"sync"
@@ -48,8 +49,14 @@ type Pipeline struct {
 	newest *gen
 }
 
-// std is the default Pipeline, the one the package functions act on.
-var std = newHandle()
+// builtin is the process's own default Pipeline; dflt is the default in
+// force, the one the package functions act on (SetDefault changes it).
+var (
+	builtin = newHandle()
+	dflt    atomic.Pointer[Pipeline]
+)
+
+func init() { dflt.Store(builtin) }
 
 func newHandle() *Pipeline {
 	p := &Pipeline{}
@@ -57,6 +64,71 @@ func newHandle() *Pipeline {
 	p.base = zerolog.New(pipeWriter{p}).Sample(levelGate{p})
 	return p
 }
+
+// New returns an independent Pipeline: its own settings (opts over the
+// LOGCREST_* environment, the config file and the defaults, as Configure
+// resolves them), sinks, files, level, counters and goroutines. Its sinks
+// are built on first use. Every bad value is reported in the error (and on
+// stderr) and its key takes its default: the Pipeline returned is usable
+// either way.
+func New(opts ...Option) (*Pipeline, error) {
+	p := newHandle()
+	s, problems := Resolve(opts, os.LookupEnv, nil)
+	p.configured = &s
+	p.level.Store(int32(s.Level))
+	return p, errors.Join(problems...)
+}
+
+// Default returns the default Pipeline, the one the package functions act
+// on and steps, flows and adapters write to when their context names none.
+func Default() *Pipeline { return dflt.Load() }
+
+// SetDefault makes p the default Pipeline; nil puts back the process's
+// built-in one. Loggers handed out before keep writing to the Pipeline they
+// came from. The previous default is not closed.
+func SetDefault(p *Pipeline) {
+	if p == nil {
+		p = builtin
+	}
+	dflt.Store(p)
+}
+
+// ctxKey is the key under which a context carries its Pipeline.
+type ctxKey struct{}
+
+// NewContext returns a copy of ctx that carries p: steps and flows started
+// from it (and the loggers of Log on it) write to p.
+func NewContext(ctx context.Context, p *Pipeline) context.Context {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	return context.WithValue(ctx, ctxKey{}, p)
+}
+
+// FromContext returns the Pipeline ctx carries (see NewContext), or the
+// default one. ctx may be nil.
+func FromContext(ctx context.Context) *Pipeline {
+	if ctx != nil {
+		if p, ok := ctx.Value(ctxKey{}).(*Pipeline); ok && p != nil {
+			return p
+		}
+	}
+	return Default()
+}
+
+// SetLevel changes the minimum level at once, for every logger the Pipeline
+// has handed out (and their children, on any goroutine) and for its steps
+// and flows. It costs a log call nothing: the level is one atomic value read
+// before a record is encoded. Configure sets it again from its settings.
+func (p *Pipeline) SetLevel(l zerolog.Level) {
+	if l < zerolog.TraceLevel {
+		l = zerolog.TraceLevel
+	}
+	p.level.Store(int32(l))
+}
+
+// Level returns the minimum level in force.
+func (p *Pipeline) Level() zerolog.Level { return zerolog.Level(p.level.Load()) }
 
 // Counters is a snapshot of what the pipeline did since the process started,
 // summed over every sink and every rebuild.
@@ -287,26 +359,26 @@ func (p *Pipeline) Stats() Counters {
 
 // Logger returns the default Pipeline's logger. It never returns nil and
 // does not allocate.
-func Logger() *zerolog.Logger { return std.Logger() }
+func Logger() *zerolog.Logger { return Default().Logger() }
 
 // Active returns the settings in force: those of the live pipeline, or those
 // the next one will be built with.
-func Active() Settings { return std.Settings() }
+func Active() Settings { return Default().Settings() }
 
 // Configure configures the default Pipeline; see Pipeline.Configure.
-func Configure(opts ...Option) error { return std.Configure(opts...) }
+func Configure(opts ...Option) error { return Default().Configure(opts...) }
 
 // Close closes the default Pipeline; see Pipeline.Close.
-func Close() error { return std.Close() }
+func Close() error { return Default().Close() }
 
 // Flush flushes the default Pipeline; see Pipeline.Flush.
-func Flush() error { return std.Flush() }
+func Flush() error { return Default().Flush() }
 
 // Sync flushes the default Pipeline and commits its files to stable storage.
-func Sync() error { return std.Sync() }
+func Sync() error { return Default().Sync() }
 
 // Stats returns the default Pipeline's counters; see Pipeline.Stats.
-func Stats() Counters { return std.Stats() }
+func Stats() Counters { return Default().Stats() }
 
 // levelGate is the sampler of every logger a Pipeline hands out: zerolog
 // asks it before it encodes anything, so a record below the Pipeline's level

@@ -3,6 +3,7 @@ package core
 import (
 	"errors"
 	"fmt"
+	"io"
 	"path/filepath"
 	"strconv"
 	"sync"
@@ -62,48 +63,52 @@ const warnEvery = time.Minute
 
 func newGen(s Settings) *gen {
 	p := &gen{settings: s}
-	var fileFormat func(dst, rec []byte) []byte
-	if !s.JSON {
-		fileFormat = writers.TextFormatter{}.Append
-	}
-	open := func(stream string) *writers.Ring {
-		sink := openFileSink(filepath.Join(s.Dir, stream, s.Name+".log"), s)
-		p.files = append(p.files, sink)
-		return writers.NewRing(sink, writers.RingOptions{
-			Name:      stream,
-			QueueSize: s.QueueSize,
-			MaxBytes:  s.MaxBuffer,
-			Format:    fileFormat,
-			OnDrop:    p.reportDrop,
-			OnError:   p.reportError,
-		})
-	}
-	p.success = open(StreamSuccess)
-	p.flows = open(StreamFlows)
-	p.errs = open(StreamError)
-	if s.Console != nil {
-		p.console = writers.NewRing(writers.NewConsole(s.Console), writers.RingOptions{
-			Name:      StreamConsole,
-			QueueSize: s.QueueSize,
-			MaxBytes:  s.MaxBuffer,
-			Format:    writers.TextFormatter{Color: writers.ColorFor(s.Console)}.Append,
-			OnDrop:    p.reportDrop,
-			OnError:   p.reportError,
-		})
+	if s.Console != nil && s.ConsoleFmt != ConsoleOff {
+		format := writers.TextFormatter{Color: writers.ColorFor(s.Console)}.Append
+		if s.ConsoleFmt == ConsoleJSON {
+			format = nil // the records as the files hold them
+		}
+		p.console = p.ring(writers.NewConsole(s.Console), StreamConsole, format)
 		p.rings = append(p.rings, p.console)
 	}
-	// Close order: the error ring last, as the others report drops into it.
-	p.rings = append(p.rings, p.success, p.flows, p.errs)
-
+	if s.Files {
+		var format func(dst, rec []byte) []byte
+		if !s.JSON {
+			format = writers.TextFormatter{}.Append
+		}
+		open := func(stream string) *writers.Ring {
+			sink := openFileSink(filepath.Join(s.Dir, stream, s.Name+".log"), s)
+			p.files = append(p.files, sink)
+			return p.ring(sink, stream, format)
+		}
+		p.success = open(StreamSuccess)
+		p.flows = open(StreamFlows)
+		p.errs = open(StreamError)
+		// Close order: the error ring last, as the others report drops
+		// into it.
+		p.rings = append(p.rings, p.success, p.flows, p.errs)
+	}
 	p.heads, p.zheads = recordHeads(s.Name)
 	return p
+}
+
+// ring starts the ring of one sink.
+func (p *gen) ring(sink io.Writer, name string, format func(dst, rec []byte) []byte) *writers.Ring {
+	return writers.NewRing(sink, writers.RingOptions{
+		Name:      name,
+		QueueSize: p.settings.QueueSize,
+		MaxBytes:  p.settings.MaxBuffer,
+		Format:    format,
+		OnDrop:    p.reportDrop,
+		OnError:   p.reportError,
+	})
 }
 
 // route sends one record, prefix then body, to the sinks in todo and returns those that refused
 // it because this pipeline is closing.
 func (p *gen) route(file *writers.Ring, prefix, body []byte, todo sinkMask) sinkMask {
 	var left sinkMask
-	if todo&toFile != 0 {
+	if todo&toFile != 0 && file != nil {
 		if _, err := file.WriteWithPrefix(prefix, body); errors.Is(err, writers.ErrClosed) {
 			left |= toFile
 		}
@@ -129,7 +134,9 @@ func (p *gen) reportDrop(sink string, n uint64) {
 	rec = append(rec, `,"message":"logcrest dropped `...)
 	rec = strconv.AppendUint(rec, n, 10)
 	rec = append(rec, " records\"}\n"...)
-	_ = p.errs.Notice(rec)
+	if p.errs != nil {
+		_ = p.errs.Notice(rec)
+	}
 	if p.console != nil {
 		_ = p.console.Notice(rec)
 	}
@@ -215,8 +222,10 @@ func (p *gen) close(deadline time.Time) error {
 	if floor := time.Now().Add(min(errsFloor, p.settings.CloseTimeout)); floor.After(deadline) {
 		deadline = floor
 	}
-	if err := p.errs.Close(left(deadline)); err != nil {
-		errs = append(errs, err)
+	if p.errs != nil {
+		if err := p.errs.Close(left(deadline)); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	return errors.Join(errs...)
 }

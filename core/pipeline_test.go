@@ -15,12 +15,10 @@ import (
 
 	"github.com/rs/zerolog"
 	"go.uber.org/goleak"
-
-	"github.com/logcrest/logcrest/writers"
 )
 
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m, goleak.IgnoreTopFunction(writers.LumberjackMillGoroutine))
+	goleak.VerifyTestMain(m)
 }
 
 // record is one parsed line of a log file.
@@ -275,7 +273,7 @@ func TestCloseLeavesNoGoroutineAndLaterLogStartsAfresh(t *testing.T) {
 	if err := Close(); err != nil {
 		t.Fatal(err)
 	}
-	if err := goleak.Find(goleak.IgnoreCurrent(), goleak.IgnoreTopFunction(writers.LumberjackMillGoroutine)); err != nil {
+	if err := goleak.Find(goleak.IgnoreCurrent()); err != nil {
 		t.Fatal(err)
 	}
 	Logger().Info().Msg("two")
@@ -389,7 +387,7 @@ func (l lockedWriter) Write(p []byte) (int, error) {
 type flowWriter struct{}
 
 func (flowWriter) Write(rec []byte) (int, error) {
-	return std.dispatch(rec, headed, flowsOf, time.Now())
+	return Default().dispatch(rec, headed, flowsOf, time.Now())
 }
 
 // flowLogger is a zerolog logger for flow records, carrying the configured

@@ -25,11 +25,7 @@ import (
 // (LevelFieldName, LevelFieldMarshalFunc) as they were when the pipeline
 // was built. The caller appends ,"key":value fields and ends the record
 // with "}\n" for WriteFlow or WriteRecord.
-func AppendHead(dst []byte, l zerolog.Level) ([]byte, bool) {
-	return std.appendHead(dst, l)
-}
-
-func (p *Pipeline) appendHead(dst []byte, l zerolog.Level) ([]byte, bool) {
+func (p *Pipeline) AppendHead(dst []byte, l zerolog.Level) ([]byte, bool) {
 	if l < zerolog.TraceLevel || l > zerolog.PanicLevel || !p.Enabled(l) || l < zerolog.GlobalLevel() {
 		return dst, false
 	}
@@ -62,23 +58,23 @@ func recordHeads(name string) (heads, zheads [numLevels]string) {
 
 // TimelineCap returns the configured number of entries a flow's timeline
 // keeps.
-func TimelineCap() int { return std.current().settings.TimelineCap }
+func (p *Pipeline) TimelineCap() int { return p.current().settings.TimelineCap }
 
 // WriteFlow writes rec, a flow record begun by AppendHead, to the flows
 // stream and the console, its time field stamped with t. The caller may
 // reuse rec once WriteFlow returns.
-func WriteFlow(rec []byte, t time.Time) {
-	_, _ = std.dispatch(rec, headed, flowsOf, t)
+func (p *Pipeline) WriteFlow(rec []byte, t time.Time) {
+	_, _ = p.dispatch(rec, headed, flowsOf, t)
 }
 
 // WriteRecord writes rec, a record at level l begun by AppendHead, where a
 // record of the global logger at l goes (the error stream from error
 // level, else the success stream; and the console), its time field stamped
 // with t. The caller may reuse rec once WriteRecord returns.
-func WriteRecord(rec []byte, l zerolog.Level, t time.Time) {
+func (p *Pipeline) WriteRecord(rec []byte, l zerolog.Level, t time.Time) {
 	if l >= zerolog.ErrorLevel {
-		_, _ = std.dispatch(rec, headed, errsOf, t)
+		_, _ = p.dispatch(rec, headed, errsOf, t)
 	} else {
-		_, _ = std.dispatch(rec, headed, successOf, t)
+		_, _ = p.dispatch(rec, headed, successOf, t)
 	}
 }

@@ -49,6 +49,10 @@ type FlowSpec struct {
 	// or request_id (for a flow degraded to a step: to its entry record).
 	// It is not called when the record is disabled by its level.
 	StartFields Fields
+	// Pipeline, when set, is where the flow writes (an HTTP adapter's
+	// WithPipeline). Otherwise a flow writes to the pipeline of its parent
+	// step, else the one ctx carries (core.NewContext), else the default.
+	Pipeline *core.Pipeline
 }
 
 // flowSpan allocates a flow's span and its shared state together.
@@ -158,6 +162,10 @@ func begin(f *flowSpan, ctx context.Context, spec *FlowSpec, opts []Option) (con
 	s.isFlow = true
 	s.idx = -1
 	s.id = newSpanID()
+	s.pipe = spec.Pipeline
+	if s.pipe == nil {
+		s.pipe = pipelineOf(ctx, parent)
+	}
 	if parent != nil {
 		s.trace, s.parent = parent.trace, parent.id
 	} else if t, ok := parseTraceID(spec.TraceID); ok {
@@ -166,10 +174,10 @@ func begin(f *flowSpan, ctx context.Context, spec *FlowSpec, opts []Option) (con
 		s.trace = newTraceID()
 	}
 	s.start = time.Now()
-	f.state.init(label, s.start, timelineCap())
+	f.state.init(label, s.start, s.pipe.TimelineCap())
 	s.flow = &f.state
 
-	if r := newRecord(s.level); r != nil {
+	if r := newRecord(s.pipe, s.level); r != nil {
 		r.w.buf = s.appendIdentity(r.w.buf, flowStart)
 		if cfg.args != nil {
 			r.w.buf = appendArgs(r.w.buf, cfg.args)
@@ -201,9 +209,6 @@ func nested(ctx context.Context, parent *Span, name, label string, start Fields,
 	return &s.ctx, s
 }
 
-// timelineCap is the configured number of entries a timeline keeps.
-func timelineCap() int { return core.TimelineCap() }
-
 // appendIdentity appends the fields that open both records of a flow:
 // trace_id, span_id, parent_span_id (when there is one), flow_id and
 // flow_type. The IDs are JSON already, and a flow ID holds only characters
@@ -223,7 +228,7 @@ func (s *Span) endFlow(o *Outcome, failed bool, now time.Time, d time.Duration) 
 	if failed {
 		level = zerolog.ErrorLevel
 	}
-	r := newRecord(level)
+	r := newRecord(s.pipe, level)
 	if r == nil {
 		return
 	}

@@ -16,14 +16,13 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/logcrest/logcrest/core"
-	"github.com/logcrest/logcrest/writers"
 )
 
 // The pipeline is global: the tests of this package run one after the
 // other, never with t.Parallel.
 
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m, goleak.IgnoreTopFunction(writers.LumberjackMillGoroutine))
+	goleak.VerifyTestMain(m)
 }
 
 // record is one parsed line of a log file.

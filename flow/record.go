@@ -51,6 +51,7 @@ func (w *FieldWriter) Bool(key string, val bool) *FieldWriter {
 type record struct {
 	w     FieldWriter
 	level zerolog.Level
+	pipe  *core.Pipeline
 }
 
 // maxPooled is the largest buffer put back in the pool: a flow with a huge
@@ -59,17 +60,17 @@ const maxPooled = 64 << 10
 
 var records = sync.Pool{New: func() any { return &record{w: FieldWriter{buf: make([]byte, 0, 1024)}} }}
 
-// newRecord begins a record at level l, or returns nil when the pipeline
+// newRecord begins a record of pipeline p at level l, or returns nil when p
 // writes none at l.
-func newRecord(l zerolog.Level) *record {
+func newRecord(p *core.Pipeline, l zerolog.Level) *record {
 	r := records.Get().(*record)
 	var ok bool
-	r.w.buf, ok = core.AppendHead(r.w.buf[:0], l)
+	r.w.buf, ok = p.AppendHead(r.w.buf[:0], l)
 	if !ok {
 		records.Put(r)
 		return nil
 	}
-	r.level = l
+	r.level, r.pipe = l, p
 	return r
 }
 
@@ -83,18 +84,19 @@ func (r *record) end(msg string) []byte {
 // write ends a step record with its message, writes it to the success or
 // error stream stamped t, and puts r back in the pool.
 func (r *record) write(msg string, t time.Time) {
-	core.WriteRecord(r.end(msg), r.level, t)
+	r.pipe.WriteRecord(r.end(msg), r.level, t)
 	release(r)
 }
 
 // writeFlow ends a flow record with its message, writes it to the flows
 // stream stamped t, and puts r back in the pool.
 func (r *record) writeFlow(msg string, t time.Time) {
-	core.WriteFlow(r.end(msg), t)
+	r.pipe.WriteFlow(r.end(msg), t)
 	release(r)
 }
 
 func release(r *record) {
+	r.pipe = nil
 	if cap(r.w.buf) <= maxPooled {
 		records.Put(r)
 	}

@@ -48,6 +48,7 @@ type Span struct {
 	parent spanID // not valid when the span has no parent
 	level  zerolog.Level
 	isFlow bool
+	pipe   *core.Pipeline // where the span's records go
 
 	logResult bool
 	hasResult bool
@@ -96,6 +97,7 @@ func (s *Span) open(ctx context.Context, parent *Span, name string, cfg *config)
 	s.logResult = cfg.result
 	s.id = newSpanID()
 	s.idx = -1
+	s.pipe = pipelineOf(ctx, parent)
 	if parent != nil {
 		s.trace = parent.trace
 		s.parent = parent.id
@@ -107,6 +109,24 @@ func (s *Span) open(ctx context.Context, parent *Span, name string, cfg *config)
 	if s.flow != nil {
 		s.idx = s.flow.join(name, s.start)
 	}
+}
+
+// pipelineOf returns the pipeline a span started under ctx writes to: its
+// parent's, so that a flow's records all go to one place, else the one ctx
+// carries (see core.NewContext), else the default.
+func pipelineOf(ctx context.Context, parent *Span) *core.Pipeline {
+	if parent != nil {
+		return parent.pipe
+	}
+	return core.FromContext(ctx)
+}
+
+// Pipeline returns the pipeline the span writes to.
+func (s *Span) Pipeline() *core.Pipeline {
+	if s == nil {
+		return nil
+	}
+	return s.pipe
 }
 
 // Logger returns the span's logger: a child of the global logger carrying
@@ -129,12 +149,25 @@ func (s *Span) buildLogger() {
 	if s.logReady.Load() {
 		return
 	}
-	c := core.Logger().With().RawJSON("trace_id", s.trace[:]).RawJSON("span_id", s.id[:])
+	s.logger = s.loggerOn(s.pipe)
+	s.logReady.Store(true)
+}
+
+// loggerOn builds a child of p's logger carrying the span's fields.
+func (s *Span) loggerOn(p *core.Pipeline) zerolog.Logger {
+	c := p.Logger().With().RawJSON("trace_id", s.trace[:]).RawJSON("span_id", s.id[:])
 	if s.flow != nil {
 		c = c.Str("flow_id", s.flow.id)
 	}
-	s.logger = c.Str("fn", s.name).Logger()
-	s.logReady.Store(true)
+	return c.Str("fn", s.name).Logger()
+}
+
+// LoggerOn returns a new logger of pipeline p carrying the span's fields,
+// for a record about the span that goes to another pipeline than its own.
+// Unlike Logger it allocates on every call.
+func (s *Span) LoggerOn(p *core.Pipeline) *zerolog.Logger {
+	l := s.loggerOn(p)
+	return &l
 }
 
 // record begins a record of the span at level l, for the success or error
@@ -143,7 +176,7 @@ func (s *Span) buildLogger() {
 // is disabled. The IDs are copied in as the JSON they already are, and so
 // is the flow ID, whose characters need no escaping.
 func (s *Span) record(l zerolog.Level) *record {
-	r := newRecord(l)
+	r := newRecord(s.pipe, l)
 	if r == nil {
 		return nil
 	}
@@ -238,10 +271,27 @@ func (o *Outcome) failed() bool { return o.Err != nil || o.Panic != nil || o.Fai
 // writes flow_end; ending a step completes its timeline entry. End on a nil
 // *Span, and every call after the first, does nothing (and recovers nothing).
 func (s *Span) End(errp *error) {
-	if s == nil || !s.ended.CompareAndSwap(false, true) {
+	if !s.Claim() {
 		return
 	}
-	r := recover()
+	s.EndRecovered(recover(), errp)
+}
+
+// Claim marks the span as ending and reports whether this call did so: false
+// for a nil *Span and for every call after the first. It is for a type that
+// wraps a Span and whose own End, deferred directly, must call recover
+// itself (recover works only there):
+//
+//	func (w *Wrapper) End(errp *error) {
+//		if s := (*flow.Span)(w); s.Claim() {
+//			s.EndRecovered(recover(), errp)
+//		}
+//	}
+func (s *Span) Claim() bool { return s != nil && s.ended.CompareAndSwap(false, true) }
+
+// EndRecovered is End after Claim, given what recover returned: a non-nil r
+// is recorded as a panic and raised again, as End does.
+func (s *Span) EndRecovered(r any, errp *error) {
 	var o Outcome
 	switch {
 	case r != nil:
@@ -257,7 +307,7 @@ func (s *Span) End(errp *error) {
 			// The panic leaves the outermost step: if nothing above
 			// recovers it, the process dies with it, and its failure
 			// record, with the stack, must be on disk by then.
-			_ = core.Sync()
+			_ = s.pipe.Sync()
 		}
 		panic(r)
 	}

@@ -7,8 +7,8 @@ import (
 )
 
 // TestMain fails the package's tests if any goroutine is left running once
-// they are done, other than the one mill goroutine lumberjack keeps per path
-// by design (see LumberjackMillGoroutine).
+// they are done. Nothing is ignored: no writer of this package may leave one
+// behind (RotatingFile starts none at all).
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m, goleak.IgnoreTopFunction(LumberjackMillGoroutine))
+	goleak.VerifyTestMain(m)
 }

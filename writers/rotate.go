@@ -1,45 +1,71 @@
 // This file implements RotatingFile, LogCrest's size-rotated log file. It
-// sits on gopkg.in/natefinch/lumberjack.v2 (v2.2.1), which does the renaming
-// and reopening, and works around the places where lumberjack falls short:
+// owns its file handling: open, append, rotate, prune, all in this package,
+// with no helper library and no background goroutine.
 //
-//   - Size. lumberjack's MaxSize counts whole MiB, and anything below 1 MiB
-//     silently means 100 MB. Here lumberjack is given a size it never reaches
-//     so it never rotates by itself; RotatingFile counts bytes (starting from
-//     the size of a file left by a previous run) and calls Rotate, so MaxSize
-//     holds to the byte and a record (a line ending in '\n') is never split
-//     across two files.
-//   - Backup collisions. A backup is named after the rotation time with
-//     millisecond precision, and lumberjack renames onto that name without
-//     looking, so two rotations in one millisecond replace (lose) a whole
-//     file. Before each rotation RotatingFile waits until the wall clock's
-//     millisecond differs from the previous rotation's and no file with the
-//     name about to be used (or the next millisecond's) exists.
-//   - Goroutine leak. Every lumberjack.Logger starts a "mill" goroutine on
-//     first use that nothing can stop. One Logger per absolute path lives in a
-//     process-wide registry and is reused by every reopen and rebuild, so at
-//     most one such goroutine exists per distinct path (see
-//     LumberjackMillGoroutine). The mill itself is idle: MaxBackups, MaxAge and
-//     Compress are off, and RotatingFile prunes backups synchronously right
-//     after each rotation, so what is on disk is known when Write returns.
-//   - Write after Close. lumberjack reopens (and recreates) the file on the
-//     next Write. RotatingFile.Close is final: a later Write returns ErrClosed
-//     and touches nothing on disk.
-//   - Permissions. lumberjack creates folders 0755 and gives a new file and
-//     its backups the mode of the file it replaces, so a pre-existing 0644 log
-//     stays world-readable forever. Here folders RotatingFile creates are
-//     0700, and the live file and every backup are chmod'ed to 0600, whatever
-//     the process umask.
-//   - A file removed or replaced under it. lumberjack keeps writing to the
-//     descriptor it holds, so once the file (or its folder) is deleted,
-//     renamed away or replaced, every record goes into a file nobody can
-//     see, and is counted as written. Before each Write, RotatingFile checks
-//     that the path still names the file it has open (one stat per batch)
-//     and otherwise reopens it, recreating the folder 0700 if it is gone; if
-//     that fails, the Write fails and the records are counted.
-//   - Silent side-rotation. When lumberjack cannot open an existing file for
-//     appending it renames it aside without any collision check and starts a
-//     new one. RotatingFile checks that the file can be appended to first and
-//     reports the error instead.
+// It used to sit on gopkg.in/natefinch/lumberjack.v2, with a layer of
+// workarounds (exact byte counting, waiting for free backup names, chmod after
+// every step). Reproduced failures that layer could not fix, because they sit
+// inside lumberjack, made us drop it:
+//
+//   - Two processes writing one path lost records. lumberjack opens the file
+//     after a rotation with O_TRUNC and without O_APPEND, and every process
+//     keeps its own byte count, so one process truncated or overwrote what
+//     the other had written, silently.
+//   - A half-written last line left by a previous run (a crash, a full disk)
+//     swallowed the new run's first record: it was appended to the fragment,
+//     and neither parsed.
+//   - Backups were pruned by the timestamp in their name. After the wall
+//     clock stepped back, the newest backup had the oldest name, so every
+//     rotation deleted the backup it had just made.
+//   - A symlink at the log path was followed: lumberjack opened, chmod'ed and
+//     renamed whatever it pointed at.
+//   - A pre-existing file, or the folder holding it, could belong to another
+//     user, who could then read or swap the "private" logs; lumberjack even
+//     chowns each new file to the owner of the one it replaces.
+//   - lumberjack starts a "mill" goroutine per Logger that nothing stops, and
+//     the registry that bounded them held every path ever opened: a process
+//     that logged into 1,000 folders kept 3,000 goroutines for good.
+//
+// The design:
+//
+//   - One pathState per absolute path is shared by every RotatingFile open
+//     on it in this process; it holds the live file's descriptor and is
+//     dropped from the registry (its files closed, its lock file removed)
+//     when the last of them closes.
+//   - The live file is opened O_WRONLY|O_APPEND|O_CREATE, never O_TRUNC, and
+//     never through a symlink (O_NOFOLLOW where the system has it, and an
+//     Lstat before every open everywhere). Its mode is set to 0600 through
+//     the descriptor (fchmod), never by path, and only on a file this process
+//     owns (it never chowns); folders created on the way are 0700, whatever
+//     the umask. On unix a file owned by another user, or a folder others
+//     may write to or that belongs to another user than this process's or
+//     root, is refused, like OpenSSH's StrictModes (rotate_unix.go).
+//   - Each Write batch runs under an exclusive lock shared with other
+//     processes (flock(2) on ".<name>.lock" beside the live file, see
+//     lock_flock.go), held only for that batch and the rotations and prunes
+//     in it, not for the life of the process. Under it, one Lstat tells
+//     whether the path still names the open file (otherwise it is reopened:
+//     removed, replaced, or rotated by another process) and, since it is
+//     then the same inode as the descriptor's, gives the file's current
+//     size, which counts what other processes appended: no separate fstat.
+//     Then the batch is written, rotating before a record would pass
+//     MaxSize. Per batch that is flock, an Lstat of the lock file (still the
+//     one locked?), the Lstat of the live file, the write, and the unlock;
+//     nothing per record.
+//   - A file opened with a non-empty last line that does not end in '\n'
+//     (left by a crash, a full disk, or a failed write of ours) gets a '\n'
+//     first, under the lock, so the next record starts a line of its own.
+//   - A rotation renames the live file to a backup name that does not exist
+//     yet (checked under the lock), then opens a new live file.
+//   - Backups are pruned by modification time (ties broken by name), newest
+//     kept. The folder is read once after each (re)open; after that the list
+//     of backups is kept up to date in memory, so a rotation does not read a
+//     folder of thousands of files.
+//   - On systems without flock (Windows, Solaris, AIX, Plan 9, wasm) the
+//     lock is in-process only: several RotatingFiles of one process share a
+//     path safely, several processes do not. On systems without POSIX owners
+//     (everything but unix) there is no ownership check. See lock_none.go and
+//     rotate_other.go.
 
 package writers
 
@@ -48,46 +74,22 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"math"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
-	"time"
-
-	"gopkg.in/natefinch/lumberjack.v2"
+	"syscall"
 )
 
-// LumberjackMillGoroutine is the name goleak reports for the goroutine every
-// lumberjack.Logger starts on first use and that lumberjack gives no way to
-// stop. RotatingFile keeps one lumberjack.Logger per absolute path for the
-// life of the process (reused by every reopen), so once a path has been
-// opened exactly one such goroutine stays for it, by design. Leak tests pass
-// goleak.IgnoreTopFunction(LumberjackMillGoroutine). The "%2e" is how the Go
-// runtime spells the dot of "lumberjack.v2" in function names.
-const LumberjackMillGoroutine = "gopkg.in/natefinch/lumberjack%2ev2.(*Logger).millRun"
-
 const (
-	// filePerm is the mode of the live file and of every backup.
+	// filePerm is the mode of the live file, of every backup and of the lock
+	// file.
 	filePerm os.FileMode = 0o600
 	// dirPerm is the mode of every folder RotatingFile creates.
 	dirPerm os.FileMode = 0o700
-	// backupTimeLayout is lumberjack's backup timestamp: UTC, millisecond
-	// precision, fixed width, so sorting names sorts backups by time.
-	backupTimeLayout = "2006-01-02T15-04-05.000"
-	// lumberjackMaxMiB is the MaxSize handed to lumberjack: about 2 PiB, a
-	// size it never reaches, so only RotatingFile decides when to rotate. It
-	// fits an int on 32-bit platforms and does not overflow once lumberjack
-	// multiplies it by 1 MiB.
-	lumberjackMaxMiB = math.MaxInt32
-	// backupSlotWait bounds the wait for a free backup name.
-	backupSlotWait = time.Second
-	// backupSlotPoll is the pause between two looks at the clock while
-	// waiting for a free backup name.
-	backupSlotPoll = 100 * time.Microsecond
-	// backupSearch bounds how many milliseconds findBackup looks through.
-	backupSearch = 64
 )
+
+// errSymlink is the cause given when a log or lock file path is a symlink.
+var errSymlink = errors.New("is a symlink; refused (a log file is never followed through a link)")
 
 // RotatingFileOptions configures OpenRotatingFile.
 type RotatingFileOptions struct {
@@ -99,12 +101,14 @@ type RotatingFileOptions struct {
 // RotatingFile is an append-only log file that is moved aside (rotated) before
 // it would grow past MaxSize bytes. Backups are named like lumberjack's,
 // "<name>-<UTC time>.<ext>" beside the live file (app.log rotates to
-// app-2006-01-02T15-04-05.000.log), and the newest Backups of them are kept.
+// app-2006-01-02T15-04-05.000.log), and the newest Backups of them, by
+// modification time, are kept.
 //
 // It is safe for concurrent use. Several RotatingFiles may be open on the
-// same path at once (during a rebuild, say): they share one byte count, one
-// lumberjack.Logger and one lock, and each applies its own MaxSize and
-// Backups when it writes.
+// same path at once, in one process (they share one descriptor and one lock,
+// and each applies its own MaxSize and Backups when it writes) or, where
+// flock(2) exists, in several processes (they take turns under a lock file
+// beside the live file).
 type RotatingFile struct {
 	st      *pathState
 	maxSize int64
@@ -112,77 +116,94 @@ type RotatingFile struct {
 	closed  bool // guarded by st.mu
 }
 
-// pathState is what every RotatingFile open on one absolute path shares. It
-// stays in the registry for the life of the process, so the lumberjack.Logger
-// (and its mill goroutine) is created once per path.
+// pathState is what every RotatingFile open on one absolute path in this
+// process shares. It lives in the registry while at least one is open.
 type pathState struct {
 	path   string // absolute
 	dir    string
 	prefix string // file name without its extension
 	ext    string // extension, with its dot, or ""
-	lj     *lumberjack.Logger
+	refs   int    // open RotatingFiles on path; guarded by registry.mu
 
-	mu     sync.Mutex
-	refs   int         // open RotatingFiles on path
-	ready  bool        // lj holds an open, healthy file and size is exact
-	id     os.FileInfo // identity of the file lj holds, when ready
-	torn   bool        // the last failed write stopped inside a record
-	size   int64       // bytes in the live file
-	lastMs int64       // UTC Unix millisecond of the last rotation
-	// backups is how many backups are on disk as far as this process
-	// knows, or -1 when unknown (before the first prune after an open);
-	// prune reads the folder only when it may hold more than it keeps.
-	backups  int
-	unsynced []string
-	// housekeepingErr is the first backup pruning or chmod failure not yet
+	mu   sync.Mutex // guards what follows, and RotatingFile.closed
+	lk   fileLock   // the lock shared with other processes
+	f    *os.File   // the live file, or nil until (re)opened
+	id   fs.FileInfo
+	size int64 // bytes in the live file, as of the last look under the lock
+	// lastMs is the UTC Unix millisecond in the name of the last backup
+	// made here; names made by this process only go up.
+	lastMs int64
+	// backups lists the backups on disk, oldest first, when listed is set:
+	// the folder is read at the first rotation after a (re)open, then the
+	// list is kept up to date.
+	listed   bool
+	backups  []string
+	unsynced []string // backups made since the last Sync
+	// housekeepingErr is the first backup pruning or close failure not yet
 	// reported; Sync or Close returns it. Such a failure loses no record, so
 	// Write does not report it (its caller would count the records lost).
 	housekeepingErr error
 }
 
-// registry holds the one pathState (and lumberjack.Logger) of every path
-// opened in this process.
+// registry holds the pathState of every path open in this process.
 var registry struct {
 	mu    sync.Mutex
 	paths map[string]*pathState
 }
 
-// stateFor returns the registry's pathState for abs, creating it on first use.
-func stateFor(abs string) *pathState {
+// acquireState returns the registry's pathState for abs, creating it if
+// needed, and counts one more user of it.
+func acquireState(abs string) *pathState {
 	registry.mu.Lock()
 	defer registry.mu.Unlock()
-	if st := registry.paths[abs]; st != nil {
-		return st
+	st := registry.paths[abs]
+	if st == nil {
+		if registry.paths == nil {
+			registry.paths = make(map[string]*pathState)
+		}
+		st = newPathState(abs)
+		registry.paths[abs] = st
 	}
-	if registry.paths == nil {
-		registry.paths = make(map[string]*pathState)
-	}
-	base := filepath.Base(abs)
-	ext := filepath.Ext(base)
-	st := &pathState{
-		path:    abs,
-		dir:     filepath.Dir(abs),
-		prefix:  base[:len(base)-len(ext)],
-		ext:     ext,
-		backups: -1,
-		lj: &lumberjack.Logger{
-			Filename:   abs,
-			MaxSize:    lumberjackMaxMiB,
-			MaxBackups: 0,
-			MaxAge:     0,
-			Compress:   false,
-			LocalTime:  false,
-		},
-	}
-	registry.paths[abs] = st
+	st.refs++
 	return st
+}
+
+// releaseState counts one user of st less and drops st from the registry
+// when that was the last; it reports whether it was.
+func releaseState(st *pathState) bool {
+	registry.mu.Lock()
+	defer registry.mu.Unlock()
+	st.refs--
+	if st.refs > 0 {
+		return false
+	}
+	if registry.paths[st.path] == st {
+		delete(registry.paths, st.path)
+	}
+	return true
+}
+
+// newPathState returns the state of the absolute path abs, nothing open yet.
+func newPathState(abs string) *pathState {
+	dir, base := filepath.Split(abs)
+	dir = filepath.Clean(dir)
+	ext := filepath.Ext(base)
+	return &pathState{
+		path:   abs,
+		dir:    dir,
+		prefix: base[:len(base)-len(ext)],
+		ext:    ext,
+		lk:     newFileLock(dir, base),
+	}
 }
 
 // OpenRotatingFile creates the folder of o.Path (0700, if missing) and opens
 // the file for appending, creating it if needed, so a path that cannot be
-// used fails here rather than at the first Write. The file is made 0600. When
-// the file already exists, its size counts toward o.MaxSize. Every call for a
-// path reuses the same underlying lumberjack.Logger.
+// used fails here rather than at the first Write. It refuses a path that is
+// a symlink, and (on unix) a file owned by another user or a folder that
+// another user owns or may write to. The file is made 0600. When it already
+// exists, its size counts toward o.MaxSize, and if its last line was left
+// unfinished, a '\n' ends it so the first new record starts a line.
 func OpenRotatingFile(o RotatingFileOptions) (*RotatingFile, error) {
 	if o.Path == "" {
 		return nil, errors.New("logcrest: open log file: empty path")
@@ -194,15 +215,17 @@ func OpenRotatingFile(o RotatingFileOptions) (*RotatingFile, error) {
 	if err != nil {
 		return nil, fmt.Errorf("logcrest: open log file %s: %w", o.Path, err)
 	}
-	st := stateFor(abs)
+	st := acquireState(abs)
 	st.mu.Lock()
-	defer st.mu.Unlock()
-	if !st.ready {
-		if err := st.open(); err != nil {
-			return nil, err
-		}
+	err = st.begin()
+	if err == nil {
+		st.lk.unlock()
 	}
-	st.refs++
+	st.mu.Unlock()
+	if err != nil {
+		_ = st.release()
+		return nil, err
+	}
 	return &RotatingFile{st: st, maxSize: o.MaxSize, backups: o.Backups}, nil
 }
 
@@ -216,6 +239,11 @@ func (f *RotatingFile) Path() string { return f.st.path }
 // split across files: a single record longer than MaxSize is written alone
 // into a file of its own, which is then the one case where a file exceeds
 // MaxSize.
+//
+// The whole batch is written under the lock shared with other processes, so
+// their records and these never interleave inside a line. If the path no
+// longer names the open file (removed, replaced, rotated by another process),
+// the file now there is opened, or a new one created.
 //
 // Write returns len(p) on success. On failure it returns how many bytes of p
 // were written and the cause, wrapped with %w; the next Write reopens the
@@ -231,14 +259,17 @@ func (f *RotatingFile) Write(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
-	if st.ready && !st.stillThere() {
-		st.ready = false // removed or replaced: reopen (and recreate) below
+	if err := st.begin(); err != nil {
+		return 0, err
 	}
-	if !st.ready {
-		if err := st.open(); err != nil {
-			return 0, err
-		}
-	}
+	defer st.lk.unlock()
+	return f.write(p)
+}
+
+// write does Write's work with st.mu and the file lock held and the live
+// file open.
+func (f *RotatingFile) write(p []byte) (int, error) {
+	st := f.st
 	done := 0
 	for done < len(p) {
 		rest := p[done:]
@@ -256,12 +287,11 @@ func (f *RotatingFile) Write(p []byte) (int, error) {
 				n = i + 1
 			}
 		}
-		w, err := st.lj.Write(rest[:n])
+		w, err := st.f.Write(rest[:n])
 		st.size += int64(w)
 		done += w
 		if err != nil {
-			st.ready = false
-			st.torn = w > 0 && rest[w-1] != '\n'
+			st.drop() // reopened, and a torn line ended, by the next Write
 			return done, fmt.Errorf("logcrest: write log file %s: %w", st.path, err)
 		}
 	}
@@ -285,11 +315,8 @@ func (f *RotatingFile) fits(rest []byte) int {
 }
 
 // Sync commits the live file, and the backups rotated since the last Sync, to
-// stable storage; a live file deleted or replaced since the last Write is
-// left alone. lumberjack does not expose its *os.File, so each file is
-// synced through a descriptor of its own (which flushes the file, not just
-// that descriptor, on Linux). Sync also returns, once, a backup pruning or
-// chmod failure that Write could not report. After Close it returns ErrClosed.
+// stable storage. It also returns, once, a backup pruning or close failure
+// that Write could not report. After Close it returns ErrClosed.
 func (f *RotatingFile) Sync() error {
 	st := f.st
 	st.mu.Lock()
@@ -308,11 +335,9 @@ func (f *RotatingFile) Sync() error {
 		}
 	}
 	st.unsynced = kept
-	// The live file, if the path still names the file written to: one that
-	// was deleted or replaced under us has nothing left to commit.
-	if st.ready && st.stillThere() {
-		if err := syncPath(st.path); err != nil && first == nil {
-			first = fmt.Errorf("logcrest: sync log file: %w", err)
+	if st.f != nil {
+		if err := st.f.Sync(); err != nil && first == nil {
+			first = fmt.Errorf("logcrest: sync log file %s: %w", st.path, err)
 		}
 	}
 	if first == nil {
@@ -321,266 +346,145 @@ func (f *RotatingFile) Sync() error {
 	return first
 }
 
-// Close closes the file (once the last RotatingFile open on its path closes)
-// and returns a pending backup pruning or chmod failure, if any. It is
-// idempotent: later calls return nil. After Close, Write and Sync return
-// ErrClosed; nothing is reopened or recreated.
+// Close closes f. The last RotatingFile open on a path closes the file and
+// removes its lock file. Close returns a pending backup pruning or close
+// failure, if any. It is idempotent: later calls return nil. After Close,
+// Write and Sync return ErrClosed; nothing is reopened or recreated.
 func (f *RotatingFile) Close() error {
 	st := f.st
 	st.mu.Lock()
-	defer st.mu.Unlock()
 	if f.closed {
+		st.mu.Unlock()
 		return nil
 	}
 	f.closed = true
-	st.refs--
+	pending := st.takeHousekeepingErr()
+	st.mu.Unlock()
+	if err := st.release(); err != nil {
+		return err
+	}
+	return pending
+}
+
+// release counts one user of st less; the last one closes the live file and
+// the lock, and st leaves the registry.
+func (st *pathState) release() error {
+	if !releaseState(st) {
+		return nil
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return st.shutdown()
+}
+
+// shutdown closes the live file and the lock once no RotatingFile uses st.
+func (st *pathState) shutdown() error {
 	var err error
-	if st.refs == 0 {
-		st.ready = false
-		if cerr := st.lj.Close(); cerr != nil {
+	if st.f != nil {
+		if cerr := st.f.Close(); cerr != nil {
 			err = fmt.Errorf("logcrest: close log file %s: %w", st.path, cerr)
 		}
+		st.f, st.id = nil, nil
 	}
-	if err == nil {
-		err = st.takeHousekeepingErr()
-	}
+	st.lk.close()
 	return err
 }
 
-// logger returns the lumberjack.Logger behind f, the registry's for f's path.
-func (f *RotatingFile) logger() *lumberjack.Logger { return f.st.lj }
-
-// open (re)opens the live file through lumberjack, with st.mu held, and
-// resets the byte count from the file's size.
-func (st *pathState) open() error {
-	st.ready = false
-	_ = st.lj.Close() // drop what lumberjack may still hold; reopened below
-	if err := makeDir(st.dir); err != nil {
-		return fmt.Errorf("logcrest: open log file %s: create folder: %w", st.path, err)
-	}
-	var size int64
-	info, err := os.Stat(st.path)
-	switch {
-	case err == nil:
-		if !info.Mode().IsRegular() {
-			return fmt.Errorf("logcrest: open log file %s: not a regular file", st.path)
-		}
-		// Tighten before lumberjack opens it: it hands this mode on to the
-		// next file and to every backup.
-		if err := os.Chmod(st.path, filePerm); err != nil {
-			return fmt.Errorf("logcrest: open log file: %w", err)
-		}
-		// lumberjack renames a file it cannot append to aside, unchecked,
-		// and starts another; make sure it can, so that never happens.
-		fh, err := os.OpenFile(st.path, os.O_WRONLY|os.O_APPEND, 0)
-		if err != nil {
-			return fmt.Errorf("logcrest: open log file: %w", err)
-		}
-		_ = fh.Close()
-		size = info.Size()
-	case errors.Is(err, fs.ErrNotExist):
-	default:
-		return fmt.Errorf("logcrest: open log file: %w", err)
-	}
-	// An empty write makes lumberjack open (or create) the file now.
-	if _, err := st.lj.Write(nil); err != nil {
+// begin takes the file lock and makes sure the live file is open and is the
+// one the path names; on failure the lock is released again.
+func (st *pathState) begin() error {
+	if err := st.lk.lock(); err != nil {
 		return fmt.Errorf("logcrest: open log file %s: %w", st.path, err)
 	}
-	if err := os.Chmod(st.path, filePerm); err != nil {
-		_ = st.lj.Close()
-		return fmt.Errorf("logcrest: open log file: %w", err)
+	if err := st.ensureLive(); err != nil {
+		st.lk.unlock()
+		return err
 	}
-	if err := st.remember(); err != nil {
-		_ = st.lj.Close()
-		return fmt.Errorf("logcrest: open log file: %w", err)
-	}
-	st.size = size
-	if st.torn && size > 0 {
-		// A failed write stopped inside a record: end that line so the next
-		// record starts on its own.
-		if last, err := lastByte(st.path, size); err == nil && last != '\n' {
-			n, err := st.lj.Write([]byte{'\n'})
-			st.size += int64(n)
-			if err != nil {
-				return fmt.Errorf("logcrest: write log file %s: %w", st.path, err)
-			}
-		}
-	}
-	st.torn = false
-	st.backups = -1 // others may have added or removed backups meanwhile
-	st.ready = true
 	return nil
 }
 
-// rotate moves the live file aside through lumberjack, with st.mu held, then
-// fixes permissions and prunes backups down to keep.
-func (st *pathState) rotate(keep int) error {
-	// lumberjack would recreate a vanished folder 0755; do it first, 0700.
-	if err := makeDir(st.dir); err != nil {
-		st.ready = false
-		return fmt.Errorf("logcrest: rotate log file: %w", err)
+// ensureLive checks, with one Lstat, that the path still names the open
+// file, and takes its size from it (another process may have appended);
+// otherwise it opens the file now at the path, or creates one.
+func (st *pathState) ensureLive() error {
+	if st.f != nil {
+		info, err := os.Lstat(st.path)
+		if err == nil && os.SameFile(info, st.id) {
+			st.size = info.Size()
+			return nil
+		}
+		st.drop()
 	}
-	start, err := st.waitBackupSlot()
+	// Whoever changed the file may have changed the backups too.
+	st.listed = false
+	return st.openLive()
+}
+
+// openLive opens (or creates) the live file: the folder is created or
+// checked, then the file opened for appending and checked, and a line left
+// unfinished by a writer that failed or died is ended.
+func (st *pathState) openLive() error {
+	if err := prepareDir(st.dir); err != nil {
+		return fmt.Errorf("logcrest: open log file %s: %w", st.path, err)
+	}
+	fh, info, err := openPrivate(st.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE)
+	if err != nil {
+		return fmt.Errorf("logcrest: open log file: %w", err)
+	}
+	st.f, st.id, st.size = fh, info, info.Size()
+	if err := st.endTornLine(); err != nil {
+		st.drop()
+		return fmt.Errorf("logcrest: open log file %s: %w", st.path, err)
+	}
+	return nil
+}
+
+// endTornLine writes a '\n' if the live file is not empty and its last byte
+// is not one: that line was left unfinished, and the next record must not
+// be glued to it.
+func (st *pathState) endTornLine() error {
+	if st.size == 0 {
+		return nil
+	}
+	r, err := os.OpenFile(st.path, os.O_RDONLY|noFollow, 0)
 	if err != nil {
 		return err
 	}
-	if err := st.lj.Rotate(); err != nil {
-		st.ready = false
-		return fmt.Errorf("logcrest: rotate log file %s: %w", st.path, err)
-	}
-	end := time.Now()
-	st.lastMs = end.UnixMilli()
-	st.size = 0
-	// The new file was given the old one's mode, minus the umask; make sure.
-	if err := os.Chmod(st.path, filePerm); err != nil {
-		st.ready = false
-		return fmt.Errorf("logcrest: rotate log file: %w", err)
-	}
-	if err := st.remember(); err != nil {
-		st.ready = false
-		return fmt.Errorf("logcrest: rotate log file: %w", err)
-	}
-	if b := st.findBackup(start, end); b != "" {
-		if err := os.Chmod(b, filePerm); err != nil {
-			st.noteHousekeeping(err)
-		}
-		st.unsynced = append(st.unsynced, b)
-		if st.backups >= 0 {
-			st.backups++
-		}
-	}
-	st.prune(keep)
-	return nil
-}
-
-// remember records the identity of the file now at st.path, the one lj has
-// just opened.
-func (st *pathState) remember() error {
-	info, err := os.Stat(st.path)
+	defer r.Close()
+	info, err := r.Stat()
 	if err != nil {
 		return err
 	}
-	st.id = info
-	return nil
-}
-
-// stillThere reports whether st.path still names the file lj has open: not
-// deleted, renamed away, or replaced (itself or a folder above it).
-func (st *pathState) stillThere() bool {
-	info, err := os.Stat(st.path)
-	return err == nil && st.id != nil && os.SameFile(info, st.id)
-}
-
-// waitBackupSlot waits (briefly: a millisecond at most, normally) until the
-// wall clock's UTC millisecond differs from the last rotation's and neither
-// the backup name for this millisecond nor the next one's is taken, so the
-// name lumberjack picks an instant later cannot overwrite a backup. It
-// returns the time it found a free slot.
-func (st *pathState) waitBackupSlot() (time.Time, error) {
-	deadline := time.Now().Add(backupSlotWait)
-	for {
-		now := time.Now()
-		ms := now.UnixMilli()
-		if ms != st.lastMs && st.backupFree(ms) && st.backupFree(ms+1) {
-			return now, nil
-		}
-		if now.After(deadline) {
-			return time.Time{}, fmt.Errorf("logcrest: rotate log file %s: no free backup name after %v", st.path, backupSlotWait)
-		}
-		time.Sleep(backupSlotPoll)
+	if !os.SameFile(info, st.id) {
+		return nil // replaced this instant; the next Write looks again
 	}
-}
-
-// backupName returns the backup path lumberjack uses for a rotation at
-// UTC Unix millisecond ms.
-func (st *pathState) backupName(ms int64) string {
-	ts := time.UnixMilli(ms).UTC().Format(backupTimeLayout)
-	return filepath.Join(st.dir, st.prefix+"-"+ts+st.ext)
-}
-
-// backupFree reports whether no file has the backup name for millisecond ms.
-func (st *pathState) backupFree(ms int64) bool {
-	_, err := os.Lstat(st.backupName(ms))
-	return errors.Is(err, fs.ErrNotExist)
-}
-
-// findBackup returns the backup a rotation between start and end created, or
-// "" if there is none (the live file had vanished, so nothing was renamed).
-// waitBackupSlot made sure the first two names were free before the rotation.
-func (st *pathState) findBackup(start, end time.Time) string {
-	from, to := start.UnixMilli(), end.UnixMilli()
-	for ms := from; ms <= to && ms < from+backupSearch; ms++ {
-		name := st.backupName(ms)
-		if _, err := os.Lstat(name); err == nil {
-			return name
-		}
+	var last [1]byte
+	if _, err := r.ReadAt(last[:], st.size-1); err != nil {
+		return err
 	}
-	return ""
-}
-
-// isBackup reports whether name (a base name) is a backup of st's file:
-// "<prefix>-<timestamp><ext>".
-func (st *pathState) isBackup(name string) bool {
-	head := st.prefix + "-"
-	if len(name) != len(head)+len(backupTimeLayout)+len(st.ext) ||
-		!strings.HasPrefix(name, head) || !strings.HasSuffix(name, st.ext) {
-		return false
+	if last[0] == '\n' {
+		return nil
 	}
-	_, err := time.Parse(backupTimeLayout, name[len(head):len(name)-len(st.ext)])
-	return err == nil
+	n, err := st.f.Write([]byte{'\n'})
+	st.size += int64(n)
+	return err
 }
 
-// prune removes the oldest backups beyond keep (all of them when keep is 0).
-// Failures are kept for Sync or Close to report; the next rotation retries.
-// The folder is read only when the known count of backups passes keep (or
-// is unknown), so a large keep does not make every rotation read a folder of
-// thousands of files.
-func (st *pathState) prune(keep int) {
-	if st.backups >= 0 && st.backups <= keep {
+// drop closes the live file, if open, so the next Write reopens it.
+func (st *pathState) drop() {
+	if st.f == nil {
 		return
 	}
-	st.backups = -1
-	entries, err := os.ReadDir(st.dir) // sorted by name, so by backup time
-	if err != nil {
+	if err := st.f.Close(); err != nil {
 		st.noteHousekeeping(err)
-		return
 	}
-	var backups []string
-	for _, e := range entries {
-		if e.Type().IsRegular() && st.isBackup(e.Name()) {
-			backups = append(backups, filepath.Join(st.dir, e.Name()))
-		}
-	}
-	if len(backups) <= keep {
-		st.backups = len(backups)
-		return
-	}
-	removed := make(map[string]bool)
-	failed := false
-	for _, b := range backups[:len(backups)-keep] {
-		if err := os.Remove(b); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			st.noteHousekeeping(err)
-			failed = true
-			continue
-		}
-		removed[b] = true
-	}
-	if !failed {
-		st.backups = keep
-	}
-	kept := st.unsynced[:0]
-	for _, b := range st.unsynced {
-		if !removed[b] {
-			kept = append(kept, b)
-		}
-	}
-	st.unsynced = kept
+	st.f, st.id = nil, nil
 }
 
-// noteHousekeeping remembers the first pruning or chmod failure.
+// noteHousekeeping remembers the first pruning or close failure.
 func (st *pathState) noteHousekeeping(err error) {
 	if st.housekeepingErr == nil {
-		st.housekeepingErr = fmt.Errorf("logcrest: backups of %s: %w", st.path, err)
+		st.housekeepingErr = fmt.Errorf("logcrest: log file %s: %w", st.path, err)
 	}
 }
 
@@ -589,6 +493,76 @@ func (st *pathState) takeHousekeepingErr() error {
 	err := st.housekeepingErr
 	st.housekeepingErr = nil
 	return err
+}
+
+// openPrivate opens path with flag, never through a symlink, and makes sure
+// it is a regular file this process owns, with mode 0600 (set through the
+// descriptor). It returns the file and what fstat said about it. Errors are
+// *fs.PathError naming path.
+func openPrivate(path string, flag int) (*os.File, fs.FileInfo, error) {
+	// Refuse a symlink or special file before opening: opening a FIFO for
+	// writing would block, and where O_NOFOLLOW is missing (Windows) this
+	// is the only symlink check.
+	if li, err := os.Lstat(path); err == nil {
+		if err := checkType(path, li); err != nil {
+			return nil, nil, err
+		}
+	}
+	fh, err := os.OpenFile(path, flag|noFollow, filePerm)
+	if err != nil {
+		if li, lerr := os.Lstat(path); lerr == nil && li.Mode()&fs.ModeSymlink != 0 {
+			return nil, nil, &fs.PathError{Op: "open", Path: path, Err: errSymlink}
+		}
+		return nil, nil, err
+	}
+	info, err := fh.Stat()
+	if err == nil {
+		err = checkType(path, info)
+	}
+	if err == nil {
+		err = checkOwner(path, info)
+	}
+	if err == nil && info.Mode().Perm() != filePerm {
+		err = fh.Chmod(filePerm)
+	}
+	if err != nil {
+		_ = fh.Close()
+		return nil, nil, err
+	}
+	return fh, info, nil
+}
+
+// checkType refuses anything at path but a regular file.
+func checkType(path string, info fs.FileInfo) error {
+	switch {
+	case info.Mode()&fs.ModeSymlink != 0:
+		return &fs.PathError{Op: "open", Path: path, Err: errSymlink}
+	case !info.Mode().IsRegular():
+		return &fs.PathError{Op: "open", Path: path, Err: errors.New("not a regular file")}
+	}
+	return nil
+}
+
+// prepareDir makes sure dir is a folder fit to hold private logs: created
+// (0700) if missing, and, on unix, neither writable by group or others nor
+// owned by another user than this process's or root. The folder itself may
+// be reached through a symlink (/var/log often is); only the log file never
+// is.
+func prepareDir(dir string) error {
+	info, err := os.Stat(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		if err := makeDir(dir); err != nil {
+			return err
+		}
+		info, err = os.Stat(dir)
+	}
+	if err != nil {
+		return err
+	}
+	if !info.IsDir() {
+		return &fs.PathError{Op: "open", Path: dir, Err: syscall.ENOTDIR}
+	}
+	return checkDir(dir, info)
 }
 
 // makeDir creates dir and its missing parents, and makes exactly the folders
@@ -618,9 +592,10 @@ func makeDir(dir string) error {
 	return nil
 }
 
-// syncPath flushes the file at path to stable storage without creating it.
+// syncPath flushes the file at path to stable storage, without following a
+// symlink or creating anything.
 func syncPath(path string) error {
-	fh, err := os.OpenFile(path, os.O_WRONLY, 0)
+	fh, err := os.OpenFile(path, os.O_WRONLY|noFollow, 0)
 	if err != nil {
 		return err
 	}
@@ -629,18 +604,4 @@ func syncPath(path string) error {
 		err = cerr
 	}
 	return err
-}
-
-// lastByte returns the byte at offset size-1 of the file at path.
-func lastByte(path string, size int64) (byte, error) {
-	fh, err := os.Open(path)
-	if err != nil {
-		return 0, err
-	}
-	defer fh.Close()
-	var b [1]byte
-	if _, err := fh.ReadAt(b[:], size-1); err != nil {
-		return 0, err
-	}
-	return b[0], nil
 }

@@ -153,9 +153,9 @@ func TestRotatingFileMaxSizeToTheByte(t *testing.T) {
 }
 
 // TestRotatingFileRotationsInOneMillisecondLoseNothing rotates on every
-// record in a tight loop: each rotation would land in the same millisecond as
-// the previous one without the wait, and a colliding backup name would
-// overwrite a file.
+// record in a tight loop: many rotations land in one millisecond, and each
+// must take a backup name of its own (a later millisecond's), never
+// overwrite a backup, and keep the names in rotation order.
 func TestRotatingFileRotationsInOneMillisecondLoseNothing(t *testing.T) {
 	const n = 300
 	path := filepath.Join(t.TempDir(), "busy.log")
@@ -215,86 +215,6 @@ func TestRotatingFileKeepsNewestBackups(t *testing.T) {
 	}
 }
 
-// TestRotatingFilePermissions runs with umask 0, where lumberjack alone would
-// create 0755 folders and keep a file's 0644.
-func TestRotatingFilePermissions(t *testing.T) {
-	old := syscall.Umask(0)
-	defer syscall.Umask(old)
-
-	mode := func(t *testing.T, path string) fs.FileMode {
-		t.Helper()
-		info, err := os.Stat(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return info.Mode().Perm()
-	}
-	for _, tc := range []struct {
-		name     string
-		existing bool // a 0644 file with content is there before open
-	}{
-		{"new file in new folders", false},
-		{"pre-existing 0644 file", true},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			root := t.TempDir()
-			if err := os.Chmod(root, 0o755); err != nil {
-				t.Fatal(err)
-			}
-			dir := root
-			if !tc.existing {
-				dir = filepath.Join(root, "a", "b")
-			}
-			path := filepath.Join(dir, "app.log")
-			if tc.existing {
-				if err := os.WriteFile(path, []byte("old-run\n"), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				if m := mode(t, path); m != 0o644 {
-					t.Fatalf("setup: mode %o, want 644", m)
-				}
-			}
-			f := rotOpen(t, RotatingFileOptions{Path: path, MaxSize: 20, Backups: 10})
-			if m := mode(t, path); m != 0o600 {
-				t.Errorf("after open: file mode %o, want 600", m)
-			}
-			for i := 0; i < 4; i++ {
-				rotWrite(t, f, []byte(fmt.Sprintf("record-%02d-abc\n", i))) // 14 bytes: rotates each time
-			}
-			want := 3 // the first record starts the new file
-			if tc.existing {
-				want = 4 // the old run's file is rotated first
-			}
-			backups := rotBackups(t, path)
-			if len(backups) != want {
-				t.Fatalf("got %d backups, want %d", len(backups), want)
-			}
-			for _, name := range rotFiles(t, path) {
-				if m := mode(t, name); m != 0o600 {
-					t.Errorf("%s: mode %o, want 600", filepath.Base(name), m)
-				}
-			}
-			if tc.existing {
-				if got := rotRead(t, backups[0]); got != "old-run\n" {
-					t.Errorf("oldest backup = %q, want the previous run's file", got)
-				}
-				if m := mode(t, root); m != 0o755 {
-					t.Errorf("pre-existing folder mode changed to %o", m)
-				}
-			} else {
-				for _, d := range []string{filepath.Join(root, "a"), dir} {
-					if m := mode(t, d); m != 0o700 {
-						t.Errorf("created folder %s: mode %o, want 700", d, m)
-					}
-				}
-				if m := mode(t, root); m != 0o755 {
-					t.Errorf("pre-existing folder mode changed to %o", m)
-				}
-			}
-		})
-	}
-}
-
 // TestRotatingFileWriteAfterClose checks that Close is final: no reopen, no
 // file recreated.
 func TestRotatingFileWriteAfterClose(t *testing.T) {
@@ -330,10 +250,11 @@ func TestRotatingFileWriteAfterClose(t *testing.T) {
 	}
 }
 
-// TestRotatingFileReopenReusesLoggerAndSize checks the registry (one
-// lumberjack.Logger per path) and that the byte count resumes from the size
-// of the file already there.
-func TestRotatingFileReopenReusesLoggerAndSize(t *testing.T) {
+// TestRotatingFileReopenSharesStateAndSize checks that every RotatingFile of
+// one path shares one state (one byte count, one descriptor), that another
+// spelling of the path is the same path, and that the byte count resumes
+// from the size of the file already there.
+func TestRotatingFileReopenSharesStateAndSize(t *testing.T) {
 	t.Run("reopen after close", func(t *testing.T) {
 		path := filepath.Join(t.TempDir(), "app.log")
 		o := RotatingFileOptions{Path: path, MaxSize: 10, Backups: 5}
@@ -345,7 +266,7 @@ func TestRotatingFileReopenReusesLoggerAndSize(t *testing.T) {
 		if err := f1.Close(); err != nil {
 			t.Fatal(err)
 		}
-		// A relative spelling of the same path must hit the same entry.
+		// A relative spelling of the same path must name the same file.
 		wd, err := os.Getwd()
 		if err != nil {
 			t.Fatal(err)
@@ -355,9 +276,6 @@ func TestRotatingFileReopenReusesLoggerAndSize(t *testing.T) {
 			t.Fatal(err)
 		}
 		f2 := rotOpen(t, RotatingFileOptions{Path: rel, MaxSize: 10, Backups: 5})
-		if f2.logger() != f1.logger() {
-			t.Fatal("reopen built a new lumberjack.Logger, want the registry's")
-		}
 		if f2.Path() != path {
 			t.Errorf("Path() = %q, want %q", f2.Path(), path)
 		}
@@ -383,9 +301,6 @@ func TestRotatingFileReopenReusesLoggerAndSize(t *testing.T) {
 			t.Fatal(err)
 		}
 		f := rotOpen(t, RotatingFileOptions{Path: path, MaxSize: 10, Backups: 5})
-		if f.st.size != 8 {
-			t.Fatalf("size count = %d, want 8 (the existing file)", f.st.size)
-		}
 		rotWrite(t, f, []byte("x\n")) // 8+2 = 10 fits
 		rotWrite(t, f, []byte("y\n")) // rotates
 		backups := rotBackups(t, path)
@@ -399,15 +314,15 @@ func TestRotatingFileReopenReusesLoggerAndSize(t *testing.T) {
 		o := RotatingFileOptions{Path: path, MaxSize: 10, Backups: 5}
 		f1 := rotOpen(t, o)
 		f2 := rotOpen(t, o)
-		if f1.logger() != f2.logger() {
-			t.Fatal("two opens of one path use different lumberjack.Loggers")
-		}
 		rotWrite(t, f1, []byte("1111\n"))
-		rotWrite(t, f2, []byte("2222\n"))
+		rotWrite(t, f2, []byte("2222\n")) // 10 bytes in all: fits
+		if b := rotBackups(t, path); len(b) != 0 {
+			t.Fatalf("rotated though both records fit: %v", b)
+		}
 		if err := f1.Close(); err != nil {
 			t.Fatal(err)
 		}
-		rotWrite(t, f2, []byte("3\n")) // f1 closing must not close f2's file
+		rotWrite(t, f2, []byte("3\n")) // f1 closing must not close f2's file; rotates
 		if got := rotAll(t, path); got != "1111\n2222\n3\n" {
 			t.Fatalf("files = %q", got)
 		}
@@ -579,8 +494,8 @@ func TestRotatingFileEndsATornRecordOnReopen(t *testing.T) {
 	f := rotOpen(t, RotatingFileOptions{Path: path, MaxSize: 100, Backups: 1})
 	rotWrite(t, f, []byte("abc\n"))
 
-	// What a failed Write leaves behind: part of a record, and the state
-	// Write records on failure.
+	// What a failed Write leaves behind: part of a record, and the live
+	// file closed for the next Write to reopen.
 	fh, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -590,7 +505,7 @@ func TestRotatingFileEndsATornRecordOnReopen(t *testing.T) {
 	}
 	_ = fh.Close()
 	f.st.mu.Lock()
-	f.st.ready, f.st.torn = false, true
+	f.st.drop()
 	f.st.mu.Unlock()
 
 	rotWrite(t, f, []byte("next\n"))
@@ -598,7 +513,13 @@ func TestRotatingFileEndsATornRecordOnReopen(t *testing.T) {
 	if got := rotRead(t, path); got != want {
 		t.Fatalf("file = %q, want %q", got, want)
 	}
-	if f.st.size != int64(len(want)) {
-		t.Fatalf("size count = %d, want %d", f.st.size, len(want))
+	// The '\n' added counts toward MaxSize: 12 bytes now, 88 left.
+	rotWrite(t, f, []byte(strings.Repeat("x", 87)+"\n"))
+	if b := rotBackups(t, path); len(b) != 0 {
+		t.Fatalf("rotated though the record fitted exactly: %v", b)
+	}
+	rotWrite(t, f, []byte("z\n"))
+	if b := rotBackups(t, path); len(b) != 1 || len(rotRead(t, b[0])) != 100 {
+		t.Fatalf("backups %v, want one of exactly 100 bytes", b)
 	}
 }

@@ -10,7 +10,9 @@
 //
 // Mount it with Use on the root router, after middleware.Recoverer (so that
 // a panic reaches it first, with its stack, and Recoverer still answers
-// 500) and before the routes:
+// 500) and before the routes. The flow_end of a panic then has http_status
+// 500 and no bytes: Recoverer answers after the flow ended (see
+// adapters.Request):
 //
 //	r := chi.NewRouter()
 //	r.Use(middleware.Recoverer)

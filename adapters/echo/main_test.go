@@ -4,13 +4,11 @@ import (
 	"testing"
 
 	"go.uber.org/goleak"
-
-	"github.com/logcrest/logcrest/writers"
 )
 
 // The pipeline is global: the tests of this package run one after the
 // other, never with t.Parallel.
 
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m, goleak.IgnoreTopFunction(writers.LumberjackMillGoroutine))
+	goleak.VerifyTestMain(m)
 }

@@ -10,7 +10,9 @@
 //
 // Mount it with Use after middleware.Recover (so that a panic reaches it
 // first, with its stack, and Recover still answers 500), or call
-// Instrument, which does the same:
+// Instrument, which does the same. The flow_end of a panic then has
+// http_status 500 and no bytes: Recover writes its body after the flow
+// ended, so its size is not known (see adapters.Request):
 //
 //	e := echo.New()
 //	e.Use(middleware.Recover())

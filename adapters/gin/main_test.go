@@ -5,8 +5,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"go.uber.org/goleak"
-
-	"github.com/logcrest/logcrest/writers"
 )
 
 // The pipeline is global: the tests of this package run one after the
@@ -14,5 +12,5 @@ import (
 
 func TestMain(m *testing.M) {
 	gin.SetMode(gin.TestMode)
-	goleak.VerifyTestMain(m, goleak.IgnoreTopFunction(writers.LumberjackMillGoroutine))
+	goleak.VerifyTestMain(m)
 }

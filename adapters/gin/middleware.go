@@ -9,7 +9,9 @@
 // goroutines. See package adapters for every field and rule.
 //
 // Mount it with Use after gin.Recovery (gin.Default has it) and before the
-// routes, or call Instrument, which does just that:
+// routes, or call Instrument, which does just that. The flow_end of a
+// panic then has http_status 500 and no bytes: the recovery answers after
+// the flow ended (see adapters.Request):
 //
 //	r := logcrestgin.Instrument(gin.Default())
 //	r.GET("/orders/:id", getOrder)

@@ -1,0 +1,119 @@
+//go:build darwin || dragonfly || freebsd || illumos || linux || netbsd || openbsd
+
+package writers
+
+// The lock RotatingFiles share across processes, where flock(2) exists: an
+// exclusive flock on ".<name>.lock" beside the live file, taken for each
+// Write batch (and the rotation and prune in it) and released at its end.
+//
+// The lock file may be removed under us (its folder deleted, or the last
+// RotatingFile of another process closing), and a flock on a removed file
+// excludes nobody. So after every flock the path is checked (one Lstat) to
+// still name the locked file; if not, the lock is dropped and taken again on
+// the file now there. The same check makes it safe for the last user of a
+// path to remove the lock file on Close, while holding the lock.
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"syscall"
+)
+
+// lockAttempts bounds how often lock retries when the lock file keeps being
+// replaced between open and flock.
+const lockAttempts = 8
+
+// fileLock is a lock file and, while held, its exclusive flock.
+type fileLock struct {
+	dir  string // folder of the live file and of the lock file
+	path string
+	f    *os.File // open lock file, or nil
+	fd   int      // f's descriptor
+	id   fs.FileInfo
+}
+
+// newFileLock returns the lock of the file named base in dir; nothing is
+// opened yet.
+func newFileLock(dir, base string) fileLock {
+	return fileLock{dir: dir, path: filepath.Join(dir, "."+base+".lock")}
+}
+
+// lock takes the exclusive lock, creating the folder (0700) and the lock
+// file (0600) if needed.
+func (l *fileLock) lock() error {
+	for range lockAttempts {
+		if l.f == nil {
+			if err := l.open(); err != nil {
+				return err
+			}
+		}
+		if err := flock(l.fd, syscall.LOCK_EX); err != nil {
+			l.drop()
+			return &fs.PathError{Op: "flock", Path: l.path, Err: err}
+		}
+		if l.current() {
+			return nil
+		}
+		l.drop() // closing the descriptor releases the lock
+	}
+	return &fs.PathError{Op: "flock", Path: l.path, Err: errors.New("lock file keeps being replaced")}
+}
+
+// unlock releases the lock taken by lock.
+func (l *fileLock) unlock() {
+	if l.f != nil && flock(l.fd, syscall.LOCK_UN) != nil {
+		l.drop()
+	}
+}
+
+// close removes the lock file, under the lock, and closes it: the last
+// RotatingFile of the path in this process is closing. Another process that
+// has the file open notices the removal when it next takes the lock.
+func (l *fileLock) close() {
+	if l.f == nil {
+		return
+	}
+	if flock(l.fd, syscall.LOCK_EX) == nil && l.current() {
+		_ = os.Remove(l.path)
+	}
+	l.drop()
+}
+
+// open opens (or creates) the lock file.
+func (l *fileLock) open() error {
+	if err := prepareDir(l.dir); err != nil {
+		return err
+	}
+	f, info, err := openPrivate(l.path, os.O_RDONLY|os.O_CREATE)
+	if err != nil {
+		return err
+	}
+	l.f, l.fd, l.id = f, int(f.Fd()), info
+	return nil
+}
+
+// current reports whether the lock path still names the open lock file.
+func (l *fileLock) current() bool {
+	info, err := os.Lstat(l.path)
+	return err == nil && os.SameFile(info, l.id)
+}
+
+// drop closes the lock file, which releases the lock if held.
+func (l *fileLock) drop() {
+	if l.f != nil {
+		_ = l.f.Close()
+		l.f, l.fd, l.id = nil, -1, nil
+	}
+}
+
+// flock applies how (LOCK_EX, LOCK_UN) to fd, retrying when interrupted.
+func flock(fd, how int) error {
+	for {
+		err := syscall.Flock(fd, how)
+		if err != syscall.EINTR {
+			return err
+		}
+	}
+}

@@ -1,0 +1,24 @@
+//go:build !(darwin || dragonfly || freebsd || illumos || linux || netbsd || openbsd)
+
+package writers
+
+// Where flock(2) does not exist (Windows, Solaris, AIX, Plan 9, wasm),
+// RotatingFile falls back to an in-process lock only: the mutex of the path's
+// shared state serializes every RotatingFile of this process on one path, but
+// two processes writing the same path are not coordinated, and may interleave
+// records or rotate over each other. No lock file is created.
+
+// fileLock is a no-op where there is no cross-process lock.
+type fileLock struct{}
+
+// newFileLock returns the no-op lock.
+func newFileLock(dir, base string) fileLock { return fileLock{} }
+
+// lock does nothing: the caller already holds the in-process lock.
+func (l *fileLock) lock() error { return nil }
+
+// unlock does nothing.
+func (l *fileLock) unlock() {}
+
+// close does nothing.
+func (l *fileLock) close() {}

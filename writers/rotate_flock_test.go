@@ -1,0 +1,169 @@
+//go:build darwin || dragonfly || freebsd || illumos || linux || netbsd || openbsd
+
+package writers
+
+// TestRotatingFileTwoProcesses (item 2) runs the test binary twice more, as
+// two child processes writing the same log path at once, then checks from
+// the files on disk that no record was lost, duplicated or torn and that no
+// file passed MaxSize.
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+const (
+	// rotChildEnv selects child mode: "<path> <proc>".
+	rotChildEnv    = "LOGCREST_ROTATE_CHILD"
+	rotChildProcs  = 2
+	rotChildRecs   = 100_000
+	rotChildMaxSz  = 1 << 20
+	rotChildBackup = 1000
+)
+
+// rotChildPad fills each record to about 100 bytes.
+var rotChildPad = strings.Repeat("x", 60)
+
+// rotChildLine appends record seq of child proc, a JSON object on one line:
+// {"proc":1,"seq":42,"msg":"xxx…"}.
+func rotChildLine(dst []byte, proc, seq int) []byte {
+	dst = append(dst, `{"proc":`...)
+	dst = strconv.AppendInt(dst, int64(proc), 10)
+	dst = append(dst, `,"seq":`...)
+	dst = strconv.AppendInt(dst, int64(seq), 10)
+	dst = append(dst, `,"msg":"`...)
+	dst = append(dst, rotChildPad...)
+	return append(dst, "\"}\n"...)
+}
+
+// rotParseChildLine parses a line written by rotChildLine (with its '\n').
+// The line must be, byte for byte, the record rotChildLine makes for its proc
+// and seq (in range), so it is whole, valid JSON; a torn or glued line is
+// not. (No json.Unmarshal: 200,000 of them take seconds under -race.)
+func rotParseChildLine(line []byte) (proc, seq int, ok bool) {
+	_, rest, _ := bytes.Cut(line, []byte(`{"proc":`))
+	procText, rest, _ := bytes.Cut(rest, []byte(`,"seq":`))
+	seqText, _, _ := bytes.Cut(rest, []byte(`,`))
+	proc, perr := strconv.Atoi(string(procText))
+	seq, serr := strconv.Atoi(string(seqText))
+	if perr != nil || serr != nil || proc < 0 || proc >= rotChildProcs || seq < 0 || seq >= rotChildRecs {
+		return 0, 0, false
+	}
+	var buf [128]byte
+	return proc, seq, bytes.Equal(line, rotChildLine(buf[:0], proc, seq))
+}
+
+func TestRotatingFileTwoProcesses(t *testing.T) {
+	if spec := os.Getenv(rotChildEnv); spec != "" {
+		rotChild(t, spec)
+		return
+	}
+	path := filepath.Join(t.TempDir(), "shared.log")
+	children := make([]*exec.Cmd, rotChildProcs)
+	outputs := make([]*bytes.Buffer, rotChildProcs)
+	gates := make([]io.WriteCloser, rotChildProcs)
+	for i := range children {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestRotatingFileTwoProcesses$", "-test.count=1")
+		cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%s %d", rotChildEnv, path, i))
+		outputs[i] = new(bytes.Buffer)
+		cmd.Stdout, cmd.Stderr = outputs[i], outputs[i]
+		gate, err := cmd.StdinPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		children[i], gates[i] = cmd, gate
+	}
+	for _, g := range gates { // both started: let them go at once
+		_ = g.Close()
+	}
+	for i, cmd := range children {
+		if err := cmd.Wait(); err != nil {
+			t.Fatalf("child %d: %v\n%s", i, err, outputs[i])
+		}
+	}
+	rotCheckShared(t, path)
+}
+
+// rotChild is the child's side: wait for the parent's go (stdin closed),
+// then write rotChildRecs numbered records in batches of 1 to 32.
+func rotChild(t *testing.T, spec string) {
+	path, procText, _ := strings.Cut(spec, " ")
+	proc, err := strconv.Atoi(procText)
+	if err != nil {
+		t.Fatalf("bad %s %q", rotChildEnv, spec)
+	}
+	_, _ = io.Copy(io.Discard, os.Stdin)
+	f, err := OpenRotatingFile(RotatingFileOptions{Path: path, MaxSize: rotChildMaxSz, Backups: rotChildBackup})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewSource(int64(proc)))
+	var batch []byte
+	for seq := 0; seq < rotChildRecs; {
+		batch = batch[:0]
+		for n := 1 + rng.Intn(32); n > 0 && seq < rotChildRecs; n-- {
+			batch = rotChildLine(batch, proc, seq)
+			seq++
+		}
+		if n, err := f.Write(batch); err != nil || n != len(batch) {
+			t.Fatalf("Write = %d, %v; want %d", n, err, len(batch))
+		}
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// rotCheckShared reads the live file and every backup of path: every line
+// must parse, every (proc, seq) appear exactly once, every file stay within
+// MaxSize and end in a whole line.
+func rotCheckShared(t *testing.T, path string) {
+	t.Helper()
+	if line := rotChildLine(nil, 1, 42); !json.Valid(line) {
+		t.Fatalf("rotChildLine makes invalid JSON: %q", line)
+	}
+	seen := make([][]int, rotChildProcs)
+	for i := range seen {
+		seen[i] = make([]int, rotChildRecs)
+	}
+	files := rotFiles(t, path)
+	for _, name := range files {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(data) > rotChildMaxSz {
+			t.Errorf("%s: %d bytes > MaxSize %d", filepath.Base(name), len(data), rotChildMaxSz)
+		}
+		if len(data) > 0 && data[len(data)-1] != '\n' {
+			t.Errorf("%s ends inside a record", filepath.Base(name))
+		}
+		for line := range bytes.Lines(data) {
+			proc, seq, ok := rotParseChildLine(line)
+			if !ok {
+				t.Fatalf("%s: torn or foreign line %q", filepath.Base(name), line)
+			}
+			seen[proc][seq]++
+		}
+	}
+	for proc, counts := range seen {
+		for seq, n := range counts {
+			if n != 1 {
+				t.Fatalf("record proc %d seq %d found %d times, want once", proc, seq, n)
+			}
+		}
+	}
+	t.Logf("%d files, %d records each from %d processes, all exactly once", len(files), rotChildRecs, rotChildProcs)
+}

@@ -1,0 +1,54 @@
+//go:build unix
+
+package writers
+
+// Unix parts of RotatingFile: symlinks are refused by the kernel at open
+// (O_NOFOLLOW), and files and folders are checked for ownership, the way
+// OpenSSH's StrictModes checks a user's key files. RotatingFile never chowns:
+// a file it writes is created by, so owned by, the process's user.
+
+import (
+	"fmt"
+	"io/fs"
+	"os"
+	"syscall"
+)
+
+// noFollow makes an open fail on a symlink instead of following it.
+const noFollow = syscall.O_NOFOLLOW
+
+// checkOwner refuses a file owned by another user than the process's
+// effective user: another user could read it, or swap it.
+func checkOwner(path string, info fs.FileInfo) error {
+	uid, ok := ownerOf(info)
+	if !ok || uid == os.Geteuid() {
+		return nil
+	}
+	return &fs.PathError{Op: "open", Path: path, Err: fmt.Errorf(
+		"owned by uid %d, not by this process's user (uid %d); refused", uid, os.Geteuid())}
+}
+
+// checkDir refuses a folder that group or others may write to (they could
+// remove, rename or replace the logs), or that belongs to another user than
+// the process's or root. A folder RotatingFile creates is 0700, so passes.
+func checkDir(dir string, info fs.FileInfo) error {
+	if perm := info.Mode().Perm(); perm&0o022 != 0 {
+		return &fs.PathError{Op: "check folder", Path: dir, Err: fmt.Errorf(
+			"writable by group or others (mode %#o); refused: make it 0700 or 0755", perm)}
+	}
+	uid, ok := ownerOf(info)
+	if ok && uid != 0 && uid != os.Geteuid() {
+		return &fs.PathError{Op: "check folder", Path: dir, Err: fmt.Errorf(
+			"owned by uid %d, not by this process's user (uid %d) or root; refused", uid, os.Geteuid())}
+	}
+	return nil
+}
+
+// ownerOf returns the uid owning the file info describes.
+func ownerOf(info fs.FileInfo) (int, bool) {
+	st, ok := info.Sys().(*syscall.Stat_t)
+	if !ok {
+		return 0, false
+	}
+	return int(st.Uid), true
+}
