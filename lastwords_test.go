@@ -59,7 +59,7 @@ func runChild(t *testing.T, test, mode, dir string, stdout io.Writer) (int, stri
 // records and one error record, leaving them queued.
 func childLogs() {
 	_ = logcrest.Configure(logcrest.WithDir(os.Getenv(childDir)), logcrest.WithName("steps"), logcrest.WithConsole(nil))
-	log := logcrest.Log(nil)
+	log := logcrest.Log(context.Background())
 	for i := range childRecords {
 		log.Info().Int("i", i).Msg("work")
 	}
@@ -85,7 +85,7 @@ func checkLastWords(t *testing.T, dir, last string, success int) []stepRecord {
 func TestFatalRecordReachesDisk(t *testing.T) {
 	if os.Getenv(childEnv) == "fatal" {
 		childLogs()
-		logcrest.Log(nil).Fatal().Msg("dying")
+		logcrest.Log(context.Background()).Fatal().Msg("dying")
 		return
 	}
 	dir := t.TempDir()
@@ -107,7 +107,7 @@ func TestPanicRecordReachesDisk(t *testing.T) {
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
-			logcrest.Log(nil).Panic().Msg("boom")
+			logcrest.Log(context.Background()).Panic().Msg("boom")
 		}()
 		<-done
 		return
@@ -161,7 +161,7 @@ func TestBrokenStdoutIsNotFatal(t *testing.T) {
 		// the pipe's read end before the child logs anything.
 		_ = logcrest.Configure(logcrest.WithDir(os.Getenv(childDir)), logcrest.WithName("steps"))
 		for i := range childRecords {
-			logcrest.Log(nil).Info().Int("i", i).Msg("work")
+			logcrest.Log(context.Background()).Info().Int("i", i).Msg("work")
 		}
 		err := logcrest.Close()
 		st := logcrest.Stats()

@@ -6,6 +6,8 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/logcrest/logcrest"
+	"github.com/logcrest/logcrest/core"
 	"github.com/logcrest/logcrest/flow"
 )
 
@@ -27,6 +29,9 @@ type Options struct {
 	// RequestIDHeader names the request header read for the request ID
 	// (default "X-Request-ID").
 	RequestIDHeader string
+	// Pipeline is where the request flows go; nil means the default
+	// pipeline.
+	Pipeline *logcrest.Pipeline
 }
 
 // Option is one setting of an adapter instance, passed to an adapter's
@@ -34,10 +39,16 @@ type Options struct {
 // middleware keeps its own, there is no package-level setting.
 type Option func(*Options)
 
-// WithLevel sets the level of flow_start and of a successful flow_end
+// WithFlowLevel sets the level of flow_start and of a successful flow_end
 // (default zerolog.InfoLevel). Failed flows are always recorded at error
 // level.
-func WithLevel(l zerolog.Level) Option { return func(o *Options) { o.Level = l } }
+func WithFlowLevel(l zerolog.Level) Option { return func(o *Options) { o.Level = l } }
+
+// WithPipeline makes the middleware write its flows to p, and puts p in
+// each request's context, so the handler's steps, flows and Log(ctx) records
+// go there too. Without it the middleware writes to the default pipeline
+// (logcrest.Default()) as it is when each request arrives.
+func WithPipeline(p *logcrest.Pipeline) Option { return func(o *Options) { o.Pipeline = p } }
 
 // WithSkip sets a predicate asked first for every request: a request it
 // returns true for is passed straight to the next handler with no flow, no
@@ -63,8 +74,9 @@ func WithRequestIDHeader(name string) Option {
 // allocating. It is safe for concurrent use and never changes.
 type Config struct {
 	opts      Options
-	ridHeader string        // canonical form of opts.RequestIDHeader
-	flowOpts  []flow.Option // the options passed to flow.Begin
+	ridHeader string         // canonical form of opts.RequestIDHeader
+	flowOpts  []flow.Option  // the options passed to flow.Begin
+	pipe      *core.Pipeline // opts.Pipeline, or nil for the default
 }
 
 // NewConfig resolves opts (later options win) into a Config. Framework
@@ -83,6 +95,7 @@ func NewConfig(opts ...Option) *Config {
 		opts:      o,
 		ridHeader: textproto.CanonicalMIMEHeaderKey(o.RequestIDHeader),
 		flowOpts:  []flow.Option{flow.AtLevel(o.Level)},
+		pipe:      (*core.Pipeline)(o.Pipeline),
 	}
 }
 

@@ -194,6 +194,7 @@ func (c *Config) Begin(w http.ResponseWriter, r *http.Request) *Request {
 		TraceID:      traceID,
 		ParentSpanID: parentID,
 		StartFields:  (*startFields)(q),
+		Pipeline:     c.pipe,
 	}, c.flowOpts...)
 	q.span = span
 	q.ctx = requestContext{Context: ctx, q: q}

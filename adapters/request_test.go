@@ -34,7 +34,7 @@ func patternRoute(r *http.Request) string { return r.Pattern }
 
 func TestWithLevel(t *testing.T) {
 	c := start(t)
-	cfg := adapters.NewConfig(adapters.WithLevel(zerolog.DebugLevel))
+	cfg := adapters.NewConfig(adapters.WithFlowLevel(zerolog.DebugLevel))
 	h := cfg.Handler(http.HandlerFunc(ok), patternRoute)
 	fail := cfg.Handler(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(502) }), patternRoute)
 	idOK := serve(h, "/").Header().Get(adapters.FlowIDHeader)

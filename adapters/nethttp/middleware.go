@@ -34,7 +34,7 @@ import (
 )
 
 // Middleware returns net/http middleware that makes each request a flow,
-// configured by opts (adapters.WithLevel, adapters.WithSkip,
+// configured by opts (adapters.WithFlowLevel, adapters.WithSkip,
 // adapters.WithRequestIDHeader). Each call builds an independent
 // instance.
 func Middleware(opts ...adapters.Option) func(http.Handler) http.Handler {

@@ -1,0 +1,210 @@
+// Package logcresttest records what LogCrest writes, for a user's own tests:
+// the role zaptest/observer plays for zap.
+//
+// New gives a test its own pipeline, in memory (no files, no console),
+// closed when the test ends. Hand it to what the test exercises, and read
+// back the records it wrote, decoded, in the order written:
+//
+//	rec := logcresttest.New(t)
+//	r := chi.NewRouter()
+//	r.Use(logcrestchi.Middleware(adapters.WithPipeline(rec.Pipeline())))
+//	...
+//	end, ok := rec.FlowEnd(resp.Header.Get("X-Flow-ID"))
+//
+// Each Recorder has a pipeline of its own, so tests using it may run with
+// t.Parallel. Code under test reaches it through its context: steps and
+// flows started from rec.Context(ctx) (or from a request served by a
+// middleware given WithPipeline) write to it; ones started from a context
+// that carries no pipeline write to the default pipeline, which the
+// Recorder does not see.
+package logcresttest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync"
+	"testing"
+
+	"github.com/rs/zerolog"
+
+	"github.com/logcrest/logcrest"
+)
+
+// Record is one decoded record: the JSON object as encoding/json decodes it
+// (numbers are float64).
+type Record map[string]any
+
+// Str returns the string field key, or "" when it is absent or not a
+// string.
+func (r Record) Str(key string) string {
+	s, _ := r[key].(string)
+	return s
+}
+
+// Num returns the number field key, or 0 when it is absent or not a number.
+func (r Record) Num(key string) float64 {
+	n, _ := r[key].(float64)
+	return n
+}
+
+// Level returns the record's level ("info", "error", ...).
+func (r Record) Level() string { return r.Str(zerolog.LevelFieldName) }
+
+// Message returns the record's message.
+func (r Record) Message() string { return r.Str(zerolog.MessageFieldName) }
+
+// Recorder is a pipeline that keeps every record it writes in memory. It is
+// safe for concurrent use.
+type Recorder struct {
+	p *logcrest.Pipeline
+
+	mu      sync.Mutex
+	partial []byte   // an incomplete last line
+	recs    []Record // decoded, in the order written
+	bad     []string // lines that were not one JSON object
+}
+
+// New returns a Recorder whose pipeline has the settings of opts, with the
+// files off and every record, JSON-encoded as the files would hold it,
+// recorded in memory. The level defaults to trace (opts may raise it); the
+// rest as logcrest.New resolves it. The pipeline is closed when the test
+// ends, and the test fails if a line it wrote was not one JSON object.
+func New(t testing.TB, opts ...logcrest.Option) *Recorder {
+	t.Helper()
+	r := &Recorder{}
+	all := append([]logcrest.Option{logcrest.WithLevel("trace")}, opts...)
+	all = append(all, logcrest.WithFiles(false), logcrest.WithConsoleFormat("json"), logcrest.WithConsole(r))
+	p, err := logcrest.New(all...)
+	if err != nil {
+		t.Errorf("logcresttest: %v", err)
+	}
+	r.p = p
+	t.Cleanup(func() {
+		if err := p.Close(); err != nil {
+			t.Errorf("logcresttest: closing the pipeline: %v", err)
+		}
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		for _, line := range r.bad {
+			t.Errorf("logcresttest: a record is not one JSON object: %q", line)
+		}
+	})
+	return r
+}
+
+// Pipeline returns the Recorder's pipeline, for adapters.WithPipeline,
+// logcrest.NewContext or Pipeline.Log.
+func (r *Recorder) Pipeline() *logcrest.Pipeline { return r.p }
+
+// Context returns a copy of ctx carrying the Recorder's pipeline: steps and
+// flows started from it, and logcrest.Log on it, are recorded.
+func (r *Recorder) Context(ctx context.Context) context.Context {
+	return logcrest.NewContext(ctx, r.p)
+}
+
+// Log returns the pipeline's logger for ctx (see logcrest.Pipeline.Log).
+func (r *Recorder) Log(ctx context.Context) *zerolog.Logger { return r.p.Log(ctx) }
+
+// Write takes what the pipeline's console writes: whole JSON lines. It is
+// the Recorder's side of the pipeline, not for tests to call.
+func (r *Recorder) Write(p []byte) (int, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	data := p
+	if len(r.partial) > 0 {
+		data = append(r.partial, p...)
+		r.partial = nil
+	}
+	for len(data) > 0 {
+		i := bytes.IndexByte(data, '\n')
+		if i < 0 {
+			r.partial = append([]byte(nil), data...)
+			break
+		}
+		line := data[:i]
+		data = data[i+1:]
+		var rec Record
+		if err := json.Unmarshal(line, &rec); err != nil {
+			r.bad = append(r.bad, string(line))
+			continue
+		}
+		r.recs = append(r.recs, rec)
+	}
+	return len(p), nil
+}
+
+// Records returns every record written so far, in the order written. It
+// first waits for what was logged before the call (Flush).
+func (r *Recorder) Records() []Record {
+	_ = r.p.Flush()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]Record(nil), r.recs...)
+}
+
+// Filter returns the records keep reports true for, in order.
+func (r *Recorder) Filter(keep func(Record) bool) []Record {
+	var out []Record
+	for _, rec := range r.Records() {
+		if keep(rec) {
+			out = append(out, rec)
+		}
+	}
+	return out
+}
+
+// AtLevel returns the records at level l.
+func (r *Recorder) AtLevel(l zerolog.Level) []Record {
+	name := zerolog.LevelFieldMarshalFunc(l)
+	return r.Filter(func(rec Record) bool { return rec.Level() == name })
+}
+
+// Messages returns the message of every record, in order.
+func (r *Recorder) Messages() []string {
+	var out []string
+	for _, rec := range r.Records() {
+		out = append(out, rec.Message())
+	}
+	return out
+}
+
+// Flow returns every record carrying flow ID id (flow_start, the records of
+// its steps and of Log inside it, flow_end), in order.
+func (r *Recorder) Flow(id string) []Record {
+	return r.Filter(func(rec Record) bool { return rec.Str("flow_id") == id })
+}
+
+// FlowEnd returns the flow_end record of flow id, and whether there is one.
+func (r *Recorder) FlowEnd(id string) (Record, bool) {
+	for _, rec := range r.Flow(id) {
+		if rec.Str("flow_type") == "flow_end" {
+			return rec, true
+		}
+	}
+	return nil, false
+}
+
+// FlowEnds returns every flow_end record, in order.
+func (r *Recorder) FlowEnds() []Record {
+	return r.Filter(func(rec Record) bool { return rec.Str("flow_type") == "flow_end" })
+}
+
+// Reset forgets the records written so far.
+func (r *Recorder) Reset() {
+	_ = r.p.Flush()
+	r.mu.Lock()
+	r.recs, r.bad = nil, nil
+	r.mu.Unlock()
+}
+
+// String summarises the Recorder for a failure message: one line a record.
+func (r *Recorder) String() string {
+	var b bytes.Buffer
+	for _, rec := range r.Records() {
+		line, _ := json.Marshal(rec)
+		fmt.Fprintf(&b, "%s\n", line)
+	}
+	return b.String()
+}
