@@ -69,6 +69,16 @@ func WithMaxSize(bytes int64) Option { return core.WithMaxSize(bytes) }
 // (default 3; env LOGCREST_BACKUP_COUNT, json backup_count).
 func WithBackupCount(n int) Option { return core.WithBackupCount(n) }
 
+// WithMaxAge sets how many days a rotated file is kept at most (default 0,
+// no age limit; env LOGCREST_MAX_AGE, json max_age): at each rotation older
+// ones are removed, on top of the WithBackupCount limit.
+func WithMaxAge(days int) Option { return core.WithMaxAge(days) }
+
+// WithCompress gzips each rotated file to "<name>.gz" (lumberjack's naming)
+// in the background when on (default off; env LOGCREST_COMPRESS, json
+// compress); logging never waits for it, and Close waits for it at most 2s.
+func WithCompress(on bool) Option { return core.WithCompress(on) }
+
 // WithQueueSize bounds the records waiting per sink. The default, 0, is
 // unbounded: nothing is ever dropped. With n > 0 the excess is dropped,
 // counted in Stats, and reported by a warn record in the error file (env
@@ -93,6 +103,14 @@ func WithFiles(on bool) Option { return core.WithFiles(on) }
 // a terminal; "json", the same JSON lines the files hold, flow records
 // included; "off", nothing.
 func WithConsoleFormat(format string) Option { return core.WithConsoleFormat(format) }
+
+// WithFlowRecords sets which flow records are written (env
+// LOGCREST_FLOW_RECORDS, json flow_records): "all" (the default), every
+// flow_start and flow_end whatever the level, since the flows file is the
+// access log and a level raised to quiet the other files must not erase it;
+// or "failed", only the flow_end of a failed flow. A failed flow_end is
+// always written.
+func WithFlowRecords(mode string) Option { return core.WithFlowRecords(mode) }
 
 // WithConsole sets where the console copy of every record goes (default
 // os.Stdout, coloured when it is a terminal and NO_COLOR is unset); nil turns

@@ -129,3 +129,16 @@ func FlowID(ctx context.Context) string { return flow.FlowID(ctx) }
 // TraceID returns the trace ID of ctx (32 lowercase hex digits), or "" when
 // ctx carries no step or flow.
 func TraceID(ctx context.Context) string { return flow.TraceID(ctx) }
+
+// SetFlowField attaches key=value to the flow ctx is in, from anywhere
+// under it (any step, any goroutine): flow_end carries it, and so does the
+// error record of a failed flow, so "who was it" (user_id, tenant, plan) is
+// answered by one record. Setting a key again replaces its value.
+//
+// Bounded: 16 fields a flow; keys of 1 to 64 characters of A-Z a-z 0-9 _ . -
+// that are not a field LogCrest writes itself; string values cut at 256
+// bytes; values are strings, bools, integers and floats only. The error
+// says why a field was refused (outside a flow, the flow ended, a bound).
+func SetFlowField(ctx context.Context, key string, value any) error {
+	return flow.SetField(ctx, key, value)
+}

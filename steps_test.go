@@ -141,7 +141,10 @@ func TestLogInsideAStepCarriesItsIDs(t *testing.T) {
 				t.Errorf("%s = %v, want %v in %v", k, c.r[k], v, c.r)
 			}
 		}
-		if len(c.r) != len(want)+2+c.extras { // + time, message
+		if _, ok := c.r["seq"].(float64); !ok {
+			t.Errorf("no seq in %v", c.r)
+		}
+		if len(c.r) != len(want)+3+c.extras { // + time, message, seq
 			t.Errorf("unexpected fields in %v", c.r)
 		}
 	}

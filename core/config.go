@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 	"reflect"
 	"slices"
@@ -27,6 +28,8 @@ const (
 	defaultLevel        = zerolog.DebugLevel
 	defaultMaxSize      = 5242880 // 5 MiB
 	defaultBackupCount  = 3
+	defaultMaxAge       = 0 // days; no age limit
+	defaultCompress     = false
 	defaultQueueSize    = 0 // unbounded
 	defaultMaxBuffer    = 64 << 20
 	defaultTimelineCap  = 1000
@@ -34,6 +37,14 @@ const (
 	defaultConfigFile   = "log_config.json"
 	defaultFiles        = true
 	defaultConsoleFmt   = ConsoleText
+	defaultFlowRecords  = FlowRecordsAll
+)
+
+// Flow record policies, the values of WithFlowRecords, LOGCREST_FLOW_RECORDS
+// and the json key "flow_records".
+const (
+	FlowRecordsAll    = "all"    // every flow_start and flow_end, whatever the level
+	FlowRecordsFailed = "failed" // only the flow_end of a failed flow
 )
 
 // Console formats, the values of WithConsoleFormat, LOGCREST_CONSOLE and the
@@ -62,6 +73,8 @@ type Settings struct {
 	Level        zerolog.Level // the minimum level logged
 	MaxSize      int64         // size in bytes at which a file rotates
 	BackupCount  int           // rotated files kept beside each file
+	MaxAge       int           // days a rotated file is kept at most; 0 keeps them whatever their age
+	Compress     bool          // rotated files are gzipped to "<name>.gz" in the background
 	QueueSize    int           // records waiting per sink; 0 or less is unbounded
 	MaxBuffer    int64         // bytes of records waiting per sink before the excess is dropped
 	Console      io.Writer     // receives a readable copy of every record; nil means no console
@@ -70,6 +83,7 @@ type Settings struct {
 	ConfigFile   string        // the JSON file the settings were read from; "" when none was read
 	Files        bool          // write the files; false for a container that collects stdout
 	ConsoleFmt   string        // ConsoleText, ConsoleJSON or ConsoleOff
+	FlowRecords  string        // FlowRecordsAll or FlowRecordsFailed
 }
 
 // Defaults returns the built-in settings: what Resolve gives with no option,
@@ -82,6 +96,8 @@ func Defaults() Settings {
 		Level:        defaultLevel,
 		MaxSize:      defaultMaxSize,
 		BackupCount:  defaultBackupCount,
+		MaxAge:       defaultMaxAge,
+		Compress:     defaultCompress,
 		QueueSize:    defaultQueueSize,
 		MaxBuffer:    defaultMaxBuffer,
 		Console:      os.Stdout,
@@ -90,6 +106,7 @@ func Defaults() Settings {
 		ConfigFile:   defaultConfigFile,
 		Files:        defaultFiles,
 		ConsoleFmt:   defaultConsoleFmt,
+		FlowRecords:  defaultFlowRecords,
 	}
 }
 
@@ -98,7 +115,7 @@ func Defaults() Settings {
 type Option func(*options)
 
 // optKey marks which settings an options value sets explicitly.
-type optKey uint16
+type optKey uint32
 
 const (
 	optDir optKey = 1 << iota
@@ -115,6 +132,9 @@ const (
 	optMaxBuffer
 	optFiles
 	optConsoleFmt
+	optMaxAge
+	optCompress
+	optFlowRecords
 )
 
 // options holds the explicit settings, unchecked; set says which are given.
@@ -126,10 +146,13 @@ type options struct {
 	level        string
 	maxSize      int64
 	backupCount  int
+	maxAge       int
+	compress     bool
 	queueSize    int
 	maxBuffer    int64
 	files        bool
 	consoleFmt   string
+	flowRecords  string
 	console      io.Writer
 	timelineCap  int
 	closeTimeout time.Duration
@@ -177,6 +200,22 @@ func WithBackupCount(n int) Option {
 	return func(o *options) { o.backupCount, o.set = n, o.set|optBackupCount }
 }
 
+// WithMaxAge sets how many days a rotated file is kept at most (default 0,
+// no age limit; env LOGCREST_MAX_AGE, json max_age): at each rotation the
+// rotated files, compressed or not, last written longer ago are removed, on
+// top of the WithBackupCount limit. It must not be negative.
+func WithMaxAge(days int) Option {
+	return func(o *options) { o.maxAge, o.set = days, o.set|optMaxAge }
+}
+
+// WithCompress gzips each rotated file to "<name>.gz" when on (default off;
+// env LOGCREST_COMPRESS, json compress), in the background: logging never
+// waits for it. Compressed files count toward WithBackupCount and
+// WithMaxAge like the others.
+func WithCompress(on bool) Option {
+	return func(o *options) { o.compress, o.set = on, o.set|optCompress }
+}
+
 // WithQueueSize bounds the records waiting per sink (default 0; env
 // LOGCREST_QUEUE_SIZE, json max_queue_size). Zero or less means unbounded:
 // nothing is ever dropped.
@@ -207,6 +246,16 @@ func WithFiles(on bool) Option {
 // included; or "off", nothing.
 func WithConsoleFormat(format string) Option {
 	return func(o *options) { o.consoleFmt, o.set = format, o.set|optConsoleFmt }
+}
+
+// WithFlowRecords sets which flow records are written (env
+// LOGCREST_FLOW_RECORDS, json flow_records): "all" (the default), every
+// flow_start and flow_end whatever the level, as the flows file is the
+// access log and a level set to quiet the other files must not erase it; or
+// "failed", only the flow_end of a failed flow. A failed flow_end is always
+// written.
+func WithFlowRecords(mode string) Option {
+	return func(o *options) { o.flowRecords, o.set = mode, o.set|optFlowRecords }
 }
 
 // WithConsole sets where the readable copy of every record goes (default
@@ -282,10 +331,13 @@ func Resolve(opts []Option, getenv func(string) (string, bool), warn io.Writer) 
 	s.Level = resolveSetting(r, &levelSetting)
 	s.MaxSize = resolveSetting(r, &maxSizeSetting)
 	s.BackupCount = resolveSetting(r, &backupCountSetting)
+	s.MaxAge = resolveSetting(r, &maxAgeSetting)
+	s.Compress = resolveSetting(r, &compressSetting)
 	s.QueueSize = resolveSetting(r, &queueSizeSetting)
 	s.MaxBuffer = resolveSetting(r, &maxBufferSetting)
 	s.Files = resolveSetting(r, &filesSetting)
 	s.ConsoleFmt = resolveSetting(r, &consoleFmtSetting)
+	s.FlowRecords = resolveSetting(r, &flowRecordsSetting)
 	s.TimelineCap = resolveSetting(r, &timelineCapSetting)
 	s.CloseTimeout = resolveSetting(r, &closeTimeoutSetting)
 	if o.set&optConsole != 0 {
@@ -460,6 +512,16 @@ var (
 		opt:   func(o *options) (int, error) { return o.backupCount, nil },
 		parse: envInt, decode: jsonInt, check: checkNotNegative,
 	}
+	maxAgeSetting = setting[int]{
+		key: "max_age", env: "LOGCREST_MAX_AGE", option: "WithMaxAge", bit: optMaxAge, def: defaultMaxAge,
+		opt:   func(o *options) (int, error) { return o.maxAge, nil },
+		parse: envInt, decode: jsonInt, check: checkNotNegative,
+	}
+	compressSetting = setting[bool]{
+		key: "compress", env: "LOGCREST_COMPRESS", option: "WithCompress", bit: optCompress, def: defaultCompress,
+		opt:   func(o *options) (bool, error) { return o.compress, nil },
+		parse: envBool, decode: jsonBool,
+	}
 	queueSizeSetting = setting[int]{
 		key: "max_queue_size", env: "LOGCREST_QUEUE_SIZE", option: "WithQueueSize", bit: optQueueSize, def: defaultQueueSize,
 		opt:   func(o *options) (int, error) { return o.queueSize, nil },
@@ -505,8 +567,27 @@ var (
 // knownKeys are the keys a config file may hold.
 var knownKeys = []string{
 	dirSetting.key, jsonSetting.key, nameSetting.key, levelSetting.key, maxSizeSetting.key,
-	backupCountSetting.key, queueSizeSetting.key, maxBufferSetting.key, timelineCapSetting.key,
-	filesSetting.key, consoleFmtSetting.key,
+	backupCountSetting.key, maxAgeSetting.key, compressSetting.key, queueSizeSetting.key,
+	maxBufferSetting.key, timelineCapSetting.key, filesSetting.key, consoleFmtSetting.key,
+	flowRecordsSetting.key,
+}
+
+// flowRecordsSetting is declared here rather than in the table above: it
+// is the only enum besides the console format.
+var flowRecordsSetting = setting[string]{
+	key: "flow_records", env: "LOGCREST_FLOW_RECORDS", option: "WithFlowRecords", bit: optFlowRecords, def: defaultFlowRecords,
+	opt:   func(o *options) (string, error) { return lowerTrim(o.flowRecords), nil },
+	parse: func(s string) (string, error) { return lowerTrim(s), nil },
+	decode: func(raw json.RawMessage) (string, error) {
+		s, err := jsonString(raw)
+		return lowerTrim(s), err
+	},
+	check: func(f string) error {
+		if f == FlowRecordsAll || f == FlowRecordsFailed {
+			return nil
+		}
+		return fmt.Errorf("%s is not one of all, failed", quote(f))
+	},
 }
 
 func lowerTrim(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
@@ -781,6 +862,19 @@ func checkNotNegative(n int) error {
 		return fmt.Errorf("%d is negative", n)
 	}
 	return nil
+}
+
+// maxAgeDays is the most days a time.Duration holds (about 292 years);
+// maxAgeDuration caps a longer max age to it.
+const maxAgeDays = int64(math.MaxInt64 / int64(24*time.Hour))
+
+// maxAgeDuration returns s.MaxAge, in days, as the duration a rotating file
+// takes: 0 (no limit) for 0, and at most what a time.Duration holds.
+func (s Settings) maxAgeDuration() time.Duration {
+	if s.MaxAge <= 0 {
+		return 0
+	}
+	return time.Duration(min(int64(s.MaxAge), maxAgeDays)) * 24 * time.Hour
 }
 
 func checkAtLeastOne(n int) error {

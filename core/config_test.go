@@ -76,6 +76,9 @@ func checkValid(t testing.TB, s Settings) {
 	if s.BackupCount < 0 {
 		t.Errorf("BackupCount = %d", s.BackupCount)
 	}
+	if s.MaxAge < 0 {
+		t.Errorf("MaxAge = %d", s.MaxAge)
+	}
 	if s.TimelineCap < 1 {
 		t.Errorf("TimelineCap = %d", s.TimelineCap)
 	}
@@ -93,10 +96,13 @@ func TestSettingsDefaults(t *testing.T) {
 		Level:        zerolog.DebugLevel,
 		MaxSize:      5242880,
 		BackupCount:  3,
+		MaxAge:       0,
+		Compress:     false,
 		QueueSize:    0,
 		MaxBuffer:    64 << 20,
 		Files:        true,
 		ConsoleFmt:   "text",
+		FlowRecords:  "all",
 		Console:      os.Stdout,
 		TimelineCap:  1000,
 		CloseTimeout: 5 * time.Second,
@@ -137,6 +143,8 @@ func TestResolvePrecedence(t *testing.T) {
 	level := func(s *Settings, v any) { s.Level = v.(zerolog.Level) }
 	maxSize := func(s *Settings, v any) { s.MaxSize = v.(int64) }
 	backups := func(s *Settings, v any) { s.BackupCount = v.(int) }
+	maxAge := func(s *Settings, v any) { s.MaxAge = v.(int) }
+	compress := func(s *Settings, v any) { s.Compress = v.(bool) }
 	queue := func(s *Settings, v any) { s.QueueSize = v.(int) }
 	timeline := func(s *Settings, v any) { s.TimelineCap = v.(int) }
 	rows := []row{
@@ -182,6 +190,18 @@ func TestResolvePrecedence(t *testing.T) {
 			[4]any{3, 1, 0, 7}},
 		{"backup_count/zero", "backup_count", `0`, "LOGCREST_BACKUP_COUNT", "12", WithBackupCount(0), backups,
 			[4]any{3, 0, 12, 0}},
+		{"max_age", "max_age", `7`, "LOGCREST_MAX_AGE", "30", WithMaxAge(90), maxAge,
+			[4]any{0, 7, 30, 90}},
+		{"max_age/zero", "max_age", `0`, "LOGCREST_MAX_AGE", " 14 ", WithMaxAge(0), maxAge,
+			[4]any{0, 0, 14, 0}},
+		{"max_age/float", "max_age", `3.0`, "LOGCREST_MAX_AGE", "+5", WithMaxAge(math.MaxInt), maxAge,
+			[4]any{0, 3, 5, math.MaxInt}},
+		{"compress/on", "compress", `true`, "LOGCREST_COMPRESS", "off", WithCompress(true), compress,
+			[4]any{false, true, false, true}},
+		{"compress/yes", "compress", `false`, "LOGCREST_COMPRESS", " YES ", WithCompress(false), compress,
+			[4]any{false, false, true, false}},
+		{"compress/1", "compress", `true`, "LOGCREST_COMPRESS", "1", WithCompress(false), compress,
+			[4]any{false, true, true, false}},
 		{"queue_size", "max_queue_size", `10`, "LOGCREST_QUEUE_SIZE", "-5", WithQueueSize(100), queue,
 			[4]any{0, 10, -5, 100}},
 		{"queue_size/unbounded", "max_queue_size", `-1`, "LOGCREST_QUEUE_SIZE", "64", WithQueueSize(0), queue,
@@ -240,21 +260,22 @@ func TestResolvePrecedence(t *testing.T) {
 func TestResolveAllLayersAtOnce(t *testing.T) {
 	t.Parallel()
 	path := configFile(t, `{"base_log_dir":"fd","use_json":false,"log_name":"fn","log_level":"info",
-		"max_log_size":10,"backup_count":1,"max_queue_size":2,"max_buffer_bytes":1000,"timeline_cap":3,"files":false,"console":"JSON"}`)
+		"max_log_size":10,"backup_count":1,"max_queue_size":2,"max_buffer_bytes":1000,"timeline_cap":3,"files":false,"console":"JSON","flow_records":"failed",
+		"max_age":2,"compress":true}`)
 	e := env{
 		"LOGCREST_DIR": "ed", "LOGCREST_JSON": "true", "LOGCREST_NAME": "en", "LOGCREST_LEVEL": "warn",
 		"LOGCREST_MAX_SIZE": "20", "LOGCREST_BACKUP_COUNT": "4", "LOGCREST_QUEUE_SIZE": "5", "LOGCREST_MAX_BUFFER": "2000", "LOGCREST_TIMELINE_CAP": "6",
-		"LOGCREST_FILES": "on", "LOGCREST_CONSOLE": " off ",
+		"LOGCREST_FILES": "on", "LOGCREST_CONSOLE": " off ", "LOGCREST_FLOW_RECORDS": "ALL", "LOGCREST_MAX_AGE": "4", "LOGCREST_COMPRESS": "false",
 	}
 	var console bytes.Buffer
 	opts := []Option{
 		WithConfigFile(path), WithDir("od"), WithJSON(false), WithName("on"), WithLevel("error"),
-		WithMaxSize(30), WithBackupCount(7), WithQueueSize(8), WithMaxBuffer(3000), WithTimelineCap(9), WithFiles(false), WithConsoleFormat("Text"),
-		WithConsole(&console), WithCloseTimeout(time.Second),
+		WithMaxSize(30), WithBackupCount(7), WithQueueSize(8), WithMaxBuffer(3000), WithTimelineCap(9), WithFiles(false), WithConsoleFormat("Text"), WithFlowRecords("failed"),
+		WithConsole(&console), WithCloseTimeout(time.Second), WithMaxAge(8), WithCompress(true),
 	}
 	want := Settings{Dir: "od", JSON: false, Name: "on", Level: zerolog.ErrorLevel, MaxSize: 30, BackupCount: 7,
-		QueueSize: 8, MaxBuffer: 3000, Console: &console, TimelineCap: 9, CloseTimeout: time.Second, ConfigFile: path,
-		Files: false, ConsoleFmt: "text"}
+		MaxAge: 8, Compress: true, QueueSize: 8, MaxBuffer: 3000, Console: &console, TimelineCap: 9, CloseTimeout: time.Second, ConfigFile: path,
+		Files: false, ConsoleFmt: "text", FlowRecords: "failed"}
 	var warn bytes.Buffer
 	got, errs := Resolve(opts, e.get, &warn)
 	if got != want || errs != nil || warn.Len() != 0 {
@@ -263,8 +284,8 @@ func TestResolveAllLayersAtOnce(t *testing.T) {
 
 	// Without the options the environment wins everywhere.
 	want = Settings{Dir: "ed", JSON: true, Name: "en", Level: zerolog.WarnLevel, MaxSize: 20, BackupCount: 4,
-		QueueSize: 5, MaxBuffer: 2000, Console: os.Stdout, TimelineCap: 6, CloseTimeout: 5 * time.Second, ConfigFile: path,
-		Files: true, ConsoleFmt: "off"}
+		MaxAge: 4, Compress: false, QueueSize: 5, MaxBuffer: 2000, Console: os.Stdout, TimelineCap: 6, CloseTimeout: 5 * time.Second, ConfigFile: path,
+		Files: true, ConsoleFmt: "off", FlowRecords: "all"}
 	got, errs = Resolve(opts[:1], e.get, &warn)
 	if got != want || errs != nil || warn.Len() != 0 {
 		t.Errorf("Resolve = %+v, %v, %q\nwant %+v", got, errs, warn.String(), want)
@@ -272,8 +293,8 @@ func TestResolveAllLayersAtOnce(t *testing.T) {
 
 	// Without the environment the file wins everywhere.
 	want = Settings{Dir: "fd", JSON: false, Name: "fn", Level: zerolog.InfoLevel, MaxSize: 10, BackupCount: 1,
-		QueueSize: 2, MaxBuffer: 1000, Console: os.Stdout, TimelineCap: 3, CloseTimeout: 5 * time.Second, ConfigFile: path,
-		Files: false, ConsoleFmt: "json"}
+		MaxAge: 2, Compress: true, QueueSize: 2, MaxBuffer: 1000, Console: os.Stdout, TimelineCap: 3, CloseTimeout: 5 * time.Second, ConfigFile: path,
+		Files: false, ConsoleFmt: "json", FlowRecords: "failed"}
 	got, errs = Resolve(opts[:1], env{}.get, &warn)
 	if got != want || errs != nil || warn.Len() != 0 {
 		t.Errorf("Resolve = %+v, %v, %q\nwant %+v", got, errs, warn.String(), want)
@@ -423,6 +444,7 @@ func TestResolveBadInput(t *testing.T) {
 		fileValue("files", `"off"`, `using true`),
 		fileValue("files", `0`, `using true`),
 		fileValue("console", `"xml"`, `using "text"`),
+		fileValue("flow_records", `"some"`, `using "all"`),
 		fileValue("console", `true`, `using "text"`),
 		fileValue("max_buffer_bytes", `0`, `using 67108864`),
 		fileValue("max_buffer_bytes", `"big"`, `using 67108864`),
@@ -461,6 +483,14 @@ func TestResolveBadInput(t *testing.T) {
 		fileValue("backup_count", `"3"`, `using 3`),
 		fileValue("backup_count", `1e20`, `using 3`),
 		fileValue("backup_count", `1e-2`, `using 3`),
+		fileValue("max_age", `-1`, `using 0`),
+		fileValue("max_age", `"7"`, `using 0`),
+		fileValue("max_age", `1.5`, `using 0`),
+		fileValue("max_age", `1e30`, `using 0`),
+		fileValue("max_age", `true`, `using 0`),
+		fileValue("compress", `"yes"`, `using false`),
+		fileValue("compress", `1`, `using false`),
+		fileValue("compress", `null`, `using false`),
 		fileValue("max_queue_size", `"x"`, `using 7 from WithQueueSize`),
 		fileValue("max_queue_size", `1.5`, `using 7 from WithQueueSize`),
 		fileValue("max_queue_size", `1e19`, `using 7 from WithQueueSize`),
@@ -550,9 +580,15 @@ func TestResolveBadInput(t *testing.T) {
 		envValue("LOGCREST_BACKUP_COUNT", "-1", "using 3"),
 		envValue("LOGCREST_BACKUP_COUNT", "x", "using 3"),
 		envValue("LOGCREST_BACKUP_COUNT", "0x10", "using 3"),
+		envValue("LOGCREST_MAX_AGE", "-3", "using 0"),
+		envValue("LOGCREST_MAX_AGE", "7d", "using 0"),
+		envValue("LOGCREST_MAX_AGE", "1.5", "using 0"),
+		envValue("LOGCREST_COMPRESS", "maybe", "using false"),
+		envValue("LOGCREST_COMPRESS", "gzip", "using false"),
 		envValue("LOGCREST_QUEUE_SIZE", "lots", "using 7 from WithQueueSize"),
 		envValue("LOGCREST_FILES", "maybe", "using true"),
 		envValue("LOGCREST_CONSOLE", "yaml", `using "text"`),
+		envValue("LOGCREST_FLOW_RECORDS", "none", `using "all"`),
 		envValue("LOGCREST_MAX_BUFFER", "-1", "using 67108864"),
 		envValue("LOGCREST_QUEUE_SIZE", "-99999999999999999999", "using 7 from WithQueueSize"),
 		envValue("LOGCREST_TIMELINE_CAP", "0", "using 1000"),
@@ -572,6 +608,8 @@ func TestResolveBadInput(t *testing.T) {
 		optValue("WithMaxSize", WithMaxSize(math.MinInt64), "using 5242880"),
 		optValue("WithBackupCount", WithBackupCount(-1), "using 3"),
 		optValue("WithBackupCount", WithBackupCount(math.MinInt), "using 3"),
+		optValue("WithMaxAge", WithMaxAge(-1), "using 0"),
+		optValue("WithMaxAge", WithMaxAge(math.MinInt), "using 0"),
 		optValue("WithCloseTimeout", WithCloseTimeout(-time.Second), "using 5s"),
 		optValue("WithCloseTimeout", WithCloseTimeout(0), "using 5s"),
 		{
@@ -586,6 +624,14 @@ func TestResolveBadInput(t *testing.T) {
 		{
 			name: "env/bad over good file", file: `{"backup_count":5}`, env: env{"LOGCREST_BACKUP_COUNT": "many"},
 			needle: "LOGCREST_BACKUP_COUNT", using: "using 3",
+		},
+		{
+			name: "option/bad max age over good env", opts: []Option{WithMaxAge(-7)}, env: env{"LOGCREST_MAX_AGE": "30"},
+			needle: "WithMaxAge", using: "using 0",
+		},
+		{
+			name: "env/bad compress under good option", opts: []Option{WithCompress(true)}, env: env{"LOGCREST_COMPRESS": "zip"},
+			needle: "LOGCREST_COMPRESS", using: "using true from WithCompress", want: func(s *Settings) { s.Compress = true },
 		},
 		// A bad value a higher layer overrides is reported with the value used.
 		{
@@ -682,6 +728,31 @@ func TestResolveSeveralProblems(t *testing.T) {
 	want.ConfigFile, want.Dir, want.Name, want.TimelineCap = path, "envdir", "svc", 5
 	if s != want {
 		t.Errorf("Resolve =\n %+v\nwant\n %+v", s, want)
+	}
+}
+
+// TestMaxAgeDuration: max_age days become the duration RotatingFile takes,
+// 0 staying "no limit", and a number of days past what a time.Duration holds
+// capped rather than wrapped to a negative or short age.
+func TestMaxAgeDuration(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		days int
+		want time.Duration
+	}{
+		{0, 0},
+		{1, 24 * time.Hour},
+		{7, 7 * 24 * time.Hour},
+		{int(maxAgeDays), time.Duration(maxAgeDays) * 24 * time.Hour},
+		{int(maxAgeDays) + 1, time.Duration(maxAgeDays) * 24 * time.Hour},
+		{math.MaxInt, time.Duration(maxAgeDays) * 24 * time.Hour},
+	} {
+		if got := (Settings{MaxAge: c.days}).maxAgeDuration(); got != c.want {
+			t.Errorf("maxAgeDuration(%d days) = %v, want %v", c.days, got, c.want)
+		}
+	}
+	if d := (Settings{MaxAge: math.MaxInt}).maxAgeDuration(); d <= 100*365*24*time.Hour {
+		t.Errorf("a huge max age became %v", d)
 	}
 }
 
@@ -851,6 +922,8 @@ func FuzzResolveJSON(f *testing.F) {
 	for _, seed := range []string{
 		`{"base_log_dir":"logs","use_json":true,"log_name":"svc","log_level":"info","max_log_size":1024,"backup_count":2,"max_queue_size":10,"timeline_cap":5}`,
 		`{"max_log_size":"big","use_json":"yes","backup_count":2.5}`,
+		`{"max_age":7,"compress":true}`,
+		`{"max_age":-1,"compress":"yes"}`,
 		`{"log_name":"../x","log_level":25}`,
 		`{"unknown":1}`,
 		`[1,2]`,

@@ -32,6 +32,22 @@ func (p *Pipeline) AppendHead(dst []byte, l zerolog.Level) ([]byte, bool) {
 	return append(dst, p.current().heads[l-zerolog.TraceLevel]...), true
 }
 
+// AppendFlowHead begins a flow record (flow_start, or flow_end: failed
+// says whether the flow failed) at level l, as AppendHead does, but by the
+// pipeline's flow record policy rather than its level: with "all" every flow
+// record is written, with "failed" only a failed flow_end. A failed flow_end
+// is never filtered.
+func (p *Pipeline) AppendFlowHead(dst []byte, l zerolog.Level, end, failed bool) ([]byte, bool) {
+	if l < zerolog.TraceLevel || l > zerolog.PanicLevel {
+		return dst, false
+	}
+	g := p.current()
+	if !(end && failed) && g.settings.FlowRecords == FlowRecordsFailed {
+		return dst, false
+	}
+	return append(dst, g.heads[l-zerolog.TraceLevel]...), true
+}
+
 // recordHeads returns, for each level from trace to panic, the head of a
 // record LogCrest encodes (for AppendHead) and the head zerolog gives its
 // own records at that level (for dispatch, which puts the logger field in).

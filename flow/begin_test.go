@@ -58,10 +58,10 @@ func TestBeginFinishSuccess(t *testing.T) {
 	o := c.finish(t)
 
 	fs, fe := flowPair(t, o)
-	wantKeys(t, fs, "time", "level", "logger", "trace_id", "span_id", "parent_span_id", "flow_id", "flow_type",
+	wantKeys(t, fs, "time", "level", "logger", "trace_id", "span_id", "parent_span_id", "flow_id", "seq", "flow_type",
 		"method", "path", "request_id", "message")
 	wantFields(t, fs, map[string]any{"trace_id": incomingTrace, "parent_span_id": incomingParent, "method": "GET"})
-	wantKeys(t, fe, "time", "level", "logger", "trace_id", "span_id", "parent_span_id", "flow_id", "flow_type",
+	wantKeys(t, fe, "time", "level", "logger", "trace_id", "span_id", "parent_span_id", "flow_id", "seq", "flow_type",
 		"flow_status", "total_ms", "steps", "timeline", "http_status", "bytes", "route", "message")
 	wantFields(t, fe, map[string]any{"flow_status": "success", "http_status": 200.0, "route": "/orders/{id}", "steps": 1.0})
 
@@ -76,7 +76,7 @@ func TestBeginFinishFailedWithoutError(t *testing.T) {
 	o := c.finish(t)
 	_, fe := flowPair(t, o)
 	wantCommon(t, fe, "error")
-	wantKeys(t, fe, "time", "level", "logger", "trace_id", "span_id", "parent_span_id", "flow_id", "flow_type",
+	wantKeys(t, fe, "time", "level", "logger", "trace_id", "span_id", "parent_span_id", "flow_id", "seq", "flow_type",
 		"flow_status", "total_ms", "steps", "timeline", "failed_at", "step", "http_status", "bytes", "route", "message")
 	wantFields(t, fe, map[string]any{
 		"flow_status": "failed", "failed_at": "GET /orders/{id}", "step": "0/0", "http_status": 503.0, "steps": 0.0,

@@ -83,21 +83,21 @@ func checkStepRecords(t *testing.T, o output, fs record, steps map[string]string
 	for fn, status := range steps {
 		entry := one(t, o.success, map[string]any{"fn": fn, "message": "step started"})
 		wantCommon(t, entry, "info")
-		wantKeys(t, entry, "time", "level", "logger", "trace_id", "span_id", "flow_id", "fn", "parent_span_id", "message")
+		wantKeys(t, entry, "time", "level", "logger", "trace_id", "span_id", "flow_id", "seq", "fn", "parent_span_id", "message")
 		wantFields(t, entry, map[string]any{"trace_id": fs["trace_id"], "flow_id": fs["flow_id"], "parent_span_id": fs["span_id"]})
 
 		var exit record
 		if status == "ok" {
 			exit = one(t, o.success, map[string]any{"fn": fn, "message": "step finished"})
 			wantCommon(t, exit, "info")
-			wantKeys(t, exit, "time", "level", "logger", "trace_id", "span_id", "flow_id", "fn", "parent_span_id", "ms", "status", "message")
+			wantKeys(t, exit, "time", "level", "logger", "trace_id", "span_id", "flow_id", "seq", "fn", "parent_span_id", "ms", "status", "message")
 			if len(only(o.errs, map[string]any{"fn": fn})) != 0 {
 				t.Errorf("step %s succeeded but has records in the error file", fn)
 			}
 		} else {
 			exit = one(t, o.errs, map[string]any{"fn": fn, "message": "step failed"})
 			wantCommon(t, exit, "error")
-			wantKeys(t, exit, "time", "level", "logger", "trace_id", "span_id", "flow_id", "fn", "parent_span_id", "ms", "status", "error", "error_type", "message")
+			wantKeys(t, exit, "time", "level", "logger", "trace_id", "span_id", "flow_id", "seq", "fn", "parent_span_id", "ms", "status", "error", "error_type", "message")
 		}
 		wantFields(t, exit, map[string]any{
 			"status": status, "span_id": entry["span_id"], "trace_id": fs["trace_id"],
@@ -116,13 +116,13 @@ func TestCheckoutSuccess(t *testing.T) {
 
 	fs, fe := flowPair(t, o)
 	wantCommon(t, fs, "info")
-	wantKeys(t, fs, "time", "level", "logger", "trace_id", "span_id", "flow_id", "flow_type", "message")
+	wantKeys(t, fs, "time", "level", "logger", "trace_id", "span_id", "flow_id", "seq", "flow_type", "message")
 	if id, _ := fs["flow_id"].(string); !checkoutID.MatchString(id) {
 		t.Errorf("flow_id %q does not match %v", id, checkoutID)
 	}
 
 	wantCommon(t, fe, "info")
-	wantKeys(t, fe, "time", "level", "logger", "trace_id", "span_id", "flow_id", "flow_type",
+	wantKeys(t, fe, "time", "level", "logger", "trace_id", "span_id", "flow_id", "seq", "flow_type",
 		"flow_status", "total_ms", "steps", "timeline", "message")
 	wantFields(t, fe, map[string]any{"flow_status": "success", "steps": 2.0, "message": "flow finished"})
 	total := wantMS(t, fe, "total_ms")
@@ -157,7 +157,7 @@ func TestCheckoutFailure(t *testing.T) {
 	if id, _ := fe["flow_id"].(string); !checkoutID.MatchString(id) {
 		t.Errorf("flow_id %q does not match %v", id, checkoutID)
 	}
-	wantKeys(t, fe, "time", "level", "logger", "trace_id", "span_id", "flow_id", "flow_type",
+	wantKeys(t, fe, "time", "level", "logger", "trace_id", "span_id", "flow_id", "seq", "flow_type",
 		"flow_status", "total_ms", "steps", "timeline", "failed_at", "step", "flow_error", "message")
 	wantFields(t, fe, map[string]any{
 		"flow_status": "failed",

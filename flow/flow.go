@@ -2,6 +2,7 @@ package flow
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"time"
 
@@ -177,7 +178,7 @@ func begin(f *flowSpan, ctx context.Context, spec *FlowSpec, opts []Option) (con
 	f.state.init(label, s.start, s.pipe.TimelineCap())
 	s.flow = &f.state
 
-	if r := newRecord(s.pipe, s.level); r != nil {
+	if r := newFlowRecord(s.pipe, s.level, false, false); r != nil {
 		r.w.buf = s.appendIdentity(r.w.buf, flowStart)
 		if cfg.args != nil {
 			r.w.buf = appendArgs(r.w.buf, cfg.args)
@@ -228,7 +229,7 @@ func (s *Span) endFlow(o *Outcome, failed bool, now time.Time, d time.Duration) 
 	if failed {
 		level = zerolog.ErrorLevel
 	}
-	r := newRecord(s.pipe, level)
+	r := newFlowRecord(s.pipe, level, true, failed)
 	if r == nil {
 		return
 	}
@@ -272,13 +273,64 @@ func (s *Span) endFlow(o *Outcome, failed bool, now time.Time, d time.Duration) 
 			b = jsonenc.String(b, string(o.Stack))
 		}
 	}
-	r.w.buf = b
+	r.w.buf = f.appendFields(b)
 	if o.EndFields != nil {
 		o.EndFields.AddFields(&r.w)
 	}
 	if failed {
 		r.writeFlow(msgFlowFailed, now)
+		if !recordedByStep(o, &fail) {
+			s.logFlowFailure(o, d, now)
+		}
 	} else {
 		r.writeFlow(msgFlowFinished, now)
 	}
+}
+
+// recordedByStep reports whether the failure of a flow that ended with o is
+// one a failed step of it already wrote to the error stream: a step failed,
+// and the flow has no error of its own, or the same error or panic.
+func recordedByStep(o *Outcome, fail *stepFailure) bool {
+	if fail.idx < 0 {
+		return false
+	}
+	switch {
+	case o.Panic != nil:
+		return samePanic(o.Panic, fail.panic)
+	case o.Err != nil:
+		return fail.err != nil && errors.Is(o.Err, fail.err)
+	}
+	return true
+}
+
+// samePanic reports whether a and b are the same panic value; values that
+// cannot be compared are different.
+func samePanic(a, b any) (same bool) {
+	defer func() {
+		if recover() != nil {
+			same = false
+		}
+	}()
+	return a == b
+}
+
+// logFlowFailure writes the error record of a failed flow to the error
+// stream, where people look for errors: the flow's identity, its duration,
+// the error (with the stack of a panic) and the fields of flow_end (for a
+// request: method, path, route, status...). A flow whose failure a step
+// already recorded there writes none.
+func (s *Span) logFlowFailure(o *Outcome, d time.Duration, now time.Time) {
+	r := s.record(zerolog.ErrorLevel)
+	if r == nil {
+		return
+	}
+	b := s.appendParent(r.w.buf)
+	b = append(b, `,"ms":`...)
+	b = appendMillis(b, d)
+	b = append(b, `,"status":"`+statusError+`"`...)
+	r.w.buf = s.flow.appendFields(appendFailure(b, o))
+	if o.EndFields != nil {
+		o.EndFields.AddFields(&r.w)
+	}
+	r.write(msgFlowFailed, now)
 }

@@ -132,7 +132,7 @@ func TestNestedFlowDegradesToAStep(t *testing.T) {
 
 	warn := one(t, o.success, map[string]any{"level": "warn"})
 	wantCommon(t, warn, "warn")
-	wantKeys(t, warn, "time", "level", "logger", "trace_id", "span_id", "flow_id", "fn", "label", "message")
+	wantKeys(t, warn, "time", "level", "logger", "trace_id", "span_id", "flow_id", "seq", "fn", "label", "message")
 	wantFields(t, warn, map[string]any{
 		"message": "nested flow degraded to a step", "label": "inner", "fn": "inner",
 		"flow_id": outerID, "trace_id": fs["trace_id"],
@@ -248,7 +248,7 @@ func TestPanicInStepInFlow(t *testing.T) {
 
 	_, fe := flowPair(t, o)
 	wantCommon(t, fe, "error")
-	wantKeys(t, fe, "time", "level", "logger", "trace_id", "span_id", "flow_id", "flow_type",
+	wantKeys(t, fe, "time", "level", "logger", "trace_id", "span_id", "flow_id", "seq", "flow_type",
 		"flow_status", "total_ms", "steps", "timeline", "failed_at", "step", "flow_error", "stack", "message")
 	wantFields(t, fe, map[string]any{
 		"flow_status": "failed", "steps": 2.0, "failed_at": "charge_card", "step": "2/2",
@@ -261,7 +261,7 @@ func TestPanicInStepInFlow(t *testing.T) {
 
 	failed := one(t, o.errs, map[string]any{"fn": "charge_card"})
 	wantCommon(t, failed, "error")
-	wantKeys(t, failed, "time", "level", "logger", "trace_id", "span_id", "flow_id", "fn", "parent_span_id",
+	wantKeys(t, failed, "time", "level", "logger", "trace_id", "span_id", "flow_id", "seq", "fn", "parent_span_id",
 		"ms", "status", "error", "error_type", "stack", "message")
 	wantFields(t, failed, map[string]any{"status": "error", "error": "&{42}", "error_type": "*flow_test.panicValue", "message": "step failed"})
 	for _, r := range []record{failed, fe} {
@@ -376,7 +376,7 @@ func TestTimelineCap(t *testing.T) {
 		}
 		o := c.finish(t)
 		_, fe := flowPair(t, o)
-		wantKeys(t, fe, "time", "level", "logger", "trace_id", "span_id", "flow_id", "flow_type",
+		wantKeys(t, fe, "time", "level", "logger", "trace_id", "span_id", "flow_id", "seq", "flow_type",
 			"flow_status", "total_ms", "steps", "timeline", "timeline_truncated", "message")
 		wantFields(t, fe, map[string]any{"steps": 5000.0, "timeline_truncated": 4000.0, "flow_status": "success"})
 		fns, _ := timelineOf(t, fe)
@@ -482,10 +482,11 @@ func TestLevels(t *testing.T) {
 	_ = flow.Run(ctx, "loud", func(context.Context) error { return errors.New("x") }, flow.AtLevel(zerolog.DebugLevel))
 	f.End(nil)
 	o := c.finish(t)
-	// Trace is below the configured debug level: no flow records at all.
-	if len(o.flows) != 0 {
-		t.Errorf("flow records below the level: %v", o.flows)
-	}
+	// Trace is below the configured debug level, but flow records are the
+	// access log: written whatever the level, at the flow's own level.
+	fs, fe := flowPair(t, o)
+	wantFields(t, fs, map[string]any{"level": "trace"})
+	wantFields(t, fe, map[string]any{"level": "trace", "flow_status": "success"})
 	for _, r := range only(o.success, map[string]any{"fn": "quiet"}) {
 		wantFields(t, r, map[string]any{"level": "debug"})
 	}
@@ -500,7 +501,7 @@ func TestLevels(t *testing.T) {
 		t.Fatal("no error")
 	}
 	o = c.finish(t)
-	fs, fe := flowPair(t, o)
+	fs, fe = flowPair(t, o)
 	wantFields(t, fs, map[string]any{"level": "warn"})
 	wantFields(t, fe, map[string]any{"level": "error", "steps": 1.0, "failed_at": "hidden"})
 	if len(o.success) != 0 || len(o.errs) != 1 {

@@ -193,7 +193,9 @@ func wantMS(t *testing.T, r record, key string) float64 {
 }
 
 // timelineOf returns the fn and status of each entry of a flow_end
-// timeline, checking each entry has exactly fn, ms and status.
+// timeline, checking each entry has exactly fn, at_ms, ms and status (and
+// parent for a step inside another step), and that it lies within the
+// flow's total_ms.
 func timelineOf(t *testing.T, r record) (fns, statuses []string) {
 	t.Helper()
 	tl, ok := r["timeline"].([]any)
@@ -205,8 +207,16 @@ func timelineOf(t *testing.T, r record) (fns, statuses []string) {
 		if !ok {
 			t.Fatalf("timeline entry %#v is not an object", x)
 		}
-		wantKeys(t, e, "fn", "ms", "status")
+		if _, nested := e["parent"]; nested {
+			wantKeys(t, e, "fn", "at_ms", "ms", "status", "parent")
+		} else {
+			wantKeys(t, e, "fn", "at_ms", "ms", "status")
+		}
 		wantMS(t, e, "ms")
+		wantMS(t, e, "at_ms")
+		if total, ok := r["total_ms"].(float64); ok && e["at_ms"].(float64)+e["ms"].(float64) > total+0.002 {
+			t.Errorf("timeline entry %v ends after the flow's total_ms %v", e, total)
+		}
 		fns = append(fns, e["fn"].(string))
 		statuses = append(statuses, e["status"].(string))
 	}

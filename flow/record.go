@@ -74,6 +74,20 @@ func newRecord(p *core.Pipeline, l zerolog.Level) *record {
 	return r
 }
 
+// newFlowRecord begins flow_start (end false) or flow_end of pipeline p at
+// level l, or returns nil when p's flow record policy writes none.
+func newFlowRecord(p *core.Pipeline, l zerolog.Level, end, failed bool) *record {
+	r := records.Get().(*record)
+	var ok bool
+	r.w.buf, ok = p.AppendFlowHead(r.w.buf[:0], l, end, failed)
+	if !ok {
+		records.Put(r)
+		return nil
+	}
+	r.level, r.pipe = l, p
+	return r
+}
+
 // end appends the message and closes the record.
 func (r *record) end(msg string) []byte {
 	r.w.buf = jsonenc.String(jsonenc.Key(r.w.buf, zerolog.MessageFieldName), msg)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -58,7 +59,7 @@ func TestFlowRecordsAreWhatZerologWrites(t *testing.T) {
 	zl := zerolog.New(&want).With().Str("logger", logName).Logger()
 	zl.Info().
 		Str("trace_id", incomingTrace).Str("span_id", start.str(t, "span_id")).Str("parent_span_id", incomingParent).
-		Str("flow_id", start.str(t, "flow_id")).Str("flow_type", "flow_start").
+		Str("flow_id", start.str(t, "flow_id")).RawJSON("seq", start.raw(t, "seq")).Str("flow_type", "flow_start").
 		Dict("args", zerolog.Dict().Str("user", hostile).Int("items", 3)).
 		Str("text", hostile).Str(hostile, "key").Int("n", -42).Bool("yes", true).
 		Msg("flow started")
@@ -68,11 +69,13 @@ func TestFlowRecordsAreWhatZerologWrites(t *testing.T) {
 
 	want.Reset()
 	timeline := zerolog.Arr().
-		Dict(zerolog.Dict().Str("fn", hostile).RawJSON("ms", end.raw(t, "timeline", 0, "ms")).Str("status", "error")).
-		Dict(zerolog.Dict().Str("fn", "still running").RawJSON("ms", end.raw(t, "timeline", 1, "ms")).Str("status", "running"))
+		Dict(zerolog.Dict().Str("fn", hostile).RawJSON("at_ms", end.raw(t, "timeline", 0, "at_ms")).
+			RawJSON("ms", end.raw(t, "timeline", 0, "ms")).Str("status", "error")).
+		Dict(zerolog.Dict().Str("fn", "still running").RawJSON("at_ms", end.raw(t, "timeline", 1, "at_ms")).
+			RawJSON("ms", end.raw(t, "timeline", 1, "ms")).Str("status", "running"))
 	zl.Error().
 		Str("trace_id", incomingTrace).Str("span_id", start.str(t, "span_id")).Str("parent_span_id", incomingParent).
-		Str("flow_id", start.str(t, "flow_id")).Str("flow_type", "flow_end").
+		Str("flow_id", start.str(t, "flow_id")).RawJSON("seq", end.raw(t, "seq")).Str("flow_type", "flow_end").
 		Str("flow_status", "failed").RawJSON("total_ms", end.raw(t, "total_ms")).Int("steps", 2).
 		Array("timeline", timeline).
 		Str("failed_at", hostile).Str("step", "1/2").Str("flow_error", "error: gave up: "+hostile).
@@ -137,22 +140,36 @@ func (r ordered) raw(t *testing.T, key string, path ...any) []byte {
 	return []byte(n.String())
 }
 
-// TestFlowRecordsFollowLevel checks that flow records respect the
-// configured level and zerolog's global level, as zerolog records do.
-func TestFlowRecordsFollowLevel(t *testing.T) {
-	c := start(t, core.WithLevel("warn"))
-	_, s := flow.Flow(context.Background(), "quiet")
-	s.End(nil) // info: not written
-	_, s = flow.Flow(context.Background(), "loud")
-	s.Finish(flow.Outcome{Failed: true}) // flow_end at error: written
-	prev := zerolog.GlobalLevel()
-	zerolog.SetGlobalLevel(zerolog.FatalLevel)
-	_, s = flow.Flow(context.Background(), "muted", flow.AtLevel(zerolog.WarnLevel))
-	s.Finish(flow.Outcome{Failed: true})
-	zerolog.SetGlobalLevel(prev)
+// TestFlowRecordsIgnoreTheLevel checks that flow records, the access log,
+// are written whatever the configured level and zerolog's global level, and
+// that flow_records "failed" keeps the failed flow_ends alone.
+func TestFlowRecordsIgnoreTheLevel(t *testing.T) {
+	run := func() {
+		_, s := flow.Flow(context.Background(), "quiet")
+		s.End(nil)
+		prev := zerolog.GlobalLevel()
+		zerolog.SetGlobalLevel(zerolog.FatalLevel)
+		_, s = flow.Flow(context.Background(), "muted", flow.AtLevel(zerolog.WarnLevel))
+		s.Finish(flow.Outcome{Failed: true})
+		zerolog.SetGlobalLevel(prev)
+	}
+	c := start(t, core.WithLevel("error"))
+	run()
 	o := c.finish(t)
-	if len(o.flows) != 1 || o.flows[0]["flow_type"] != "flow_end" || !strings.HasPrefix(o.flows[0]["flow_id"].(string), "loud-") {
-		t.Errorf("flows file: %v, want the failed flow_end of loud only", o.flows)
+	var got []string
+	for _, r := range o.flows {
+		got = append(got, strings.SplitN(r["flow_id"].(string), "-", 2)[0]+" "+r["flow_type"].(string)+" "+r["level"].(string))
+	}
+	want := "[quiet flow_start info quiet flow_end info muted flow_start warn muted flow_end error]"
+	if fmt.Sprint(got) != want {
+		t.Errorf("flows file: %v, want %s", got, want)
+	}
+
+	c = start(t, core.WithFlowRecords("failed"))
+	run()
+	o = c.finish(t)
+	if len(o.flows) != 1 || o.flows[0]["flow_type"] != "flow_end" || !strings.HasPrefix(o.flows[0]["flow_id"].(string), "muted-") {
+		t.Errorf("flows file: %v, want the failed flow_end of muted only", o.flows)
 	}
 }
 
@@ -186,16 +203,17 @@ func TestStepRecordsAreWhatZerologWrites(t *testing.T) {
 
 	var want bytes.Buffer
 	zl := zerolog.New(&want).With().Str("logger", logName).Logger()
-	identity := func(e *zerolog.Event) *zerolog.Event {
+	identity := func(e *zerolog.Event, seq []byte) *zerolog.Event {
 		return e.Str("trace_id", ids.str(t, "trace_id")).Str("span_id", ids.str(t, "span_id")).
-			Str("flow_id", ids.str(t, "flow_id")).Str("fn", hostile).Str("parent_span_id", ids.str(t, "parent_span_id"))
+			Str("flow_id", ids.str(t, "flow_id")).RawJSON("seq", seq).Str("fn", hostile).
+			Str("parent_span_id", ids.str(t, "parent_span_id"))
 	}
-	identity(zl.Info()).Dict("args", zerolog.Dict().Str("card", hostile).Int("n", 2)).Msg("step started")
+	identity(zl.Info(), ids.raw(t, "seq")).Dict("args", zerolog.Dict().Str("card", hostile).Int("n", 2)).Msg("step started")
 	if got := withoutTime(t, entry); got != strings.TrimSuffix(want.String(), "\n") {
 		t.Errorf("entry\n got  %s\n want %s", got, want.String())
 	}
 	want.Reset()
-	identity(zl.Error()).RawJSON("ms", exitRec.raw(t, "ms")).Str("status", "error").
+	identity(zl.Error(), exitRec.raw(t, "seq")).RawJSON("ms", exitRec.raw(t, "ms")).Str("status", "error").
 		Str("error", hostile).Str("error_type", "*errors.errorString").Bytes("stack", stack).
 		Interface("result", map[string]any{"ok": hostile}).
 		Str("text", hostile).Str(hostile, "key").Int("n", -42).Bool("yes", true).

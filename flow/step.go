@@ -107,7 +107,11 @@ func (s *Span) open(ctx context.Context, parent *Span, name string, cfg *config)
 	}
 	s.start = time.Now()
 	if s.flow != nil {
-		s.idx = s.flow.join(name, s.start)
+		up := -1 // the parent's place in the timeline, when it is a step of the flow
+		if parent != nil && !parent.isFlow && parent.flow == s.flow {
+			up = parent.idx
+		}
+		s.idx = s.flow.join(name, s.start, up)
 	}
 }
 
@@ -159,7 +163,11 @@ func (s *Span) loggerOn(p *core.Pipeline) zerolog.Logger {
 	if s.flow != nil {
 		c = c.Str("flow_id", s.flow.id)
 	}
-	return c.Str("fn", s.name).Logger()
+	l := c.Str("fn", s.name).Logger()
+	if s.flow != nil {
+		l = l.Hook(seqHook{s.flow})
+	}
+	return l
 }
 
 // LoggerOn returns a new logger of pipeline p carrying the span's fields,
@@ -198,11 +206,21 @@ func (s *Span) appendIDs(b []byte) []byte {
 }
 
 // appendFlowID appends the flow_id of the span's flow, whose characters
-// need no escaping (see sanitizeLabel).
+// need no escaping (see sanitizeLabel), and the record's seq in the flow.
 func (s *Span) appendFlowID(b []byte) []byte {
 	b = append(b, `,"flow_id":"`...)
 	b = append(b, s.flow.id...)
-	return append(b, '"')
+	b = append(b, `","seq":`...)
+	return strconv.AppendUint(b, s.flow.seq.Add(1), 10)
+}
+
+// seqHook gives every record of a span logger inside a flow its seq in the
+// flow, as the records package flow encodes itself have.
+type seqHook struct{ f *flowState }
+
+// Run adds the seq field.
+func (h seqHook) Run(e *zerolog.Event, _ zerolog.Level, _ string) {
+	e.Uint64("seq", h.f.seq.Add(1))
 }
 
 // appendParent appends parent_span_id when the span has a parent.

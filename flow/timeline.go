@@ -1,7 +1,9 @@
 package flow
 
 import (
+	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unsafe"
 
@@ -14,14 +16,16 @@ import (
 type flowState struct {
 	id    string // flow_id, backed by idBuf
 	idBuf flowIDBuf
-	start time.Time // the flow's start, origin of the entries' offsets
-	cap   int       // the most entries kept
+	start time.Time     // the flow's start, origin of the entries' offsets
+	cap   int           // the most entries kept
+	seq   atomic.Uint64 // the seq of the flow's last record: every record of a flow has the next
 
 	mu       sync.Mutex
 	ended    bool // flow_end is written or being written: no step joins or changes anything
 	steps    int  // steps that joined: exact, whatever the cap
 	timeline timeline
 	fail     stepFailure // the first step that failed, by the time it failed
+	fields   []field     // set by SetField, for flow_end
 }
 
 // stepFailure identifies the first step of a flow that failed.
@@ -35,6 +39,7 @@ type stepFailure struct {
 // entry is one step in a timeline.
 type entry struct {
 	fn     string
+	parent int           // index of the entry of the step it runs in, or -1
 	at     time.Duration // start, as an offset from the flow's start
 	took   time.Duration // how long the step ran (so far, for one still running at flow end)
 	status string        // statusRunning until the step ends
@@ -59,9 +64,10 @@ func (f *flowState) init(label string, start time.Time, capacity int) {
 }
 
 // join reserves the next place in the timeline for a step that starts at
-// start, and returns its index, or -1 when the flow has already ended. A
-// step past the cap is counted but gets no entry.
-func (f *flowState) join(fn string, start time.Time) int {
+// start, inside the step at index parent (-1 when directly in the flow), and
+// returns its index, or -1 when the flow has already ended. A step past the
+// cap is counted but gets no entry.
+func (f *flowState) join(fn string, start time.Time, parent int) int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.ended {
@@ -73,7 +79,7 @@ func (f *flowState) join(fn string, start time.Time) int {
 		if f.timeline.entries == nil {
 			f.timeline.entries = make([]entry, 0, min(f.cap, initialEntries))
 		}
-		f.timeline.entries = append(f.timeline.entries, entry{fn: fn, at: start.Sub(f.start), status: statusRunning})
+		f.timeline.entries = append(f.timeline.entries, entry{fn: fn, parent: parent, at: start.Sub(f.start), status: statusRunning})
 	}
 	return idx
 }
@@ -120,7 +126,11 @@ func (f *flowState) isEnded() bool {
 	return f.ended
 }
 
-// appendTo appends the timeline as ,"timeline":[{"fn","ms","status"}...].
+// appendTo appends the timeline as
+// ,"timeline":[{"fn","at_ms","ms","status"[,"parent"]}...]: at_ms is the
+// step's start as an offset from the flow's start, ms how long it ran, and
+// parent, for a step started inside another step of the flow, that step's
+// place in the timeline counting from 1 (as in the "step" field).
 func (t *timeline) appendTo(b []byte) []byte {
 	b = append(b, `,"timeline":[`...)
 	for i := range t.entries {
@@ -130,8 +140,14 @@ func (t *timeline) appendTo(b []byte) []byte {
 		}
 		b = append(b, `{"fn":`...)
 		b = jsonenc.String(b, en.fn)
+		b = append(b, `,"at_ms":`...)
+		b = appendMillis(b, en.at)
 		b = append(b, `,"ms":`...)
 		b = appendMillis(b, en.took)
+		if en.parent >= 0 {
+			b = append(b, `,"parent":`...)
+			b = strconv.AppendInt(b, int64(en.parent+1), 10)
+		}
 		b = append(b, `,"status":"`...)
 		b = append(b, en.status...)
 		b = append(b, `"}`...)

@@ -117,3 +117,23 @@ func flock(fd, how int) error {
 		}
 	}
 }
+
+// openFilesMovable says that a file may be renamed or removed while open
+// here, so the compressor keeps its files open (and its claim held) until
+// its work is in place.
+const openFilesMovable = true
+
+// tryLockFile takes an exclusive flock on f without waiting: false, nil when
+// another descriptor holds one. The compressor locks the ".gz.tmp" file it
+// writes for as long as it writes it, so a lock that can be taken means
+// that nobody does: the file was left by a crash.
+func tryLockFile(f *os.File) (bool, error) {
+	err := flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+	switch {
+	case err == nil:
+		return true, nil
+	case errors.Is(err, syscall.EWOULDBLOCK):
+		return false, nil
+	}
+	return false, &fs.PathError{Op: "flock", Path: f.Name(), Err: err}
+}

@@ -1,6 +1,8 @@
 // This file implements RotatingFile, LogCrest's size-rotated log file. It
-// owns its file handling: open, append, rotate, prune, all in this package,
-// with no helper library and no background goroutine.
+// owns its file handling: open, append, rotate, prune, compress, all in this
+// package, with no helper library, and no background goroutine but the
+// compressor's, which runs only while there are backups to compress and is
+// stopped by Close.
 //
 // It used to sit on gopkg.in/natefinch/lumberjack.v2, with a layer of
 // workarounds (exact byte counting, waiting for free backup names, chmod after
@@ -58,9 +60,16 @@
 //   - A rotation renames the live file to a backup name that does not exist
 //     yet (checked under the lock), then opens a new live file.
 //   - Backups are pruned by modification time (ties broken by name), newest
-//     kept. The folder is read once after each (re)open; after that the list
-//     of backups is kept up to date in memory, so a rotation does not read a
-//     folder of thousands of files.
+//     kept: beyond Backups of them, and those older than MaxAge. The folder
+//     is read once after each (re)open; after that the list of backups is
+//     kept up to date in memory, so a rotation does not read a folder of
+//     thousands of files.
+//   - With Compress, each backup is gzipped to "<backup>.gz" off the logging
+//     path, by one goroutine per path that runs while there is work and
+//     that the last Close stops, waiting a bounded time; the .gz keeps the
+//     backup's modification time, so it is pruned like the backup it
+//     replaces. See rotate_compress.go for the crash-safe steps and how two
+//     processes avoid compressing one backup twice.
 //   - On systems without flock (Windows, Solaris, AIX, Plan 9, wasm) the
 //     lock is in-process only: several RotatingFiles of one process share a
 //     path safely, several processes do not. On systems without POSIX owners
@@ -78,6 +87,7 @@ import (
 	"path/filepath"
 	"sync"
 	"syscall"
+	"time"
 )
 
 const (
@@ -96,6 +106,15 @@ type RotatingFileOptions struct {
 	Path    string // file path; its folder is created 0700 if missing
 	MaxSize int64  // bytes; a file never exceeds it (see Write); <= 0 means no rotation
 	Backups int    // rotated files kept beside Path; 0 keeps none
+	// MaxAge removes, at each rotation, the backups last modified longer
+	// ago than it, on top of the Backups limit; 0 means no age limit.
+	MaxAge time.Duration
+	// Compress gzips each backup to "<backup>.gz" (lumberjack's name, e.g.
+	// app-2006-01-02T15-04-05.000.log.gz) in the background, then removes
+	// the uncompressed one; backups a previous run left uncompressed, or
+	// half compressed, are done after the open. Compressed backups count
+	// toward Backups and MaxAge like the others.
+	Compress bool
 }
 
 // RotatingFile is an append-only log file that is moved aside (rotated) before
@@ -105,15 +124,17 @@ type RotatingFileOptions struct {
 // modification time, are kept.
 //
 // It is safe for concurrent use. Several RotatingFiles may be open on the
-// same path at once, in one process (they share one descriptor and one lock,
-// and each applies its own MaxSize and Backups when it writes) or, where
-// flock(2) exists, in several processes (they take turns under a lock file
-// beside the live file).
+// same path at once, in one process (they share one descriptor, one lock and
+// one compressor, and each applies its own MaxSize, Backups, MaxAge and
+// Compress when it writes) or, where flock(2) exists, in several processes
+// (they take turns under a lock file beside the live file).
 type RotatingFile struct {
-	st      *pathState
-	maxSize int64
-	backups int
-	closed  bool // guarded by st.mu
+	st       *pathState
+	maxSize  int64
+	backups  int
+	maxAge   time.Duration
+	compress bool
+	closed   bool // guarded by st.mu
 }
 
 // pathState is what every RotatingFile open on one absolute path in this
@@ -137,12 +158,15 @@ type pathState struct {
 	// the folder is read at the first rotation after a (re)open, then the
 	// list is kept up to date.
 	listed   bool
-	backups  []string
+	backups  []backupFile
 	unsynced []string // backups made since the last Sync
-	// housekeepingErr is the first backup pruning or close failure not yet
-	// reported; Sync or Close returns it. Such a failure loses no record, so
-	// Write does not report it (its caller would count the records lost).
+	// housekeepingErr is the first backup pruning, compression or close
+	// failure not yet reported; Sync or Close returns it. Such a failure
+	// loses no record, so Write does not report it (its caller would count
+	// the records lost).
 	housekeepingErr error
+
+	z compressor // the background compression of backups (rotate_compress.go)
 }
 
 // registry holds the pathState of every path open in this process.
@@ -211,6 +235,9 @@ func OpenRotatingFile(o RotatingFileOptions) (*RotatingFile, error) {
 	if o.Backups < 0 {
 		return nil, fmt.Errorf("logcrest: open log file %s: negative Backups %d", o.Path, o.Backups)
 	}
+	if o.MaxAge < 0 {
+		return nil, fmt.Errorf("logcrest: open log file %s: negative MaxAge %v", o.Path, o.MaxAge)
+	}
 	abs, err := filepath.Abs(o.Path)
 	if err != nil {
 		return nil, fmt.Errorf("logcrest: open log file %s: %w", o.Path, err)
@@ -220,13 +247,16 @@ func OpenRotatingFile(o RotatingFileOptions) (*RotatingFile, error) {
 	err = st.begin()
 	if err == nil {
 		st.lk.unlock()
+		if o.Compress {
+			st.queueScan() // what a previous run left uncompressed
+		}
 	}
 	st.mu.Unlock()
 	if err != nil {
 		_ = st.release()
 		return nil, err
 	}
-	return &RotatingFile{st: st, maxSize: o.MaxSize, backups: o.Backups}, nil
+	return &RotatingFile{st: st, maxSize: o.MaxSize, backups: o.Backups, maxAge: o.MaxAge, compress: o.Compress}, nil
 }
 
 // Path returns the absolute path of the live file.
@@ -276,7 +306,7 @@ func (f *RotatingFile) write(p []byte) (int, error) {
 		n := f.fits(rest)
 		if n == 0 {
 			if st.size > 0 {
-				if err := st.rotate(f.backups); err != nil {
+				if err := st.rotate(f.backups, f.maxAge, f.compress); err != nil {
 					return done, err
 				}
 				continue
@@ -346,8 +376,11 @@ func (f *RotatingFile) Sync() error {
 	return first
 }
 
-// Close closes f. The last RotatingFile open on a path closes the file and
-// removes its lock file. Close returns a pending backup pruning or close
+// Close closes f. The last RotatingFile open on a path stops the compressor
+// (it waits for the backups queued for compression, at most 2 seconds, then
+// leaves the rest to be compressed after the next open with Compress),
+// closes the file and removes its lock file, and leaves no goroutine
+// behind. Close returns a pending backup pruning, compression or close
 // failure, if any. It is idempotent: later calls return nil. After Close,
 // Write and Sync return ErrClosed; nothing is reopened or recreated.
 func (f *RotatingFile) Close() error {
@@ -366,15 +399,22 @@ func (f *RotatingFile) Close() error {
 	return pending
 }
 
-// release counts one user of st less; the last one closes the live file and
-// the lock, and st leaves the registry.
+// release counts one user of st less; the last one stops the compressor,
+// closes the live file and the lock, and st leaves the registry. It returns
+// the close failure or, failing that, a compression failure met while
+// stopping.
 func (st *pathState) release() error {
 	if !releaseState(st) {
 		return nil
 	}
+	st.stopCompressor() // first: the compressor takes the file lock
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	return st.shutdown()
+	err := st.shutdown()
+	if err == nil {
+		err = st.takeHousekeepingErr()
+	}
+	return err
 }
 
 // shutdown closes the live file and the lock once no RotatingFile uses st.

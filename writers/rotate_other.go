@@ -18,3 +18,8 @@ func checkOwner(path string, info fs.FileInfo) error { return nil }
 
 // checkDir does nothing: there are no POSIX owner and mode to check.
 func checkDir(dir string, info fs.FileInfo) error { return nil }
+
+// syncDir does nothing: a folder cannot be flushed here (on Windows,
+// FlushFileBuffers refuses a folder handle); the file system's own journal
+// orders the rename and the removal after it.
+func syncDir(dir string) error { return nil }

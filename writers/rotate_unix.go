@@ -52,3 +52,17 @@ func ownerOf(info fs.FileInfo) (int, bool) {
 	}
 	return int(st.Uid), true
 }
+
+// syncDir commits the entries of the folder dir (a rename, a removal) to
+// stable storage.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	err = d.Sync()
+	if cerr := d.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}

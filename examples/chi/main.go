@@ -1,16 +1,37 @@
-// Command chi is a small chi server whose every request is a LogCrest flow:
-// GET /api/orders/{id} loads and prices an order in two steps, which appear
-// in the request's flow_end timeline with route "/api/orders/{id}"; GET
-// /healthz is skipped. Run it with `go run ./examples/chi` (PORT sets the
-// port, default 8080), then `curl -i localhost:8080/api/orders/42` and look
-// at logs/flows/orders-chi.log. Ctrl-C stops it and writes out every record.
+// Command chi is a small chi server whose every request is a LogCrest flow,
+// with a route for each outcome (flow_end's route is the whole pattern,
+// "/api/orders/{id}"):
+//
+//	GET  /api/orders/{id}      200: load_order and price_order steps; 404 for order 0
+//	POST /api/orders/{id}/pay  500: the charge_card step fails (the gateway is down)
+//	GET  /api/panic            500: the handler panics; chi's Recoverer answers
+//	GET  /healthz              skipped: no flow, no records
+//
+// Build it and run the binary (with `go run`, a signal sent to the printed
+// PID would reach the go command rather than the server):
+//
+//	go build -o orders-chi ./examples/chi && ./orders-chi   # -addr :8082
+//
+// then try every route from another terminal:
+//
+//	curl -i -H 'X-Request-ID: demo-1' localhost:8082/api/orders/42
+//	curl -i localhost:8082/api/orders/0
+//	curl -i -X POST localhost:8082/api/orders/42/pay
+//	curl -i localhost:8082/api/panic
+//	curl -i localhost:8082/healthz
+//
+// and stop it with Ctrl-C (SIGINT) or SIGTERM: it finishes the requests in
+// flight, closes the pipeline, and logs/flows/orders-chi.log holds a
+// flow_end per request (logs/error the failed steps, the panic's stack).
 package main
 
 import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -30,7 +51,10 @@ type order struct {
 	Total float64 `json:"total"`
 }
 
-var errNoOrder = errors.New("no such order")
+var (
+	errNoOrder     = errors.New("no such order")
+	errGatewayDown = errors.New("payment gateway timeout")
+)
 
 func loadOrder(ctx context.Context, id string) (order, error) {
 	return logcrest.Call(ctx, "load_order", func(ctx context.Context) (order, error) {
@@ -46,6 +70,14 @@ func priceOrder(ctx context.Context, o *order) error {
 	return logcrest.Run(ctx, "price_order", func(context.Context) error {
 		o.Total *= 1.2 // VAT
 		return nil
+	})
+}
+
+// chargeCard always fails: the payment gateway of this example is down.
+func chargeCard(ctx context.Context, o order) error {
+	return logcrest.Run(ctx, "charge_card", func(ctx context.Context) error {
+		logcrest.Log(ctx).Info().Str("order", o.ID).Float64("amount", o.Total).Msg("calling the payment gateway")
+		return errGatewayDown
 	})
 }
 
@@ -68,50 +100,80 @@ func getOrder(w http.ResponseWriter, r *http.Request) {
 	_ = json.NewEncoder(w).Encode(o)
 }
 
+// payOrder answers 500 when a step fails: flow_end records flow_status
+// "failed", failed_at "charge_card" and the step's error as flow_error.
+func payOrder(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	o, err := loadOrder(ctx, chi.URLParam(r, "id"))
+	if errors.Is(err, errNoOrder) {
+		http.Error(w, err.Error(), http.StatusNotFound)
+		return
+	}
+	if err == nil {
+		err = chargeCard(ctx, o)
+	}
+	if err != nil {
+		http.Error(w, "payment failed", http.StatusInternalServerError)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
 func main() {
+	addr := flag.String("addr", ":8082", "address to listen on (:0 picks a free port)")
+	flag.Parse()
 	_ = logcrest.Configure(logcrest.WithName("orders-chi"))
 	health := func(r *http.Request) bool { return r.URL.Path == "/healthz" }
 
 	r := chi.NewRouter()
-	r.Use(middleware.Recoverer)
+	r.Use(middleware.Recoverer) // outside LogCrest: a panic reaches LogCrest first, with its stack
 	r.Use(logcrestchi.Middleware(adapters.WithSkip(health)))
 	r.Route("/api", func(r chi.Router) {
 		r.Get("/orders/{id}", getOrder)
+		r.Post("/orders/{id}/pay", payOrder)
+		r.Get("/panic", func(http.ResponseWriter, *http.Request) {
+			panic("something went badly wrong")
+		})
 	})
 	r.Get("/healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
 
-	port := os.Getenv("PORT")
-	if port == "" {
-		port = "8080"
-	}
-	srv := &http.Server{Addr: ":" + port, Handler: r, ReadHeaderTimeout: 5 * time.Second}
-	os.Exit(serve(srv))
+	os.Exit(serve(*addr, r))
 }
 
-// serve runs srv until SIGINT or SIGTERM, shuts it down, and closes the
-// pipeline so that every record is in its file.
-func serve(srv *http.Server) int {
+// serve serves h on addr until SIGINT or SIGTERM, shuts the server down
+// (waiting up to 10 s for the requests in flight), and closes the pipeline
+// so that every record is in its file. It returns the exit code.
+func serve(addr string, h http.Handler) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	errc := make(chan error, 1)
-	go func() { errc <- srv.ListenAndServe() }()
-	fmt.Println("listening on", srv.Addr)
 	code := 0
-	select {
-	case err := <-errc:
+	if err := run(ctx, addr, h); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		code = 1
-	case <-ctx.Done():
-		shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := srv.Shutdown(shutdown); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			code = 1
-		}
 	}
 	if err := logcrest.Close(); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		code = 1
 	}
 	return code
+}
+
+func run(ctx context.Context, addr string, h http.Handler) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	fmt.Println("listening on", ln.Addr())
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	fmt.Println("shutting down")
+	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return srv.Shutdown(shutdown)
 }

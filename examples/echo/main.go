@@ -1,16 +1,36 @@
 // Command echo is a small echo server whose every request is a LogCrest
-// flow: GET /orders/:id loads and prices an order in two steps, which
-// appear in the request's flow_end timeline; an unknown order is an
-// *echo.HTTPError 404, handed to echo's error handler once; GET /healthz is
-// skipped. Run it with `go run ./examples/echo` (PORT sets the port,
-// default 8080), then `curl -i localhost:8080/orders/42` and look at
-// logs/flows/orders-echo.log. Ctrl-C stops it and writes out every record.
+// flow, with a route for each outcome (a returned error is handed to echo's
+// error handler once, and its status is the flow's http_status):
+//
+//	GET  /orders/:id      200: load_order and price_order steps; 404 (*echo.HTTPError) for order 0
+//	POST /orders/:id/pay  500: the charge_card step fails (the gateway is down)
+//	GET  /panic           500: the handler panics; echo's Recover answers
+//	GET  /healthz         skipped: no flow, no records
+//
+// Build it and run the binary (with `go run`, a signal sent to the printed
+// PID would reach the go command rather than the server):
+//
+//	go build -o orders-echo ./examples/echo && ./orders-echo   # -addr :8084
+//
+// then try every route from another terminal:
+//
+//	curl -i -H 'X-Request-ID: demo-1' localhost:8084/orders/42
+//	curl -i localhost:8084/orders/0
+//	curl -i -X POST localhost:8084/orders/42/pay
+//	curl -i localhost:8084/panic
+//	curl -i localhost:8084/healthz
+//
+// and stop it with Ctrl-C (SIGINT) or SIGTERM: it finishes the requests in
+// flight, closes the pipeline, and logs/flows/orders-echo.log holds a
+// flow_end per request (logs/error the failed steps, the panic's stack).
 package main
 
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -30,7 +50,10 @@ type order struct {
 	Total float64 `json:"total"`
 }
 
-var errNoOrder = errors.New("no such order")
+var (
+	errNoOrder     = errors.New("no such order")
+	errGatewayDown = errors.New("payment gateway timeout")
+)
 
 func loadOrder(ctx context.Context, id string) (order, error) {
 	return logcrest.Call(ctx, "load_order", func(ctx context.Context) (order, error) {
@@ -46,6 +69,14 @@ func priceOrder(ctx context.Context, o *order) error {
 	return logcrest.Run(ctx, "price_order", func(context.Context) error {
 		o.Total *= 1.2 // VAT
 		return nil
+	})
+}
+
+// chargeCard always fails: the payment gateway of this example is down.
+func chargeCard(ctx context.Context, o order) error {
+	return logcrest.Run(ctx, "charge_card", func(ctx context.Context) error {
+		logcrest.Log(ctx).Info().Str("order", o.ID).Float64("amount", o.Total).Msg("calling the payment gateway")
+		return errGatewayDown
 	})
 }
 
@@ -65,49 +96,76 @@ func getOrder(c echo.Context) error {
 	return c.JSON(http.StatusOK, o)
 }
 
+// payOrder returns the failed step's error: echo's error handler answers
+// 500, and flow_end records flow_status "failed", failed_at "charge_card"
+// and the error as flow_error.
+func payOrder(c echo.Context) error {
+	ctx := c.Request().Context()
+	o, err := loadOrder(ctx, c.Param("id"))
+	if errors.Is(err, errNoOrder) {
+		return echo.NewHTTPError(http.StatusNotFound, err.Error())
+	}
+	if err == nil {
+		err = chargeCard(ctx, o)
+	}
+	if err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
 func main() {
+	addr := flag.String("addr", ":8084", "address to listen on (:0 picks a free port)")
+	flag.Parse()
 	_ = logcrest.Configure(logcrest.WithName("orders-echo"))
 	health := func(r *http.Request) bool { return r.URL.Path == "/healthz" }
 
 	e := echo.New()
 	e.HideBanner = true
-	e.Use(middleware.Recover())
+	e.Use(middleware.Recover()) // outside LogCrest: a panic reaches LogCrest first, with its stack
 	logcrestecho.Instrument(e, adapters.WithSkip(health))
 	e.GET("/orders/:id", getOrder)
+	e.POST("/orders/:id/pay", payOrder)
+	e.GET("/panic", func(echo.Context) error { panic("something went badly wrong") })
 	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok\n") })
 
-	port := os.Getenv("PORT")
-	if port == "" {
-		port = "8080"
-	}
-	srv := &http.Server{Addr: ":" + port, Handler: e, ReadHeaderTimeout: 5 * time.Second}
-	os.Exit(serve(srv))
+	os.Exit(serve(*addr, e))
 }
 
-// serve runs srv until SIGINT or SIGTERM, shuts it down, and closes the
-// pipeline so that every record is in its file.
-func serve(srv *http.Server) int {
+// serve serves h on addr until SIGINT or SIGTERM, shuts the server down
+// (waiting up to 10 s for the requests in flight), and closes the pipeline
+// so that every record is in its file. It returns the exit code.
+func serve(addr string, h http.Handler) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	errc := make(chan error, 1)
-	go func() { errc <- srv.ListenAndServe() }()
-	fmt.Println("listening on", srv.Addr)
 	code := 0
-	select {
-	case err := <-errc:
+	if err := run(ctx, addr, h); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		code = 1
-	case <-ctx.Done():
-		shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := srv.Shutdown(shutdown); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			code = 1
-		}
 	}
 	if err := logcrest.Close(); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		code = 1
 	}
 	return code
+}
+
+func run(ctx context.Context, addr string, h http.Handler) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	fmt.Println("listening on", ln.Addr())
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	fmt.Println("shutting down")
+	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return srv.Shutdown(shutdown)
 }

@@ -1,17 +1,36 @@
 // Command nethttp is a small net/http server whose every request is a
-// LogCrest flow: GET /orders/{id} loads and prices an order in two steps,
-// which appear in the request's flow_end timeline; GET /healthz is skipped.
-// Run it with `go run ./examples/nethttp` (PORT sets the port, default
-// 8080), then `curl -i -H 'X-Request-ID: demo-1' localhost:8080/orders/42`
-// and look at logs/flows/orders-nethttp.log. Ctrl-C stops it and writes
-// out every record.
+// LogCrest flow, with a route for each outcome:
+//
+//	GET  /orders/{id}      200: load_order and price_order steps; 404 for order 0
+//	POST /orders/{id}/pay  500: the charge_card step fails (the gateway is down)
+//	GET  /panic            500: the handler panics; recoverer answers
+//	GET  /healthz          skipped: no flow, no records
+//
+// Build it and run the binary (with `go run`, a signal sent to the printed
+// PID would reach the go command rather than the server):
+//
+//	go build -o orders-nethttp ./examples/nethttp && ./orders-nethttp   # -addr :8081
+//
+// then try every route from another terminal:
+//
+//	curl -i -H 'X-Request-ID: demo-1' localhost:8081/orders/42
+//	curl -i localhost:8081/orders/0
+//	curl -i -X POST localhost:8081/orders/42/pay
+//	curl -i localhost:8081/panic
+//	curl -i localhost:8081/healthz
+//
+// and stop it with Ctrl-C (SIGINT) or SIGTERM: it finishes the requests in
+// flight, closes the pipeline, and logs/flows/orders-nethttp.log holds a
+// flow_end per request (logs/error the failed steps, the panic's stack).
 package main
 
 import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -28,7 +47,10 @@ type order struct {
 	Total float64 `json:"total"`
 }
 
-var errNoOrder = errors.New("no such order")
+var (
+	errNoOrder     = errors.New("no such order")
+	errGatewayDown = errors.New("payment gateway timeout")
+)
 
 func loadOrder(ctx context.Context, id string) (order, error) {
 	return logcrest.Call(ctx, "load_order", func(ctx context.Context) (order, error) {
@@ -44,6 +66,14 @@ func priceOrder(ctx context.Context, o *order) error {
 	return logcrest.Run(ctx, "price_order", func(context.Context) error {
 		o.Total *= 1.2 // VAT
 		return nil
+	})
+}
+
+// chargeCard always fails: the payment gateway of this example is down.
+func chargeCard(ctx context.Context, o order) error {
+	return logcrest.Run(ctx, "charge_card", func(ctx context.Context) error {
+		logcrest.Log(ctx).Info().Str("order", o.ID).Float64("amount", o.Total).Msg("calling the payment gateway")
+		return errGatewayDown
 	})
 }
 
@@ -66,50 +96,95 @@ func getOrder(w http.ResponseWriter, r *http.Request) {
 	_ = json.NewEncoder(w).Encode(o)
 }
 
+// payOrder answers 500 when a step fails: flow_end records flow_status
+// "failed", failed_at "charge_card" and the step's error as flow_error.
+func payOrder(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	o, err := loadOrder(ctx, r.PathValue("id"))
+	if errors.Is(err, errNoOrder) {
+		http.Error(w, err.Error(), http.StatusNotFound)
+		return
+	}
+	if err == nil {
+		err = chargeCard(ctx, o)
+	}
+	if err != nil {
+		http.Error(w, "payment failed", http.StatusInternalServerError)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// recoverer answers 500 to a request whose handler panicked. It sits outside
+// LogCrest's middleware, which records the panic first (flow_error
+// "panic: ...", stack) and raises it again. Without it net/http would
+// recover the panic itself, print it and close the connection: the client
+// would get no response at all.
+func recoverer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v) // net/http drops the connection quietly
+				}
+				http.Error(w, "internal error", http.StatusInternalServerError)
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
 func main() {
+	addr := flag.String("addr", ":8081", "address to listen on (:0 picks a free port)")
+	flag.Parse()
 	_ = logcrest.Configure(logcrest.WithName("orders-nethttp"))
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /orders/{id}", getOrder)
+	mux.HandleFunc("POST /orders/{id}/pay", payOrder)
+	mux.HandleFunc("GET /panic", func(http.ResponseWriter, *http.Request) {
+		panic("something went badly wrong")
+	})
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
 	health := func(r *http.Request) bool { return r.URL.Path == "/healthz" }
 
-	port := os.Getenv("PORT")
-	if port == "" {
-		port = "8080"
-	}
-	srv := &http.Server{
-		Addr:              ":" + port,
-		Handler:           logcresthttp.Middleware(adapters.WithSkip(health))(mux),
-		ReadHeaderTimeout: 5 * time.Second,
-	}
-	os.Exit(serve(srv))
+	os.Exit(serve(*addr, recoverer(logcresthttp.Middleware(adapters.WithSkip(health))(mux))))
 }
 
-// serve runs srv until SIGINT or SIGTERM, shuts it down, and closes the
-// pipeline so that every record is in its file.
-func serve(srv *http.Server) int {
+// serve serves h on addr until SIGINT or SIGTERM, shuts the server down
+// (waiting up to 10 s for the requests in flight), and closes the pipeline
+// so that every record is in its file. It returns the exit code.
+func serve(addr string, h http.Handler) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	errc := make(chan error, 1)
-	go func() { errc <- srv.ListenAndServe() }()
-	fmt.Println("listening on", srv.Addr)
 	code := 0
-	select {
-	case err := <-errc:
+	if err := run(ctx, addr, h); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		code = 1
-	case <-ctx.Done():
-		shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := srv.Shutdown(shutdown); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			code = 1
-		}
 	}
 	if err := logcrest.Close(); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		code = 1
 	}
 	return code
+}
+
+func run(ctx context.Context, addr string, h http.Handler) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	fmt.Println("listening on", ln.Addr())
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	fmt.Println("shutting down")
+	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return srv.Shutdown(shutdown)
 }

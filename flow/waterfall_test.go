@@ -1,0 +1,194 @@
+package flow_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/logcrest/logcrest/core"
+	"github.com/logcrest/logcrest/flow"
+)
+
+// TestWaterfallAndSeq: a flow with a nested step and two concurrent steps.
+// Each timeline entry has its start offset (at_ms) and, when nested, its
+// parent's place; concurrent steps overlap; every record of the flow, in
+// every file, has a seq, 1 to N with none missing or repeated, in the order
+// they were written.
+func TestWaterfallAndSeq(t *testing.T) {
+	c := start(t)
+	ctx, fl := flow.Flow(context.Background(), "wf")
+	_ = flow.Run(ctx, "outer", func(ctx context.Context) error {
+		flow.Logger(ctx).Info().Msg("in outer")
+		return flow.Run(ctx, "inner", func(context.Context) error {
+			time.Sleep(2 * time.Millisecond)
+			return nil
+		})
+	})
+	var wg sync.WaitGroup
+	gate := make(chan struct{})
+	for i := range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_ = flow.Run(ctx, fmt.Sprintf("parallel%d", i), func(ctx context.Context) error {
+				<-gate // both are running before either ends
+				time.Sleep(2 * time.Millisecond)
+				return nil
+			})
+		}()
+	}
+	time.Sleep(5 * time.Millisecond)
+	close(gate)
+	wg.Wait()
+	fl.End(nil)
+	o := c.finish(t)
+
+	fe := one(t, o.flows, map[string]any{"flow_type": "flow_end"})
+	fns, _ := timelineOf(t, fe)
+	sort.Strings(fns[2:]) // the two parallel steps may join in either order
+	if fmt.Sprint(fns) != "[outer inner parallel0 parallel1]" {
+		t.Fatalf("timeline = %v", fns)
+	}
+	tl := fe["timeline"].([]any)
+	entry := func(i int) record { return record(tl[i].(map[string]any)) }
+	if entry(1)["parent"] != 1.0 {
+		t.Errorf("inner step's parent = %v, want 1 (outer)", entry(1)["parent"])
+	}
+	for _, i := range []int{0, 2, 3} {
+		if _, ok := entry(i)["parent"]; ok {
+			t.Errorf("entry %v has a parent, want none (a step of the flow itself)", entry(i))
+		}
+	}
+	at := func(i int) float64 { return entry(i)["at_ms"].(float64) }
+	ms := func(i int) float64 { return entry(i)["ms"].(float64) }
+	if at(1) < at(0) || at(1)+ms(1) > at(0)+ms(0)+0.002 {
+		t.Errorf("inner %v does not lie within outer %v", entry(1), entry(0))
+	}
+	if at(3) >= at(2)+ms(2) || at(2) >= at(3)+ms(3) {
+		t.Errorf("the parallel steps do not overlap: %v, %v", entry(2), entry(3))
+	}
+
+	// seq: every record of the flow, from every stream, numbered 1..N.
+	var seqs []int
+	for _, rs := range [][]record{o.flows, o.success, o.errs} {
+		for _, r := range rs {
+			if r["flow_id"] != fe["flow_id"] {
+				continue
+			}
+			s, ok := r["seq"].(float64)
+			if !ok {
+				t.Fatalf("record without seq: %v", r)
+			}
+			seqs = append(seqs, int(s))
+		}
+	}
+	sort.Ints(seqs)
+	// flow_start, 4 steps x (entry + exit), the log record, flow_end.
+	if len(seqs) != 11 {
+		t.Fatalf("%d records in the flow, want 11: seqs %v", len(seqs), seqs)
+	}
+	for i, s := range seqs {
+		if s != i+1 {
+			t.Fatalf("seqs = %v, want 1..%d", seqs, len(seqs))
+		}
+	}
+	if fs := one(t, o.flows, map[string]any{"flow_type": "flow_start"}); fs["seq"] != 1.0 || fe["seq"] != 11.0 {
+		t.Errorf("flow_start seq %v, flow_end seq %v; want 1 and 11", fs["seq"], fe["seq"])
+	}
+}
+
+// TestFlowFailureReachesTheErrorStream: a failed flow writes one error
+// record to the error stream, unless a failed step of it already wrote one
+// for the same failure.
+func TestFlowFailureReachesTheErrorStream(t *testing.T) {
+	errStep := errors.New("card declined")
+	cases := []struct {
+		name      string
+		body      func(ctx context.Context) error
+		wantErrs  []string // messages of the error stream's records, in order
+		wantError string   // the error field of the flow's own record
+	}{
+		{"own error", func(context.Context) error { return errors.New("no stock") },
+			[]string{"flow failed"}, "no stock"},
+		{"step error returned", func(ctx context.Context) error {
+			return flow.Run(ctx, "charge", func(context.Context) error { return errStep })
+		}, []string{"step failed"}, ""},
+		{"step error wrapped", func(ctx context.Context) error {
+			err := flow.Run(ctx, "charge", func(context.Context) error { return errStep })
+			return fmt.Errorf("checkout: %w", err)
+		}, []string{"step failed"}, ""},
+		{"another error after a failed step", func(ctx context.Context) error {
+			_ = flow.Run(ctx, "charge", func(context.Context) error { return errStep })
+			return errors.New("rollback failed")
+		}, []string{"step failed", "flow failed"}, "rollback failed"},
+		{"panic in the flow's own code", func(context.Context) error { panic("boom") },
+			[]string{"flow failed"}, "boom"},
+		{"panic in a step", func(ctx context.Context) error {
+			return flow.Run(ctx, "charge", func(context.Context) error { panic("boom") })
+		}, []string{"step failed"}, ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c := start(t)
+			func() {
+				defer func() { _ = recover() }()
+				_ = flow.RunFlow(context.Background(), "order", tc.body)
+			}()
+			o := c.finish(t)
+			fe := one(t, o.flows, map[string]any{"flow_type": "flow_end"})
+			var msgs []string
+			for _, r := range o.errs {
+				msgs = append(msgs, r["message"].(string))
+				if r["flow_id"] != fe["flow_id"] || r["trace_id"] != fe["trace_id"] || r["seq"] == nil {
+					t.Errorf("error record %v lacks the flow's IDs", r)
+				}
+				if r["message"] == "flow failed" {
+					wantFields(t, r, map[string]any{"level": "error", "fn": "order", "status": "error", "error": tc.wantError})
+					if _, ok := r["stack"]; ok != (tc.name == "panic in the flow's own code") {
+						t.Errorf("stack present %v in %v", ok, r)
+					}
+				}
+			}
+			if fmt.Sprint(msgs) != fmt.Sprint(tc.wantErrs) {
+				t.Errorf("error stream = %q, want %q", msgs, tc.wantErrs)
+			}
+		})
+	}
+}
+
+// TestFlowRecordsAndTheLevel: the level does not erase the access log: with
+// the level at error, flow_start and a successful flow_end are written all
+// the same; with flow_records "failed" only a failed flow_end is, whatever
+// the level.
+func TestFlowRecordsAndTheLevel(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		opts  []core.Option
+		types string // flow_type of the flows file's records
+	}{
+		{"level error", []core.Option{core.WithLevel("error")}, "[flow_start flow_end flow_start flow_end]"},
+		{"failed only", []core.Option{core.WithFlowRecords("failed")}, "[flow_end]"},
+		{"failed only, level fatal", []core.Option{core.WithFlowRecords("failed"), core.WithLevel("fatal")}, "[flow_end]"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := start(t, tc.opts...)
+			_ = flow.RunFlow(context.Background(), "ok", func(context.Context) error { return nil })
+			_ = flow.RunFlow(context.Background(), "bad", func(context.Context) error { return errors.New("no") })
+			o := c.finish(t)
+			var types []string
+			for _, r := range o.flows {
+				types = append(types, r["flow_type"].(string))
+				if r["flow_type"] == "flow_end" && r["flow_status"] == "failed" && r["level"] != "error" {
+					t.Errorf("failed flow_end not at error level: %v", r)
+				}
+			}
+			if fmt.Sprint(types) != tc.types {
+				t.Errorf("flows file = %v, want %s", types, tc.types)
+			}
+		})
+	}
+}
