@@ -23,12 +23,14 @@ const maxLine = 2048
 // MaxMethodLen bytes with method_truncated, every line any file or the
 // console got stays short, and the ordinary flow is still in the live file.
 func TestMethodFloodIsBounded(t *testing.T) {
+	t.Parallel()
 	const floods = 8
 	method := "FLOOD" + strings.Repeat("X", 900<<10)
 	for _, ad := range allAdapters() {
 		t.Run(ad.name, func(t *testing.T) {
+			t.Parallel()
 			c := start(t)
-			srv := httptest.NewServer(ad.build(newApp()))
+			srv := httptest.NewServer(ad.build(newApp(), c.Option()))
 			srv.Config.ErrorLog = discardLog()
 			tr := &http.Transport{DisableKeepAlives: true}
 			client := &http.Client{Transport: tr}
@@ -73,7 +75,8 @@ func TestMethodFloodIsBounded(t *testing.T) {
 				wantAbsent(t, fs, "path_truncated")
 				_, fe := flowPair(t, o, fs["flow_id"].(string))
 				wantFields(t, fe, map[string]any{"http_status": float64(status)})
-				wantAbsent(t, fe, "method", "route_truncated")
+				wantFields(t, fe, map[string]any{"method": fs["method"], "method_truncated": true})
+				wantAbsent(t, fe, "route_truncated")
 			}
 			if len(o.Flows) != 2*(floods+1) {
 				t.Errorf("%d flow records, want %d", len(o.Flows), 2*(floods+1))
@@ -97,9 +100,10 @@ func TestMethodFloodIsBounded(t *testing.T) {
 // process can carry one). The route is bounded the same way by
 // MaxRouteLen, however the adapter learns it.
 func TestBoundsAreExact(t *testing.T) {
+	t.Parallel()
 	c := start(t)
 	var route string
-	cfg := adapters.NewConfig()
+	cfg := adapters.NewConfig(c.Option())
 	h := cfg.Handler(http.HandlerFunc(ok), func(*http.Request) string { return route })
 	setRoute := cfg.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		adapters.FromContext(r.Context()).SetRoute("/set/" + strings.Repeat("s", adapters.MaxRouteLen))

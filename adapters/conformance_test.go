@@ -10,7 +10,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/logcrest/logcrest"
 	"github.com/logcrest/logcrest/adapters"
+	"github.com/logcrest/logcrest/adapters/internal/logtest"
+	"github.com/logcrest/logcrest/logcresttest"
 )
 
 const (
@@ -234,76 +237,211 @@ type exchange struct {
 	next    int   // status of the request after, for thenServes
 }
 
+// TestConformance runs the table against every adapter. Each row is served
+// on a server of its own whose middleware records into a Recorder of its
+// own, and its records are checked there; then the whole table is served
+// again, in order, on one server writing files, for what only the files
+// can tell: the bytes that reached the disk, and which file each record
+// went to. The second run also holds every record to the file its kind
+// names (logtest.StreamOf), which is how the first run tells a flow record
+// from a step's or a log call's.
 func TestConformance(t *testing.T) {
+	t.Parallel()
+	t.Cleanup(closeIdle)
 	for _, ad := range allAdapters() {
 		t.Run(ad.name, func(t *testing.T) {
-			c := start(t)
-			a := newApp()
-			srv := httptest.NewServer(ad.build(a))
-			srv.Config.ErrorLog = discardLog()
-			// No keep-alive: a request whose connection is dropped (an abort)
-			// must not be retried by the transport on a reused connection.
-			client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
-
-			var xs []*exchange
+			t.Parallel()
 			for i := range conformance {
 				row := &conformance[i]
-				x := &exchange{row: row}
-				before := a.errHandlers.Load()
-				x.do(t, client, srv.URL, a)
-				x.handled = a.errHandlers.Load() - before
-				if row.thenServes {
-					resp, err := client.Get(srv.URL + "/orders/after")
-					if err != nil {
-						t.Fatalf("%s: the next request failed: %v", row.name, err)
-					}
-					_, _ = io.Copy(io.Discard, resp.Body)
-					_ = resp.Body.Close()
-					x.next = resp.StatusCode
-				}
-				xs = append(xs, x)
+				t.Run(row.name, func(t *testing.T) {
+					t.Parallel()
+					rec := logcresttest.New(t, logcrest.WithName(logName), logcrest.WithLevel("debug"))
+					xs := serveTable(t, ad, []*conformanceRow{row}, adapters.WithPipeline(rec.Pipeline()))
+					flows, logs := recorded(rec)
+					xs[0].check(t, ad, flows, logs)
+				})
 			}
-			srv.Close()
-			o := c.Finish(t)
-
-			for _, x := range xs {
-				t.Run(x.row.name, func(t *testing.T) { x.check(t, ad, o) })
-			}
-			t.Run("no query string, no invalid request ID in any file", func(t *testing.T) {
-				if strings.Contains(o.Raw, querySecret) || strings.Contains(o.Raw, "token=") {
-					t.Error("the query string reached the logs")
+			t.Run("files", func(t *testing.T) {
+				t.Parallel()
+				c := start(t)
+				rows := make([]*conformanceRow, len(conformance))
+				for i := range conformance {
+					rows[i] = &conformance[i]
 				}
-				for name, id := range invalidIDs {
-					if strings.Contains(o.Raw, id) || name == "script" && strings.Contains(o.Raw, "script") {
-						t.Errorf("the invalid request ID (%s) reached the logs", name)
-					}
-				}
-			})
-			t.Run("one flow_start and one flow_end per flow", func(t *testing.T) {
-				starts := map[string]int{}
-				for _, r := range o.Flows {
-					id, _ := r["flow_id"].(string)
-					switch r["flow_type"] {
-					case "flow_start":
-						starts[id]++
-					case "flow_end":
-						starts[id] += 1000
-					}
-				}
-				for id, n := range starts {
-					if n != 1001 {
-						t.Errorf("flow %s: %d flow_start, %d flow_end", id, n%1000, n/1000)
-					}
-				}
-				for _, r := range append(append([]record(nil), o.Success...), o.Errors...) {
-					if _, ok := r["flow_type"]; ok {
-						t.Errorf("a flow record outside the flows file: %v", r)
-					}
-				}
+				xs := serveTable(t, ad, rows, c.Option())
+				o := c.Finish(t)
+				checkFiles(t, o, xs)
 			})
 		})
 	}
-	closeIdle()
+}
+
+// serveTable serves rows, in order, on one server built by ad with opts,
+// each followed by a request that must still be served when the row says
+// so, and returns the exchanges.
+func serveTable(t *testing.T, ad adapterUnderTest, rows []*conformanceRow, opts ...adapters.Option) []*exchange {
+	t.Helper()
+	a := newApp()
+	srv := httptest.NewServer(ad.build(a, opts...))
+	srv.Config.ErrorLog = discardLog()
+	// No keep-alive: a request whose connection is dropped (an abort)
+	// must not be retried by the transport on a reused connection.
+	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+
+	var xs []*exchange
+	for _, row := range rows {
+		x := &exchange{row: row}
+		before := a.errHandlers.Load()
+		x.do(t, client, srv.URL, a)
+		x.handled = a.errHandlers.Load() - before
+		if row.thenServes {
+			resp, err := client.Get(srv.URL + "/orders/after")
+			if err != nil {
+				t.Fatalf("%s: the next request failed: %v", row.name, err)
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			_ = resp.Body.Close()
+			x.next = resp.StatusCode
+		}
+		xs = append(xs, x)
+	}
+	srv.Close()
+	return xs
+}
+
+// recorded returns the records of rec split as the files split them: the
+// flow records (the flows file) and the others (the success and error
+// files). checkFiles holds the files to the same split.
+func recorded(rec *logcresttest.Recorder) (flows, logs []record) {
+	for _, r := range rec.Records() {
+		if logtest.StreamOf(r) == "flows" {
+			flows = append(flows, record(r))
+		} else {
+			logs = append(logs, record(r))
+		}
+	}
+	return flows, logs
+}
+
+// checkWaterfall holds a flow_end's timeline to its total_ms: every entry
+// starts and ends within the flow, in start order.
+func checkWaterfall(t *testing.T, fe record) {
+	t.Helper()
+	total, _ := fe["total_ms"].(float64)
+	tl, _ := fe["timeline"].([]any)
+	last := 0.0
+	for _, x := range tl {
+		e := x.(map[string]any)
+		at, ok1 := e["at_ms"].(float64)
+		ms, ok2 := e["ms"].(float64)
+		if !ok1 || !ok2 || at < last || at+ms > total+0.002 {
+			t.Errorf("timeline entry %v outside the flow (total_ms %v) or out of order", e, total)
+		}
+		last = at
+	}
+}
+
+// checkErrorRecords: a failed request leaves exactly one error record of
+// its flow in the error stream (its failed step's, or the flow's own, with
+// the request's fields and, for a panic, the stack); a successful one none.
+func checkErrorRecords(t *testing.T, fe record, logs []record) {
+	t.Helper()
+	errs := where(logs, map[string]any{"flow_id": fe["flow_id"], "level": "error"})
+	if fe["flow_status"] != "failed" {
+		if len(errs) != 0 {
+			t.Errorf("a successful request left %d error records: %v", len(errs), errs)
+		}
+		return
+	}
+	if len(errs) != 1 {
+		t.Fatalf("a failed request left %d error records, want 1: %v", len(errs), errs)
+	}
+	e := errs[0]
+	switch e["message"] {
+	case "step failed":
+		if e["fn"] != fe["failed_at"] {
+			t.Errorf("error record %v is not the failed step %v", e, fe["failed_at"])
+		}
+	case "flow failed":
+		for _, k := range []string{"method", "path", "client_ip", "http_status", "trace_id", "span_id"} {
+			if e[k] != fe[k] {
+				t.Errorf("the flow's error record has %s %v, flow_end %v", k, e[k], fe[k])
+			}
+		}
+		if _, panicked := fe["stack"]; panicked {
+			if s, _ := e["stack"].(string); !strings.Contains(s, "boom") {
+				t.Errorf("the error record of a panic lacks its stack: %v", e)
+			}
+		}
+	default:
+		t.Errorf("unexpected error record %v", e)
+	}
+}
+
+// checkFiles holds what the whole table, served on one server, left in the
+// files.
+func checkFiles(t *testing.T, o *output, xs []*exchange) {
+	t.Run("no query string, no invalid request ID in any file", func(t *testing.T) {
+		if strings.Contains(o.Raw, querySecret) || strings.Contains(o.Raw, "token=") {
+			t.Error("the query string reached the logs")
+		}
+		for name, id := range invalidIDs {
+			if strings.Contains(o.Raw, id) || name == "script" && strings.Contains(o.Raw, "script") {
+				t.Errorf("the invalid request ID (%s) reached the logs", name)
+			}
+		}
+	})
+	t.Run("one flow_start and one flow_end per flow", func(t *testing.T) {
+		starts := map[string]int{}
+		for _, r := range o.Flows {
+			id, _ := r["flow_id"].(string)
+			switch r["flow_type"] {
+			case "flow_start":
+				starts[id]++
+			case "flow_end":
+				starts[id] += 1000
+			}
+		}
+		for id, n := range starts {
+			if n != 1001 {
+				t.Errorf("flow %s: %d flow_start, %d flow_end", id, n%1000, n/1000)
+			}
+		}
+		for _, r := range append(append([]record(nil), o.Success...), o.Errors...) {
+			if _, ok := r["flow_type"]; ok {
+				t.Errorf("a flow record outside the flows file: %v", r)
+			}
+		}
+		// The flows are the table's: one per request not skipped, the
+		// requests after a row included.
+		want := 0
+		for _, x := range xs {
+			if !x.row.noFlow {
+				want++
+			}
+			if x.row.thenServes {
+				want++
+			}
+			if id := x.header.Get(adapters.FlowIDHeader); id != "" && starts[id] != 1001 {
+				t.Errorf("%s: flow %s is not in the flows file", x.row.name, id)
+			}
+		}
+		if len(starts) != want {
+			t.Errorf("%d flows in the flows file, want %d", len(starts), want)
+		}
+	})
+	t.Run("every record in the file of its kind", func(t *testing.T) {
+		for _, f := range []struct {
+			stream string
+			recs   []record
+		}{{"flows", o.Flows}, {"success", o.Success}, {"error", o.Errors}} {
+			for _, r := range f.recs {
+				if got := logtest.StreamOf(r); got != f.stream {
+					t.Errorf("a record of the %s file in the %s file: %v", got, f.stream, r)
+				}
+			}
+		}
+	})
 }
 
 // do sends the row's request and reads the response.
@@ -342,8 +480,9 @@ func (x *exchange) do(t *testing.T, client *http.Client, base string, a *app) {
 	x.body = string(b)
 }
 
-// check holds the exchange and the records against the row.
-func (x *exchange) check(t *testing.T, ad adapterUnderTest, o *output) {
+// check holds the exchange and the records of its request against the row:
+// flows are the flow records, logs the others (steps, Log(ctx)).
+func (x *exchange) check(t *testing.T, ad adapterUnderTest, flows, logs []record) {
 	row := x.row
 	if row.status != 0 {
 		if x.err != nil {
@@ -367,8 +506,11 @@ func (x *exchange) check(t *testing.T, ad adapterUnderTest, o *output) {
 		if x.header.Get(adapters.FlowIDHeader) != "" {
 			t.Errorf("skipped request got X-Flow-ID %q", x.header.Get(adapters.FlowIDHeader))
 		}
-		if got := where(o.Flows, map[string]any{"path": row.path}); len(got) != 0 {
+		if got := where(flows, map[string]any{"path": row.path}); len(got) != 0 {
 			t.Errorf("skipped request left %d flow records", len(got))
+		}
+		if n := len(flows) + len(logs); n != 0 {
+			t.Errorf("skipped request left %d records", n)
 		}
 		return
 	}
@@ -390,10 +532,10 @@ func (x *exchange) check(t *testing.T, ad adapterUnderTest, o *output) {
 		if rid == "" {
 			t.Fatal("no X-Flow-ID and no request ID to find the flow by")
 		}
-		flowID, _ = one(t, o.Flows, map[string]any{"flow_type": "flow_start", "request_id": rid})["flow_id"].(string)
+		flowID, _ = one(t, flows, map[string]any{"flow_type": "flow_start", "request_id": rid})["flow_id"].(string)
 	}
-	fs := one(t, o.Flows, map[string]any{"flow_id": flowID, "flow_type": "flow_start"})
-	fe := one(t, o.Flows, map[string]any{"flow_id": flowID, "flow_type": "flow_end"})
+	fs := one(t, flows, map[string]any{"flow_id": flowID, "flow_type": "flow_start"})
+	fe := one(t, flows, map[string]any{"flow_id": flowID, "flow_type": "flow_end"})
 
 	path, _, _ := strings.Cut(row.path, "?")
 	wantFields(t, fs, map[string]any{"method": "GET", "path": path, "logger": logName, "message": "flow started"})
@@ -410,7 +552,20 @@ func (x *exchange) check(t *testing.T, ad adapterUnderTest, o *output) {
 	wantFields(t, fe, row.end)
 	wantFields(t, fe, row.endBy[ad.name])
 	wantAbsent(t, fe, row.endAbsent...)
-	wantAbsent(t, fe, "method", "path", "request_id")
+	// flow_end stands alone: what identifies the request is on it again.
+	if fs["client_ip"] != "127.0.0.1" {
+		t.Errorf("client_ip %v, want the peer address 127.0.0.1", fs["client_ip"])
+	}
+	for _, k := range []string{"method", "path", "request_id", "client_ip"} {
+		if fe[k] != fs[k] {
+			t.Errorf("flow_end %s = %v, flow_start has %v", k, fe[k], fs[k])
+		}
+	}
+	if row.route == routeOrders && fe["flow_status"] == "success" {
+		wantFields(t, fe, map[string]any{"user_id": "u-" + strings.TrimPrefix(path, "/orders/")})
+	}
+	checkWaterfall(t, fe)
+	checkErrorRecords(t, fe, logs)
 	switch route := row.route; route {
 	case "":
 		wantAbsent(t, fe, "route")
@@ -447,19 +602,18 @@ func (x *exchange) check(t *testing.T, ad adapterUnderTest, o *output) {
 	}
 
 	// Step and Log(ctx) records carry the flow's IDs.
-	all := append(append([]record(nil), o.Success...), o.Errors...)
 	for _, fn := range row.timeline {
 		exit := "step finished"
 		if fn == "charge" {
 			exit = "step failed"
 		}
 		for _, msg := range []string{"step started", exit} {
-			r := one(t, all, map[string]any{"fn": fn, "message": msg, "flow_id": flowID})
+			r := one(t, logs, map[string]any{"fn": fn, "message": msg, "flow_id": flowID})
 			wantFields(t, r, map[string]any{"trace_id": fs["trace_id"]})
 		}
 	}
 	for _, msg := range row.logs {
-		r := one(t, all, map[string]any{"message": msg, "flow_id": flowID})
+		r := one(t, logs, map[string]any{"message": msg, "flow_id": flowID})
 		wantFields(t, r, map[string]any{"trace_id": fs["trace_id"]})
 	}
 }

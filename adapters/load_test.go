@@ -22,13 +22,15 @@ const (
 // and one flow_end per request, every step in its own request's timeline
 // and in no other. Run it with -race.
 func TestLoad(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("load test")
 	}
 	for _, ad := range allAdapters() {
 		t.Run(ad.name, func(t *testing.T) {
+			t.Parallel()
 			c := start(t)
-			srv := httptest.NewServer(ad.build(newApp()))
+			srv := httptest.NewServer(ad.build(newApp(), c.Option()))
 			tr := &http.Transport{MaxIdleConns: loadInFlight, MaxIdleConnsPerHost: loadInFlight}
 			client := &http.Client{Transport: tr}
 

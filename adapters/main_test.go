@@ -10,12 +10,15 @@ import (
 	"github.com/logcrest/logcrest/adapters/internal/logtest"
 )
 
-// The pipeline is global: the tests of this package run one after the
-// other, never with t.Parallel.
+// Each test has a pipeline of its own (logtest.Start, or a logcresttest
+// Recorder) and runs with t.Parallel, but two: TestDefaultPipeline, which
+// uses the process-wide default pipeline (logtest.StartDefault), and
+// TestPrivacy, which sets the process's umask. logtest.Guard fails the run
+// if any other test wrote to the default pipeline.
 
 func TestMain(m *testing.M) {
 	gin.SetMode(gin.TestMode)
-	goleak.VerifyTestMain(m)
+	goleak.VerifyTestMain(logtest.Guard(m))
 }
 
 type (

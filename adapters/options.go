@@ -2,7 +2,9 @@ package adapters
 
 import (
 	"net/http"
+	"net/netip"
 	"net/textproto"
+	"strings"
 
 	"github.com/rs/zerolog"
 
@@ -32,6 +34,12 @@ type Options struct {
 	// Pipeline is where the request flows go; nil means the default
 	// pipeline.
 	Pipeline *logcrest.Pipeline
+	// TrustedProxies are the networks whose X-Forwarded-For is believed
+	// (see WithTrustedProxies).
+	TrustedProxies []netip.Prefix
+	// FlowFields derives flow fields from each request (see
+	// WithFlowFields).
+	FlowFields func(*http.Request) []any
 }
 
 // Option is one setting of an adapter instance, passed to an adapter's
@@ -67,6 +75,49 @@ func WithSkip(fn func(*http.Request) bool) Option { return func(o *Options) { o.
 // ValidRequestID) is used.
 func WithRequestIDHeader(name string) Option {
 	return func(o *Options) { o.RequestIDHeader = name }
+}
+
+// WithTrustedProxies names the reverse proxies and load balancers in front
+// of the service, as CIDR prefixes or addresses ("10.0.0.0/8", "::1").
+// client_ip is the peer address of the connection; when the peer is one of
+// these, it is instead the rightmost address of X-Forwarded-For that is not
+// one of them (the client as the last trusted proxy saw it). Without this
+// option X-Forwarded-For is never read: any client can write it. An entry
+// that does not parse is ignored with a "logcrest: warning:" line.
+func WithTrustedProxies(cidrs ...string) Option {
+	var prefixes []netip.Prefix
+	for _, c := range cidrs {
+		p, err := parsePrefix(c)
+		if err != nil {
+			core.Warnf("adapters.WithTrustedProxies: %q is not an address or CIDR prefix; ignored", c)
+			continue
+		}
+		prefixes = append(prefixes, p)
+	}
+	return func(o *Options) { o.TrustedProxies = append(o.TrustedProxies, prefixes...) }
+}
+
+func parsePrefix(s string) (netip.Prefix, error) {
+	s = strings.TrimSpace(s)
+	if strings.Contains(s, "/") {
+		p, err := netip.ParsePrefix(s)
+		return p.Masked(), err
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	return netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()), nil
+}
+
+// WithFlowFields derives fields from each request for its flow: fn returns
+// key, value pairs ("tenant", r.Header.Get("X-Tenant"), ...), set as with
+// logcrest.SetFlowField, so they appear on flow_end, bounded the same way
+// (16 fields, 256-byte values; refused keys left out). It runs after the flow
+// has begun, on the request's goroutine. No header is recorded unless fn
+// names it.
+func WithFlowFields(fn func(r *http.Request) []any) Option {
+	return func(o *Options) { o.FlowFields = fn }
 }
 
 // Config is an adapter instance: its Options, resolved once when the

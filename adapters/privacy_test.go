@@ -30,6 +30,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/logcrest/logcrest"
+	"github.com/logcrest/logcrest/adapters"
 	logcrestchi "github.com/logcrest/logcrest/adapters/chi"
 	logcrestecho "github.com/logcrest/logcrest/adapters/echo"
 	logcrestgin "github.com/logcrest/logcrest/adapters/gin"
@@ -45,11 +46,16 @@ import (
 // a logger could give them; unless opted in with Args or LogResult, and
 // then only on the records of the step that opted in. Every file LogCrest
 // writes is 0600 and every folder it creates 0700, with the umask at 0.
+//
+// The umask is the process's: TestPrivacy itself runs alone, never with
+// t.Parallel; its two runs, each with a pipeline of its own, run in
+// parallel with each other.
 func TestPrivacy(t *testing.T) {
 	old := syscall.Umask(0)
 	t.Cleanup(func() { syscall.Umask(old) })
 
 	t.Run("no opt-in: no secret anywhere", func(t *testing.T) {
+		t.Parallel()
 		r := runPrivacy(t, "p1", false)
 		for _, l := range r.leaks(nil) {
 			t.Errorf("LEAK %s", l)
@@ -59,6 +65,7 @@ func TestPrivacy(t *testing.T) {
 	// The same run with one step that opts in: the detector above finds
 	// exactly the two opted-in secrets, on that step's records only.
 	t.Run("opt-in on one step: exactly its argument and result", func(t *testing.T) {
+		t.Parallel()
 		r := runPrivacy(t, "p2", true)
 		core := r.secrets["core"]
 		allowed := []*secret{core.arg, core.result}
@@ -170,29 +177,30 @@ func newSecret(phase, kind, scope string) *secret {
 	}
 }
 
-// privacyAdapter is one framework serving the privacy routes.
+// privacyAdapter is one framework serving the privacy routes, its adapter
+// given opts.
 type privacyAdapter struct {
 	name  string
-	build func(s *scopeSecrets) http.Handler
+	build func(s *scopeSecrets, opts ...adapters.Option) http.Handler
 }
 
 var privacyAdapters = []privacyAdapter{
-	{"nethttp", func(s *scopeSecrets) http.Handler {
+	{"nethttp", func(s *scopeSecrets, opts ...adapters.Option) http.Handler {
 		mux := http.NewServeMux()
 		mux.Handle("GET /account", stdPrivate(s))
 		mux.Handle("POST /login", stdPrivate(s))
-		return logcresthttp.Middleware()(mux)
+		return logcresthttp.Middleware(opts...)(mux)
 	}},
-	{"chi", func(s *scopeSecrets) http.Handler {
+	{"chi", func(s *scopeSecrets, opts ...adapters.Option) http.Handler {
 		r := chi.NewRouter()
-		r.Use(logcrestchi.Middleware())
+		r.Use(logcrestchi.Middleware(opts...))
 		r.Get("/account", stdPrivate(s))
 		r.Post("/login", stdPrivate(s))
 		return r
 	}},
-	{"gin", func(s *scopeSecrets) http.Handler {
+	{"gin", func(s *scopeSecrets, opts ...adapters.Option) http.Handler {
 		r := gin.New()
-		logcrestgin.Instrument(r)
+		logcrestgin.Instrument(r, opts...)
 		h := func(c *gin.Context) {
 			status, body, err := servePrivate(c, c.Request, s)
 			if err != nil {
@@ -205,10 +213,10 @@ var privacyAdapters = []privacyAdapter{
 		r.POST("/login", h)
 		return r
 	}},
-	{"echo", func(s *scopeSecrets) http.Handler {
+	{"echo", func(s *scopeSecrets, opts ...adapters.Option) http.Handler {
 		e := echo.New()
 		e.Logger.SetOutput(io.Discard)
-		logcrestecho.Instrument(e)
+		logcrestecho.Instrument(e, opts...)
 		h := func(c echo.Context) error {
 			status, body, err := servePrivate(c.Request().Context(), c.Request(), s)
 			if err != nil {
@@ -337,12 +345,11 @@ func explode(password string) {
 	}
 }
 
-// driveCore runs steps and flows directly with s.arg and s.result as their
-// arguments and results, in every shape the API offers; with optIn, one
-// step opts in to both.
-func driveCore(t *testing.T, s *scopeSecrets, optIn bool) {
+// driveCore runs steps and flows directly, from ctx (which carries the
+// run's pipeline), with s.arg and s.result as their arguments and results,
+// in every shape the API offers; with optIn, one step opts in to both.
+func driveCore(t *testing.T, ctx context.Context, s *scopeSecrets, optIn bool) {
 	t.Helper()
-	ctx := context.Background()
 	arg, result := s.arg.value, s.result.value
 
 	// A step outside any flow.
@@ -449,10 +456,10 @@ var privacyRequests = []privacyRequest{
 }
 
 // driveAdapter sends every privacy request, secrets in its headers, query
-// string and form body, to the adapter behind a real server.
-func driveAdapter(t *testing.T, ad privacyAdapter, s *scopeSecrets) {
+// string and form body, to the adapter (given opts) behind a real server.
+func driveAdapter(t *testing.T, ad privacyAdapter, s *scopeSecrets, opts ...adapters.Option) {
 	t.Helper()
-	srv := httptest.NewServer(ad.build(s))
+	srv := httptest.NewServer(ad.build(s, opts...))
 	srv.Config.ErrorLog = discardLog()
 	defer srv.Close()
 	client := &http.Client{Transport: &http.Transport{}}
@@ -496,8 +503,8 @@ type privacyRun struct {
 	console string
 }
 
-// runPrivacy plants and drives the secrets of phase under a fresh log
-// folder, closes the pipeline, and checks the permissions and that the run
+// runPrivacy plants and drives the secrets of phase through a pipeline of
+// its own writing under a fresh log folder, closes it, and checks the permissions and that the run
 // left the records it should have (so that finding no secret means
 // something).
 func runPrivacy(t *testing.T, phase string, optIn bool) *privacyRun {
@@ -517,22 +524,23 @@ func runPrivacy(t *testing.T, phase string, optIn bool) *privacyRun {
 	// The folder does not exist yet: LogCrest creates both levels.
 	root := filepath.Join(t.TempDir(), "logs")
 	console := &logtest.Buffer{}
-	before := logcrest.Stats()
-	if err := logcrest.Configure(logcrest.WithDir(filepath.Join(root, "app")), logcrest.WithName(logName),
+	p, err := logcrest.New(logcrest.WithDir(filepath.Join(root, "app")), logcrest.WithName(logName),
 		logcrest.WithConsole(console), logcrest.WithLevel("debug"),
-		logcrest.WithMaxSize(8<<10), logcrest.WithBackupCount(1000)); err != nil {
+		logcrest.WithMaxSize(8<<10), logcrest.WithBackupCount(1000))
+	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = logcrest.Close() })
+	t.Cleanup(func() { _ = p.Close() })
+	before := p.Stats()
 
-	driveCore(t, r.secrets["core"], optIn)
+	driveCore(t, logcrest.NewContext(context.Background(), p), r.secrets["core"], optIn)
 	for _, ad := range privacyAdapters {
-		driveAdapter(t, ad, r.secrets[ad.name])
+		driveAdapter(t, ad, r.secrets[ad.name], adapters.WithPipeline(p))
 	}
-	if err := logcrest.Close(); err != nil {
+	if err := p.Close(); err != nil {
 		t.Fatal(err)
 	}
-	after := logcrest.Stats()
+	after := p.Stats()
 	if d, w := after.Dropped-before.Dropped, after.WriteErrors-before.WriteErrors; d != 0 || w != 0 {
 		t.Fatalf("%d records dropped, %d write errors: the files are not all that was logged", d, w)
 	}
@@ -540,7 +548,7 @@ func runPrivacy(t *testing.T, phase string, optIn bool) *privacyRun {
 
 	// Every byte of every file, and every mode.
 	r.files = map[string][]byte{}
-	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}

@@ -28,41 +28,41 @@ func (quietEntry) Write(int, int, http.Header, time.Duration, any) {}
 func (quietEntry) Panic(any, []byte)                               {}
 
 // recoveredServers are each framework's own recovery middleware, mounted
-// outside LogCrest as the adapters' docs say, around a /boom that panics
-// and an /ok that writes "ok".
+// outside LogCrest (given opts) as the adapters' docs say, around a /boom
+// that panics and an /ok that writes "ok".
 var recoveredServers = []struct {
 	name  string
 	route string // the route of /boom
-	build func() http.Handler
+	build func(opts ...adapters.Option) http.Handler
 }{
-	{"echo Recover", "/boom", func() http.Handler {
+	{"echo Recover", "/boom", func(opts ...adapters.Option) http.Handler {
 		e := echo.New()
 		e.Logger.SetOutput(io.Discard)
 		e.Use(echomw.Recover()) // answers {"message":"Internal Server Error"}
-		logcrestecho.Instrument(e)
+		logcrestecho.Instrument(e, opts...)
 		e.GET("/boom", func(echo.Context) error { panic("boom") })
 		e.GET("/ok", func(c echo.Context) error { return c.String(http.StatusOK, "ok") })
 		return e
 	}},
-	{"gin Recovery", "/boom", func() http.Handler {
+	{"gin Recovery", "/boom", func(opts ...adapters.Option) http.Handler {
 		r := gin.New()
 		r.Use(gin.RecoveryWithWriter(io.Discard)) // answers an empty 500
-		logcrestgin.Instrument(r)
+		logcrestgin.Instrument(r, opts...)
 		r.GET("/boom", func(*gin.Context) { panic("boom") })
 		r.GET("/ok", func(c *gin.Context) { c.String(http.StatusOK, "ok") })
 		return r
 	}},
-	{"gin CustomRecovery", "/boom", func() http.Handler {
+	{"gin CustomRecovery", "/boom", func(opts ...adapters.Option) http.Handler {
 		r := gin.New()
 		r.Use(gin.CustomRecoveryWithWriter(io.Discard, func(c *gin.Context, _ any) {
 			c.AbortWithStatusJSON(http.StatusInternalServerError, gin.H{"error": "internal"})
 		}))
-		logcrestgin.Instrument(r)
+		logcrestgin.Instrument(r, opts...)
 		r.GET("/boom", func(*gin.Context) { panic("boom") })
 		r.GET("/ok", func(c *gin.Context) { c.String(http.StatusOK, "ok") })
 		return r
 	}},
-	{"chi Recoverer", "/boom", func() http.Handler {
+	{"chi Recoverer", "/boom", func(opts ...adapters.Option) http.Handler {
 		r := chi.NewRouter()
 		r.Use(func(next http.Handler) http.Handler {
 			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -70,16 +70,16 @@ var recoveredServers = []struct {
 			})
 		})
 		r.Use(chimw.Recoverer) // answers an empty 500
-		r.Use(logcrestchi.Middleware())
+		r.Use(logcrestchi.Middleware(opts...))
 		r.Get("/boom", func(http.ResponseWriter, *http.Request) { panic("boom") })
 		r.Get("/ok", ok)
 		return r
 	}},
-	{"net/http recovery writing a body", "/boom", func() http.Handler {
+	{"net/http recovery writing a body", "/boom", func(opts ...adapters.Option) http.Handler {
 		mux := http.NewServeMux()
 		mux.HandleFunc("GET /boom", func(http.ResponseWriter, *http.Request) { panic("boom") })
 		mux.HandleFunc("GET /ok", ok)
-		h := logcresthttp.Handler(mux)
+		h := logcresthttp.Handler(mux, opts...)
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			defer func() {
 				if p := recover(); p != nil {
@@ -100,10 +100,12 @@ var recoveredServers = []struct {
 // stack, and no bytes rather than a false count; a request that does not
 // panic, on the same server, records the bytes the client read.
 func TestRecoveredPanicRecordsNoBytes(t *testing.T) {
+	t.Parallel()
 	for _, s := range recoveredServers {
 		t.Run(s.name, func(t *testing.T) {
+			t.Parallel()
 			c := start(t)
-			srv := httptest.NewServer(s.build())
+			srv := httptest.NewServer(s.build(c.Option()))
 			srv.Config.ErrorLog = discardLog()
 			tr := &http.Transport{DisableKeepAlives: true}
 			client := &http.Client{Transport: tr}

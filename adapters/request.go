@@ -58,9 +58,10 @@ const (
 //	next(q.Writer(), r.WithContext(q.Context()))
 //
 // Records: flow_start has method, path (the URL path: never the query
-// string) and request_id (when a valid one came in); flow_end has
-// http_status, bytes and route (when a route matched), and the flow's
-// outcome. Method, path and route are bounded (MaxMethodLen, MaxPathLen,
+// string), request_id (when a valid one came in) and client_ip (see
+// WithTrustedProxies); flow_end has them too, so it stands alone, plus
+// http_status, bytes and route (when a route matched), the fields of
+// WithFlowFields and flow.SetField, and the flow's outcome. Method, path and route are bounded (MaxMethodLen, MaxPathLen,
 // MaxRouteLen; a cut one is marked method_truncated, path_truncated,
 // route_truncated). The outcome:
 //
@@ -95,9 +96,10 @@ type Request struct {
 	span  *flow.Span
 	outer *Request // the request flow this one joined, or nil
 
-	// flow_start
+	// flow_start, and again on flow_end
 	method, path, requestID string
 	methodCut, pathCut      bool
+	clientIP                string // a substring of RemoteAddr or X-Forwarded-For
 
 	// flow_end
 	route             string
@@ -187,6 +189,7 @@ func (c *Config) Begin(w http.ResponseWriter, r *http.Request) *Request {
 		q.path, q.pathCut = clip(r.URL.Path, MaxPathLen)
 	}
 	q.requestID = c.requestID(r)
+	q.clientIP = c.clientIP(r)
 	traceID, parentID := traceparent(r)
 	ctx, span := flow.BeginIn(&q.frame, parent, flow.FlowSpec{
 		Label:        q.requestID,
@@ -202,7 +205,21 @@ func (c *Config) Begin(w http.ResponseWriter, r *http.Request) *Request {
 		q.flowIDValue[0] = span.FlowID()
 		h[flowIDKey] = q.flowIDValue[:] // its own array: no allocation
 	}
+	if c.opts.FlowFields != nil {
+		c.addFlowFields(ctx, r)
+	}
 	return q
+}
+
+// addFlowFields sets the fields WithFlowFields derives from r on the flow
+// in ctx; a field refused (see flow.SetField) is left out.
+func (c *Config) addFlowFields(ctx context.Context, r *http.Request) {
+	kv := c.opts.FlowFields(r)
+	for i := 0; i+1 < len(kv); i += 2 {
+		if key, ok := kv[i].(string); ok {
+			_ = flow.SetField(ctx, key, kv[i+1])
+		}
+	}
 }
 
 // clip cuts s to at most n bytes, at a character boundary, and reports
@@ -220,7 +237,12 @@ func clip(s string, n int) (string, bool) {
 }
 
 // startFields adds the request's fields to flow_start.
-func (q *Request) startFields(w *flow.FieldWriter) {
+func (q *Request) startFields(w *flow.FieldWriter) { q.requestFields(w) }
+
+// requestFields adds what identifies the request: method, path,
+// request_id and client_ip, on flow_start and again on flow_end, so that
+// flow_end answers "what was this request" alone.
+func (q *Request) requestFields(w *flow.FieldWriter) {
 	w.Str("method", q.method)
 	if q.methodCut {
 		w.Bool("method_truncated", true)
@@ -232,10 +254,14 @@ func (q *Request) startFields(w *flow.FieldWriter) {
 	if q.requestID != "" {
 		w.Str("request_id", q.requestID)
 	}
+	if q.clientIP != "" {
+		w.Str("client_ip", q.clientIP)
+	}
 }
 
-// endFields adds the response's fields to flow_end.
+// endFields adds the request's and the response's fields to flow_end.
 func (q *Request) endFields(w *flow.FieldWriter) {
+	q.requestFields(w)
 	if q.status != 0 {
 		w.Int("http_status", int64(q.status))
 	}

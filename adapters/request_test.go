@@ -33,8 +33,9 @@ func ok(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "ok")
 func patternRoute(r *http.Request) string { return r.Pattern }
 
 func TestWithLevel(t *testing.T) {
+	t.Parallel()
 	c := start(t)
-	cfg := adapters.NewConfig(adapters.WithFlowLevel(zerolog.DebugLevel))
+	cfg := adapters.NewConfig(adapters.WithFlowLevel(zerolog.DebugLevel), c.Option())
 	h := cfg.Handler(http.HandlerFunc(ok), patternRoute)
 	fail := cfg.Handler(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(502) }), patternRoute)
 	idOK := serve(h, "/").Header().Get(adapters.FlowIDHeader)
@@ -49,9 +50,10 @@ func TestWithLevel(t *testing.T) {
 }
 
 func TestWithRequestIDHeader(t *testing.T) {
+	t.Parallel()
 	c := start(t)
-	custom := logcresthttp.Middleware(adapters.WithRequestIDHeader("x-correlation-id"))(http.HandlerFunc(ok))
-	plain := logcresthttp.Middleware()(http.HandlerFunc(ok))
+	custom := logcresthttp.Middleware(adapters.WithRequestIDHeader("x-correlation-id"), c.Option())(http.HandlerFunc(ok))
+	plain := logcresthttp.Middleware(c.Option())(http.HandlerFunc(ok))
 
 	both := []string{"X-Correlation-ID", "corr-1", "X-Request-ID", "req-1"}
 	a := serve(custom, "/", both...).Header().Get(adapters.FlowIDHeader)
@@ -70,8 +72,9 @@ func TestWithRequestIDHeader(t *testing.T) {
 }
 
 func TestRepeatedHeadersAreIgnored(t *testing.T) {
+	t.Parallel()
 	c := start(t)
-	h := logcresthttp.Middleware()(http.HandlerFunc(ok))
+	h := logcresthttp.Middleware(c.Option())(http.HandlerFunc(ok))
 	id := serve(h, "/",
 		"X-Request-ID", "one", "X-Request-ID", "two",
 		"traceparent", traceparent, "traceparent", traceparent,
@@ -88,8 +91,9 @@ func TestRepeatedHeadersAreIgnored(t *testing.T) {
 }
 
 func TestLongPathIsCut(t *testing.T) {
+	t.Parallel()
 	c := start(t)
-	h := logcresthttp.Middleware()(http.HandlerFunc(ok))
+	h := logcresthttp.Middleware(c.Option())(http.HandlerFunc(ok))
 	long := "/" + strings.Repeat("é", adapters.MaxPathLen) // two bytes each: the cut falls inside one
 	id := serve(h, long+"?q=1").Header().Get(adapters.FlowIDHeader)
 	o := c.Finish(t)
@@ -102,9 +106,10 @@ func TestLongPathIsCut(t *testing.T) {
 }
 
 func TestFromContext(t *testing.T) {
+	t.Parallel()
 	c := start(t)
 	var inHandler string
-	h := logcresthttp.Middleware()(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	h := logcresthttp.Middleware(c.Option())(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		q := adapters.FromContext(r.Context())
 		inHandler = q.FlowID()
 		if logcrest.FlowID(r.Context()) != inHandler || q.Span().FlowID() != inHandler {
@@ -123,8 +128,9 @@ func TestFromContext(t *testing.T) {
 }
 
 func TestSkipWritesNothing(t *testing.T) {
+	t.Parallel()
 	c := start(t)
-	h := logcresthttp.Middleware(adapters.WithSkip(func(r *http.Request) bool { return r.URL.Path == "/healthz" }))(
+	h := logcresthttp.Middleware(c.Option(), adapters.WithSkip(func(r *http.Request) bool { return r.URL.Path == "/healthz" }))(
 		http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if adapters.FromContext(r.Context()) != nil || logcrest.FlowID(r.Context()) != "" {
 				t.Error("a skipped request has a flow")
@@ -140,8 +146,9 @@ func TestSkipWritesNothing(t *testing.T) {
 
 // TestAbortAfterTheHeader: an abort after the status went out records it.
 func TestAbortAfterTheHeader(t *testing.T) {
+	t.Parallel()
 	c := start(t)
-	h := logcresthttp.Middleware()(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+	h := logcresthttp.Middleware(c.Option())(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = io.WriteString(w, "partial")
 		panic(http.ErrAbortHandler)
 	}))
@@ -163,8 +170,9 @@ func TestAbortAfterTheHeader(t *testing.T) {
 // TestPanicAfterTheHeader: a panic is a 500 in the record even when a
 // status went out before it; the client gets a cut response.
 func TestPanicAfterTheHeader(t *testing.T) {
+	t.Parallel()
 	c := start(t)
-	h := logcresthttp.Middleware()(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+	h := logcresthttp.Middleware(c.Option())(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.WriteHeader(202)
 		panic("late")
 	}))
@@ -179,8 +187,9 @@ func TestPanicAfterTheHeader(t *testing.T) {
 }
 
 func TestHijackedRequest(t *testing.T) {
+	t.Parallel()
 	c := start(t)
-	h := logcresthttp.Middleware()(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+	h := logcresthttp.Middleware(c.Option())(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		conn, brw, err := http.NewResponseController(w).Hijack()
 		if err != nil {
 			t.Error(err)
@@ -217,24 +226,25 @@ func TestHijackedRequest(t *testing.T) {
 // wrappers: each request is one flow, whose route comes from the inner
 // adapter, and nothing warns of a nested flow.
 func TestNestedAdaptersMakeOneFlow(t *testing.T) {
+	t.Parallel()
 	c := start(t)
 	r := chi.NewRouter()
-	r.Use(logcrestchi.Middleware())
+	r.Use(logcrestchi.Middleware(c.Option()))
 	r.Get("/api/orders/{id}", func(w http.ResponseWriter, r *http.Request) {
 		_ = logcrest.Run(r.Context(), "load", func(context.Context) error { return nil })
 		ok(w, r)
 	})
-	viaChi := logcresthttp.Middleware()(r)
+	viaChi := logcresthttp.Middleware(c.Option())(r)
 
 	mux := http.NewServeMux()
-	mux.Handle("GET /items/{id}", logcresthttp.Handler(http.HandlerFunc(ok)))
+	mux.Handle("GET /items/{id}", logcresthttp.Handler(http.HandlerFunc(ok), c.Option()))
 	replace := func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			type key struct{}
 			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), key{}, 1)))
 		})
 	}
-	viaMux := logcresthttp.Middleware()(replace(mux))
+	viaMux := logcresthttp.Middleware(c.Option())(replace(mux))
 
 	idChi := serve(viaChi, "/api/orders/5").Header().Get(adapters.FlowIDHeader)
 	idMux := serve(viaMux, "/items/6").Header().Get(adapters.FlowIDHeader)

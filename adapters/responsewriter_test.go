@@ -45,6 +45,7 @@ func (f *fullWriter) ReadFrom(r io.Reader) (int64, error) {
 func (f *fullWriter) Flush() { f.flushes++ }
 
 func TestResponseWriterStatus(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name      string
 		do        func(w *adapters.ResponseWriter)
@@ -112,6 +113,7 @@ func TestResponseWriterStatus(t *testing.T) {
 }
 
 func TestResponseWriterPassesThrough(t *testing.T) {
+	t.Parallel()
 	f := &fullWriter{}
 	w := adapters.NewResponseWriter(f)
 	if w.Unwrap() != http.ResponseWriter(f) {
@@ -139,6 +141,7 @@ func TestResponseWriterPassesThrough(t *testing.T) {
 }
 
 func TestResponseWriterFlushFixesTheStatus(t *testing.T) {
+	t.Parallel()
 	w := adapters.NewResponseWriter(&fullWriter{})
 	w.Flush()
 	w.WriteHeader(500)
@@ -148,6 +151,7 @@ func TestResponseWriterFlushFixesTheStatus(t *testing.T) {
 }
 
 func TestResponseWriterUnsupported(t *testing.T) {
+	t.Parallel()
 	f := &fakeWriter{}
 	w := adapters.NewResponseWriter(f)
 	w.Flush() // does nothing, does not panic
@@ -172,6 +176,7 @@ func TestResponseWriterUnsupported(t *testing.T) {
 // ResponseController through it, ServeContent's ReadFrom path with ranges,
 // and a hijack.
 func TestResponseWriterOnAServer(t *testing.T) {
+	t.Parallel()
 	content := strings.Repeat("0123456789", 1000)
 	type seen struct {
 		status   int

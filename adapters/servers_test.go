@@ -54,13 +54,18 @@ type app struct {
 
 func newApp() *app { return &app{streamRead: make(chan struct{}, 1)} }
 
-// options are the adapter options every test server uses.
-func options() []adapters.Option {
-	return []adapters.Option{adapters.WithSkip(func(r *http.Request) bool { return r.URL.Path == "/healthz" })}
+// options are the adapter options every test server uses, then extra (the
+// test's pipeline).
+func options(extra ...adapters.Option) []adapters.Option {
+	return append([]adapters.Option{adapters.WithSkip(func(r *http.Request) bool { return r.URL.Path == "/healthz" })}, extra...)
 }
 
 func (a *app) order(ctx context.Context, id string) error {
 	logcrest.Log(ctx).Info().Str("order", id).Msg("handling order")
+	// Who it was: a field of the flow, set from the handler, for flow_end.
+	if err := logcrest.SetFlowField(ctx, "user_id", "u-"+id); err != nil {
+		return err
+	}
 	if err := logcrest.Run(ctx, "load_order", func(ctx context.Context) error {
 		logcrest.Log(ctx).Debug().Msg("loading")
 		return nil
@@ -142,12 +147,13 @@ func recoverer(next http.Handler) http.Handler {
 }
 
 // adapterUnderTest builds the application on one framework with its
-// LogCrest adapter.
+// LogCrest adapter, given options() and opts (the test's pipeline; none:
+// the default pipeline).
 type adapterUnderTest struct {
 	name   string
 	orders string // the route template of /orders/{id}, as the framework writes it
 	work   string // the route template of /work/{n}
-	build  func(a *app) http.Handler
+	build  func(a *app, opts ...adapters.Option) http.Handler
 }
 
 func allAdapters() []adapterUnderTest {
@@ -201,28 +207,28 @@ func (a *app) std(param func(r *http.Request, name string) string) map[string]ht
 	}
 }
 
-func buildNetHTTP(a *app) http.Handler {
+func buildNetHTTP(a *app, opts ...adapters.Option) http.Handler {
 	mux := http.NewServeMux()
 	for pattern, h := range a.std(func(r *http.Request, name string) string { return r.PathValue(name) }) {
 		mux.Handle("GET "+pattern, h)
 	}
-	return recoverer(logcresthttp.Middleware(options()...)(mux))
+	return recoverer(logcresthttp.Middleware(options(opts...)...)(mux))
 }
 
-func buildChi(a *app) http.Handler {
+func buildChi(a *app, opts ...adapters.Option) http.Handler {
 	r := chi.NewRouter()
 	r.Use(recoverer)
-	r.Use(logcrestchi.Middleware(options()...))
+	r.Use(logcrestchi.Middleware(options(opts...)...))
 	for pattern, h := range a.std(chi.URLParam) {
 		r.Get(pattern, h)
 	}
 	return r
 }
 
-func buildGin(a *app) http.Handler {
+func buildGin(a *app, opts ...adapters.Option) http.Handler {
 	r := gin.New()
 	r.Use(gin.RecoveryWithWriter(io.Discard))
-	logcrestgin.Instrument(r, options()...)
+	logcrestgin.Instrument(r, options(opts...)...)
 	// The handlers pass the *gin.Context itself as the context: that is
 	// what must carry the flow.
 	r.GET("/orders/:id", func(c *gin.Context) {
@@ -261,7 +267,7 @@ func buildGin(a *app) http.Handler {
 	return r
 }
 
-func buildEcho(a *app) http.Handler {
+func buildEcho(a *app, opts ...adapters.Option) http.Handler {
 	e := echo.New()
 	e.Logger.SetOutput(io.Discard)
 	handleErr := e.DefaultHTTPErrorHandler
@@ -270,7 +276,7 @@ func buildEcho(a *app) http.Handler {
 		handleErr(err, c)
 	}
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{DisablePrintStack: true}))
-	logcrestecho.Instrument(e, options()...)
+	logcrestecho.Instrument(e, options(opts...)...)
 	ctx := func(c echo.Context) context.Context { return c.Request().Context() }
 	e.GET("/orders/:id", func(c echo.Context) error {
 		id := c.Param("id")

@@ -8,6 +8,7 @@ import (
 )
 
 func TestParseTraceparent(t *testing.T) {
+	t.Parallel()
 	const (
 		tr = incomingTrace
 		pa = incomingParent

@@ -18,15 +18,16 @@ func ok(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "ok")
 // TestRoute: chi's whole template through mounted sub-routers and groups;
 // none for a 404 at the root, nor outside a chi router.
 func TestRoute(t *testing.T) {
+	t.Parallel()
 	c := lt.Start(t)
 	api := chi.NewRouter()
 	api.Get("/orders/{id}", ok)
 	api.Get("/files/*", ok)
 	r := chi.NewRouter()
-	r.Use(logcrestchi.Middleware())
+	r.Use(logcrestchi.Middleware(c.Option()))
 	r.Mount("/api", api)
 	r.With(func(next http.Handler) http.Handler { return next }).Get("/inline/{a}-{b}", ok)
-	outside := logcrestchi.Middleware()(http.HandlerFunc(ok))
+	outside := logcrestchi.Middleware(c.Option())(http.HandlerFunc(ok))
 
 	cases := []struct {
 		h              http.Handler

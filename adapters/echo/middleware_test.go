@@ -33,6 +33,7 @@ func countingEcho(calls *int) *echo.Echo {
 // calls it itself when it sees an error), and the flow records the status
 // that handler sent.
 func TestErrorHandlerOnce(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name   string
 		err    error
@@ -57,7 +58,7 @@ func TestErrorHandlerOnce(t *testing.T) {
 					LogValuesFunc: func(echo.Context, middleware.RequestLoggerValues) error { return nil },
 				}))
 			}
-			logcrestecho.Instrument(e)
+			logcrestecho.Instrument(e, c.Option())
 			e.GET("/x", func(c echo.Context) error {
 				if tc.write {
 					_ = c.String(http.StatusOK, "sent")
@@ -92,20 +93,21 @@ func TestErrorHandlerOnce(t *testing.T) {
 // route, but a route's own 404 keeps its route, and so does a RouteNotFound
 // handler.
 func TestRoute(t *testing.T) {
+	t.Parallel()
 	c := lt.Start(t)
 	ok := func(c echo.Context) error { return c.String(http.StatusOK, "ok") }
 
 	pre := echo.New()
-	pre.Pre(logcrestecho.Middleware())
+	pre.Pre(logcrestecho.Middleware(c.Option()))
 	pre.GET("/orders/:id", ok)
 
 	use := echo.New()
-	logcrestecho.Instrument(use)
+	logcrestecho.Instrument(use, c.Option())
 	use.GET("/orders/:id", func(echo.Context) error { return echo.ErrNotFound })
 	use.GET("/files/*", ok)
 
 	custom := echo.New()
-	logcrestecho.Instrument(custom)
+	logcrestecho.Instrument(custom, c.Option())
 	custom.GET("/a", ok)
 	custom.RouteNotFound("/*", func(c echo.Context) error { return c.String(http.StatusNotFound, "custom") })
 

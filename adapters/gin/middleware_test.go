@@ -21,11 +21,12 @@ import (
 // context and its copy all reach the request's flow, whether gin's
 // ContextWithFallback is off (its default) or on.
 func TestContextCarriesTheFlow(t *testing.T) {
+	t.Parallel()
 	for _, fallback := range []bool{false, true} {
 		c := lt.Start(t)
 		r := gin.New()
 		r.ContextWithFallback = fallback
-		logcrestgin.Instrument(r)
+		logcrestgin.Instrument(r, c.Option())
 		var ids [3]string
 		r.GET("/orders/:id", func(c *gin.Context) {
 			ids = [3]string{logcrest.FlowID(c), logcrest.FlowID(c.Request.Context()), logcrest.FlowID(c.Copy())}
@@ -66,8 +67,9 @@ func TestContextCarriesTheFlow(t *testing.T) {
 // TestErrors: the status decides the outcome; the last of c.Errors is the
 // flow_error of a failed request.
 func TestErrors(t *testing.T) {
+	t.Parallel()
 	c := lt.Start(t)
-	r := logcrestgin.Instrument(gin.New())
+	r := logcrestgin.Instrument(gin.New(), c.Option())
 	r.GET("/two-errors", func(c *gin.Context) {
 		_ = c.Error(errors.New("first"))
 		_ = c.AbortWithError(http.StatusBadGateway, &UpstreamError{"upstream refused"})
@@ -103,8 +105,9 @@ type UpstreamError struct{ msg string }
 func (e *UpstreamError) Error() string { return e.msg }
 
 func TestSkip(t *testing.T) {
+	t.Parallel()
 	c := lt.Start(t)
-	r := logcrestgin.Instrument(gin.New(), adapters.WithSkip(func(r *http.Request) bool { return r.URL.Path == "/healthz" }))
+	r := logcrestgin.Instrument(gin.New(), c.Option(), adapters.WithSkip(func(r *http.Request) bool { return r.URL.Path == "/healthz" }))
 	r.GET("/healthz", func(c *gin.Context) {
 		if logcrest.FlowID(c) != "" {
 			t.Error("a skipped request has a flow")

@@ -4,11 +4,14 @@ import (
 	"testing"
 
 	"go.uber.org/goleak"
+
+	lt "github.com/logcrest/logcrest/adapters/internal/logtest"
 )
 
-// The pipeline is global: the tests of this package run one after the
-// other, never with t.Parallel.
+// Each test has a pipeline of its own (logtest.Start) and runs with
+// t.Parallel; logtest.Guard fails the run if one wrote to the default
+// pipeline. The examples show the default pipeline.
 
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m)
+	goleak.VerifyTestMain(lt.Guard(m))
 }

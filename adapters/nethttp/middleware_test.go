@@ -17,12 +17,13 @@ func ok(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "ok")
 // TestRoute: the route is the ServeMux pattern without its method; a host
 // stays, it is part of the pattern.
 func TestRoute(t *testing.T) {
+	t.Parallel()
 	c := lt.Start(t)
 	mux := http.NewServeMux()
 	for _, p := range []string{"GET /orders/{id}", "example.com/static/", "/files/{path...}", "DELETE \t/tabbed/{id}", "/{$}"} {
 		mux.HandleFunc(p, ok)
 	}
-	h := logcresthttp.Handler(mux)
+	h := logcresthttp.Handler(mux, c.Option())
 	cases := []struct{ method, target, route string }{
 		{"GET", "/orders/42", "/orders/{id}"},
 		{"GET", "http://example.com/static/app.js", "example.com/static/"},
@@ -52,11 +53,12 @@ func TestRoute(t *testing.T) {
 // recovers the re-raised panic and drops the connection; flow_end is
 // written all the same and the server goes on serving.
 func TestPanicWithoutRecovery(t *testing.T) {
+	t.Parallel()
 	c := lt.Start(t)
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /boom", func(http.ResponseWriter, *http.Request) { panic("boom") })
 	mux.HandleFunc("GET /ok", ok)
-	srv := httptest.NewServer(logcresthttp.Handler(mux))
+	srv := httptest.NewServer(logcresthttp.Handler(mux, c.Option()))
 	srv.Config.ErrorLog = lt.DiscardLog()
 	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
 

@@ -1,9 +1,15 @@
-// Package logtest is the test harness of the adapters: it points the
-// LogCrest pipeline at a temporary folder, closes it, and parses every line
-// each file got, so that tests can assert exact fields.
+// Package logtest is the test harness of the adapters: it gives a test a
+// LogCrest pipeline of its own writing under a temporary folder, closes it,
+// and parses every line each file got, so that tests can assert exact
+// fields.
 //
-// The pipeline is global: tests using it run one after the other, never
-// with t.Parallel.
+// Start makes a pipeline of the test's own (logcrest.New): a test using it
+// may run with t.Parallel, provided it hands Capture.Option to every
+// middleware it builds (and Capture.Pipeline, through logcrest.NewContext,
+// to steps it starts outside a request). StartDefault configures the process-wide default pipeline
+// instead, for the tests of a middleware given no pipeline: those never run
+// with t.Parallel. Guard, in TestMain, fails the run when a test that did
+// not call StartDefault wrote to the default pipeline.
 package logtest
 
 import (
@@ -20,6 +26,7 @@ import (
 	"testing"
 
 	"github.com/logcrest/logcrest"
+	"github.com/logcrest/logcrest/adapters"
 )
 
 // Name is the logger name, and file name, of a captured pipeline.
@@ -50,22 +57,112 @@ func (s *Buffer) String() string {
 
 // Capture is a pipeline configured for one test.
 type Capture struct {
-	Dir     string  // the log folder
-	Console *Buffer // the console
+	Dir      string             // the log folder
+	Console  *Buffer            // the console
+	Pipeline *logcrest.Pipeline // the test's own pipeline; nil for StartDefault
 }
 
-// Start configures the pipeline to write under a fresh folder, with the
-// console into a buffer, at debug level, and closes it when the test ends.
+// settings are those of every captured pipeline: files under c.Dir named
+// Name, the console into c.Console, debug level.
+func (c *Capture) settings() []logcrest.Option {
+	return []logcrest.Option{
+		logcrest.WithDir(c.Dir), logcrest.WithName(Name),
+		logcrest.WithConsole(c.Console), logcrest.WithLevel("debug"),
+	}
+}
+
+// Start gives the test a pipeline of its own (see Capture.Option) writing
+// under a fresh folder, with the console into a buffer, at debug level, and
+// closes it when the test ends. Tests using it may run in parallel.
 func Start(t testing.TB) *Capture {
 	t.Helper()
 	c := &Capture{Dir: t.TempDir(), Console: &Buffer{}}
-	err := logcrest.Configure(logcrest.WithDir(c.Dir), logcrest.WithName(Name),
-		logcrest.WithConsole(c.Console), logcrest.WithLevel("debug"))
+	p, err := logcrest.New(c.settings()...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = logcrest.Close() })
+	c.Pipeline = p
+	t.Cleanup(func() { _ = p.Close() })
 	return c
+}
+
+// StartDefault configures the default pipeline as Start configures a
+// test's own, and closes it when the test ends: for the tests of a
+// middleware given no pipeline. The default pipeline is the process's: a
+// test using StartDefault must not run with t.Parallel.
+func StartDefault(t testing.TB) *Capture {
+	t.Helper()
+	c := &Capture{Dir: t.TempDir(), Console: &Buffer{}}
+	if err := logcrest.Configure(c.settings()...); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = logcrest.Close()
+		guard.arm()
+	})
+	return c
+}
+
+// Option is the adapter option that makes a middleware write to the
+// test's pipeline; nil (no option: the default pipeline) for StartDefault.
+func (c *Capture) Option() adapters.Option {
+	if c.Pipeline == nil {
+		return nil
+	}
+	return adapters.WithPipeline(c.Pipeline)
+}
+
+// close closes the test's pipeline.
+func (c *Capture) close() error {
+	if c.Pipeline == nil {
+		return logcrest.Close()
+	}
+	return c.Pipeline.Close()
+}
+
+// Guard wraps the m of a TestMain (goleak.VerifyTestMain(logtest.Guard(m))):
+// while the tests run, the default pipeline writes into memory only, and
+// the run fails, naming the records, if anything but a StartDefault test
+// wrote to it: a middleware built without Capture.Option, or a step
+// started from a context without the test's pipeline, would otherwise
+// leave the test's own files empty, and an assertion that something is
+// absent from them would hold for nothing. Examples, which configure the
+// default pipeline themselves, run after the tests and are not watched.
+func Guard(m interface{ Run() int }) interface{ Run() int } { return guarded{m} }
+
+type guarded struct{ m interface{ Run() int } }
+
+func (g guarded) Run() int {
+	guard.on = true
+	guard.arm()
+	code := g.m.Run()
+	_ = logcrest.Close()
+	if stray := guard.stray.String(); stray != "" {
+		fmt.Fprintf(os.Stderr, "logtest: tests wrote to the default pipeline without StartDefault:\n%s", stray)
+		if code == 0 {
+			code = 1
+		}
+	}
+	return code
+}
+
+// guardState watches the default pipeline while Guard's tests run.
+type guardState struct {
+	on    bool   // Guard is in force
+	stray Buffer // what reached the default pipeline
+}
+
+var guard guardState
+
+// arm points the default pipeline at g.stray, in JSON, at every level and
+// with no files, when Guard is in force: when the tests start, and again
+// when a StartDefault test is done with it.
+func (g *guardState) arm() {
+	if !g.on {
+		return
+	}
+	_ = logcrest.Configure(logcrest.WithFiles(false), logcrest.WithConsoleFormat("json"),
+		logcrest.WithConsole(&g.stray), logcrest.WithLevel("trace"), logcrest.WithName(Name))
 }
 
 // Output is everything a captured pipeline wrote.
@@ -78,7 +175,7 @@ type Output struct {
 // JSON.
 func (c *Capture) Finish(t testing.TB) *Output {
 	t.Helper()
-	if err := logcrest.Close(); err != nil {
+	if err := c.close(); err != nil {
 		t.Fatal(err)
 	}
 	o := &Output{}
@@ -105,6 +202,20 @@ func (c *Capture) Finish(t testing.TB) *Output {
 	raw.WriteString(c.Console.String())
 	o.Raw = raw.String()
 	return o
+}
+
+// StreamOf returns the file a record goes to, as its fields tell:
+// "flows" for a flow record (one with a flow_type), "error" for a record at
+// error level or above, "success" for the rest.
+func StreamOf(r map[string]any) string {
+	if _, ok := r["flow_type"]; ok {
+		return "flows"
+	}
+	switch r["level"] {
+	case "error", "fatal", "panic":
+		return "error"
+	}
+	return "success"
 }
 
 // Logs returns the success and error records together.
