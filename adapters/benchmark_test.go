@@ -20,6 +20,7 @@ import (
 	logcrestchi "github.com/logcrest/logcrest/adapters/chi"
 	logcrestecho "github.com/logcrest/logcrest/adapters/echo"
 	logcrestgin "github.com/logcrest/logcrest/adapters/gin"
+	"github.com/logcrest/logcrest/adapters/internal/httpflow"
 	logcresthttp "github.com/logcrest/logcrest/adapters/nethttp"
 	"github.com/logcrest/logcrest/flow"
 )
@@ -174,14 +175,14 @@ func BenchmarkRequestFlow(b *testing.B) {
 		}
 	})
 	b.Run("adapter", func(b *testing.B) {
-		cfg := adapters.NewConfig()
+		cfg := httpflow.NewConfig()
 		w := httptest.NewRecorder()
 		b.ReportAllocs()
 		for b.Loop() {
 			q := cfg.Begin(w, req)
 			r := req.WithContext(q.Context())
 			_, _ = io.WriteString(q.Writer(), "ok")
-			q.End(nil, adapters.Result{Route: r.Pattern})
+			q.End(nil, httpflow.Result{Route: r.Pattern})
 		}
 	})
 	_ = logcrest.Flush()

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/logcrest/logcrest/adapters"
+	"github.com/logcrest/logcrest/adapters/internal/httpflow"
 )
 
 // maxLine is the longest line a flow record of the flood test may have:
@@ -103,10 +104,10 @@ func TestBoundsAreExact(t *testing.T) {
 	t.Parallel()
 	c := start(t)
 	var route string
-	cfg := adapters.NewConfig(c.Option())
+	cfg := httpflow.NewConfig(c.Option())
 	h := cfg.Handler(http.HandlerFunc(ok), func(*http.Request) string { return route })
 	setRoute := cfg.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		adapters.FromContext(r.Context()).SetRoute("/set/" + strings.Repeat("s", adapters.MaxRouteLen))
+		httpflow.FromContext(r.Context()).SetRoute("/set/" + strings.Repeat("s", adapters.MaxRouteLen))
 		ok(w, r)
 	}), patternRoute)
 

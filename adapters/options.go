@@ -3,14 +3,12 @@ package adapters
 import (
 	"net/http"
 	"net/netip"
-	"net/textproto"
 	"strings"
 
 	"github.com/rs/zerolog"
 
 	"github.com/logcrest/logcrest"
 	"github.com/logcrest/logcrest/core"
-	"github.com/logcrest/logcrest/flow"
 )
 
 // DefaultRequestIDHeader is the request header whose value, when valid,
@@ -18,8 +16,9 @@ import (
 const DefaultRequestIDHeader = "X-Request-ID"
 
 // Options are the settings of one adapter instance, the same for the four
-// frameworks. Build them with Option values; the zero Options are the
-// defaults except for RequestIDHeader, which NewConfig fills in.
+// frameworks. Build them with Option values: each middleware starts from
+// the defaults (Level info, RequestIDHeader "X-Request-ID", nothing else
+// set) and applies its options in order, later ones winning.
 type Options struct {
 	// Level is the level of flow_start and of a successful flow_end
 	// (default info). A failed flow_end is always at error level.
@@ -119,41 +118,3 @@ func parsePrefix(s string) (netip.Prefix, error) {
 func WithFlowFields(fn func(r *http.Request) []any) Option {
 	return func(o *Options) { o.FlowFields = fn }
 }
-
-// Config is an adapter instance: its Options, resolved once when the
-// middleware is built, so that serving a request reads them without
-// allocating. It is safe for concurrent use and never changes.
-type Config struct {
-	opts      Options
-	ridHeader string         // canonical form of opts.RequestIDHeader
-	flowOpts  []flow.Option  // the options passed to flow.Begin
-	pipe      *core.Pipeline // opts.Pipeline, or nil for the default
-}
-
-// NewConfig resolves opts (later options win) into a Config. Framework
-// adapters call it once per middleware they build.
-func NewConfig(opts ...Option) *Config {
-	o := Options{Level: zerolog.InfoLevel}
-	for _, opt := range opts {
-		if opt != nil {
-			opt(&o)
-		}
-	}
-	if o.RequestIDHeader == "" {
-		o.RequestIDHeader = DefaultRequestIDHeader
-	}
-	return &Config{
-		opts:      o,
-		ridHeader: textproto.CanonicalMIMEHeaderKey(o.RequestIDHeader),
-		flowOpts:  []flow.Option{flow.AtLevel(o.Level)},
-		pipe:      (*core.Pipeline)(o.Pipeline),
-	}
-}
-
-// Options returns the options the Config was built with, defaults filled
-// in.
-func (c *Config) Options() Options { return c.opts }
-
-// Skip reports whether r is to be served without a flow, as the WithSkip
-// predicate decides.
-func (c *Config) Skip(r *http.Request) bool { return c.opts.Skip != nil && c.opts.Skip(r) }

@@ -14,6 +14,7 @@ import (
 	"github.com/logcrest/logcrest"
 	"github.com/logcrest/logcrest/adapters"
 	logcrestchi "github.com/logcrest/logcrest/adapters/chi"
+	"github.com/logcrest/logcrest/adapters/internal/httpflow"
 	logcresthttp "github.com/logcrest/logcrest/adapters/nethttp"
 )
 
@@ -35,7 +36,7 @@ func patternRoute(r *http.Request) string { return r.Pattern }
 func TestWithLevel(t *testing.T) {
 	t.Parallel()
 	c := start(t)
-	cfg := adapters.NewConfig(adapters.WithFlowLevel(zerolog.DebugLevel), c.Option())
+	cfg := httpflow.NewConfig(adapters.WithFlowLevel(zerolog.DebugLevel), c.Option())
 	h := cfg.Handler(http.HandlerFunc(ok), patternRoute)
 	fail := cfg.Handler(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(502) }), patternRoute)
 	idOK := serve(h, "/").Header().Get(adapters.FlowIDHeader)
@@ -110,19 +111,19 @@ func TestFromContext(t *testing.T) {
 	c := start(t)
 	var inHandler string
 	h := logcresthttp.Middleware(c.Option())(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		q := adapters.FromContext(r.Context())
+		q := httpflow.FromContext(r.Context())
 		inHandler = q.FlowID()
 		if logcrest.FlowID(r.Context()) != inHandler || q.Span().FlowID() != inHandler {
 			t.Error("the request's context and its Request disagree on the flow")
 		}
-		if _, ok := w.(*adapters.ResponseWriter); !ok {
+		if _, ok := w.(*httpflow.ResponseWriter); !ok {
 			t.Errorf("the handler got a %T", w)
 		}
 	}))
 	id := serve(h, "/").Header().Get(adapters.FlowIDHeader)
 	c.Finish(t)
 	//lint:ignore SA1012 FromContext documents that a nil context is allowed
-	if inHandler != id || adapters.FromContext(context.Background()) != nil || adapters.FromContext(nil) != nil {
+	if inHandler != id || httpflow.FromContext(context.Background()) != nil || httpflow.FromContext(nil) != nil {
 		t.Errorf("FromContext in the handler: %q, header %q", inHandler, id)
 	}
 }
@@ -132,7 +133,7 @@ func TestSkipWritesNothing(t *testing.T) {
 	c := start(t)
 	h := logcresthttp.Middleware(c.Option(), adapters.WithSkip(func(r *http.Request) bool { return r.URL.Path == "/healthz" }))(
 		http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if adapters.FromContext(r.Context()) != nil || logcrest.FlowID(r.Context()) != "" {
+			if httpflow.FromContext(r.Context()) != nil || logcrest.FlowID(r.Context()) != "" {
 				t.Error("a skipped request has a flow")
 			}
 			ok(w, r)

@@ -1,7 +1,5 @@
 package adapters
 
-import "net/http"
-
 // MaxRequestIDLen is the longest request ID accepted, in bytes.
 const MaxRequestIDLen = 64
 
@@ -31,14 +29,4 @@ func requestIDByte(c byte) bool {
 		return true
 	}
 	return false
-}
-
-// requestID returns the request ID r carries in the configured header, or
-// "" when it carries none, more than one, or an invalid one.
-func (c *Config) requestID(r *http.Request) string {
-	v := r.Header[c.ridHeader]
-	if len(v) != 1 || !ValidRequestID(v[0]) {
-		return ""
-	}
-	return v[0]
 }

@@ -1,10 +1,6 @@
 package adapters
 
-import (
-	"net/http"
-
-	"github.com/logcrest/logcrest/flow"
-)
+import "github.com/logcrest/logcrest/flow"
 
 // TraceparentHeader is the W3C Trace Context request header a flow adopts
 // its trace from.
@@ -51,16 +47,4 @@ func lowerHex(s string) bool {
 		}
 	}
 	return true
-}
-
-// traceparent returns the trace and parent IDs of the one valid traceparent
-// header of r, or "" for both. Two or more traceparent headers make the
-// trace context ambiguous: they are all ignored.
-func traceparent(r *http.Request) (traceID, parentID string) {
-	v := r.Header[TraceparentHeader]
-	if len(v) != 1 {
-		return "", ""
-	}
-	traceID, parentID, _ = ParseTraceparent(v[0])
-	return traceID, parentID
 }

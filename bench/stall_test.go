@@ -14,7 +14,7 @@ import (
 	"github.com/rs/zerolog/diode"
 
 	"github.com/logcrest/logcrest"
-	"github.com/logcrest/logcrest/writers"
+	"github.com/logcrest/logcrest/internal/ring"
 )
 
 // Scenario 5: a stalled disk. The sink sleeps 1 ms on every 100th Write
@@ -31,7 +31,7 @@ import (
 //	                    one Write per record, so the caller takes every stall
 //	Diode               zerolog through zerolog/diode (1000 slots, 10 ms poll),
 //	                    whose poller writes one record per Write
-//	LogCrestRing        LogCrest's core alone: zerolog over writers.NewRing
+//	LogCrestRing        LogCrest's core alone: zerolog over ring.New
 //	                    (unbounded, the default) draining into the sink; one
 //	                    Write carries a whole batch
 //	LogCrestRingBounded the same ring bounded to 1000 records, like the diode
@@ -118,15 +118,15 @@ func BenchmarkStall(b *testing.B) {
 			return func(i int) { zerologRecord(l.Info(), i) }, w.Close
 		})
 	})
-	ring := func(queue int) func(b *testing.B, sink io.Writer) (func(int), func() error) {
+	onRing := func(queue int) func(b *testing.B, sink io.Writer) (func(int), func() error) {
 		return func(b *testing.B, sink io.Writer) (func(int), func() error) {
-			r := writers.NewRing(sink, writers.RingOptions{Name: "stalled", QueueSize: queue})
+			r := ring.New(sink, ring.Options{Name: "stalled", QueueSize: queue})
 			l := stampedLogger(r)
 			return func(i int) { zerologRecord(l.Info(), i) }, func() error { return r.Close(0) }
 		}
 	}
-	b.Run("LogCrestRing", func(b *testing.B) { stallRound(b, ring(0)) })
-	b.Run("LogCrestRingBounded", func(b *testing.B) { stallRound(b, ring(1000)) })
+	b.Run("LogCrestRing", func(b *testing.B) { stallRound(b, onRing(0)) })
+	b.Run("LogCrestRingBounded", func(b *testing.B) { stallRound(b, onRing(1000)) })
 	b.Run("LogCrest", func(b *testing.B) {
 		stallRound(b, func(b *testing.B, sink io.Writer) (func(int), func() error) {
 			useLogCrest(b, logcrest.WithConsole(sink), logcrest.WithCloseTimeout(time.Minute))

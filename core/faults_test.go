@@ -21,7 +21,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/logcrest/logcrest/writers"
+	"github.com/logcrest/logcrest/internal/ring"
 )
 
 // syncBuffer is a bytes.Buffer safe for concurrent use: a console, or the
@@ -86,7 +86,7 @@ func wantOneWarning(t *testing.T, buf *syncBuffer, want ...string) {
 }
 
 // sinkStats returns the counters of the named sink of the live pipeline.
-func sinkStats(t *testing.T, name string) writers.RingStats {
+func sinkStats(t *testing.T, name string) ring.Stats {
 	t.Helper()
 	for _, s := range Stats().Sinks {
 		if s.Name == name {
@@ -94,7 +94,7 @@ func sinkStats(t *testing.T, name string) writers.RingStats {
 		}
 	}
 	t.Fatalf("no sink %q in %+v", name, Stats().Sinks)
-	return writers.RingStats{}
+	return ring.Stats{}
 }
 
 // messages returns the "message" of every record of a stream, in file order.
@@ -235,7 +235,7 @@ func TestFaultFolderUnusableAtStartRecovers(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := Stats().Sinks
-	var succ writers.RingStats
+	var succ ring.Stats
 	for _, x := range s {
 		if x.Name == StreamSuccess {
 			succ = x
@@ -556,7 +556,7 @@ func TestFaultBlockedConsoleCloseIsBounded(t *testing.T) {
 
 	start := time.Now()
 	err := Flush()
-	if !errors.Is(err, writers.ErrTimeout) || !strings.Contains(err.Error(), `"console"`) {
+	if !errors.Is(err, ring.ErrTimeout) || !strings.Contains(err.Error(), `"console"`) {
 		t.Fatalf("Flush with a stuck console = %v; want a timeout naming the console", err)
 	}
 	if d := time.Since(start); d > timeout+5*time.Second {
@@ -566,7 +566,7 @@ func TestFaultBlockedConsoleCloseIsBounded(t *testing.T) {
 	start = time.Now()
 	err = Close()
 	took := time.Since(start)
-	if !errors.Is(err, writers.ErrTimeout) {
+	if !errors.Is(err, ring.ErrTimeout) {
 		t.Fatalf("Close with a stuck console = %v; want ErrTimeout", err)
 	}
 	if msg := err.Error(); !strings.Contains(msg, `"console"`) || !strings.Contains(msg, fmt.Sprintf("%d records", total)) {
@@ -590,7 +590,7 @@ func TestFaultBlockedConsoleCloseIsBounded(t *testing.T) {
 	if got := messages(t, dir, StreamFlows); len(got) != flows {
 		t.Errorf("flows file holds %d records, want %d", len(got), flows)
 	}
-	var con writers.RingStats
+	var con ring.Stats
 	for _, s := range Stats().Sinks {
 		if s.Name == StreamConsole {
 			con = s
@@ -786,7 +786,7 @@ func TestFaultConfigureTimesOutOnAStuckSink(t *testing.T) {
 	// The stuck console takes the first record and blocks on it; the other
 	// 49 wait behind it.
 	Logger().Info().Int("i", 0).Msg("old")
-	if err := Flush(); !errors.Is(err, writers.ErrTimeout) {
+	if err := Flush(); !errors.Is(err, ring.ErrTimeout) {
 		t.Fatalf("Flush with the console stuck = %v; want a timeout", err)
 	}
 	for i := 1; i < 50; i++ {
@@ -794,13 +794,13 @@ func TestFaultConfigureTimesOutOnAStuckSink(t *testing.T) {
 	}
 	fresh := &syncBuffer{}
 	err := Configure(WithDir(dir), WithName("svc"), WithConsole(fresh), WithCloseTimeout(timeout))
-	if !errors.Is(err, writers.ErrTimeout) || !strings.Contains(err.Error(), `sink "console" still holds 50 records`) {
+	if !errors.Is(err, ring.ErrTimeout) || !strings.Contains(err.Error(), `sink "console" still holds 50 records`) {
 		t.Fatalf("Configure with the old console stuck = %v; want a timeout naming it", err)
 	}
 	for i := range 10 {
 		Logger().Info().Int("i", i).Msg("new")
 	}
-	if err := Flush(); !errors.Is(err, writers.ErrTimeout) || !strings.Contains(err.Error(), `"console"`) {
+	if err := Flush(); !errors.Is(err, ring.ErrTimeout) || !strings.Contains(err.Error(), `"console"`) {
 		t.Errorf("Flush with an old console still stuck = %v; want a timeout naming it", err)
 	}
 	// Configure gave up on the 49 queued records (counted failed, their
@@ -810,7 +810,7 @@ func TestFaultConfigureTimesOutOnAStuckSink(t *testing.T) {
 			st.Buffered-before.Buffered, st.Failed-before.Failed)
 	}
 	err = Close()
-	if !errors.Is(err, writers.ErrTimeout) || !strings.Contains(err.Error(), `sink "console" still holds 1 records`) {
+	if !errors.Is(err, ring.ErrTimeout) || !strings.Contains(err.Error(), `sink "console" still holds 1 records`) {
 		t.Fatalf("Close with an old console still stuck = %v; want a timeout naming it", err)
 	}
 

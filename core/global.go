@@ -11,7 +11,7 @@ import (
 
 	"github.com/rs/zerolog"
 
-	"github.com/logcrest/logcrest/writers"
+	"github.com/logcrest/logcrest/internal/ring"
 )
 
 // Pipeline is a logging pipeline as its users see it: settings, a level, the
@@ -40,7 +40,7 @@ type Pipeline struct {
 	retired Counters
 	// lastSinks are the per-sink counters of the last retired generation,
 	// once its sinks have finished.
-	lastSinks []writers.RingStats
+	lastSinks []ring.Stats
 	// draining holds retired generations whose sinks have not finished yet,
 	// oldest first. Stats counts them live, Flush and Close wait for them,
 	// and settle moves them to retired once they finish.
@@ -141,10 +141,10 @@ type Counters struct {
 	// Sinks has one entry per sink of the live pipeline (or, when none is
 	// live, of the last one closed), in the order console, success, flows,
 	// error.
-	Sinks []writers.RingStats
+	Sinks []ring.Stats
 }
 
-func (c *Counters) add(s writers.RingStats) {
+func (c *Counters) add(s ring.Stats) {
 	c.Written += s.Written
 	c.Dropped += s.Dropped
 	c.Failed += s.Failed
@@ -342,7 +342,7 @@ func (p *Pipeline) Stats() Counters {
 	if p.newest != nil {
 		c.Sinks = p.newest.stats()
 	} else {
-		c.Sinks = append([]writers.RingStats(nil), p.lastSinks...)
+		c.Sinks = append([]ring.Stats(nil), p.lastSinks...)
 	}
 	g := p.live.Load()
 	p.mu.Unlock()
@@ -423,9 +423,9 @@ func (w pipeWriter) WriteLevel(l zerolog.Level, rec []byte) (int, error) {
 // zerolog.FatalExitFunc set, goes on logging.
 func (w pipeWriter) Close() error { return w.p.Sync() }
 
-func errsOf(g *gen) *writers.Ring    { return g.errs }
-func successOf(g *gen) *writers.Ring { return g.success }
-func flowsOf(g *gen) *writers.Ring   { return g.flows }
+func errsOf(g *gen) *ring.Ring    { return g.errs }
+func successOf(g *gen) *ring.Ring { return g.success }
+func flowsOf(g *gen) *ring.Ring   { return g.flows }
 
 // headed is the level dispatch is given for a record that LogCrest encoded
 // itself, whose head (level and logger fields) is already in place.
@@ -435,7 +435,7 @@ const headed = zerolog.Disabled
 // stamped with t. A record of a zerolog logger (l is its level, or NoLevel)
 // gets the live logger name put in after its level field; a record LogCrest
 // encoded itself (l is headed) is written as it is.
-func (p *Pipeline) dispatch(rec []byte, l zerolog.Level, stream func(*gen) *writers.Ring, t time.Time) (int, error) {
+func (p *Pipeline) dispatch(rec []byte, l zerolog.Level, stream func(*gen) *ring.Ring, t time.Time) (int, error) {
 	if len(rec) == 0 || rec[0] != '{' {
 		return 0, errNotJSON
 	}

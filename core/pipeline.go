@@ -12,6 +12,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/logcrest/logcrest/internal/jsonenc"
+	"github.com/logcrest/logcrest/internal/ring"
 	"github.com/logcrest/logcrest/writers"
 )
 
@@ -40,11 +41,11 @@ const (
 // retires the old.
 type gen struct {
 	settings Settings
-	success  *writers.Ring
-	errs     *writers.Ring
-	flows    *writers.Ring
-	console  *writers.Ring // nil when the console is off
-	rings    []*writers.Ring
+	success  *ring.Ring
+	errs     *ring.Ring
+	flows    *ring.Ring
+	console  *ring.Ring // nil when the console is off
+	rings    []*ring.Ring
 	files    []*fileSink
 
 	// heads[l] begins a record at level l with its level and logger fields,
@@ -76,7 +77,7 @@ func newGen(s Settings) *gen {
 		if !s.JSON {
 			format = writers.TextFormatter{}.Append
 		}
-		open := func(stream string) *writers.Ring {
+		open := func(stream string) *ring.Ring {
 			sink := openFileSink(filepath.Join(s.Dir, stream, s.Name+".log"), s)
 			p.files = append(p.files, sink)
 			return p.ring(sink, stream, format)
@@ -93,8 +94,8 @@ func newGen(s Settings) *gen {
 }
 
 // ring starts the ring of one sink.
-func (p *gen) ring(sink io.Writer, name string, format func(dst, rec []byte) []byte) *writers.Ring {
-	return writers.NewRing(sink, writers.RingOptions{
+func (p *gen) ring(sink io.Writer, name string, format func(dst, rec []byte) []byte) *ring.Ring {
+	return ring.New(sink, ring.Options{
 		Name:      name,
 		QueueSize: p.settings.QueueSize,
 		MaxBytes:  p.settings.MaxBuffer,
@@ -106,15 +107,15 @@ func (p *gen) ring(sink io.Writer, name string, format func(dst, rec []byte) []b
 
 // route sends one record, prefix then body, to the sinks in todo and returns those that refused
 // it because this pipeline is closing.
-func (p *gen) route(file *writers.Ring, prefix, body []byte, todo sinkMask) sinkMask {
+func (p *gen) route(file *ring.Ring, prefix, body []byte, todo sinkMask) sinkMask {
 	var left sinkMask
 	if todo&toFile != 0 && file != nil {
-		if _, err := file.WriteWithPrefix(prefix, body); errors.Is(err, writers.ErrClosed) {
+		if _, err := file.WriteWithPrefix(prefix, body); errors.Is(err, ring.ErrClosed) {
 			left |= toFile
 		}
 	}
 	if todo&toConsole != 0 && p.console != nil {
-		if _, err := p.console.WriteWithPrefix(prefix, body); errors.Is(err, writers.ErrClosed) {
+		if _, err := p.console.WriteWithPrefix(prefix, body); errors.Is(err, ring.ErrClosed) {
 			left |= toConsole
 		}
 	}
@@ -248,8 +249,8 @@ func (p *gen) finished() bool {
 	return true
 }
 
-func (p *gen) stats() []writers.RingStats {
-	out := make([]writers.RingStats, 0, len(p.rings))
+func (p *gen) stats() []ring.Stats {
+	out := make([]ring.Stats, 0, len(p.rings))
 	for _, r := range p.rings {
 		out = append(out, r.Stats())
 	}

@@ -10,7 +10,7 @@
 // only ANSI sequences in the output are the ones TextFormatter adds itself
 // when Color is set.
 //
-// (File comment; the package documentation lives in ring.go.)
+// (File comment; the package documentation lives in doc.go.)
 
 package writers
 

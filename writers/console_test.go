@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/logcrest/logcrest/internal/ring"
 )
 
 // ansiSequences lists every escape sequence the formatter may emit.
@@ -388,7 +390,7 @@ func statOf(t *testing.T, f *os.File) os.FileInfo {
 
 func TestConsoleInARing(t *testing.T) {
 	w := &closeRecorder{}
-	r := NewRing(NewConsole(w), RingOptions{Name: "console", Format: TextFormatter{}.Append})
+	r := ring.New(NewConsole(w), ring.Options{Name: "console", Format: TextFormatter{}.Append})
 	if _, err := r.Write([]byte(`{"level":"info","message":"a\nINF forged"}` + "\n")); err != nil {
 		t.Fatal(err)
 	}

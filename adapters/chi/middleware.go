@@ -12,7 +12,7 @@
 // a panic reaches it first, with its stack, and Recoverer still answers
 // 500) and before the routes. The flow_end of a panic then has http_status
 // 500 and no bytes: Recoverer answers after the flow ended (see
-// adapters.Request):
+// package adapters):
 //
 //	r := chi.NewRouter()
 //	r.Use(middleware.Recoverer)
@@ -32,6 +32,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/logcrest/logcrest/adapters"
+	"github.com/logcrest/logcrest/adapters/internal/httpflow"
 )
 
 // Middleware returns chi middleware that makes each request a flow,
@@ -39,7 +40,7 @@ import (
 // adapters.WithRequestIDHeader). Each call builds an independent
 // instance.
 func Middleware(opts ...adapters.Option) func(http.Handler) http.Handler {
-	cfg := adapters.NewConfig(opts...)
+	cfg := httpflow.NewConfig(opts...)
 	return func(next http.Handler) http.Handler { return cfg.Handler(next, route) }
 }
 

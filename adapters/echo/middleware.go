@@ -12,7 +12,7 @@
 // first, with its stack, and Recover still answers 500), or call
 // Instrument, which does the same. The flow_end of a panic then has
 // http_status 500 and no bytes: Recover writes its body after the flow
-// ended, so its size is not known (see adapters.Request):
+// ended, so its size is not known (see package adapters):
 //
 //	e := echo.New()
 //	e.Use(middleware.Recover())
@@ -25,9 +25,9 @@
 // nil: the flow then records the status that handler sent (an
 // *echo.HTTPError's code, 500 for any other error), and middleware mounted
 // outside this one sees the request as handled. The response is wrapped by
-// the shared adapters.ResponseWriter beneath echo's own *echo.Response,
-// which keeps working as before (c.Response().Unwrap reaches the real
-// writer through it).
+// the ResponseWriter the four adapters share, beneath echo's own
+// *echo.Response, which keeps working as before (c.Response().Unwrap
+// reaches the real writer through it).
 package logcrestecho
 
 import (
@@ -36,6 +36,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/logcrest/logcrest/adapters"
+	"github.com/logcrest/logcrest/adapters/internal/httpflow"
 )
 
 // Middleware returns echo middleware that makes each request a flow,
@@ -43,7 +44,7 @@ import (
 // adapters.WithRequestIDHeader). Each call builds an independent
 // instance.
 func Middleware(opts ...adapters.Option) echo.MiddlewareFunc {
-	cfg := adapters.NewConfig(opts...)
+	cfg := httpflow.NewConfig(opts...)
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			req := c.Request()
@@ -60,7 +61,7 @@ func Middleware(opts ...adapters.Option) echo.MiddlewareFunc {
 			var handlerErr error
 			defer func() {
 				res.Writer = orig
-				q.End(recover(), adapters.Result{Route: route(c), Err: handlerErr})
+				q.End(recover(), httpflow.Result{Route: route(c), Err: handlerErr})
 			}()
 			if err := next(c); err != nil {
 				handlerErr = err

@@ -11,7 +11,7 @@
 // Mount it with Use after gin.Recovery (gin.Default has it) and before the
 // routes, or call Instrument, which does just that. The flow_end of a
 // panic then has http_status 500 and no bytes: the recovery answers after
-// the flow ended (see adapters.Request):
+// the flow ended (see package adapters):
 //
 //	r := logcrestgin.Instrument(gin.Default())
 //	r.GET("/orders/:id", getOrder)
@@ -25,6 +25,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/logcrest/logcrest/adapters"
+	"github.com/logcrest/logcrest/adapters/internal/httpflow"
 	"github.com/logcrest/logcrest/flow"
 )
 
@@ -33,7 +34,7 @@ import (
 // adapters.WithRequestIDHeader). Each call builds an independent
 // instance.
 func Middleware(opts ...adapters.Option) gin.HandlerFunc {
-	cfg := adapters.NewConfig(opts...)
+	cfg := httpflow.NewConfig(opts...)
 	return func(c *gin.Context) {
 		if cfg.Skip(c.Request) {
 			c.Next()
@@ -49,7 +50,7 @@ func Middleware(opts ...adapters.Option) gin.HandlerFunc {
 		c.Set(flow.ContextKey, q.Span())
 		defer func() {
 			w := c.Writer
-			q.End(recover(), adapters.Result{
+			q.End(recover(), httpflow.Result{
 				Route:   c.FullPath(),
 				Err:     lastError(c),
 				Status:  w.Status(),

@@ -31,6 +31,7 @@ import (
 	"strings"
 
 	"github.com/logcrest/logcrest/adapters"
+	"github.com/logcrest/logcrest/adapters/internal/httpflow"
 )
 
 // Middleware returns net/http middleware that makes each request a flow,
@@ -38,7 +39,7 @@ import (
 // adapters.WithRequestIDHeader). Each call builds an independent
 // instance.
 func Middleware(opts ...adapters.Option) func(http.Handler) http.Handler {
-	cfg := adapters.NewConfig(opts...)
+	cfg := httpflow.NewConfig(opts...)
 	return func(next http.Handler) http.Handler { return cfg.Handler(next, route) }
 }
 
@@ -47,7 +48,7 @@ func Middleware(opts ...adapters.Option) func(http.Handler) http.Handler {
 // outer LogCrest middleware), it starts none and reports its route to that
 // flow.
 func Handler(h http.Handler, opts ...adapters.Option) http.Handler {
-	return adapters.NewConfig(opts...).Handler(h, route)
+	return httpflow.NewConfig(opts...).Handler(h, route)
 }
 
 // route is the path part of the ServeMux pattern that matched r, "" when

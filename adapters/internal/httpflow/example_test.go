@@ -1,4 +1,4 @@
-package adapters_test
+package httpflow_test
 
 import (
 	"fmt"
@@ -8,6 +8,7 @@ import (
 
 	"github.com/logcrest/logcrest"
 	"github.com/logcrest/logcrest/adapters"
+	"github.com/logcrest/logcrest/adapters/internal/httpflow"
 	"github.com/logcrest/logcrest/adapters/internal/logtest"
 )
 
@@ -19,7 +20,7 @@ func ExampleConfig_Begin() {
 	defer os.RemoveAll(dir)
 	_ = logcrest.Configure(logcrest.WithDir(dir), logcrest.WithName(logtest.Name), logcrest.WithConsole(nil))
 
-	cfg := adapters.NewConfig(adapters.WithSkip(func(r *http.Request) bool { return r.URL.Path == "/healthz" }))
+	cfg := httpflow.NewConfig(adapters.WithSkip(func(r *http.Request) bool { return r.URL.Path == "/healthz" }))
 	middleware := func(next http.Handler, route func(*http.Request) string) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if cfg.Skip(r) {
@@ -28,7 +29,7 @@ func ExampleConfig_Begin() {
 			}
 			q := cfg.Begin(w, r) // flow_start, X-Flow-ID
 			r = r.WithContext(q.Context())
-			defer func() { q.End(recover(), adapters.Result{Route: route(r)}) }()
+			defer func() { q.End(recover(), httpflow.Result{Route: route(r)}) }()
 			next.ServeHTTP(q.Writer(), r)
 		})
 	}

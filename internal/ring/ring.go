@@ -1,8 +1,9 @@
-// Package writers holds the byte-level half of LogCrest: the non-blocking
-// ring that decouples a logging call from I/O, the rotating files it drains
-// into, and the console renderer. A writer here knows bytes, records and files;
-// it never reads configuration (that is package core's job).
-package writers
+// Package ring is the non-blocking record queue of LogCrest: one Ring in
+// front of each sink (a rotating file, the console) decouples a logging
+// call from I/O. Package core builds and closes the rings; nothing outside
+// LogCrest uses this package (it is internal), and the writers a ring
+// drains into are in package writers.
+package ring
 
 import (
 	"bytes"
@@ -39,8 +40,8 @@ const idlePolls = 10
 // so memory falls back once the burst is written.
 const keepFree = 16
 
-// RingOptions configures NewRing.
-type RingOptions struct {
+// Options configures New.
+type Options struct {
 	// Name identifies the sink in Stats and warnings ("success", "console"...).
 	Name string
 	// QueueSize bounds the records the ring holds (queued, or taken by the
@@ -71,10 +72,10 @@ type RingOptions struct {
 	OnError func(sink string, err error, records int)
 }
 
-// RingStats is a snapshot of one ring's counters. Every record offered to the
+// Stats is a snapshot of one ring's counters. Every record offered to the
 // ring is in exactly one of Written, Dropped, Failed or Buffered:
 // Produced = Written + Dropped + Failed + Buffered.
-type RingStats struct {
+type Stats struct {
 	Name        string
 	Produced    uint64 // records offered to Write or Notice
 	Written     uint64 // records the sink accepted
@@ -87,6 +88,14 @@ type RingStats struct {
 // ErrSinkPanicked wraps the value of a panic raised by a sink's Write or
 // Close; the ring recovers it and counts the records as failed.
 var ErrSinkPanicked = errors.New("logcrest: sink panicked")
+
+// ErrClosed is returned by a Ring once it has been closed: Write and
+// WriteWithPrefix refuse a record after Stop or Close (Notice only once the
+// background goroutine has finished), and Flush returns it when the ring
+// finished before every record it waited for was written. The bytes are
+// refused rather than silently lost, so the caller can count them or send
+// them elsewhere.
+var ErrClosed = errors.New("logcrest: writer closed")
 
 // ErrTimeout is returned by Flush and Close when the sink did not take the
 // buffered records in time.
@@ -109,7 +118,7 @@ type chunk struct {
 // elsewhere.
 type Ring struct {
 	sink io.Writer
-	opt  RingOptions
+	opt  Options
 
 	mu       sync.Mutex
 	cur      *chunk
@@ -143,9 +152,9 @@ type Ring struct {
 	stopping atomic.Bool   // Stop or Close was called
 }
 
-// NewRing starts a ring draining into sink. The ring owns sink: Close closes
+// New starts a ring draining into sink. The ring owns sink: Close closes
 // it if it implements io.Closer.
-func NewRing(sink io.Writer, opt RingOptions) *Ring {
+func New(sink io.Writer, opt Options) *Ring {
 	r := &Ring{
 		sink:   sink,
 		opt:    opt,
@@ -158,7 +167,7 @@ func NewRing(sink io.Writer, opt RingOptions) *Ring {
 	return r
 }
 
-// Name returns the sink name given in RingOptions.
+// Name returns the sink name given in Options.
 func (r *Ring) Name() string { return r.opt.Name }
 
 // Write queues one record (p, which should end in '\n'; one is added if it
@@ -650,9 +659,9 @@ func (r *Ring) abandon() {
 }
 
 // Stats returns a snapshot of the ring's counters.
-func (r *Ring) Stats() RingStats {
+func (r *Ring) Stats() Stats {
 	r.mu.Lock()
-	s := RingStats{
+	s := Stats{
 		Name:     r.opt.Name,
 		Produced: r.accepted,
 		Buffered: r.accepted - r.done,

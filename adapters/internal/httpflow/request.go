@@ -1,4 +1,4 @@
-package adapters
+package httpflow
 
 import (
 	"context"
@@ -7,84 +7,35 @@ import (
 	"runtime/debug"
 	"unicode/utf8"
 
+	"github.com/logcrest/logcrest/adapters"
 	"github.com/logcrest/logcrest/flow"
 )
 
-// FlowIDHeader is the response header that carries a request's flow ID. It
-// is set before the handler runs, so 404s, errors and panics that a
-// recovery middleware answers carry it too.
-const FlowIDHeader = "X-Flow-ID"
-
-// flowIDKey is FlowIDHeader in canonical form, the key of the header map.
+// flowIDKey is adapters.FlowIDHeader in canonical form, the key of the
+// header map.
 const flowIDKey = "X-Flow-Id"
-
-// FlowName names every request's flow: it is the fn of records logged with
-// logcrest.Log(ctx) in a handler outside any step, and failed_at when the
-// handler itself (not one of its steps) panicked or failed.
-const FlowName = "http_request"
-
-// The bounds on the request-derived values a flow records, so that a
-// request's records have a bounded size however long its request line is
-// (net/http accepts a method or a path up to its 1 MB header limit). A
-// longer value is cut at a character boundary and the record says so with a
-// marker field. A bound counts the value's bytes; a byte JSON must escape
-// takes up to 6 in the record. The header values recorded, the request ID
-// and the traceparent's IDs, are never cut: an invalid one (a request ID
-// longer than MaxRequestIDLen, say) is ignored whole.
-const (
-	// MaxMethodLen is the most bytes of the request method a flow_start
-	// records; a longer method is cut and flow_start says
-	// "method_truncated": true. It leaves room beyond the longest method of
-	// the IANA HTTP method registry (UPDATEREDIRECTREF, 17 bytes;
-	// BASELINE-CONTROL, 16), so no registered method, nor any plausible
-	// extension method, is cut.
-	MaxMethodLen = 32
-	// MaxPathLen is the most bytes of the URL path a flow_start records; a
-	// longer path is cut and flow_start says "path_truncated": true.
-	MaxPathLen = 2048
-	// MaxRouteLen is the most bytes of the route template a flow_end
-	// records; a longer route is cut and flow_end says
-	// "route_truncated": true. Routes come from the application's code, not
-	// the request, in all four frameworks; the bound only guards against a
-	// route set from request data (SetRoute, echo's SetPath).
-	MaxRouteLen = 2048
-)
 
 // Request is the flow of one HTTP request, begun by Config.Begin and ended
 // by End. Its life, in every adapter:
 //
 //	q := cfg.Begin(w, r)              // flow_start; X-Flow-ID on w
-//	defer func() { q.End(recover(), adapters.Result{Route: ...}) }()
+//	defer func() { q.End(recover(), httpflow.Result{Route: ...}) }()
 //	next(q.Writer(), r.WithContext(q.Context()))
 //
-// Records: flow_start has method, path (the URL path: never the query
-// string), request_id (when a valid one came in) and client_ip (see
-// WithTrustedProxies); flow_end has them too, so it stands alone, plus
-// http_status, bytes and route (when a route matched), the fields of
-// WithFlowFields and flow.SetField, and the flow's outcome. Method, path and route are bounded (MaxMethodLen, MaxPathLen,
-// MaxRouteLen; a cut one is marked method_truncated, path_truncated,
-// route_truncated). The outcome:
-//
-//   - a status of 500 or more fails the flow; its flow_error is the
-//     handler's error when the framework gave one (Result.Err), else that
-//     of the first failed step;
-//   - a panic fails it with http_status 500, the panic value as flow_error
-//     and the stack, and no bytes, and is raised again for the framework's
-//     recovery: flow_end is written as the panic passes through the
-//     adapter, before the recovery middleware mounted outside it (echo's
-//     Recover, gin.Recovery, chi's Recoverer) sends its response, so the
-//     size of the body the client gets is not known then; rather than a
-//     false count, bytes is left out;
-//   - a panic with http.ErrAbortHandler (the handler giving up on the
-//     response, as httputil.ReverseProxy does) is an abort, not a crash: the
-//     flow fails with "aborted": true and flow_error
-//     "error: net/http: abort Handler", no stack, http_status only if a
-//     status had gone out; it is raised again so net/http drops the
-//     connection silently;
-//   - everything else succeeds, 4xx included, with its http_status.
-//
-// A hijacked connection adds "hijacked": true, and http_status only if one
-// was written before the hijack.
+// The records it writes and the outcome of the flow are the ones package
+// adapters documents for its users: flow_start and flow_end with method,
+// path, request_id and client_ip (see adapters.WithTrustedProxies),
+// flow_end adding http_status, bytes, route, the fields of
+// adapters.WithFlowFields and flow.SetField; method, path and route bounded
+// (adapters.MaxMethodLen, MaxPathLen, MaxRouteLen); a status of 500 or more
+// fails the flow with the handler's error when the framework gave one
+// (Result.Err), else that of the first failed step; a panic fails it with
+// http_status 500, the panic value as flow_error, the stack and no bytes
+// (the recovery mounted outside the adapter answers after flow_end is
+// written), and is raised again; a panic with http.ErrAbortHandler is an
+// abort ("aborted": true, no stack, http_status only if a status had gone
+// out), raised again too; a hijacked connection adds "hijacked": true;
+// everything else succeeds, 4xx included.
 //
 // When r already belongs to the flow of an outer LogCrest adapter (a gin
 // engine mounted under logcresthttp.Middleware, say), Begin starts nothing:
@@ -164,10 +115,10 @@ func FromContext(ctx context.Context) *Request {
 // Begin starts the flow of request r, whose response goes to w:
 //
 //   - the flow label is the request ID of the configured header when it is
-//     valid (see ValidRequestID), so the flow ID reads "<request-id>-<hex8>",
-//     and a bare "<hex8>" otherwise;
+//     valid (see adapters.ValidRequestID), so the flow ID reads
+//     "<request-id>-<hex8>", and a bare "<hex8>" otherwise;
 //   - the trace is that of a valid traceparent header (see
-//     ParseTraceparent), else a new one;
+//     adapters.ParseTraceparent), else a new one;
 //   - flow_start is written, and X-Flow-ID is set on w's header map, before
 //     Begin returns, so before the handler runs.
 //
@@ -184,16 +135,16 @@ func (c *Config) Begin(w http.ResponseWriter, r *http.Request) *Request {
 	}
 	q := new(Request)
 	q.rw.reset(w)
-	q.method, q.methodCut = clip(r.Method, MaxMethodLen)
+	q.method, q.methodCut = clip(r.Method, adapters.MaxMethodLen)
 	if r.URL != nil {
-		q.path, q.pathCut = clip(r.URL.Path, MaxPathLen)
+		q.path, q.pathCut = clip(r.URL.Path, adapters.MaxPathLen)
 	}
 	q.requestID = c.requestID(r)
 	q.clientIP = c.clientIP(r)
 	traceID, parentID := traceparent(r)
 	ctx, span := flow.BeginIn(&q.frame, parent, flow.FlowSpec{
 		Label:        q.requestID,
-		Name:         FlowName,
+		Name:         adapters.FlowName,
 		TraceID:      traceID,
 		ParentSpanID: parentID,
 		StartFields:  (*startFields)(q),
@@ -211,7 +162,7 @@ func (c *Config) Begin(w http.ResponseWriter, r *http.Request) *Request {
 	return q
 }
 
-// addFlowFields sets the fields WithFlowFields derives from r on the flow
+// addFlowFields sets the fields adapters.WithFlowFields derives from r on the flow
 // in ctx; a field refused (see flow.SetField) is left out.
 func (c *Config) addFlowFields(ctx context.Context, r *http.Request) {
 	kv := c.opts.FlowFields(r)
@@ -269,7 +220,7 @@ func (q *Request) endFields(w *flow.FieldWriter) {
 		w.Int("bytes", q.bytes)
 	}
 	if q.route != "" {
-		route, cut := clip(q.route, MaxRouteLen)
+		route, cut := clip(q.route, adapters.MaxRouteLen)
 		w.Str("route", route)
 		if cut {
 			w.Bool("route_truncated", true)
@@ -354,7 +305,7 @@ type Result struct {
 // Begin, passing recover() — recover only works in the deferred function
 // itself:
 //
-//	defer func() { q.End(recover(), adapters.Result{Route: route(r)}) }()
+//	defer func() { q.End(recover(), httpflow.Result{Route: route(r)}) }()
 //
 // The status, bytes and outcome follow the rules of Request. Only the first
 // End of a Request writes anything; a later one only raises recovered.
@@ -447,4 +398,26 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	defer func() { q.End(recover(), Result{Route: h.route(r)}) }()
 	h.next.ServeHTTP(q.Writer(), r)
+}
+
+// requestID returns the request ID r carries in the configured header, or
+// "" when it carries none, more than one, or an invalid one.
+func (c *Config) requestID(r *http.Request) string {
+	v := r.Header[c.ridHeader]
+	if len(v) != 1 || !adapters.ValidRequestID(v[0]) {
+		return ""
+	}
+	return v[0]
+}
+
+// traceparent returns the trace and parent IDs of the one valid traceparent
+// header of r, or "" for both. Two or more traceparent headers make the
+// trace context ambiguous: they are all ignored.
+func traceparent(r *http.Request) (traceID, parentID string) {
+	v := r.Header[adapters.TraceparentHeader]
+	if len(v) != 1 {
+		return "", ""
+	}
+	traceID, parentID, _ = adapters.ParseTraceparent(v[0])
+	return traceID, parentID
 }

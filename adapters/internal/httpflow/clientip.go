@@ -1,4 +1,4 @@
-package adapters
+package httpflow
 
 import (
 	"net/http"

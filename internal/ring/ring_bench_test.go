@@ -1,4 +1,4 @@
-package writers
+package ring
 
 import (
 	"io"
@@ -10,7 +10,7 @@ var ringRecord = []byte(`{"level":"info","logger":"app_logger","user":"ada","att
 // BenchmarkRingWrite is the caller's cost of handing one record to a ring
 // whose sink is free (io.Discard): the lock, the copy and the wake-up.
 func BenchmarkRingWrite(b *testing.B) {
-	r := NewRing(io.Discard, RingOptions{})
+	r := New(io.Discard, Options{})
 	defer r.Close(0)
 	b.ReportAllocs()
 	b.SetBytes(int64(len(ringRecord)))
@@ -21,7 +21,7 @@ func BenchmarkRingWrite(b *testing.B) {
 
 // BenchmarkRingWriteParallel is BenchmarkRingWrite from every P at once.
 func BenchmarkRingWriteParallel(b *testing.B) {
-	r := NewRing(io.Discard, RingOptions{})
+	r := New(io.Discard, Options{})
 	defer r.Close(0)
 	b.ReportAllocs()
 	b.SetBytes(int64(len(ringRecord)))

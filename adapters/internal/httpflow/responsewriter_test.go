@@ -1,4 +1,4 @@
-package adapters_test
+package httpflow_test
 
 import (
 	"bufio"
@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/logcrest/logcrest/adapters"
+	"github.com/logcrest/logcrest/adapters/internal/httpflow"
 )
 
 // fakeWriter records what reaches the writer underneath the wrapper.
@@ -48,56 +48,56 @@ func TestResponseWriterStatus(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
 		name      string
-		do        func(w *adapters.ResponseWriter)
+		do        func(w *httpflow.ResponseWriter)
 		status    int   // Status()
 		codes     []int // what the writer underneath got
 		bytes     int64
 		unwritten bool
 	}{
-		{"nothing written", func(*adapters.ResponseWriter) {}, 0, nil, 0, true},
-		{"implicit 200", func(w *adapters.ResponseWriter) { _, _ = w.Write([]byte("hello")) }, 200, nil, 5, false},
-		{"an empty write is the implicit 200", func(w *adapters.ResponseWriter) { _, _ = w.Write(nil) }, 200, nil, 0, false},
-		{"explicit status", func(w *adapters.ResponseWriter) {
+		{"nothing written", func(*httpflow.ResponseWriter) {}, 0, nil, 0, true},
+		{"implicit 200", func(w *httpflow.ResponseWriter) { _, _ = w.Write([]byte("hello")) }, 200, nil, 5, false},
+		{"an empty write is the implicit 200", func(w *httpflow.ResponseWriter) { _, _ = w.Write(nil) }, 200, nil, 0, false},
+		{"explicit status", func(w *httpflow.ResponseWriter) {
 			w.WriteHeader(404)
 			_, _ = w.Write([]byte("gone"))
 		}, 404, []int{404}, 4, false},
-		{"WriteHeader only once", func(w *adapters.ResponseWriter) {
+		{"WriteHeader only once", func(w *httpflow.ResponseWriter) {
 			w.WriteHeader(201)
 			w.WriteHeader(500)
 			_, _ = w.Write([]byte("x"))
 			w.WriteHeader(502)
 		}, 201, []int{201}, 1, false},
-		{"a write fixes the implicit 200", func(w *adapters.ResponseWriter) {
+		{"a write fixes the implicit 200", func(w *httpflow.ResponseWriter) {
 			_, _ = w.Write([]byte("x"))
 			w.WriteHeader(500)
 		}, 200, nil, 1, false},
-		{"1xx informational responses pass through and do not count", func(w *adapters.ResponseWriter) {
+		{"1xx informational responses pass through and do not count", func(w *httpflow.ResponseWriter) {
 			w.WriteHeader(http.StatusEarlyHints)
 			w.WriteHeader(http.StatusEarlyHints)
 			w.WriteHeader(http.StatusAccepted)
 		}, 202, []int{103, 103, 202}, 0, false},
-		{"a 1xx then the implicit 200", func(w *adapters.ResponseWriter) {
+		{"a 1xx then the implicit 200", func(w *httpflow.ResponseWriter) {
 			w.WriteHeader(http.StatusContinue)
 			_, _ = w.Write([]byte("ok"))
 		}, 200, []int{100}, 2, false},
-		{"101 is final", func(w *adapters.ResponseWriter) {
+		{"101 is final", func(w *httpflow.ResponseWriter) {
 			w.WriteHeader(http.StatusSwitchingProtocols)
 			w.WriteHeader(200)
 		}, 101, []int{101}, 0, false},
-		{"WriteString counts", func(w *adapters.ResponseWriter) {
+		{"WriteString counts", func(w *httpflow.ResponseWriter) {
 			_, _ = io.WriteString(w, "hello, ")
 			_, _ = w.WriteString("world")
 		}, 200, nil, 12, false},
-		{"ReadFrom without io.ReaderFrom below copies through Write", func(w *adapters.ResponseWriter) {
+		{"ReadFrom without io.ReaderFrom below copies through Write", func(w *httpflow.ResponseWriter) {
 			_, _ = w.ReadFrom(strings.NewReader("streamed body"))
 		}, 200, nil, 13, false},
-		{"ReadFrom of nothing writes no status", func(w *adapters.ResponseWriter) {
+		{"ReadFrom of nothing writes no status", func(w *httpflow.ResponseWriter) {
 			_, _ = w.ReadFrom(strings.NewReader(""))
 			w.WriteHeader(http.StatusNoContent)
 		}, 204, []int{204}, 0, false},
 	} {
 		f := &fakeWriter{}
-		w := adapters.NewResponseWriter(f)
+		w := httpflow.NewResponseWriter(f)
 		tc.do(w)
 		if w.Status() != tc.status || w.Written() == tc.unwritten || w.BytesWritten() != tc.bytes {
 			t.Errorf("%s: Status %d Written %v BytesWritten %d, want %d %v %d",
@@ -115,7 +115,7 @@ func TestResponseWriterStatus(t *testing.T) {
 func TestResponseWriterPassesThrough(t *testing.T) {
 	t.Parallel()
 	f := &fullWriter{}
-	w := adapters.NewResponseWriter(f)
+	w := httpflow.NewResponseWriter(f)
 	if w.Unwrap() != http.ResponseWriter(f) {
 		t.Error("Unwrap does not return the wrapped writer")
 	}
@@ -142,7 +142,7 @@ func TestResponseWriterPassesThrough(t *testing.T) {
 
 func TestResponseWriterFlushFixesTheStatus(t *testing.T) {
 	t.Parallel()
-	w := adapters.NewResponseWriter(&fullWriter{})
+	w := httpflow.NewResponseWriter(&fullWriter{})
 	w.Flush()
 	w.WriteHeader(500)
 	if w.Status() != 200 {
@@ -153,7 +153,7 @@ func TestResponseWriterFlushFixesTheStatus(t *testing.T) {
 func TestResponseWriterUnsupported(t *testing.T) {
 	t.Parallel()
 	f := &fakeWriter{}
-	w := adapters.NewResponseWriter(f)
+	w := httpflow.NewResponseWriter(f)
 	w.Flush() // does nothing, does not panic
 	if err := w.FlushError(); !errors.Is(err, http.ErrNotSupported) {
 		t.Errorf("FlushError = %v, want ErrNotSupported", err)
@@ -187,12 +187,12 @@ func TestResponseWriterOnAServer(t *testing.T) {
 	got := make(chan seen, 1)
 	mux := http.NewServeMux()
 	mux.HandleFunc("/file", func(w http.ResponseWriter, r *http.Request) {
-		rw := adapters.NewResponseWriter(w)
+		rw := httpflow.NewResponseWriter(w)
 		http.ServeContent(rw, r, "f.txt", time.Unix(0, 0), strings.NewReader(content))
 		got <- seen{status: rw.Status(), bytes: rw.BytesWritten()}
 	})
 	mux.HandleFunc("/rc", func(w http.ResponseWriter, _ *http.Request) {
-		rw := adapters.NewResponseWriter(w)
+		rw := httpflow.NewResponseWriter(w)
 		rc := http.NewResponseController(rw)
 		var msg string
 		for _, err := range []error{
@@ -208,7 +208,7 @@ func TestResponseWriterOnAServer(t *testing.T) {
 		got <- seen{status: rw.Status(), err: msg}
 	})
 	mux.HandleFunc("/hijack", func(w http.ResponseWriter, _ *http.Request) {
-		rw := adapters.NewResponseWriter(w)
+		rw := httpflow.NewResponseWriter(w)
 		conn, brw, err := http.NewResponseController(rw).Hijack()
 		if err != nil {
 			got <- seen{err: err.Error()}
@@ -272,7 +272,7 @@ func BenchmarkResponseWriter(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		f.body.Reset()
-		w := adapters.NewResponseWriter(f)
+		w := httpflow.NewResponseWriter(f)
 		w.WriteHeader(200)
 		_, _ = w.Write(p)
 	}

@@ -1,4 +1,4 @@
-package writers
+package ring
 
 import (
 	"bytes"
@@ -57,7 +57,7 @@ func (g *gateSink) Write(p []byte) (int, error) {
 func TestRingManyProducersLosesNothingAndKeepsOrder(t *testing.T) {
 	const producers, each = 8, 25000
 	sink := &memSink{}
-	r := NewRing(sink, RingOptions{Name: "t"})
+	r := New(sink, Options{Name: "t"})
 	var wg sync.WaitGroup
 	for g := range producers {
 		wg.Add(1)
@@ -99,7 +99,7 @@ func TestRingManyProducersLosesNothingAndKeepsOrder(t *testing.T) {
 		t.Errorf("%d writes for %d records: not batching", sink.writes, producers*each)
 	}
 	s := r.Stats()
-	want := RingStats{Name: "t", Produced: producers * each, Written: producers * each}
+	want := Stats{Name: "t", Produced: producers * each, Written: producers * each}
 	if s != want {
 		t.Errorf("stats = %+v, want %+v", s, want)
 	}
@@ -110,7 +110,7 @@ func TestRingBoundedCountsEveryDrop(t *testing.T) {
 	var mu sync.Mutex
 	var reported uint64
 	reports := 0
-	r := NewRing(sink, RingOptions{Name: "console", QueueSize: 1000, OnDrop: func(_ string, n uint64) {
+	r := New(sink, Options{Name: "console", QueueSize: 1000, OnDrop: func(_ string, n uint64) {
 		mu.Lock()
 		reported += n
 		reports++
@@ -150,7 +150,7 @@ func TestRingBoundedCountsEveryDrop(t *testing.T) {
 
 func TestRingNoticeBypassesBound(t *testing.T) {
 	sink := &gateSink{gate: make(chan struct{})}
-	r := NewRing(sink, RingOptions{QueueSize: 2})
+	r := New(sink, Options{QueueSize: 2})
 	r.Write([]byte("a\n")) // taken by the consumer, which blocks (still held)
 	time.Sleep(10 * time.Millisecond)
 	r.Write([]byte("b\n")) // queued
@@ -171,7 +171,7 @@ func TestRingNoticeBypassesBound(t *testing.T) {
 
 func TestRingWriteAfterCloseIsRefused(t *testing.T) {
 	sink := &memSink{}
-	r := NewRing(sink, RingOptions{})
+	r := New(sink, Options{})
 	r.Write([]byte("kept\n"))
 	r.Close(0)
 	if _, err := r.Write([]byte("late\n")); !errors.Is(err, ErrClosed) {
@@ -190,7 +190,7 @@ func TestRingWriteAfterCloseIsRefused(t *testing.T) {
 
 func TestRingWritesAnIdleRecordWithoutAnotherWrite(t *testing.T) {
 	sink := &memSink{}
-	r := NewRing(sink, RingOptions{})
+	r := New(sink, Options{})
 	defer r.Close(0)
 	r.Write([]byte("alone"))
 	deadline := time.Now().Add(5 * time.Second)
@@ -207,7 +207,7 @@ func TestRingWritesAnIdleRecordWithoutAnotherWrite(t *testing.T) {
 
 func TestRingFlushWaitsForEverythingBefore(t *testing.T) {
 	sink := &memSink{}
-	r := NewRing(sink, RingOptions{})
+	r := New(sink, Options{})
 	defer r.Close(0)
 	for i := range 5000 {
 		r.Write([]byte(strconv.Itoa(i) + "\n"))
@@ -223,7 +223,7 @@ func TestRingFlushWaitsForEverythingBefore(t *testing.T) {
 func TestRingCloseGivesUpOnAStuckSink(t *testing.T) {
 	sink := &gateSink{gate: make(chan struct{})}
 	defer close(sink.gate)
-	r := NewRing(sink, RingOptions{Name: "stuck"})
+	r := New(sink, Options{Name: "stuck"})
 	for range 10 {
 		r.Write([]byte("x\n"))
 	}
@@ -259,7 +259,7 @@ func TestRingCountsSinkErrorsAndResumes(t *testing.T) {
 	sink := &flakySink{fail: true}
 	var mu sync.Mutex
 	var lost int
-	r := NewRing(sink, RingOptions{OnError: func(_ string, _ error, n int) { mu.Lock(); lost += n; mu.Unlock() }})
+	r := New(sink, Options{OnError: func(_ string, _ error, n int) { mu.Lock(); lost += n; mu.Unlock() }})
 	for range 3 {
 		r.Write([]byte("lost\n"))
 	}
@@ -285,7 +285,7 @@ func TestRingCountsSinkErrorsAndResumes(t *testing.T) {
 
 func TestRingFormatsEachRecord(t *testing.T) {
 	sink := &memSink{}
-	r := NewRing(sink, RingOptions{Format: func(dst, rec []byte) []byte {
+	r := New(sink, Options{Format: func(dst, rec []byte) []byte {
 		dst = append(dst, '<')
 		dst = append(dst, bytes.TrimSuffix(rec, []byte("\n"))...)
 		return append(dst, ">\n"...)
@@ -300,7 +300,7 @@ func TestRingFormatsEachRecord(t *testing.T) {
 
 func TestRingOversizedRecord(t *testing.T) {
 	sink := &memSink{}
-	r := NewRing(sink, RingOptions{})
+	r := New(sink, Options{})
 	big := strings.Repeat("x", 3*chunkSize) + "\n"
 	r.Write([]byte("small\n"))
 	r.Write([]byte(big))
