@@ -79,6 +79,14 @@ func WithMaxAge(days int) Option { return core.WithMaxAge(days) }
 // compress); logging never waits for it, and Close waits for it at most 2s.
 func WithCompress(on bool) Option { return core.WithCompress(on) }
 
+// WithGroupReadable makes the log files, backups included, 0640 and the
+// folders LogCrest creates 0750 when on, instead of the private 0600 and
+// 0700 (default off; env LOGCREST_GROUP_READABLE, json group_readable), so
+// that a log shipper running as another user in the process's group (an
+// OpenTelemetry Collector, say: see contrib/otelcol) can read them. Only the
+// process's user can write to them either way.
+func WithGroupReadable(on bool) Option { return core.WithGroupReadable(on) }
+
 // WithQueueSize bounds the records waiting per sink. The default, 0, is
 // unbounded: nothing is ever dropped. With n > 0 the excess is dropped,
 // counted in Stats, and reported by a warn record in the error file (env
@@ -146,12 +154,17 @@ func Stats() Counters { return countersOf(core.Stats()) }
 // span_id, flow_id and fn; otherwise it is the global logger. It never
 // returns nil and does not allocate. ctx may be nil.
 //
+// Outside any step, when the pipeline adopts the spans of another tracing
+// system (logcrestotel.Adopt) and ctx carries one, the logger carries that
+// span's trace_id and span_id; it is then built on every call (two small
+// allocations).
+//
 // LogCrest stamps every record with its time itself: do not add .Timestamp().
 func Log(ctx context.Context) *zerolog.Logger {
 	if l := flow.Logger(ctx); l != nil {
 		return l
 	}
-	return core.FromContext(ctx).Logger()
+	return core.FromContext(ctx).ContextLogger(ctx)
 }
 
 // Sync flushes the default pipeline and commits its files to stable storage

@@ -57,8 +57,9 @@ func NewContext(ctx context.Context, p *Pipeline) context.Context {
 func (p *Pipeline) core() *core.Pipeline { return (*core.Pipeline)(p) }
 
 // Log returns the logger of ctx on p: inside a step of p it is the step's
-// logger (trace_id, span_id, flow_id, fn), otherwise p's own. It never
-// returns nil; ctx may be nil.
+// logger (trace_id, span_id, flow_id, fn), otherwise p's own (carrying the
+// trace_id and span_id of the span of another tracing system ctx carries,
+// when p adopts them: see Log). It never returns nil; ctx may be nil.
 func (p *Pipeline) Log(ctx context.Context) *zerolog.Logger {
 	if s := flow.FromContext(ctx); s != nil {
 		if s.Pipeline() == p.core() {
@@ -66,7 +67,7 @@ func (p *Pipeline) Log(ctx context.Context) *zerolog.Logger {
 		}
 		return s.LoggerOn(p.core())
 	}
-	return p.core().Logger()
+	return p.core().ContextLogger(ctx)
 }
 
 // Configure replaces p's settings as the package Configure does for the

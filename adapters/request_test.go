@@ -85,7 +85,7 @@ func TestRepeatedHeadersAreIgnored(t *testing.T) {
 		t.Errorf("flow ID %q: a request ID was taken from a repeated header", id)
 	}
 	fs, _ := flowPair(t, o, id)
-	wantAbsent(t, fs, "request_id", "parent_span_id")
+	wantAbsent(t, fs, "request_id", "parent_span_id", "trace_flags")
 	if fs["trace_id"] == incomingTrace {
 		t.Error("a trace was adopted from a repeated traceparent")
 	}

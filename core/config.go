@@ -22,22 +22,23 @@ import (
 
 // The built-in defaults, the lowest layer of every setting.
 const (
-	defaultDir          = "logs"
-	defaultJSON         = true
-	defaultName         = "app_logger"
-	defaultLevel        = zerolog.DebugLevel
-	defaultMaxSize      = 5242880 // 5 MiB
-	defaultBackupCount  = 3
-	defaultMaxAge       = 0 // days; no age limit
-	defaultCompress     = false
-	defaultQueueSize    = 0 // unbounded
-	defaultMaxBuffer    = 64 << 20
-	defaultTimelineCap  = 1000
-	defaultCloseTimeout = 5 * time.Second
-	defaultConfigFile   = "log_config.json"
-	defaultFiles        = true
-	defaultConsoleFmt   = ConsoleText
-	defaultFlowRecords  = FlowRecordsAll
+	defaultDir           = "logs"
+	defaultJSON          = true
+	defaultName          = "app_logger"
+	defaultLevel         = zerolog.DebugLevel
+	defaultMaxSize       = 5242880 // 5 MiB
+	defaultBackupCount   = 3
+	defaultMaxAge        = 0 // days; no age limit
+	defaultCompress      = false
+	defaultGroupReadable = false
+	defaultQueueSize     = 0 // unbounded
+	defaultMaxBuffer     = 64 << 20
+	defaultTimelineCap   = 1000
+	defaultCloseTimeout  = 5 * time.Second
+	defaultConfigFile    = "log_config.json"
+	defaultFiles         = true
+	defaultConsoleFmt    = ConsoleText
+	defaultFlowRecords   = FlowRecordsAll
 )
 
 // Flow record policies, the values of WithFlowRecords, LOGCREST_FLOW_RECORDS
@@ -67,46 +68,48 @@ const (
 // Settings are the resolved settings a pipeline is built with. Resolve
 // returns them valid: every field holds a usable value.
 type Settings struct {
-	Dir          string        // folder holding success/, error/ and flows/
-	JSON         bool          // files hold JSON lines (true) or readable text lines
-	Name         string        // the "logger" field of every record and the base name of the files
-	Level        zerolog.Level // the minimum level logged
-	MaxSize      int64         // size in bytes at which a file rotates
-	BackupCount  int           // rotated files kept beside each file
-	MaxAge       int           // days a rotated file is kept at most; 0 keeps them whatever their age
-	Compress     bool          // rotated files are gzipped to "<name>.gz" in the background
-	QueueSize    int           // records waiting per sink; 0 or less is unbounded
-	MaxBuffer    int64         // bytes of records waiting per sink before the excess is dropped
-	Console      io.Writer     // receives a readable copy of every record; nil means no console
-	TimelineCap  int           // entries kept in a flow's timeline
-	CloseTimeout time.Duration // the longest Close and Flush wait for a stuck sink
-	ConfigFile   string        // the JSON file the settings were read from; "" when none was read
-	Files        bool          // write the files; false for a container that collects stdout
-	ConsoleFmt   string        // ConsoleText, ConsoleJSON or ConsoleOff
-	FlowRecords  string        // FlowRecordsAll or FlowRecordsFailed
+	Dir           string        // folder holding success/, error/ and flows/
+	JSON          bool          // files hold JSON lines (true) or readable text lines
+	Name          string        // the "logger" field of every record and the base name of the files
+	Level         zerolog.Level // the minimum level logged
+	MaxSize       int64         // size in bytes at which a file rotates
+	BackupCount   int           // rotated files kept beside each file
+	MaxAge        int           // days a rotated file is kept at most; 0 keeps them whatever their age
+	Compress      bool          // rotated files are gzipped to "<name>.gz" in the background
+	GroupReadable bool          // files 0640 and created folders 0750 instead of 0600 and 0700
+	QueueSize     int           // records waiting per sink; 0 or less is unbounded
+	MaxBuffer     int64         // bytes of records waiting per sink before the excess is dropped
+	Console       io.Writer     // receives a readable copy of every record; nil means no console
+	TimelineCap   int           // entries kept in a flow's timeline
+	CloseTimeout  time.Duration // the longest Close and Flush wait for a stuck sink
+	ConfigFile    string        // the JSON file the settings were read from; "" when none was read
+	Files         bool          // write the files; false for a container that collects stdout
+	ConsoleFmt    string        // ConsoleText, ConsoleJSON or ConsoleOff
+	FlowRecords   string        // FlowRecordsAll or FlowRecordsFailed
 }
 
 // Defaults returns the built-in settings: what Resolve gives with no option,
 // no LOGCREST_* variable and no config file.
 func Defaults() Settings {
 	return Settings{
-		Dir:          defaultDir,
-		JSON:         defaultJSON,
-		Name:         defaultName,
-		Level:        defaultLevel,
-		MaxSize:      defaultMaxSize,
-		BackupCount:  defaultBackupCount,
-		MaxAge:       defaultMaxAge,
-		Compress:     defaultCompress,
-		QueueSize:    defaultQueueSize,
-		MaxBuffer:    defaultMaxBuffer,
-		Console:      os.Stdout,
-		TimelineCap:  defaultTimelineCap,
-		CloseTimeout: defaultCloseTimeout,
-		ConfigFile:   defaultConfigFile,
-		Files:        defaultFiles,
-		ConsoleFmt:   defaultConsoleFmt,
-		FlowRecords:  defaultFlowRecords,
+		Dir:           defaultDir,
+		JSON:          defaultJSON,
+		Name:          defaultName,
+		Level:         defaultLevel,
+		MaxSize:       defaultMaxSize,
+		BackupCount:   defaultBackupCount,
+		MaxAge:        defaultMaxAge,
+		Compress:      defaultCompress,
+		GroupReadable: defaultGroupReadable,
+		QueueSize:     defaultQueueSize,
+		MaxBuffer:     defaultMaxBuffer,
+		Console:       os.Stdout,
+		TimelineCap:   defaultTimelineCap,
+		CloseTimeout:  defaultCloseTimeout,
+		ConfigFile:    defaultConfigFile,
+		Files:         defaultFiles,
+		ConsoleFmt:    defaultConsoleFmt,
+		FlowRecords:   defaultFlowRecords,
 	}
 }
 
@@ -135,6 +138,7 @@ const (
 	optMaxAge
 	optCompress
 	optFlowRecords
+	optGroupRead
 )
 
 // options holds the explicit settings, unchecked; set says which are given.
@@ -148,6 +152,7 @@ type options struct {
 	backupCount  int
 	maxAge       int
 	compress     bool
+	groupRead    bool
 	queueSize    int
 	maxBuffer    int64
 	files        bool
@@ -214,6 +219,19 @@ func WithMaxAge(days int) Option {
 // WithMaxAge like the others.
 func WithCompress(on bool) Option {
 	return func(o *options) { o.compress, o.set = on, o.set|optCompress }
+}
+
+// WithGroupReadable makes the log files, backups included, 0640 and the
+// folders LogCrest creates 0750 when on, instead of 0600 and 0700 (default
+// off; env LOGCREST_GROUP_READABLE, json group_readable): a log shipper
+// running as another user that is a member of the process's group (an
+// OpenTelemetry Collector, Fluent Bit, Vector) can then read them. Nobody
+// but the process's user can write to them either way, folders group or
+// others may write to are still refused, and files written before it was
+// turned on keep their mode until they are reopened (the live file) or
+// for good (backups).
+func WithGroupReadable(on bool) Option {
+	return func(o *options) { o.groupRead, o.set = on, o.set|optGroupRead }
 }
 
 // WithQueueSize bounds the records waiting per sink (default 0; env
@@ -333,6 +351,7 @@ func Resolve(opts []Option, getenv func(string) (string, bool), warn io.Writer) 
 	s.BackupCount = resolveSetting(r, &backupCountSetting)
 	s.MaxAge = resolveSetting(r, &maxAgeSetting)
 	s.Compress = resolveSetting(r, &compressSetting)
+	s.GroupReadable = resolveSetting(r, &groupReadSetting)
 	s.QueueSize = resolveSetting(r, &queueSizeSetting)
 	s.MaxBuffer = resolveSetting(r, &maxBufferSetting)
 	s.Files = resolveSetting(r, &filesSetting)
@@ -522,6 +541,11 @@ var (
 		opt:   func(o *options) (bool, error) { return o.compress, nil },
 		parse: envBool, decode: jsonBool,
 	}
+	groupReadSetting = setting[bool]{
+		key: "group_readable", env: "LOGCREST_GROUP_READABLE", option: "WithGroupReadable", bit: optGroupRead, def: defaultGroupReadable,
+		opt:   func(o *options) (bool, error) { return o.groupRead, nil },
+		parse: envBool, decode: jsonBool,
+	}
 	queueSizeSetting = setting[int]{
 		key: "max_queue_size", env: "LOGCREST_QUEUE_SIZE", option: "WithQueueSize", bit: optQueueSize, def: defaultQueueSize,
 		opt:   func(o *options) (int, error) { return o.queueSize, nil },
@@ -569,7 +593,7 @@ var knownKeys = []string{
 	dirSetting.key, jsonSetting.key, nameSetting.key, levelSetting.key, maxSizeSetting.key,
 	backupCountSetting.key, maxAgeSetting.key, compressSetting.key, queueSizeSetting.key,
 	maxBufferSetting.key, timelineCapSetting.key, filesSetting.key, consoleFmtSetting.key,
-	flowRecordsSetting.key,
+	flowRecordsSetting.key, groupReadSetting.key,
 }
 
 // flowRecordsSetting is declared here rather than in the table above: it

@@ -90,23 +90,24 @@ func checkValid(t testing.TB, s Settings) {
 func TestSettingsDefaults(t *testing.T) {
 	t.Parallel()
 	want := Settings{
-		Dir:          "logs",
-		JSON:         true,
-		Name:         "app_logger",
-		Level:        zerolog.DebugLevel,
-		MaxSize:      5242880,
-		BackupCount:  3,
-		MaxAge:       0,
-		Compress:     false,
-		QueueSize:    0,
-		MaxBuffer:    64 << 20,
-		Files:        true,
-		ConsoleFmt:   "text",
-		FlowRecords:  "all",
-		Console:      os.Stdout,
-		TimelineCap:  1000,
-		CloseTimeout: 5 * time.Second,
-		ConfigFile:   "log_config.json",
+		Dir:           "logs",
+		JSON:          true,
+		Name:          "app_logger",
+		Level:         zerolog.DebugLevel,
+		MaxSize:       5242880,
+		BackupCount:   3,
+		MaxAge:        0,
+		Compress:      false,
+		GroupReadable: false,
+		QueueSize:     0,
+		MaxBuffer:     64 << 20,
+		Files:         true,
+		ConsoleFmt:    "text",
+		FlowRecords:   "all",
+		Console:       os.Stdout,
+		TimelineCap:   1000,
+		CloseTimeout:  5 * time.Second,
+		ConfigFile:    "log_config.json",
 	}
 	if got := Defaults(); got != want {
 		t.Errorf("Defaults() = %+v\nwant %+v", got, want)
@@ -145,6 +146,7 @@ func TestResolvePrecedence(t *testing.T) {
 	backups := func(s *Settings, v any) { s.BackupCount = v.(int) }
 	maxAge := func(s *Settings, v any) { s.MaxAge = v.(int) }
 	compress := func(s *Settings, v any) { s.Compress = v.(bool) }
+	groupReadable := func(s *Settings, v any) { s.GroupReadable = v.(bool) }
 	queue := func(s *Settings, v any) { s.QueueSize = v.(int) }
 	timeline := func(s *Settings, v any) { s.TimelineCap = v.(int) }
 	rows := []row{
@@ -201,6 +203,12 @@ func TestResolvePrecedence(t *testing.T) {
 		{"compress/yes", "compress", `false`, "LOGCREST_COMPRESS", " YES ", WithCompress(false), compress,
 			[4]any{false, false, true, false}},
 		{"compress/1", "compress", `true`, "LOGCREST_COMPRESS", "1", WithCompress(false), compress,
+			[4]any{false, true, true, false}},
+		{"group_readable/on", "group_readable", `true`, "LOGCREST_GROUP_READABLE", "off", WithGroupReadable(true), groupReadable,
+			[4]any{false, true, false, true}},
+		{"group_readable/yes", "group_readable", `false`, "LOGCREST_GROUP_READABLE", " Yes ", WithGroupReadable(false), groupReadable,
+			[4]any{false, false, true, false}},
+		{"group_readable/1", "group_readable", `true`, "LOGCREST_GROUP_READABLE", "1", WithGroupReadable(false), groupReadable,
 			[4]any{false, true, true, false}},
 		{"queue_size", "max_queue_size", `10`, "LOGCREST_QUEUE_SIZE", "-5", WithQueueSize(100), queue,
 			[4]any{0, 10, -5, 100}},
@@ -261,20 +269,21 @@ func TestResolveAllLayersAtOnce(t *testing.T) {
 	t.Parallel()
 	path := configFile(t, `{"base_log_dir":"fd","use_json":false,"log_name":"fn","log_level":"info",
 		"max_log_size":10,"backup_count":1,"max_queue_size":2,"max_buffer_bytes":1000,"timeline_cap":3,"files":false,"console":"JSON","flow_records":"failed",
-		"max_age":2,"compress":true}`)
+		"max_age":2,"compress":true,"group_readable":true}`)
 	e := env{
 		"LOGCREST_DIR": "ed", "LOGCREST_JSON": "true", "LOGCREST_NAME": "en", "LOGCREST_LEVEL": "warn",
 		"LOGCREST_MAX_SIZE": "20", "LOGCREST_BACKUP_COUNT": "4", "LOGCREST_QUEUE_SIZE": "5", "LOGCREST_MAX_BUFFER": "2000", "LOGCREST_TIMELINE_CAP": "6",
 		"LOGCREST_FILES": "on", "LOGCREST_CONSOLE": " off ", "LOGCREST_FLOW_RECORDS": "ALL", "LOGCREST_MAX_AGE": "4", "LOGCREST_COMPRESS": "false",
+		"LOGCREST_GROUP_READABLE": "no",
 	}
 	var console bytes.Buffer
 	opts := []Option{
 		WithConfigFile(path), WithDir("od"), WithJSON(false), WithName("on"), WithLevel("error"),
 		WithMaxSize(30), WithBackupCount(7), WithQueueSize(8), WithMaxBuffer(3000), WithTimelineCap(9), WithFiles(false), WithConsoleFormat("Text"), WithFlowRecords("failed"),
-		WithConsole(&console), WithCloseTimeout(time.Second), WithMaxAge(8), WithCompress(true),
+		WithConsole(&console), WithCloseTimeout(time.Second), WithMaxAge(8), WithCompress(true), WithGroupReadable(true),
 	}
 	want := Settings{Dir: "od", JSON: false, Name: "on", Level: zerolog.ErrorLevel, MaxSize: 30, BackupCount: 7,
-		MaxAge: 8, Compress: true, QueueSize: 8, MaxBuffer: 3000, Console: &console, TimelineCap: 9, CloseTimeout: time.Second, ConfigFile: path,
+		MaxAge: 8, Compress: true, GroupReadable: true, QueueSize: 8, MaxBuffer: 3000, Console: &console, TimelineCap: 9, CloseTimeout: time.Second, ConfigFile: path,
 		Files: false, ConsoleFmt: "text", FlowRecords: "failed"}
 	var warn bytes.Buffer
 	got, errs := Resolve(opts, e.get, &warn)
@@ -284,7 +293,7 @@ func TestResolveAllLayersAtOnce(t *testing.T) {
 
 	// Without the options the environment wins everywhere.
 	want = Settings{Dir: "ed", JSON: true, Name: "en", Level: zerolog.WarnLevel, MaxSize: 20, BackupCount: 4,
-		MaxAge: 4, Compress: false, QueueSize: 5, MaxBuffer: 2000, Console: os.Stdout, TimelineCap: 6, CloseTimeout: 5 * time.Second, ConfigFile: path,
+		MaxAge: 4, Compress: false, GroupReadable: false, QueueSize: 5, MaxBuffer: 2000, Console: os.Stdout, TimelineCap: 6, CloseTimeout: 5 * time.Second, ConfigFile: path,
 		Files: true, ConsoleFmt: "off", FlowRecords: "all"}
 	got, errs = Resolve(opts[:1], e.get, &warn)
 	if got != want || errs != nil || warn.Len() != 0 {
@@ -293,7 +302,7 @@ func TestResolveAllLayersAtOnce(t *testing.T) {
 
 	// Without the environment the file wins everywhere.
 	want = Settings{Dir: "fd", JSON: false, Name: "fn", Level: zerolog.InfoLevel, MaxSize: 10, BackupCount: 1,
-		MaxAge: 2, Compress: true, QueueSize: 2, MaxBuffer: 1000, Console: os.Stdout, TimelineCap: 3, CloseTimeout: 5 * time.Second, ConfigFile: path,
+		MaxAge: 2, Compress: true, GroupReadable: true, QueueSize: 2, MaxBuffer: 1000, Console: os.Stdout, TimelineCap: 3, CloseTimeout: 5 * time.Second, ConfigFile: path,
 		Files: false, ConsoleFmt: "json", FlowRecords: "failed"}
 	got, errs = Resolve(opts[:1], env{}.get, &warn)
 	if got != want || errs != nil || warn.Len() != 0 {
@@ -491,6 +500,9 @@ func TestResolveBadInput(t *testing.T) {
 		fileValue("compress", `"yes"`, `using false`),
 		fileValue("compress", `1`, `using false`),
 		fileValue("compress", `null`, `using false`),
+		fileValue("group_readable", `"true"`, `using false`),
+		fileValue("group_readable", `1`, `using false`),
+		fileValue("group_readable", `"0640"`, `using false`),
 		fileValue("max_queue_size", `"x"`, `using 7 from WithQueueSize`),
 		fileValue("max_queue_size", `1.5`, `using 7 from WithQueueSize`),
 		fileValue("max_queue_size", `1e19`, `using 7 from WithQueueSize`),
@@ -585,6 +597,8 @@ func TestResolveBadInput(t *testing.T) {
 		envValue("LOGCREST_MAX_AGE", "1.5", "using 0"),
 		envValue("LOGCREST_COMPRESS", "maybe", "using false"),
 		envValue("LOGCREST_COMPRESS", "gzip", "using false"),
+		envValue("LOGCREST_GROUP_READABLE", "0640", "using false"),
+		envValue("LOGCREST_GROUP_READABLE", "group", "using false"),
 		envValue("LOGCREST_QUEUE_SIZE", "lots", "using 7 from WithQueueSize"),
 		envValue("LOGCREST_FILES", "maybe", "using true"),
 		envValue("LOGCREST_CONSOLE", "yaml", `using "text"`),
@@ -632,6 +646,10 @@ func TestResolveBadInput(t *testing.T) {
 		{
 			name: "env/bad compress under good option", opts: []Option{WithCompress(true)}, env: env{"LOGCREST_COMPRESS": "zip"},
 			needle: "LOGCREST_COMPRESS", using: "using true from WithCompress", want: func(s *Settings) { s.Compress = true },
+		},
+		{
+			name: "file/bad group_readable under good env", file: `{"group_readable":"yes"}`, env: env{"LOGCREST_GROUP_READABLE": "on"},
+			needle: "group_readable", using: "using true from LOGCREST_GROUP_READABLE", want: func(s *Settings) { s.GroupReadable = true },
 		},
 		// A bad value a higher layer overrides is reported with the value used.
 		{
@@ -924,6 +942,8 @@ func FuzzResolveJSON(f *testing.F) {
 		`{"max_log_size":"big","use_json":"yes","backup_count":2.5}`,
 		`{"max_age":7,"compress":true}`,
 		`{"max_age":-1,"compress":"yes"}`,
+		`{"group_readable":true}`,
+		`{"group_readable":"0640"}`,
 		`{"log_name":"../x","log_level":25}`,
 		`{"unknown":1}`,
 		`[1,2]`,

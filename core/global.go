@@ -27,6 +27,7 @@ type Pipeline struct {
 	live  atomic.Pointer[gen]
 	level atomic.Int32 // the zerolog.Level in force
 	base  zerolog.Logger
+	hooks hooks // a TraceSource and an EndHook (see hooks.go)
 
 	// mu guards what follows. It is held only for bookkeeping, never while
 	// a sink is waited on, so a log call (which may need to build the next

@@ -33,7 +33,7 @@ func TestPermissionsWithUmaskZero(t *testing.T) {
 	if err := Close(); err != nil {
 		t.Fatal(err)
 	}
-	checkModes(t, filepath.Join(base, "a"), 6, 3*6)
+	checkModes(t, filepath.Join(base, "a"), 6, 3*6, 0o600, 0o700)
 
 	// Second round: a pre-existing world-readable file in a user-made folder.
 	userDir := filepath.Join(base, "user")
@@ -80,9 +80,9 @@ func TestPermissionsWithUmaskZero(t *testing.T) {
 	}
 }
 
-// checkModes walks root and fails unless it holds wantDirs folders, all 0700,
-// and wantFiles files, all 0600.
-func checkModes(t *testing.T, root string, wantDirs, wantFiles int) {
+// checkModes walks root and fails unless it holds wantDirs folders, all
+// dirMode, and wantFiles files, all fileMode.
+func checkModes(t *testing.T, root string, wantDirs, wantFiles int, fileMode, dirMode fs.FileMode) {
 	t.Helper()
 	dirs, files := 0, 0
 	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
@@ -93,10 +93,10 @@ func checkModes(t *testing.T, root string, wantDirs, wantFiles int) {
 		if err != nil {
 			return err
 		}
-		want := os.FileMode(0o600)
+		want := fileMode
 		if d.IsDir() {
 			dirs++
-			want = 0o700
+			want = dirMode
 		} else {
 			files++
 		}
@@ -110,5 +110,91 @@ func checkModes(t *testing.T, root string, wantDirs, wantFiles int) {
 	}
 	if dirs != wantDirs || files != wantFiles {
 		t.Errorf("under %s: %d folders and %d files, want %d and %d (rotation must have happened)", root, dirs, files, wantDirs, wantFiles)
+	}
+}
+
+// TestPermissionsGroupReadableWithUmaskZero: with WithGroupReadable(true)
+// and umask 0, every folder LogCrest created is 0750 and every file, rotated
+// backups and gzipped ones included, 0640, so a shipper in the process's
+// group can read them and nobody else can; a world-readable file left by an
+// earlier run is tightened to 0640. Turning it on with Configure on a
+// running pipeline opens the live files 0640 at once (no rotation needed),
+// and turning it off makes them 0600 again.
+func TestPermissionsGroupReadableWithUmaskZero(t *testing.T) {
+	old := syscall.Umask(0)
+	defer syscall.Umask(old)
+
+	base := t.TempDir()
+	dir := filepath.Join(base, "a", "logs") // a is created too
+	if err := Configure(WithDir(dir), WithName("svc"), WithMaxSize(2048), WithBackupCount(5), WithConsole(nil),
+		WithGroupReadable(true)); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 200 {
+		Logger().Info().Int("i", i).Str("pad", strings.Repeat("x", 40)).Msg("perm")
+		Logger().Error().Int("i", i).Str("pad", strings.Repeat("y", 40)).Msg("perm")
+		flowLogger().Info().Int("i", i).Str("flow_type", "flow_end").Msg("perm")
+	}
+	if err := Close(); err != nil {
+		t.Fatal(err)
+	}
+	checkModes(t, filepath.Join(base, "a"), 5, 3*6, 0o640, 0o750)
+
+	// Compressed backups too.
+	zdir := filepath.Join(base, "z")
+	if err := Configure(WithDir(zdir), WithName("svc"), WithMaxSize(2048), WithBackupCount(5), WithConsole(nil),
+		WithGroupReadable(true), WithCompress(true)); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 200 {
+		Logger().Info().Int("i", i).Str("pad", strings.Repeat("x", 40)).Msg("perm")
+	}
+	if err := Close(); err != nil {
+		t.Fatal(err)
+	}
+	gz, _ := filepath.Glob(filepath.Join(zdir, StreamSuccess, "svc-*.log.gz"))
+	if len(gz) == 0 {
+		t.Error("no compressed backup")
+	}
+	checkModes(t, zdir, 4, 3+5, 0o640, 0o750)
+
+	// A world-readable file from an earlier run is tightened to 0640.
+	userDir := filepath.Join(base, "user")
+	if err := os.MkdirAll(filepath.Join(userDir, StreamSuccess), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	preset := filepath.Join(userDir, StreamSuccess, "svc.log")
+	if err := os.WriteFile(preset, []byte(`{"message":"from an earlier run"}`+"\n"), 0o666); err != nil {
+		t.Fatal(err)
+	}
+	if err := Configure(WithDir(userDir), WithName("svc"), WithConsole(nil), WithGroupReadable(true)); err != nil {
+		t.Fatal(err)
+	}
+	Logger().Info().Msg("after the earlier run")
+	if err := Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(preset); err != nil || fi.Mode().Perm() != 0o640 {
+		t.Errorf("pre-existing 0666 file: %v, %v; want mode 0640", fi, err)
+	}
+
+	// Configure switches a running pipeline's live files, both ways.
+	for _, tc := range []struct {
+		on   bool
+		want fs.FileMode
+	}{{false, 0o600}, {true, 0o640}} {
+		if err := Configure(WithDir(userDir), WithName("svc"), WithConsole(nil), WithGroupReadable(tc.on)); err != nil {
+			t.Fatal(err)
+		}
+		Logger().Info().Bool("group_readable", tc.on).Msg("switched")
+		if err := Flush(); err != nil {
+			t.Fatal(err)
+		}
+		if fi, err := os.Stat(preset); err != nil || fi.Mode().Perm() != tc.want {
+			t.Errorf("after Configure(WithGroupReadable(%v)): %v, %v; want mode %#o", tc.on, fi, err, tc.want)
+		}
+	}
+	if err := Close(); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -269,7 +269,7 @@ type fileSink struct {
 
 func openFileSink(path string, s Settings) *fileSink {
 	fs := &fileSink{opt: writers.RotatingFileOptions{Path: path, MaxSize: s.MaxSize, Backups: s.BackupCount,
-		MaxAge: s.maxAgeDuration(), Compress: s.Compress}}
+		MaxAge: s.maxAgeDuration(), Compress: s.Compress, GroupReadable: s.GroupReadable}}
 	if err := fs.open(); err != nil && writeWarnings.allow(filesFault(s.Dir), time.Now()) {
 		Warnf("cannot open log file %q, its records are counted as failed until it can be "+
 			"(warned about at most once a minute): %v", path, err)

@@ -41,7 +41,11 @@ type FlowSpec struct {
 	// TraceID, when a valid W3C trace ID (see ValidTraceID) and ctx carries no
 	// trace yet, becomes the flow's trace_id: the trace of an incoming
 	// traceparent header. Otherwise the flow joins the trace of ctx or starts
-	// a new one.
+	// a new one. The trace of ctx is that of its LogCrest step or flow, else
+	// that of the span of another tracing system ctx carries, when the
+	// pipeline has a TraceSource that finds one (core.TraceSource; an
+	// OpenTelemetry server span, say, which is itself the traceparent's
+	// child).
 	TraceID string
 	// ParentSpanID, when TraceID is adopted and it is a valid span ID (see
 	// ValidSpanID), is recorded as the flow's parent_span_id.
@@ -167,12 +171,20 @@ func begin(f *flowSpan, ctx context.Context, spec *FlowSpec, opts []Option) (con
 	if s.pipe == nil {
 		s.pipe = pipelineOf(ctx, parent)
 	}
-	if parent != nil {
+	switch {
+	case parent != nil:
 		s.trace, s.parent = parent.trace, parent.id
-	} else if t, ok := parseTraceID(spec.TraceID); ok {
-		s.trace, s.parent = t, parseSpanID(spec.ParentSpanID)
-	} else {
-		s.trace = newTraceID()
+		s.unsampled = parent.unsampled
+	case s.adopt(ctx):
+	default:
+		if t, ok := parseTraceID(spec.TraceID); ok {
+			s.trace, s.parent = t, parseSpanID(spec.ParentSpanID)
+			if s.parent.valid() {
+				s.parentKind = core.ParentRemote
+			}
+		} else {
+			s.trace = newTraceID()
+		}
 	}
 	s.start = time.Now()
 	f.state.init(label, s.start, s.pipe.TimelineCap())

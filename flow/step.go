@@ -50,9 +50,11 @@ type Span struct {
 	isFlow bool
 	pipe   *core.Pipeline // where the span's records go
 
-	logResult bool
-	hasResult bool
-	result    any
+	logResult  bool
+	hasResult  bool
+	unsampled  bool  // the trace was adopted from an unsampled external span
+	parentKind uint8 // where parent came from: core.ParentLocal, ParentRemote or ParentExternal
+	result     any
 
 	ended atomic.Bool
 
@@ -75,8 +77,11 @@ type Span struct {
 //
 // The step joins the trace of ctx (or starts one: 128 random bits) and gets
 // its own span ID; its records carry parent_span_id when ctx holds a step or
-// flow. Inside a flow that has not ended it takes the next place in the
-// flow's timeline. A nil ctx is taken as context.Background().
+// flow. With no step or flow in ctx, the trace of ctx is that of the span of
+// another tracing system ctx carries, when the pipeline has a TraceSource
+// that finds one (see core.TraceSource), and that span's ID is the
+// parent_span_id. Inside a flow that has not ended it takes the next place
+// in the flow's timeline. A nil ctx is taken as context.Background().
 func Step(ctx context.Context, name string, opts ...Option) (context.Context, *Span) {
 	if ctx == nil {
 		ctx = context.Background()
@@ -102,7 +107,8 @@ func (s *Span) open(ctx context.Context, parent *Span, name string, cfg *config)
 		s.trace = parent.trace
 		s.parent = parent.id
 		s.flow = parent.flow
-	} else {
+		s.unsampled = parent.unsampled
+	} else if !s.adopt(ctx) {
 		s.trace = newTraceID()
 	}
 	s.start = time.Now()
@@ -266,7 +272,8 @@ type Outcome struct {
 	// EndFields, if set, adds fields known only at the end, such as
 	// http_status, bytes or the matched route, to flow_end (or to the exit
 	// record of a step). It is not called when the record is disabled by
-	// its level.
+	// its level; it is called once more when the pipeline has an EndHook
+	// (see core.EndedSpan.Fields).
 	EndFields Fields
 }
 
@@ -388,15 +395,23 @@ func (s *Span) FlowID() string {
 func (s *Span) IsFlow() bool { return s != nil && s.isFlow }
 
 // finish completes the span: its timeline entry, then its exit record (or
-// flow_end for a flow).
+// flow_end for a flow), then tells the pipeline's EndHook, if any.
 func (s *Span) finish(o *Outcome) {
 	now := time.Now()
 	d := now.Sub(s.start)
 	failed := o.failed()
 	if s.isFlow {
 		s.endFlow(o, failed, now, d)
-		return
+	} else {
+		s.endStep(o, failed, now, d)
 	}
+	if h := s.pipe.EndHook(); h != nil {
+		s.reportEnd(h, o, failed, now)
+	}
+}
+
+// endStep completes a step's timeline entry and writes its exit record.
+func (s *Span) endStep(o *Outcome, failed bool, now time.Time, d time.Duration) {
 	if s.flow != nil && s.idx >= 0 {
 		s.flow.leave(s, d, failed, o)
 	}

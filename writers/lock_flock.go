@@ -40,12 +40,12 @@ func newFileLock(dir, base string) fileLock {
 	return fileLock{dir: dir, path: filepath.Join(dir, "."+base+".lock")}
 }
 
-// lock takes the exclusive lock, creating the folder (0700) and the lock
-// file (0600) if needed.
-func (l *fileLock) lock() error {
+// lock takes the exclusive lock, creating the folder (with mode dirPerm,
+// 0700 or 0750) and the lock file (0600) if needed.
+func (l *fileLock) lock(dirPerm os.FileMode) error {
 	for range lockAttempts {
 		if l.f == nil {
-			if err := l.open(); err != nil {
+			if err := l.open(dirPerm); err != nil {
 				return err
 			}
 		}
@@ -81,12 +81,14 @@ func (l *fileLock) close() {
 	l.drop()
 }
 
-// open opens (or creates) the lock file.
-func (l *fileLock) open() error {
-	if err := prepareDir(l.dir); err != nil {
+// open opens (or creates) the lock file. It is 0600 whether the logs are
+// group-readable or not: flock(2) needs nothing but an open descriptor, so
+// anyone who can open the lock file can take, and hold, the writers' lock.
+func (l *fileLock) open(dirPerm os.FileMode) error {
+	if err := prepareDir(l.dir, dirPerm); err != nil {
 		return err
 	}
-	f, info, err := openPrivate(l.path, os.O_RDONLY|os.O_CREATE)
+	f, info, err := openPrivate(l.path, os.O_RDONLY|os.O_CREATE, filePerm)
 	if err != nil {
 		return err
 	}

@@ -17,7 +17,7 @@ type fileLock struct{}
 func newFileLock(dir, base string) fileLock { return fileLock{} }
 
 // lock does nothing: the caller already holds the in-process lock.
-func (l *fileLock) lock() error { return nil }
+func (l *fileLock) lock(dirPerm os.FileMode) error { return nil }
 
 // unlock does nothing.
 func (l *fileLock) unlock() {}

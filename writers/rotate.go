@@ -36,12 +36,15 @@
 //     when the last of them closes.
 //   - The live file is opened O_WRONLY|O_APPEND|O_CREATE, never O_TRUNC, and
 //     never through a symlink (O_NOFOLLOW where the system has it, and an
-//     Lstat before every open everywhere). Its mode is set to 0600 through
-//     the descriptor (fchmod), never by path, and only on a file this process
-//     owns (it never chowns); folders created on the way are 0700, whatever
-//     the umask. On unix a file owned by another user, or a folder others
-//     may write to or that belongs to another user than this process's or
-//     root, is refused, like OpenSSH's StrictModes (rotate_unix.go).
+//     Lstat before every open everywhere). Its mode is set to 0600 (0640
+//     with GroupReadable) through the descriptor (fchmod), never by path,
+//     and only on a file this process owns (it never chowns); folders
+//     created on the way are 0700 (0750), whatever the umask. On unix a file
+//     owned by another user, or a folder group or others may write to or
+//     that belongs to another user than this process's or root, is refused,
+//     like OpenSSH's StrictModes (rotate_unix.go). The lock file is 0600
+//     either way: a descriptor open for reading is all flock(2) needs, so
+//     a reader of the lock file could hold the writers' lock.
 //   - Each Write batch runs under an exclusive lock shared with other
 //     processes (flock(2) on ".<name>.lock" beside the live file, see
 //     lock_flock.go), held only for that batch and the rotations and prunes
@@ -91,19 +94,36 @@ import (
 )
 
 const (
-	// filePerm is the mode of the live file, of every backup and of the lock
-	// file.
+	// filePerm is the mode of the live file and of every backup, and
+	// always that of the lock file and of a compressed backup being written.
 	filePerm os.FileMode = 0o600
 	// dirPerm is the mode of every folder RotatingFile creates.
 	dirPerm os.FileMode = 0o700
+	// groupFilePerm and groupDirPerm replace them with GroupReadable.
+	groupFilePerm os.FileMode = 0o640
+	groupDirPerm  os.FileMode = 0o750
 )
+
+// modes are the permissions a RotatingFile gives the live file (and so its
+// backups, which are the live file renamed) and the folders it creates.
+type modes struct {
+	file, dir os.FileMode
+}
+
+// modesFor returns the modes of RotatingFileOptions.GroupReadable.
+func modesFor(groupReadable bool) modes {
+	if groupReadable {
+		return modes{groupFilePerm, groupDirPerm}
+	}
+	return modes{filePerm, dirPerm}
+}
 
 // errSymlink is the cause given when a log or lock file path is a symlink.
 var errSymlink = errors.New("is a symlink; refused (a log file is never followed through a link)")
 
 // RotatingFileOptions configures OpenRotatingFile.
 type RotatingFileOptions struct {
-	Path    string // file path; its folder is created 0700 if missing
+	Path    string // file path; its folder is created 0700 (0750 with GroupReadable) if missing
 	MaxSize int64  // bytes; a file never exceeds it (see Write); <= 0 means no rotation
 	Backups int    // rotated files kept beside Path; 0 keeps none
 	// MaxAge removes, at each rotation, the backups last modified longer
@@ -115,6 +135,13 @@ type RotatingFileOptions struct {
 	// half compressed, are done after the open. Compressed backups count
 	// toward Backups and MaxAge like the others.
 	Compress bool
+	// GroupReadable makes the live file and its backups 0640 instead of
+	// 0600, and the folders created on the way to Path 0750 instead of
+	// 0700, so that a log shipper running as another user of the
+	// process's group can read them. A compressed backup takes the mode of
+	// the backup it replaces. Folders that group or others may write to
+	// are still refused, and the lock file stays 0600.
+	GroupReadable bool
 }
 
 // RotatingFile is an append-only log file that is moved aside (rotated) before
@@ -125,15 +152,18 @@ type RotatingFileOptions struct {
 //
 // It is safe for concurrent use. Several RotatingFiles may be open on the
 // same path at once, in one process (they share one descriptor, one lock and
-// one compressor, and each applies its own MaxSize, Backups, MaxAge and
-// Compress when it writes) or, where flock(2) exists, in several processes
-// (they take turns under a lock file beside the live file).
+// one compressor, and each applies its own MaxSize, Backups, MaxAge,
+// Compress and GroupReadable when it writes: the live file takes the mode
+// of the last one that opened it or wrote) or, where flock(2) exists, in
+// several processes (they take turns under a lock file beside the live
+// file).
 type RotatingFile struct {
 	st       *pathState
 	maxSize  int64
 	backups  int
 	maxAge   time.Duration
 	compress bool
+	modes    modes
 	closed   bool // guarded by st.mu
 }
 
@@ -151,6 +181,11 @@ type pathState struct {
 	f    *os.File   // the live file, or nil until (re)opened
 	id   fs.FileInfo
 	size int64 // bytes in the live file, as of the last look under the lock
+	// modes are those of the RotatingFile that last wrote (or opened):
+	// each applies its own, like MaxSize. liveMode is the mode this
+	// process gave the live file.
+	modes    modes
+	liveMode os.FileMode
 	// lastMs is the UTC Unix millisecond in the name of the last backup
 	// made here; names made by this process only go up.
 	lastMs int64
@@ -221,13 +256,15 @@ func newPathState(abs string) *pathState {
 	}
 }
 
-// OpenRotatingFile creates the folder of o.Path (0700, if missing) and opens
-// the file for appending, creating it if needed, so a path that cannot be
-// used fails here rather than at the first Write. It refuses a path that is
-// a symlink, and (on unix) a file owned by another user or a folder that
-// another user owns or may write to. The file is made 0600. When it already
-// exists, its size counts toward o.MaxSize, and if its last line was left
-// unfinished, a '\n' ends it so the first new record starts a line.
+// OpenRotatingFile creates the folder of o.Path (0700, or 0750 with
+// o.GroupReadable, if missing) and opens the file for appending, creating
+// it if needed, so a path that cannot be used fails here rather than at the
+// first Write. It refuses a path that is a symlink, and (on unix) a file
+// owned by another user or a folder that another user owns or that group or
+// others may write to. The file is made 0600 (0640 with o.GroupReadable),
+// tightened or widened to it if it existed with another mode. When it
+// already exists, its size counts toward o.MaxSize, and if its last line was
+// left unfinished, a '\n' ends it so the first new record starts a line.
 func OpenRotatingFile(o RotatingFileOptions) (*RotatingFile, error) {
 	if o.Path == "" {
 		return nil, errors.New("logcrest: open log file: empty path")
@@ -242,9 +279,10 @@ func OpenRotatingFile(o RotatingFileOptions) (*RotatingFile, error) {
 	if err != nil {
 		return nil, fmt.Errorf("logcrest: open log file %s: %w", o.Path, err)
 	}
+	m := modesFor(o.GroupReadable)
 	st := acquireState(abs)
 	st.mu.Lock()
-	err = st.begin()
+	err = st.begin(m)
 	if err == nil {
 		st.lk.unlock()
 		if o.Compress {
@@ -256,7 +294,7 @@ func OpenRotatingFile(o RotatingFileOptions) (*RotatingFile, error) {
 		_ = st.release()
 		return nil, err
 	}
-	return &RotatingFile{st: st, maxSize: o.MaxSize, backups: o.Backups, maxAge: o.MaxAge, compress: o.Compress}, nil
+	return &RotatingFile{st: st, maxSize: o.MaxSize, backups: o.Backups, maxAge: o.MaxAge, compress: o.Compress, modes: m}, nil
 }
 
 // Path returns the absolute path of the live file.
@@ -289,7 +327,7 @@ func (f *RotatingFile) Write(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
-	if err := st.begin(); err != nil {
+	if err := st.begin(f.modes); err != nil {
 		return 0, err
 	}
 	defer st.lk.unlock()
@@ -430,13 +468,25 @@ func (st *pathState) shutdown() error {
 	return err
 }
 
-// begin takes the file lock and makes sure the live file is open and is the
-// one the path names; on failure the lock is released again.
-func (st *pathState) begin() error {
-	if err := st.lk.lock(); err != nil {
+// begin takes the file lock and makes sure the live file is open, is the
+// one the path names and has the mode m asks for (a RotatingFile opened on
+// the path with other modes may have opened it); on failure the lock is
+// released again.
+func (st *pathState) begin(m modes) error {
+	st.modes = m
+	if err := st.lk.lock(m.dir); err != nil {
 		return fmt.Errorf("logcrest: open log file %s: %w", st.path, err)
 	}
-	if err := st.ensureLive(); err != nil {
+	err := st.ensureLive()
+	if err == nil && st.liveMode != m.file {
+		if err = st.f.Chmod(m.file); err == nil {
+			st.liveMode = m.file
+		} else {
+			st.drop()
+			err = fmt.Errorf("logcrest: open log file %s: %w", st.path, err)
+		}
+	}
+	if err != nil {
 		st.lk.unlock()
 		return err
 	}
@@ -464,14 +514,14 @@ func (st *pathState) ensureLive() error {
 // checked, then the file opened for appending and checked, and a line left
 // unfinished by a writer that failed or died is ended.
 func (st *pathState) openLive() error {
-	if err := prepareDir(st.dir); err != nil {
+	if err := prepareDir(st.dir, st.modes.dir); err != nil {
 		return fmt.Errorf("logcrest: open log file %s: %w", st.path, err)
 	}
-	fh, info, err := openPrivate(st.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE)
+	fh, info, err := openPrivate(st.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, st.modes.file)
 	if err != nil {
 		return fmt.Errorf("logcrest: open log file: %w", err)
 	}
-	st.f, st.id, st.size = fh, info, info.Size()
+	st.f, st.id, st.size, st.liveMode = fh, info, info.Size(), st.modes.file
 	if err := st.endTornLine(); err != nil {
 		st.drop()
 		return fmt.Errorf("logcrest: open log file %s: %w", st.path, err)
@@ -536,10 +586,10 @@ func (st *pathState) takeHousekeepingErr() error {
 }
 
 // openPrivate opens path with flag, never through a symlink, and makes sure
-// it is a regular file this process owns, with mode 0600 (set through the
-// descriptor). It returns the file and what fstat said about it. Errors are
-// *fs.PathError naming path.
-func openPrivate(path string, flag int) (*os.File, fs.FileInfo, error) {
+// it is a regular file this process owns, with mode perm (0600 or 0640, set
+// through the descriptor). It returns the file and what fstat said about
+// it. Errors are *fs.PathError naming path.
+func openPrivate(path string, flag int, perm os.FileMode) (*os.File, fs.FileInfo, error) {
 	// Refuse a symlink or special file before opening: opening a FIFO for
 	// writing would block, and where O_NOFOLLOW is missing (Windows) this
 	// is the only symlink check.
@@ -548,7 +598,7 @@ func openPrivate(path string, flag int) (*os.File, fs.FileInfo, error) {
 			return nil, nil, err
 		}
 	}
-	fh, err := os.OpenFile(path, flag|noFollow, filePerm)
+	fh, err := os.OpenFile(path, flag|noFollow, perm)
 	if err != nil {
 		if li, lerr := os.Lstat(path); lerr == nil && li.Mode()&fs.ModeSymlink != 0 {
 			return nil, nil, &fs.PathError{Op: "open", Path: path, Err: errSymlink}
@@ -562,8 +612,8 @@ func openPrivate(path string, flag int) (*os.File, fs.FileInfo, error) {
 	if err == nil {
 		err = checkOwner(path, info)
 	}
-	if err == nil && info.Mode().Perm() != filePerm {
-		err = fh.Chmod(filePerm)
+	if err == nil && info.Mode().Perm() != perm {
+		err = fh.Chmod(perm)
 	}
 	if err != nil {
 		_ = fh.Close()
@@ -584,14 +634,14 @@ func checkType(path string, info fs.FileInfo) error {
 }
 
 // prepareDir makes sure dir is a folder fit to hold private logs: created
-// (0700) if missing, and, on unix, neither writable by group or others nor
-// owned by another user than this process's or root. The folder itself may
-// be reached through a symlink (/var/log often is); only the log file never
-// is.
-func prepareDir(dir string) error {
+// with mode perm (0700 or 0750) if missing, and, on unix, neither writable
+// by group or others nor owned by another user than this process's or root.
+// The folder itself may be reached through a symlink (/var/log often is);
+// only the log file never is.
+func prepareDir(dir string, perm os.FileMode) error {
 	info, err := os.Stat(dir)
 	if errors.Is(err, fs.ErrNotExist) {
-		if err := makeDir(dir); err != nil {
+		if err := makeDir(dir, perm); err != nil {
 			return err
 		}
 		info, err = os.Stat(dir)
@@ -605,10 +655,10 @@ func prepareDir(dir string) error {
 	return checkDir(dir, info)
 }
 
-// makeDir creates dir and its missing parents, and makes exactly the folders
-// it created 0700 (MkdirAll's mode is filtered by the umask; folders that
-// already existed keep theirs).
-func makeDir(dir string) error {
+// makeDir creates dir and its missing parents, and gives exactly the folders
+// it created mode perm (MkdirAll's mode is filtered by the umask; folders
+// that already existed keep theirs).
+func makeDir(dir string, perm os.FileMode) error {
 	var missing []string
 	for d := dir; ; {
 		if _, err := os.Stat(d); !errors.Is(err, fs.ErrNotExist) {
@@ -621,11 +671,11 @@ func makeDir(dir string) error {
 		}
 		d = parent
 	}
-	if err := os.MkdirAll(dir, dirPerm); err != nil {
+	if err := os.MkdirAll(dir, perm); err != nil {
 		return err
 	}
 	for _, d := range missing {
-		if err := os.Chmod(d, dirPerm); err != nil {
+		if err := os.Chmod(d, perm); err != nil {
 			return err
 		}
 	}

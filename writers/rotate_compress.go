@@ -24,7 +24,8 @@ package writers
 //     process, the .gz.tmp path is reserved first (claimTmp), which also
 //     covers systems without flock.
 //  2. Unlocked: gzip the backup into the .gz.tmp, give it the backup's
-//     modification time (os.Chtimes: age pruning goes by it), fsync it.
+//     mode (0600, or 0640 for group-readable logs) and modification time
+//     (os.Chtimes: age pruning goes by it), fsync it.
 //  3. Under the lock: if the backup is still there (not pruned meanwhile),
 //     rename the .gz.tmp to .gz, fsync the folder, remove the backup, and
 //     put the .gz in the backup's place in the list of backups; otherwise
@@ -263,7 +264,11 @@ func (st *pathState) scanLeftovers() {
 func (st *pathState) underLock(fn func() error) error {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	if err := st.lk.lock(); err != nil {
+	dir := st.modes.dir
+	if dir == 0 { // nothing opened yet: cannot be, Open comes first
+		dir = dirPerm
+	}
+	if err := st.lk.lock(dir); err != nil {
 		return err
 	}
 	defer st.lk.unlock()
@@ -431,6 +436,14 @@ func (j *compressJob) write(abort *atomic.Bool) error {
 	}
 	if err := zw.Close(); err != nil {
 		return err
+	}
+	// The .gz takes the backup's mode (0600, or 0640 for group-readable
+	// logs), given only now: while it is written, nobody else may open
+	// it, or flock it and make it look busy.
+	if perm := j.srcInfo.Mode().Perm() & groupFilePerm; perm != filePerm {
+		if err := j.tmp.Chmod(perm); err != nil {
+			return err
+		}
 	}
 	// The .gz.tmp is ours (created O_EXCL, flocked) and no longer written
 	// to: its times can be set by name. The flush below commits them too.

@@ -30,7 +30,8 @@ func checkOwner(path string, info fs.FileInfo) error {
 
 // checkDir refuses a folder that group or others may write to (they could
 // remove, rename or replace the logs), or that belongs to another user than
-// the process's or root. A folder RotatingFile creates is 0700, so passes.
+// the process's or root. A folder RotatingFile creates is 0700 (0750 with
+// GroupReadable), so passes.
 func checkDir(dir string, info fs.FileInfo) error {
 	if perm := info.Mode().Perm(); perm&0o022 != 0 {
 		return &fs.PathError{Op: "check folder", Path: dir, Err: fmt.Errorf(

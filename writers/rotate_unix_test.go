@@ -18,7 +18,9 @@ import (
 // TestRotatingFilePermissions runs with umask 0, where nothing but
 // RotatingFile's own modes protects the logs: created folders must be 0700,
 // the live file, every backup and the lock file 0600, and a pre-existing
-// 0644 file is tightened.
+// 0644 file is tightened. With GroupReadable the folders are 0750 and the
+// live file and backups 0640 (the pre-existing one tightened to 0640, not
+// 0600); the lock file stays 0600.
 func TestRotatingFilePermissions(t *testing.T) {
 	old := syscall.Umask(0)
 	defer syscall.Umask(old)
@@ -31,70 +33,171 @@ func TestRotatingFilePermissions(t *testing.T) {
 		}
 		return info.Mode().Perm()
 	}
-	for _, tc := range []struct {
-		name     string
-		existing bool // a 0644 file with content is there before open
+	for _, m := range []struct {
+		name          string
+		groupReadable bool
+		file, dir     fs.FileMode
 	}{
-		{"new file in new folders", false},
-		{"pre-existing 0644 file", true},
+		{"private", false, 0o600, 0o700},
+		{"group-readable", true, 0o640, 0o750},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			root := t.TempDir()
-			if err := os.Chmod(root, 0o755); err != nil {
-				t.Fatal(err)
-			}
-			dir := root
-			if !tc.existing {
-				dir = filepath.Join(root, "a", "b")
-			}
-			path := filepath.Join(dir, "app.log")
-			if tc.existing {
-				if err := os.WriteFile(path, []byte("old-run\n"), 0o644); err != nil {
+		for _, tc := range []struct {
+			name     string
+			existing bool // a 0644 file with content is there before open
+		}{
+			{"new file in new folders", false},
+			{"pre-existing 0644 file", true},
+		} {
+			t.Run(m.name+"/"+tc.name, func(t *testing.T) {
+				root := t.TempDir()
+				if err := os.Chmod(root, 0o755); err != nil {
 					t.Fatal(err)
 				}
-				if m := mode(t, path); m != 0o644 {
-					t.Fatalf("setup: mode %o, want 644", m)
+				dir := root
+				if !tc.existing {
+					dir = filepath.Join(root, "a", "b")
 				}
-			}
-			f := rotOpen(t, RotatingFileOptions{Path: path, MaxSize: 20, Backups: 10})
-			if m := mode(t, path); m != 0o600 {
-				t.Errorf("after open: file mode %o, want 600", m)
-			}
-			for i := 0; i < 4; i++ {
-				rotWrite(t, f, []byte(fmt.Sprintf("record-%02d-abc\n", i))) // 14 bytes: rotates each time
-			}
-			want := 3 // the first record starts the new file
-			if tc.existing {
-				want = 4 // the old run's file is rotated first
-			}
-			backups := rotBackups(t, path)
-			if len(backups) != want {
-				t.Fatalf("got %d backups, want %d", len(backups), want)
-			}
-			lock := filepath.Join(dir, ".app.log.lock")
-			for _, name := range append(rotFiles(t, path), lock) {
-				if m := mode(t, name); m != 0o600 {
-					t.Errorf("%s: mode %o, want 600", filepath.Base(name), m)
-				}
-			}
-			if tc.existing {
-				if got := rotRead(t, backups[0]); got != "old-run\n" {
-					t.Errorf("oldest backup = %q, want the previous run's file", got)
-				}
-				if m := mode(t, root); m != 0o755 {
-					t.Errorf("pre-existing folder mode changed to %o", m)
-				}
-			} else {
-				for _, d := range []string{filepath.Join(root, "a"), dir} {
-					if m := mode(t, d); m != 0o700 {
-						t.Errorf("created folder %s: mode %o, want 700", d, m)
+				path := filepath.Join(dir, "app.log")
+				if tc.existing {
+					if err := os.WriteFile(path, []byte("old-run\n"), 0o644); err != nil {
+						t.Fatal(err)
+					}
+					if got := mode(t, path); got != 0o644 {
+						t.Fatalf("setup: mode %o, want 644", got)
 					}
 				}
-				if m := mode(t, root); m != 0o755 {
-					t.Errorf("pre-existing folder mode changed to %o", m)
+				f := rotOpen(t, RotatingFileOptions{Path: path, MaxSize: 20, Backups: 10, GroupReadable: m.groupReadable})
+				if got := mode(t, path); got != m.file {
+					t.Errorf("after open: file mode %o, want %o", got, m.file)
 				}
+				for i := 0; i < 4; i++ {
+					rotWrite(t, f, []byte(fmt.Sprintf("record-%02d-abc\n", i))) // 14 bytes: rotates each time
+				}
+				want := 3 // the first record starts the new file
+				if tc.existing {
+					want = 4 // the old run's file is rotated first
+				}
+				backups := rotBackups(t, path)
+				if len(backups) != want {
+					t.Fatalf("got %d backups, want %d", len(backups), want)
+				}
+				for _, name := range rotFiles(t, path) {
+					if got := mode(t, name); got != m.file {
+						t.Errorf("%s: mode %o, want %o", filepath.Base(name), got, m.file)
+					}
+				}
+				lock := filepath.Join(dir, ".app.log.lock")
+				if got := mode(t, lock); got != 0o600 {
+					t.Errorf("lock file: mode %o, want 600 (whoever can open it can hold the lock)", got)
+				}
+				if tc.existing {
+					if got := rotRead(t, backups[0]); got != "old-run\n" {
+						t.Errorf("oldest backup = %q, want the previous run's file", got)
+					}
+				} else {
+					for _, d := range []string{filepath.Join(root, "a"), dir} {
+						if got := mode(t, d); got != m.dir {
+							t.Errorf("created folder %s: mode %o, want %o", d, got, m.dir)
+						}
+					}
+				}
+				if got := mode(t, root); got != 0o755 {
+					t.Errorf("pre-existing folder mode changed to %o", got)
+				}
+			})
+		}
+	}
+}
+
+// TestRotatingFileGroupReadableCompressed: with GroupReadable and Compress,
+// under umask 0, every compressed backup is 0640 like the backup it
+// replaced, and a backup an earlier private run left (0600) stays 0600 once
+// compressed: making logs group-readable never widens old ones.
+func TestRotatingFileGroupReadableCompressed(t *testing.T) {
+	old := syscall.Umask(0)
+	defer syscall.Umask(old)
+
+	dir := filepath.Join(t.TempDir(), "logs")
+	path := filepath.Join(dir, "app.log")
+	private, err := OpenRotatingFile(RotatingFileOptions{Path: path, MaxSize: 64, Backups: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		rotWrite(t, private, zLine(i))
+	}
+	if err := private.Close(); err != nil {
+		t.Fatal(err)
+	}
+	earlier := rotBackups(t, path)
+	if len(earlier) == 0 {
+		t.Fatal("the private run made no backup")
+	}
+
+	f := rotOpen(t, RotatingFileOptions{Path: path, MaxSize: 64, Backups: 100, Compress: true, GroupReadable: true})
+	for i := 3; i < 40; i++ {
+		rotWrite(t, f, zLine(i))
+	}
+	zWaitCompressed(t, path)
+	z := zList(t, path)
+	if len(z.gz) < 10 {
+		t.Fatalf("only %d compressed backups", len(z.gz))
+	}
+	for _, gz := range z.gz {
+		want := fs.FileMode(0o640)
+		for _, e := range earlier {
+			if gz == e+".gz" {
+				want = 0o600
 			}
-		})
+		}
+		info, err := os.Lstat(gz)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := info.Mode().Perm(); got != want {
+			t.Errorf("%s: mode %o, want %o", filepath.Base(gz), got, want)
+		}
+	}
+	if info, err := os.Stat(path); err != nil || info.Mode().Perm() != 0o640 {
+		t.Errorf("live file: %v, %v; want mode 640", info, err)
+	}
+}
+
+// TestRotatingFileModesFollowTheWriter: RotatingFiles of one process open
+// on one path share the live file, and each applies its own mode when it
+// writes, as it does its MaxSize: opening a group-readable one on a path a
+// private one has open makes the live file 0640 at once, without waiting
+// for a rotation (a pipeline reconfigured to WithGroupReadable relies on
+// it), and a write by the private one makes it 0600 again.
+func TestRotatingFileModesFollowTheWriter(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "app.log")
+	mode := func() fs.FileMode {
+		t.Helper()
+		info, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return info.Mode().Perm()
+	}
+	private := rotOpen(t, RotatingFileOptions{Path: path})
+	rotWrite(t, private, []byte("one\n"))
+	if got := mode(); got != 0o600 {
+		t.Fatalf("private: mode %o", got)
+	}
+	group := rotOpen(t, RotatingFileOptions{Path: path, GroupReadable: true})
+	if got := mode(); got != 0o640 {
+		t.Errorf("after opening a group-readable one: mode %o, want 640", got)
+	}
+	rotWrite(t, private, []byte("two\n"))
+	if got := mode(); got != 0o600 {
+		t.Errorf("after the private one wrote: mode %o, want 600", got)
+	}
+	rotWrite(t, group, []byte("three\n"))
+	if got := mode(); got != 0o640 {
+		t.Errorf("after the group-readable one wrote: mode %o, want 640", got)
+	}
+	if got := rotRead(t, path); got != "one\ntwo\nthree\n" {
+		t.Errorf("file = %q", got)
 	}
 }
 
@@ -269,31 +372,37 @@ func TestRotatingFileRefusesUnsafeFolder(t *testing.T) {
 		{"sticky like /tmp", 0o777 | fs.ModeSticky, -1, []string{"writable by group or others"}},
 		{"another user's", 0o755, 12345, []string{"uid 12345", "refused"}},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			if tc.owner >= 0 && os.Geteuid() != 0 {
-				t.Skip("needs root to chown a folder to another user")
+		for _, group := range []bool{false, true} {
+			name := tc.name
+			if group {
+				name += "/group-readable" // readable by the group is fine, writable is not
 			}
-			dir := filepath.Join(t.TempDir(), "logs")
-			if err := os.Mkdir(dir, 0o700); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.Chmod(dir, tc.mode); err != nil {
-				t.Fatal(err)
-			}
-			if tc.owner >= 0 {
-				if err := os.Chown(dir, tc.owner, tc.owner); err != nil {
+			t.Run(name, func(t *testing.T) {
+				if tc.owner >= 0 && os.Geteuid() != 0 {
+					t.Skip("needs root to chown a folder to another user")
+				}
+				dir := filepath.Join(t.TempDir(), "logs")
+				if err := os.Mkdir(dir, 0o700); err != nil {
 					t.Fatal(err)
 				}
-			}
-			f, err := OpenRotatingFile(RotatingFileOptions{Path: filepath.Join(dir, "app.log"), MaxSize: 10})
-			if err == nil {
-				_ = f.Close()
-			}
-			rotWantRefused(t, err, dir, tc.why...)
-			if entries, _ := os.ReadDir(dir); len(entries) != 0 {
-				t.Errorf("created %d entries in a refused folder", len(entries))
-			}
-		})
+				if err := os.Chmod(dir, tc.mode); err != nil {
+					t.Fatal(err)
+				}
+				if tc.owner >= 0 {
+					if err := os.Chown(dir, tc.owner, tc.owner); err != nil {
+						t.Fatal(err)
+					}
+				}
+				f, err := OpenRotatingFile(RotatingFileOptions{Path: filepath.Join(dir, "app.log"), MaxSize: 10, GroupReadable: group})
+				if err == nil {
+					_ = f.Close()
+				}
+				rotWantRefused(t, err, dir, tc.why...)
+				if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+					t.Errorf("created %d entries in a refused folder", len(entries))
+				}
+			})
+		}
 	}
 	t.Run("root's 0755 folder is fine", func(t *testing.T) {
 		dir := filepath.Join(t.TempDir(), "logs")

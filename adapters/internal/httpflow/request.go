@@ -51,6 +51,7 @@ type Request struct {
 	method, path, requestID string
 	methodCut, pathCut      bool
 	clientIP                string // a substring of RemoteAddr or X-Forwarded-For
+	traceFlags              string // of an adopted traceparent: 2 lowercase hex digits, else ""
 
 	// flow_end
 	route             string
@@ -118,7 +119,8 @@ func FromContext(ctx context.Context) *Request {
 //     valid (see adapters.ValidRequestID), so the flow ID reads
 //     "<request-id>-<hex8>", and a bare "<hex8>" otherwise;
 //   - the trace is that of a valid traceparent header (see
-//     adapters.ParseTraceparent), else a new one;
+//     adapters.ParseTraceparent), else a new one; an adopted trace's flags
+//     are recorded as trace_flags;
 //   - flow_start is written, and X-Flow-ID is set on w's header map, before
 //     Begin returns, so before the handler runs.
 //
@@ -141,7 +143,8 @@ func (c *Config) Begin(w http.ResponseWriter, r *http.Request) *Request {
 	}
 	q.requestID = c.requestID(r)
 	q.clientIP = c.clientIP(r)
-	traceID, parentID := traceparent(r)
+	traceID, parentID, flags := traceparent(r)
+	q.traceFlags = flags
 	ctx, span := flow.BeginIn(&q.frame, parent, flow.FlowSpec{
 		Label:        q.requestID,
 		Name:         adapters.FlowName,
@@ -191,8 +194,9 @@ func clip(s string, n int) (string, bool) {
 func (q *Request) startFields(w *flow.FieldWriter) { q.requestFields(w) }
 
 // requestFields adds what identifies the request: method, path,
-// request_id and client_ip, on flow_start and again on flow_end, so that
-// flow_end answers "what was this request" alone.
+// request_id, client_ip and, when the trace came from a traceparent
+// header, its trace_flags ("01": the caller sampled it), on flow_start and
+// again on flow_end, so that flow_end answers "what was this request" alone.
 func (q *Request) requestFields(w *flow.FieldWriter) {
 	w.Str("method", q.method)
 	if q.methodCut {
@@ -207,6 +211,9 @@ func (q *Request) requestFields(w *flow.FieldWriter) {
 	}
 	if q.clientIP != "" {
 		w.Str("client_ip", q.clientIP)
+	}
+	if q.traceFlags != "" {
+		w.Str("trace_flags", q.traceFlags)
 	}
 }
 
@@ -410,14 +417,21 @@ func (c *Config) requestID(r *http.Request) string {
 	return v[0]
 }
 
-// traceparent returns the trace and parent IDs of the one valid traceparent
-// header of r, or "" for both. Two or more traceparent headers make the
-// trace context ambiguous: they are all ignored.
-func traceparent(r *http.Request) (traceID, parentID string) {
+// traceparent returns the trace ID, parent ID and trace flags of the one
+// valid traceparent header of r, or "" for all three. Two or more
+// traceparent headers make the trace context ambiguous: they are all
+// ignored.
+func traceparent(r *http.Request) (traceID, parentID, flags string) {
 	v := r.Header[adapters.TraceparentHeader]
 	if len(v) != 1 {
-		return "", ""
+		return "", "", ""
 	}
-	traceID, parentID, _ = adapters.ParseTraceparent(v[0])
-	return traceID, parentID
+	traceID, parentID, ok := adapters.ParseTraceparent(v[0])
+	if !ok {
+		return "", "", ""
+	}
+	// ParseTraceparent checked the whole header: the flags are the two
+	// lowercase hex digits after the parent ID, at the same place in every
+	// version ("vv-<32>-<16>-ff"). A substring: no allocation.
+	return traceID, parentID, v[0][53:55]
 }

@@ -1,0 +1,171 @@
+package core
+
+import (
+	"context"
+	"sync/atomic"
+	"time"
+
+	"github.com/rs/zerolog"
+)
+
+// A Pipeline's hooks connect it to another tracing system (package
+// github.com/logcrest/logcrest/otel installs them for OpenTelemetry) without
+// LogCrest's core importing that system: a TraceSource lets steps, flows and
+// Log(ctx) join a span of that system found in their context, and an
+// EndHook is told of every step and flow of the Pipeline as it ends. Both
+// live on the Pipeline value, not in package variables, and cost a step or
+// a log call one atomic load while unset.
+
+// ExternalSpan is a span of another tracing system, in the binary forms of
+// W3C Trace Context: a trace ID, a span ID and the trace flags (bit 0:
+// sampled). Remote is true for a span context that came in from another
+// process (a propagator's extraction), false for a span of this process.
+type ExternalSpan struct {
+	TraceID [16]byte
+	SpanID  [8]byte
+	Flags   byte
+	Remote  bool
+}
+
+// Valid reports whether neither ID is all zero, which W3C reserves as
+// invalid.
+func (e *ExternalSpan) Valid() bool {
+	return e.TraceID != [16]byte{} && e.SpanID != [8]byte{}
+}
+
+// TraceSource returns the span of another tracing system ctx carries, and
+// whether it carries a valid one (IDs not all zero). It is called when a
+// step or flow starts with no LogCrest span in its context, and by
+// ContextLogger; ctx is never nil. It must be safe for concurrent use, fast
+// and free of side effects.
+type TraceSource func(ctx context.Context) (ExternalSpan, bool)
+
+// Parent kinds of an EndedSpan: where its parent_span_id came from.
+const (
+	// ParentLocal: a LogCrest step or flow of the same process, or no
+	// parent at all (ParentSpanID is zero).
+	ParentLocal = iota
+	// ParentRemote: a span of another process: an incoming traceparent
+	// header (flow.FlowSpec), or a remote ExternalSpan.
+	ParentRemote
+	// ParentExternal: the span of another tracing system in the same
+	// process, found by the Pipeline's TraceSource.
+	ParentExternal
+)
+
+// EndedSpan describes a step or flow that has just ended, for an EndHook.
+// Its byte slices are valid only during the call.
+type EndedSpan struct {
+	Name         string   // fn: the step's name, or the flow's
+	TraceID      [16]byte // trace_id
+	SpanID       [8]byte  // span_id
+	ParentSpanID [8]byte  // parent_span_id; all zero when there is none
+	// ParentKind says where ParentSpanID came from: ParentLocal,
+	// ParentRemote or ParentExternal.
+	ParentKind int
+	// Sampled is false only when the trace was adopted from an external
+	// span whose sampled flag was clear; LogCrest records every span
+	// either way.
+	Sampled bool
+	// Start and End are the times the span's first and last records are
+	// stamped with (time.Now readings, monotonic clock included).
+	Start, End time.Time
+	// Flow is true for a flow of its own, false for a step (and for a flow
+	// degraded to a step inside another flow).
+	Flow bool
+	// FlowID is the flow_id of the flow the span belongs to (its own, for
+	// a flow), "" outside any flow.
+	FlowID string
+	// Steps is, for a flow, the number of steps that joined it.
+	Steps int
+	// Failed is true when the span ended at error level: an error, a
+	// panic, a done context, or Outcome.Failed (an HTTP 5xx).
+	Failed bool
+	// Error is the text of the span's error or panic value (a flow's own,
+	// else, for a flow that failed without one, that of its first failed
+	// step), "" when there is none.
+	Error string
+	// ErrorType is the Go type of that error or panic value, as %T prints
+	// it (error_type), "" when there is none.
+	ErrorType string
+	// Panic is true when the failure was a panic; Stack is then the stack
+	// recorded with it.
+	Panic bool
+	Stack []byte
+	// Fields is a JSON object of the span's extra fields as its last
+	// record holds them: for a flow the fields of flow.SetField, and for
+	// the flow of an HTTP request the adapter's method, path, route,
+	// http_status, bytes, client_ip, request_id...; "{}" when there are
+	// none.
+	Fields []byte
+}
+
+// EndHook is called once for every step and flow of the Pipeline, on the
+// goroutine that ends it, after its last record is written (whatever the
+// level, which may have disabled that record). It must not block or panic,
+// and must not keep e or its slices beyond the call.
+type EndHook func(e *EndedSpan)
+
+// hooks are a Pipeline's hooks. Each pointer is set and swapped whole.
+type hooks struct {
+	trace atomic.Pointer[TraceSource]
+	end   atomic.Pointer[EndHook]
+}
+
+// SetTraceSource makes src the Pipeline's TraceSource, replacing any
+// other, and returns a function that removes it (if it is still the one in
+// place). nil removes the TraceSource in place.
+func (p *Pipeline) SetTraceSource(src TraceSource) (remove func()) {
+	if src == nil {
+		p.hooks.trace.Store(nil)
+		return func() {}
+	}
+	ptr := &src
+	p.hooks.trace.Store(ptr)
+	return func() { p.hooks.trace.CompareAndSwap(ptr, nil) }
+}
+
+// TraceSource returns the Pipeline's TraceSource, nil when it has none.
+func (p *Pipeline) TraceSource() TraceSource {
+	if ptr := p.hooks.trace.Load(); ptr != nil {
+		return *ptr
+	}
+	return nil
+}
+
+// SetEndHook makes h the Pipeline's EndHook, replacing any other, and
+// returns a function that removes it (if it is still the one in place).
+// nil removes the EndHook in place.
+func (p *Pipeline) SetEndHook(h EndHook) (remove func()) {
+	if h == nil {
+		p.hooks.end.Store(nil)
+		return func() {}
+	}
+	ptr := &h
+	p.hooks.end.Store(ptr)
+	return func() { p.hooks.end.CompareAndSwap(ptr, nil) }
+}
+
+// EndHook returns the Pipeline's EndHook, nil when it has none.
+func (p *Pipeline) EndHook() EndHook {
+	if ptr := p.hooks.end.Load(); ptr != nil {
+		return *ptr
+	}
+	return nil
+}
+
+// ContextLogger returns the Pipeline's logger for a record logged with ctx
+// outside any LogCrest step: Logger, or, when the Pipeline has a
+// TraceSource that finds a span in ctx, a new child of Logger carrying that
+// span's trace_id and span_id (32 and 16 lowercase hex digits), built on
+// every call (two small allocations). Without a TraceSource, or without
+// such a span, it is Logger, which allocates nothing. ctx may be nil.
+func (p *Pipeline) ContextLogger(ctx context.Context) *zerolog.Logger {
+	if ptr := p.hooks.trace.Load(); ptr != nil && ctx != nil {
+		if ext, ok := (*ptr)(ctx); ok && ext.Valid() {
+			l := p.Logger().With().Hex("trace_id", ext.TraceID[:]).Hex("span_id", ext.SpanID[:]).Logger()
+			return &l
+		}
+	}
+	return p.Logger()
+}

@@ -1,0 +1,52 @@
+// Package logcrestotel connects LogCrest's steps and flows to OpenTelemetry,
+// both ways, on one pipeline at a time. It lives in a package of its own so
+// that LogCrest's core imports no OpenTelemetry module: only a program that
+// imports this package pulls OpenTelemetry in.
+//
+// In: Adopt makes a pipeline's steps and flows join the OpenTelemetry trace
+// their context carries. A step or flow started with no LogCrest span in its
+// context, under a valid OpenTelemetry span (an otelhttp or otelgrpc server
+// span, a span of your own tracer, or a remote span context a propagator
+// extracted), takes that span's trace ID as its trace_id and its span ID as
+// its parent_span_id; logcrest.Log(ctx) and Pipeline.Log(ctx) on such a
+// context carry its trace_id and span_id. A LogCrest span in the context
+// always comes first.
+//
+//	logcrestotel.Adopt(logcrest.Default())
+//	http.ListenAndServe(":8080", otelhttp.NewHandler(logcresthttp.Handler(mux), "server"))
+//
+// Out: Export (or ExportTo) hands every step and flow of a pipeline, as it
+// ends, to an OpenTelemetry SDK span exporter (or span processor) as a span
+// with LogCrest's own IDs, name and times, so a trace viewer shows exactly
+// what the log files hold:
+//
+//	exp, _ := otlptracegrpc.New(ctx)
+//	x := logcrestotel.Export(logcrest.Default(), exp)
+//	defer x.Shutdown(context.Background())
+//
+// ContextWithSpan goes the other way for OpenTelemetry instrumentation
+// running under a LogCrest step (an otelhttp client transport, say): it
+// makes the step OpenTelemetry's current span context, so their spans are
+// the step's children in the same trace.
+//
+// # What maps to what
+//
+//	LogCrest                          OpenTelemetry span
+//	trace_id, span_id                 SpanContext (sampled)
+//	parent_span_id                    Parent (Remote when it came from a traceparent header)
+//	fn (step or flow name)            Name; for an HTTP request flow "METHOD route", as semantic conventions name server spans
+//	step/flow start and end times     StartTime, EndTime (the very clock readings the records are stamped with)
+//	failed (error, panic, 5xx)        Status Error, described by the error; an "exception" event (exception.type, .message, .stacktrace of a panic)
+//	flow_id                           logcrest.flow_id attribute; a flow's step count: logcrest.steps
+//	method, path, route               http.request.method, url.path, http.route
+//	http_status, bytes, client_ip     http.response.status_code, http.response.body.size, client.address
+//	host (logcresthttp.Transport)     server.address, server.port
+//	request_id and other adapter keys logcrest.request_id, logcrest.aborted, ...
+//	flow fields (SetFlowField)        attributes of the same name
+//
+// An HTTP request flow is a server span (SpanKind Server), unless its parent
+// is an OpenTelemetry span of the same process (otelhttp's own server span):
+// it is then Internal. The step of a request sent by logcresthttp.Transport
+// is a client span, under its own name ("http GET api.example.com"). Every
+// other step and flow is Internal.
+package logcrestotel
