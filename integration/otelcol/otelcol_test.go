@@ -33,6 +33,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -560,6 +561,47 @@ func checkRecords(t *testing.T, truth map[string]record, got received) {
 	t.Logf("levels %v; %d records with a trace_id, %d with trace_flags", levels, traced, flagged)
 }
 
+// collectorUID is the user the collector runs as when the test runs as
+// root: "nobody", as a packaged collector runs as a user of its own.
+const collectorUID = 65534
+
+// runAsAnotherUser makes cmd run as collectorUID, in the files' group, when
+// the test runs as root (elsewhere the collector runs as the test's user,
+// and the test says so): LogCrest's files are then readable by it only
+// because of WithGroupReadable (0640 files, 0750 folders). The test's own
+// folders are opened to the group, and the collector's checkpoint folder
+// and output file are given to its user.
+func runAsAnotherUser(t *testing.T, cmd *exec.Cmd, bin, work, out string) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Logf("not root: the collector runs as this user (uid %d)", os.Geteuid())
+		return
+	}
+	for _, start := range []string{work, filepath.Dir(bin)} {
+		for d := start; d != filepath.Dir(d) && strings.HasPrefix(d, os.TempDir()) && d != filepath.Clean(os.TempDir()); d = filepath.Dir(d) {
+			if err := os.Chmod(d, 0o750); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	storage := filepath.Join(work, "storage")
+	if err := os.MkdirAll(storage, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(out, os.O_CREATE|os.O_WRONLY, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	for _, p := range []string{storage, out} {
+		if err := os.Chown(p, collectorUID, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: collectorUID, Gid: 0, Groups: []uint32{}}}
+	t.Logf("the collector runs as uid %d, gid 0: it reads the files through their group", collectorUID)
+}
+
 // collector is a running collector process.
 type collector struct {
 	cmd      *exec.Cmd
@@ -574,7 +616,7 @@ type collector struct {
 func startCollector(t *testing.T, bin, work, dir, out string) *collector {
 	t.Helper()
 	over := filepath.Join(work, "overlay.yaml")
-	if err := os.WriteFile(over, []byte(overlay), 0o600); err != nil {
+	if err := os.WriteFile(over, []byte(overlay), 0o640); err != nil { // the collector may run as another user, in the group
 		t.Fatal(err)
 	}
 	c := &collector{log: filepath.Join(work, "collector.log"), done: make(chan error, 1)}
@@ -591,6 +633,7 @@ func startCollector(t *testing.T, bin, work, dir, out string) *collector {
 		"LOGCREST_TEST_OUT="+out,
 	)
 	c.cmd.Stdout, c.cmd.Stderr = logf, logf
+	runAsAnotherUser(t, c.cmd, bin, work, out)
 	if err := c.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
