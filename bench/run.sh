@@ -21,7 +21,7 @@ stamp=$(date -u +%Y%m%dT%H%M%SZ)
 raw="out/bench-$stamp.txt"
 
 echo "== micro-benchmarks: -count $COUNT -benchtime $BENCHTIME" >&2
-go test -run '^$' -bench '^Benchmark(LogCall|LogCallParallel|Step|Flow|HTTP)$' \
+go test -run '^$' -bench '^Benchmark(LogCall|LogCallParallel|Slog|SlogParallel|Step|Flow|HTTP)$' \
 	-benchmem -count "$COUNT" -benchtime "$BENCHTIME" -timeout 60m . | tee "$raw"
 
 echo "== persistence and stall: -count $HEAVY_COUNT -benchtime 1x" >&2

@@ -237,6 +237,14 @@ var scenarios = []scenario{
 		kind:   kindMicro,
 	},
 	{
+		title: "1b. log/slog",
+		intro: "The same message and ten attributes through `slog.Logger`: LogCrest's handler (`logcrest.NewSlogHandler`, whole pipeline into files; `LogCrestInStep` inside a step) " +
+			"against slog's own JSON handler to `io.Discard` (`JSONDiscard`, the reference) and to a file (`JSONFile`); `LogCrestZerolog` is LogCrest's zerolog call for scale.",
+		prefix: []string{"BenchmarkSlog/", "BenchmarkSlogParallel/"},
+		ref:    "JSONDiscard",
+		kind:   kindMicro,
+	},
+	{
 		title: "3. HTTP middleware",
 		intro: "One in-process request (`httptest.NewRecorder` + `ServeHTTP`) to `GET /orders/{id}`. " +
 			"*Added* is the median ns/op minus that of the bare router; *× Hlog added* divides it by the added ns of hlog's chain logging to `io.Discard`, " +

@@ -1,0 +1,637 @@
+package main
+
+// logcrest show ID: one flow (or every flow of one trace, across services):
+// its summary, a waterfall of its timeline, and every record it left.
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/logcrest/logcrest/writers"
+)
+
+// hit is one record of the flow shown: decoded, raw, and where it came from.
+type hit struct {
+	rec record
+	raw []byte
+	src source
+}
+
+// flowView is one flow as show draws it.
+type flowView struct {
+	key     string // flow_id, or "trace:<id>" for steps outside any flow
+	flowID  string
+	traceID string
+	logger  string
+	folder  string
+	hits    []hit // in seq order
+	start   *hit  // flow_start, if found
+	end     *hit  // flow_end, if found
+
+	origin     time.Time // when the flow started
+	total      float64   // ms
+	spanID     string    // the flow's own span
+	parentSpan string    // the span of another service's step that called it
+	steps      []step    // the timeline
+	spanIndex  map[string]int
+	rebuilt    bool // the timeline comes from step records, not flow_end
+	truncated  int
+}
+
+// step is one entry of a flow's timeline.
+type step struct {
+	fn      string
+	at, ms  float64 // ms from the flow's start
+	status  string  // ok, error, running
+	parent  int     // 0-based index of the enclosing step; -1 for none
+	spanID  string
+	failed  bool // the step the flow failed at
+	running bool
+}
+
+func cmdShow(ctx context.Context, args []string, e env) error {
+	var c common
+	fs := newFlagSet("show", "show ID [flags] [source...]", e)
+	c.register(fs)
+	records := fs.Bool("records", true, "list every record of the flow after the waterfall")
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) == 0 {
+		fs.Usage()
+		return usagef("show needs a flow ID or a trace ID")
+	}
+	id := strings.TrimSpace(pos[0])
+	if id == "" || strings.ContainsAny(id, "\"\\\n") {
+		return usagef("%q is not a flow ID or a trace ID", pos[0])
+	}
+	color, err := c.colorOn(e)
+	if err != nil {
+		return err
+	}
+	set, err := resolveSources(&c, pos[1:], e, allStreams, false)
+	if err != nil {
+		return err
+	}
+	for _, w := range set.warnings {
+		fmt.Fprintln(e.stderr, "logcrest:", w)
+	}
+
+	rep := newReport()
+	hits := findHits(ctx, splitSources(set.files), id, e, rep)
+	rep.write(e.stderr)
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if len(hits) == 0 {
+		return fmt.Errorf("no record has flow ID or trace ID %q; looked in %s", id, set.describe())
+	}
+	flows := buildFlows(hits)
+	out := newStyle(e.stdout, color)
+	multi := distinctServices(flows) > 1
+	for i, f := range flows {
+		if i > 0 {
+			out.nl()
+		}
+		f.writeSummary(out, multi)
+	}
+	out.nl()
+	rows, total := waterfallRows(flows, multi)
+	writeWaterfall(out, rows, total, c.columns(e))
+	for _, f := range flows {
+		if f.truncated > 0 {
+			out.printf("  %s\n", out.dim(fmt.Sprintf("(%s: %d more %s not in the timeline: timeline_cap)", f.title(multi), f.truncated, plural(f.truncated, "step", "steps"))))
+		}
+	}
+	if *records {
+		tf := writers.TextFormatter{Color: color}
+		var buf []byte
+		for _, f := range flows {
+			out.nl()
+			out.printf("%s\n", out.bold(fmt.Sprintf("records of %s (%d, in seq order)", f.name(), len(f.hits))))
+			for _, h := range f.hits {
+				buf = tf.Append(buf[:0], h.raw)
+				out.write(buf)
+			}
+		}
+	}
+	return out.flush()
+}
+
+// findHits reads every source in parallel and returns the records whose
+// flow_id or trace_id is id. Each line is searched for id's bytes before it
+// is decoded.
+func findHits(ctx context.Context, files []source, id string, e env, rep *report) []hit {
+	needle := []byte(id)
+	var mu sync.Mutex
+	var hits []hit
+	forEach(files, e.workers, func(_ int, src source) {
+		var mine []hit
+		scanSource(ctx, src, e.stdin, needle, rep, func(line []byte, unterminated bool) {
+			var r record
+			if err := decode(line, &r); err != nil {
+				if !(unterminated && src.active) { // a record being written
+					rep.badLine(src)
+				}
+				return
+			}
+			if r.FlowID != id && r.TraceID != id {
+				return // the bytes were elsewhere: a message, a longer ID
+			}
+			r.t = parseTime(r.Time)
+			mine = append(mine, hit{rec: r, raw: bytes.Clone(line), src: src})
+		})
+		mu.Lock()
+		hits = append(hits, mine...)
+		mu.Unlock()
+	})
+	return hits
+}
+
+// buildFlows groups the records into flows, each in seq order, and works
+// out each flow's timeline; flows come in the order they started.
+func buildFlows(hits []hit) []*flowView {
+	byKey := map[string]*flowView{}
+	var flows []*flowView
+	for _, h := range hits {
+		key := h.rec.FlowID
+		if key == "" {
+			key = "trace:" + h.rec.TraceID
+		}
+		f := byKey[key]
+		if f == nil {
+			f = &flowView{key: key, flowID: h.rec.FlowID, traceID: h.rec.TraceID}
+			byKey[key] = f
+			flows = append(flows, f)
+		}
+		f.hits = append(f.hits, h)
+	}
+	for _, f := range flows {
+		slices.SortStableFunc(f.hits, func(a, b hit) int {
+			switch {
+			case a.rec.Seq != b.rec.Seq && a.rec.Seq != 0 && b.rec.Seq != 0:
+				return int(a.rec.Seq - b.rec.Seq)
+			case !a.rec.t.Equal(b.rec.t):
+				return a.rec.t.Compare(b.rec.t)
+			}
+			return int(a.rec.Seq - b.rec.Seq)
+		})
+		for i := range f.hits {
+			h := &f.hits[i]
+			switch h.rec.FlowType {
+			case "flow_start":
+				if f.start == nil {
+					f.start = h
+				}
+			case "flow_end":
+				f.end = h
+			}
+			if f.logger == "" {
+				f.logger = h.rec.Logger
+			}
+			if f.folder == "" {
+				f.folder = h.src.folder
+			}
+		}
+		f.timeline()
+	}
+	slices.SortStableFunc(flows, func(a, b *flowView) int { return a.origin.Compare(b.origin) })
+	return flows
+}
+
+// timeline fills the flow's start, length and steps: from flow_end when
+// there is one, else rebuilt from the step records.
+func (f *flowView) timeline() {
+	f.spanIndex = map[string]int{}
+	for _, h := range []*hit{f.start, f.end} {
+		if h != nil {
+			f.spanID = h.rec.SpanID
+			if h.rec.ParentSpanID != "" {
+				f.parentSpan = h.rec.ParentSpanID
+			}
+		}
+	}
+	if f.end != nil {
+		e := &f.end.rec
+		f.total = e.TotalMs
+		f.truncated = e.TimelineTruncated
+		switch {
+		case f.start != nil && !f.start.rec.t.IsZero():
+			f.origin = f.start.rec.t
+		case !e.t.IsZero():
+			f.origin = e.t.Add(-time.Duration(e.TotalMs * float64(time.Millisecond)))
+		}
+		failedAt := -1
+		if k, _, ok := strings.Cut(e.Step, "/"); ok && e.FlowStatus == "failed" {
+			if n, err := strconv.Atoi(k); err == nil {
+				failedAt = n - 1
+			}
+		}
+		for i, en := range e.Timeline {
+			parent := -1
+			if en.Parent >= 1 && en.Parent <= i {
+				parent = en.Parent - 1
+			}
+			f.steps = append(f.steps, step{fn: en.Fn, at: en.AtMs, ms: en.Ms, status: en.Status, parent: parent, failed: i == failedAt})
+		}
+		// The k-th "step started" of a name is its k-th timeline entry:
+		// both are in start order. That maps span IDs to steps, for
+		// another service's flow called from one of them.
+		seen := map[string]int{}
+		for _, h := range f.hits {
+			if h.rec.Message != "step started" || h.rec.Fn == "" {
+				continue
+			}
+			k := seen[h.rec.Fn]
+			seen[h.rec.Fn]++
+			for i, s := range f.steps {
+				if s.fn == h.rec.Fn {
+					if k == 0 {
+						f.steps[i].spanID = h.rec.SpanID
+						f.spanIndex[h.rec.SpanID] = i
+						break
+					}
+					k--
+				}
+			}
+		}
+		return
+	}
+	f.rebuild()
+}
+
+// rebuild works out a timeline from the step records, for a flow without
+// flow_end: still running, or its flow records were not kept
+// (flow_records=failed), or steps outside any flow.
+func (f *flowView) rebuild() {
+	f.rebuilt = true
+	type span struct {
+		fn, parentSpan string
+		start, end     time.Time
+		ms             float64
+		status         string
+		done           bool
+	}
+	spans := map[string]*span{}
+	var order []string
+	var first, last time.Time
+	for _, h := range f.hits {
+		r := &h.rec
+		if !r.t.IsZero() {
+			if first.IsZero() || r.t.Before(first) {
+				first = r.t
+			}
+			if r.t.After(last) {
+				last = r.t
+			}
+		}
+		if r.SpanID == "" || r.SpanID == f.spanID || r.FlowType != "" {
+			continue
+		}
+		switch r.Message {
+		case "step started", "step finished", "step failed":
+		default:
+			continue
+		}
+		s := spans[r.SpanID]
+		if s == nil {
+			s = &span{fn: r.Fn, parentSpan: r.ParentSpanID}
+			spans[r.SpanID] = s
+			order = append(order, r.SpanID)
+		}
+		if r.Message == "step started" {
+			s.start = r.t
+		} else {
+			s.end, s.ms, s.done = r.t, r.Ms, true
+			s.status = r.Status
+			if s.status == "" {
+				s.status = "ok"
+				if r.Message == "step failed" {
+					s.status = "error"
+				}
+			}
+			if s.start.IsZero() {
+				s.start = r.t.Add(-time.Duration(r.Ms * float64(time.Millisecond)))
+			}
+		}
+	}
+	if f.start != nil && !f.start.rec.t.IsZero() {
+		first = f.start.rec.t
+	}
+	for _, s := range spans {
+		if !s.start.IsZero() && (first.IsZero() || s.start.Before(first)) {
+			first = s.start
+		}
+	}
+	f.origin = first
+	f.total = ms(last.Sub(first))
+	slices.SortStableFunc(order, func(a, b string) int { return spans[a].start.Compare(spans[b].start) })
+	if f.spanID == "" { // no flow record: the flow's span is the parent no step has
+		for _, id := range order {
+			if p := spans[id].parentSpan; p != "" && spans[p] == nil {
+				f.spanID = p
+				break
+			}
+		}
+	}
+	for i, id := range order {
+		f.spanIndex[id] = i
+	}
+	failedSeen := false
+	for _, id := range order {
+		s := spans[id]
+		st := step{fn: s.fn, at: ms(s.start.Sub(first)), ms: s.ms, status: s.status, parent: -1, spanID: id}
+		if !s.done {
+			st.ms, st.status, st.running = ms(last.Sub(s.start)), "running", true
+		}
+		if p, ok := f.spanIndex[s.parentSpan]; ok {
+			st.parent = p
+		}
+		if st.status == "error" && !failedSeen {
+			st.failed, failedSeen = true, true
+		}
+		f.steps = append(f.steps, st)
+	}
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// name is how the records header names the flow.
+func (f *flowView) name() string {
+	if f.flowID != "" {
+		return clean(f.flowID)
+	}
+	return "trace " + clean(f.traceID) + " (steps outside any flow)"
+}
+
+// title names the flow in one short phrase: "GET /orders/{id}" for a
+// request, its label otherwise.
+func (f *flowView) title(withService bool) string {
+	var t string
+	r := f.endOrStart()
+	switch {
+	case r != nil && r.Method != "":
+		p := r.Route
+		if p == "" {
+			p = r.Path
+		}
+		t = clean(r.Method) + " " + clean(p)
+	case f.flowID == "":
+		t = "(no flow)"
+	default:
+		t = clean(flowLabel(f.flowID))
+		if t == "" {
+			t = clean(f.flowID)
+		}
+	}
+	if withService {
+		t = f.service() + ": " + t
+	}
+	return t
+}
+
+func (f *flowView) service() string {
+	if f.logger != "" {
+		return clean(f.logger)
+	}
+	return clean(f.folder)
+}
+
+func (f *flowView) endOrStart() *record {
+	if f.end != nil {
+		return &f.end.rec
+	}
+	if f.start != nil {
+		return &f.start.rec
+	}
+	return nil
+}
+
+func distinctServices(flows []*flowView) int {
+	seen := map[string]bool{}
+	for _, f := range flows {
+		seen[f.folder+"\x00"+f.logger] = true
+	}
+	return len(seen)
+}
+
+// writeSummary writes the flow's summary: what it was, how it ended, its
+// IDs, its fields and its error.
+func (f *flowView) writeSummary(out *style, multi bool) {
+	r := f.endOrStart()
+	var head strings.Builder
+	if r != nil && r.Method != "" {
+		head.WriteString(clean(r.Method) + " " + clean(r.Path))
+	} else if f.flowID != "" {
+		head.WriteString("flow " + clean(flowLabel(f.flowID)))
+		if flowLabel(f.flowID) == "" {
+			head.WriteString(clean(f.flowID))
+		}
+	} else {
+		head.WriteString("steps of trace " + clean(f.traceID) + " outside any flow")
+	}
+	if multi {
+		out.printf("%s ", out.paint(ansiService, "["+f.service()+"]"))
+	}
+	out.printf("%s", out.bold(head.String()))
+	if f.end != nil {
+		e := &f.end.rec
+		if e.HTTPStatus != 0 {
+			out.printf(" → %s", out.statusCode(e.HTTPStatus))
+		}
+		if e.FlowStatus == "failed" {
+			out.printf("  %s", out.paint(ansiFailed, "FAILED"))
+		} else {
+			out.printf("  %s", out.paint(ansiOK, "ok"))
+		}
+		out.printf("  %s  %d %s", fmtMs(e.TotalMs), e.Steps, plural(e.Steps, "step", "steps"))
+	} else if f.rebuilt {
+		out.printf("  %s", out.paint(ansiRunning, "no flow_end"))
+	}
+	out.nl()
+
+	var ids []string
+	if f.flowID != "" {
+		ids = append(ids, "flow "+clean(f.flowID))
+	}
+	if f.traceID != "" {
+		ids = append(ids, "trace "+clean(f.traceID))
+	}
+	if f.parentSpan != "" {
+		ids = append(ids, "parent span "+clean(f.parentSpan))
+	}
+	if f.logger != "" {
+		ids = append(ids, "logger "+clean(f.logger))
+	}
+	if !f.origin.IsZero() {
+		ids = append(ids, "started "+f.origin.UTC().Format("2006-01-02T15:04:05.000000Z"))
+	}
+	out.printf("  %s\n", out.dim(strings.Join(ids, "  ")))
+
+	if fields := f.fields(); len(fields) > 0 {
+		out.printf("  %s\n", strings.Join(fields, " "))
+	}
+	if f.end != nil && f.end.rec.FlowStatus == "failed" {
+		e := &f.end.rec
+		msg := "failed at " + clean(e.FailedAt)
+		switch {
+		case strings.HasPrefix(e.Step, "0/"):
+			msg = "failed in " + clean(e.FailedAt) + " itself, outside any step"
+		case e.Step != "":
+			msg += " (step " + clean(e.Step) + ")"
+		}
+		if e.FlowError != "" {
+			msg += ": " + clean(e.FlowError)
+		}
+		out.printf("  %s\n", out.paint(ansiFailed, msg))
+	}
+	if f.rebuilt {
+		why := "no flow_end: the flow is still running, or its flow records were not kept; timeline rebuilt from its step records"
+		if f.flowID == "" {
+			why = "no flow: timeline rebuilt from the step records"
+		}
+		out.printf("  %s\n", out.dim(why))
+	}
+}
+
+// reservedFields are the keys LogCrest writes itself; the others in
+// flow_end are the flow's own fields. (The list is flow's reserved keys.)
+var reservedFields = map[string]bool{
+	"time": true, "level": true, "logger": true, "message": true, "trace_id": true, "span_id": true,
+	"parent_span_id": true, "trace_flags": true, "flow_id": true, "seq": true, "flow_type": true,
+	"flow_status": true, "total_ms": true, "steps": true, "timeline": true, "timeline_truncated": true,
+	"failed_at": true, "step": true, "flow_error": true, "stack": true, "fn": true, "ms": true,
+	"status": true, "error": true, "error_type": true, "args": true, "result": true, "label": true,
+	"method": true, "path": true, "http_status": true,
+}
+
+// fields lists the flow's fields as key=value: the request's (route,
+// request_id, client_ip, bytes, flags) and the ones the code set, in record
+// order.
+func (f *flowView) fields() []string {
+	h := f.end
+	if h == nil {
+		h = f.start
+	}
+	if h == nil {
+		return nil
+	}
+	var out []string
+	dec := json.NewDecoder(bytes.NewReader(h.raw))
+	dec.UseNumber()
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return nil
+	}
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return out
+		}
+		key, _ := t.(string)
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return out
+		}
+		if reservedFields[key] {
+			continue
+		}
+		out = append(out, clean(key)+"="+fieldValue(raw))
+	}
+	return out
+}
+
+// fieldValue prints a JSON value: a string bare when it can be, quoted when
+// it holds a space, '=', '"' or anything unprintable; anything else as
+// compact JSON.
+func fieldValue(raw json.RawMessage) string {
+	var s string
+	if len(raw) > 0 && raw[0] == '"' && json.Unmarshal(raw, &s) == nil {
+		if s == "" || strings.ContainsAny(s, " =\"") {
+			return strconv.Quote(s)
+		}
+		return clean(s)
+	}
+	var b bytes.Buffer
+	if json.Compact(&b, raw) == nil {
+		return clean(b.String())
+	}
+	return clean(string(raw))
+}
+
+// style writes to the output, buffered, with or without colour,
+// remembering the first write error.
+type style struct {
+	w     *bufio.Writer
+	color bool
+	err   error
+}
+
+func newStyle(w io.Writer, color bool) *style {
+	return &style{w: bufio.NewWriterSize(w, 64<<10), color: color}
+}
+
+// flush writes out what is buffered and returns the first error met.
+func (s *style) flush() error {
+	if err := s.w.Flush(); s.err == nil {
+		s.err = err
+	}
+	return s.err
+}
+
+// Colours, as SGR parameters.
+const (
+	ansiFailed  = "1;31"
+	ansiOK      = "32"
+	ansiRunning = "33"
+	ansiStep    = "36"
+	ansiFlow    = "34"
+	ansiService = "35"
+	ansiDim     = "2"
+	ansiBold    = "1"
+	ansiWarn    = "33"
+)
+
+func (s *style) paint(sgr, text string) string {
+	if !s.color || text == "" {
+		return text
+	}
+	return "\x1b[" + sgr + "m" + text + "\x1b[0m"
+}
+
+func (s *style) dim(text string) string  { return s.paint(ansiDim, text) }
+func (s *style) bold(text string) string { return s.paint(ansiBold, text) }
+
+func (s *style) statusCode(code int) string {
+	t := strconv.Itoa(code)
+	switch {
+	case code >= 500:
+		return s.paint(ansiFailed, t)
+	case code >= 400:
+		return s.paint(ansiWarn, t)
+	}
+	return s.paint(ansiOK, t)
+}
+
+func (s *style) printf(format string, args ...any) {
+	if s.err == nil {
+		_, s.err = fmt.Fprintf(s.w, format, args...)
+	}
+}
+
+func (s *style) write(b []byte) {
+	if s.err == nil {
+		_, s.err = s.w.Write(b)
+	}
+}
+
+func (s *style) nl() { s.printf("\n") }
