@@ -181,19 +181,5 @@ func slogCall(b *testing.B, ctx2 bool) func(int) {
 	if ctx2 {
 		l = l.With(slog.String("service", "checkout"), slog.Int("shard", 7))
 	}
-	ctx := context.Background()
-	return func(i int) {
-		l.LogAttrs(ctx, slog.LevelInfo, message,
-			slog.String("user", "ada"),
-			slog.String("order", "ORD-42"),
-			slog.String("currency", "EUR"),
-			slog.Int("attempt", i),
-			slog.Int("items", 3),
-			slog.Float64("amount", 129.95),
-			slog.Float64("tax_rate", 0.21),
-			slog.Bool("paid", true),
-			slog.Time("at", fieldAt),
-			slog.Any("error", errField),
-		)
-	}
+	return slogLoggerCall(context.Background(), l)
 }

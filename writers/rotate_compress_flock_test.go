@@ -11,11 +11,9 @@ package writers
 
 import (
 	"bytes"
-	"fmt"
 	"io"
 	"math/rand"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -36,31 +34,7 @@ func TestRotatingFileTwoProcessesCompress(t *testing.T) {
 		return
 	}
 	path := filepath.Join(t.TempDir(), "shared.log")
-	children := make([]*exec.Cmd, rotChildProcs)
-	outputs := make([]*bytes.Buffer, rotChildProcs)
-	gates := make([]io.WriteCloser, rotChildProcs)
-	for i := range children {
-		cmd := exec.Command(os.Args[0], "-test.run=^TestRotatingFileTwoProcessesCompress$", "-test.count=1")
-		cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%s %d", rotZChildEnv, path, i))
-		outputs[i] = new(bytes.Buffer)
-		cmd.Stdout, cmd.Stderr = outputs[i], outputs[i]
-		gate, err := cmd.StdinPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		children[i], gates[i] = cmd, gate
-	}
-	for _, g := range gates {
-		_ = g.Close()
-	}
-	for i, cmd := range children {
-		if err := cmd.Wait(); err != nil {
-			t.Fatalf("child %d: %v\n%s", i, err, outputs[i])
-		}
-	}
+	runRotChildren(t, "TestRotatingFileTwoProcessesCompress", rotZChildEnv, path)
 
 	z := zList(t, path)
 	if len(z.plain) != 0 || len(z.tmp) != 0 || len(z.other) != 0 {

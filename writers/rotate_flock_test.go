@@ -68,12 +68,22 @@ func TestRotatingFileTwoProcesses(t *testing.T) {
 		return
 	}
 	path := filepath.Join(t.TempDir(), "shared.log")
+	runRotChildren(t, "TestRotatingFileTwoProcesses", rotChildEnv, path)
+	rotCheckShared(t, path)
+}
+
+// runRotChildren runs rotChildProcs copies of the test binary as children
+// of test, each told by env which file to write and its number, lets them
+// go at once (their stdin closed) and waits for them, failing the test with
+// a child's output if it failed.
+func runRotChildren(t *testing.T, test, env, path string) {
+	t.Helper()
 	children := make([]*exec.Cmd, rotChildProcs)
 	outputs := make([]*bytes.Buffer, rotChildProcs)
 	gates := make([]io.WriteCloser, rotChildProcs)
 	for i := range children {
-		cmd := exec.Command(os.Args[0], "-test.run=^TestRotatingFileTwoProcesses$", "-test.count=1")
-		cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%s %d", rotChildEnv, path, i))
+		cmd := exec.Command(os.Args[0], "-test.run=^"+test+"$", "-test.count=1")
+		cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%s %d", env, path, i))
 		outputs[i] = new(bytes.Buffer)
 		cmd.Stdout, cmd.Stderr = outputs[i], outputs[i]
 		gate, err := cmd.StdinPipe()
@@ -85,7 +95,7 @@ func TestRotatingFileTwoProcesses(t *testing.T) {
 		}
 		children[i], gates[i] = cmd, gate
 	}
-	for _, g := range gates { // both started: let them go at once
+	for _, g := range gates { // all started: let them go at once
 		_ = g.Close()
 	}
 	for i, cmd := range children {
@@ -93,7 +103,6 @@ func TestRotatingFileTwoProcesses(t *testing.T) {
 			t.Fatalf("child %d: %v\n%s", i, err, outputs[i])
 		}
 	}
-	rotCheckShared(t, path)
 }
 
 // rotChild is the child's side: wait for the parent's go (stdin closed),
