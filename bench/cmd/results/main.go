@@ -32,6 +32,7 @@ func main() {
 		goVer   = flag.String("go", "", "output of go version")
 		command = flag.String("command", "./run.sh", "the command that reproduces the results")
 		counts  = flag.String("counts", "", "a note on the -count and -benchtime used")
+		conns   = flag.String("server-conns", "", "the load generator's connections of BenchmarkServer (BENCH_SERVER_CONNS)")
 		inputs  multiFlag
 	)
 	flag.Var(&inputs, "in", "raw go test -bench output (repeatable; - for stdin)")
@@ -49,7 +50,7 @@ func main() {
 	if len(set.order) == 0 {
 		fail(fmt.Errorf("no benchmark results in %s", strings.Join(inputs, ", ")))
 	}
-	m := machine{nproc: *nproc, goVersion: *goVer, cpu: cpuModel(set.cpu), command: *command, counts: *counts}
+	m := machine{nproc: *nproc, goVersion: *goVer, cpu: cpuModel(set.cpu), command: *command, counts: *counts, serverConns: *conns}
 	f, err := os.Create(*out)
 	if err != nil {
 		fail(err)
@@ -183,6 +184,7 @@ func isInt(s string) bool {
 
 type machine struct {
 	nproc, goVersion, cpu, command, counts string
+	serverConns                            string // connections of BenchmarkServer's load generator
 }
 
 // cpuModel is the first "model name" of /proc/cpuinfo, else what go test
@@ -215,6 +217,7 @@ const (
 	kindHTTP
 	kindPersist
 	kindStall
+	kindServer
 )
 
 var scenarios = []scenario{
@@ -272,6 +275,20 @@ var scenarios = []scenario{
 		ref:    "Direct",
 		kind:   kindStall,
 	},
+	{
+		title: "6. Server under load",
+		intro: "A real HTTP server in a child process (chi, `GET /users/{id}/charge`: two steps and one log call, 200 with a small JSON body), " +
+			"loaded over loopback by a raw HTTP/1.1 keep-alive client in the benchmark process, on the same machine. " +
+			"The logging variants write the same records: an access record (LogCrest: flow_start and flow_end), an entry and an exit record per step, the log call; " +
+			"`logcrest-files` writes its files (console off), `logcrest-console` its files and its text console to stdout, a pipe the benchmark drains; " +
+			"`hlog-lumberjack` is zerolog's hlog chain into a lumberjack file, `zap-file` zap's production config into a file (sampling off), `slog-file` slog's JSON handler on a file. " +
+			"*cpu µs* is the server process's CPU time (user + system, background goroutines included) per request; *added* is that minus `bare`'s, " +
+			"*× hlog added* divides it by `hlog-lumberjack`'s added. *p50*, *p99* are the client's latencies; *allocs*, *writes* (write-type system calls, files and sockets), " +
+			"*wbytes* and *ctxsw* (context switches) are the server's, per request. A run fails if a logger's files (or console) miss a record.",
+		prefix: []string{"BenchmarkServer/"},
+		ref:    "hlog-lumberjack",
+		kind:   kindServer,
+	},
 }
 
 func (s scenario) names(r *results) []string {
@@ -325,6 +342,8 @@ func render(w io.Writer, r *results, m machine, now time.Time) {
 			persistTable(w, r, s, names)
 		case kindStall:
 			stallTable(w, r, s, names)
+		case kindServer:
+			serverTable(w, r, s, names, m)
 		}
 		fmt.Fprintln(w)
 	}
@@ -379,6 +398,14 @@ func num(v float64) string {
 		return "-" + b.String()
 	}
 	return b.String()
+}
+
+// fixed formats v with prec decimals.
+func fixed(v float64, prec int) string {
+	if math.IsNaN(v) {
+		return "—"
+	}
+	return strconv.FormatFloat(v, 'f', prec, 64)
 }
 
 func display(name string) string {
@@ -447,6 +474,40 @@ func stallTable(w io.Writer, r *results, s scenario, names []string) {
 			num(get(r, n, "p50-ns")), num(get(r, n, "p99-ns")), num(p999), num(worst),
 			ratio(p999, get(r, ref, "p99.9-ns")), ratio(worst, get(r, ref, "max-ns")),
 			num(get(r, n, "lost")), num(get(r, n, "B/op")), num(get(r, n, "allocs/op")), r.runs(n))
+	}
+}
+
+// serverTable renders BenchmarkServer: one row a variant, with the server's
+// CPU per request added over bare's and its ratio to the reference's added
+// CPU.
+func serverTable(w io.Writer, r *results, s scenario, names []string, m machine) {
+	runs := 0
+	for _, n := range names {
+		runs = max(runs, r.runs(n))
+	}
+	conns := "the default 32"
+	if m.serverConns != "" {
+		conns = m.serverConns
+	}
+	fmt.Fprintf(w, "Medians of %d runs, %s connections.\n\n", runs, conns)
+	fmt.Fprintf(w, "| variant | req/s | cpu µs/req | added cpu µs | × hlog added | p50 µs | p99 µs | allocs/req | writes/req | wbytes/req | ctxsw/req | runs |\n")
+	fmt.Fprintf(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	for _, n := range names {
+		bare := parent(n) + "/bare"
+		cpu := get(r, n, "cpu-µs/req")
+		added, vsRef := "—", "—"
+		if n != bare {
+			a := cpu - get(r, bare, "cpu-µs/req")
+			added = fixed(a, 1)
+			if h := get(r, parent(n)+"/"+s.ref, "cpu-µs/req") - get(r, bare, "cpu-µs/req"); h > 0 {
+				vsRef = ratio(a, h)
+			}
+		}
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %d |\n", display(n),
+			num(get(r, n, "req/s")), fixed(cpu, 1), added, vsRef,
+			num(get(r, n, "p50-µs")), num(get(r, n, "p99-µs")),
+			fixed(get(r, n, "allocs/req"), 1), fixed(get(r, n, "writes/req"), 2), num(get(r, n, "wbytes/req")),
+			fixed(get(r, n, "ctxsw/req"), 2), r.runs(n))
 	}
 }
 
