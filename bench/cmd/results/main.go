@@ -283,7 +283,7 @@ var scenarios = []scenario{
 			"`logcrest-files` writes its files (console off), `logcrest-console` its files and its text console to stdout, a pipe the benchmark drains; " +
 			"`hlog-lumberjack` is zerolog's hlog chain into a lumberjack file, `zap-file` zap's production config into a file (sampling off), `slog-file` slog's JSON handler on a file. " +
 			"*cpu µs* is the server process's CPU time (user + system, background goroutines included) per request; *added* is that minus `bare`'s, " +
-			"*× hlog added* divides it by `hlog-lumberjack`'s added. *p50*, *p99* are the client's latencies; *allocs*, *writes* (write-type system calls, files and sockets), " +
+			"*× hlog added* divides it by `hlog-lumberjack`'s added (for the `-middleware` rows, by `hlog-middleware`'s: the middleware alone, nothing logged by the handler). *p50*, *p99* are the client's latencies; *allocs*, *writes* (write-type system calls, files and sockets), " +
 			"*wbytes* and *ctxsw* (context switches) are the server's, per request. A run fails if a logger's files (or console) miss a record.",
 		prefix: []string{"BenchmarkServer/"},
 		ref:    "hlog-lumberjack",
@@ -499,7 +499,11 @@ func serverTable(w io.Writer, r *results, s scenario, names []string, m machine)
 		if n != bare {
 			a := cpu - get(r, bare, "cpu-µs/req")
 			added = fixed(a, 1)
-			if h := get(r, parent(n)+"/"+s.ref, "cpu-µs/req") - get(r, bare, "cpu-µs/req"); h > 0 {
+			ref := s.ref
+			if strings.HasSuffix(n, "-middleware") {
+				ref = "hlog-middleware" // the middleware alone, against hlog's chain alone
+			}
+			if h := get(r, parent(n)+"/"+ref, "cpu-µs/req") - get(r, bare, "cpu-µs/req"); h > 0 {
 				vsRef = ratio(a, h)
 			}
 		}
@@ -537,6 +541,35 @@ func renderTargets(w io.Writer, r *results) {
 	if n := "BenchmarkStep/LogCrest"; has(n) {
 		a := get(r, n, "allocs/op")
 		rows = append(rows, row{"`Step/LogCrest`: ≤ 4 allocs", num(a) + " allocs", verdict(a <= 4)})
+		if ref := "BenchmarkStep/ZerologRecord"; has(ref) {
+			x := get(r, n, "ns/op") / get(r, ref, "ns/op")
+			rows = append(rows, row{"`Step/LogCrest`: ≤ 3× one zerolog record to io.Discard (`Step/ZerologRecord`)",
+				fmt.Sprintf("%s ns vs %s ns (%.2f×)", num(get(r, n, "ns/op")), num(get(r, ref, "ns/op")), x), verdict(x <= 3)})
+		}
+	}
+	const srv = "BenchmarkServer/"
+	if has(srv+"bare") && has(srv+"logcrest-files") && has(srv+"hlog-lumberjack") {
+		bare := get(r, srv+"bare", "cpu-µs/req")
+		lc := get(r, srv+"logcrest-files", "cpu-µs/req") - bare
+		h := get(r, srv+"hlog-lumberjack", "cpu-µs/req") - bare
+		rows = append(rows, row{"`Server/logcrest-files`: CPU added per request ≤ 0.5× hlog→lumberjack's added",
+			fmt.Sprintf("%s µs vs %s µs (%s)", fixed(lc, 1), fixed(h, 1), ratio(lc, h)), verdict(lc <= 0.5*h)})
+		for _, peer := range []string{"zap-file", "slog-file"} {
+			if has(srv + peer) {
+				p := get(r, srv+peer, "cpu-µs/req") - bare
+				rows = append(rows, row{fmt.Sprintf("`Server/logcrest-files`: CPU added per request below `%s`'s", peer),
+					fmt.Sprintf("%s µs vs %s µs (%s)", fixed(lc, 1), fixed(p, 1), ratio(lc, p)), verdict(lc < p)})
+			}
+		}
+		if has(srv + "logcrest-middleware") {
+			mw := get(r, srv+"logcrest-middleware", "cpu-µs/req") - bare
+			measured := fixed(mw, 1) + " µs"
+			if has(srv + "hlog-middleware") {
+				hm := get(r, srv+"hlog-middleware", "cpu-µs/req") - bare
+				measured += fmt.Sprintf(" (hlog's chain alone: %s µs, %s)", fixed(hm, 1), ratio(mw, hm))
+			}
+			rows = append(rows, row{"`Server/logcrest-middleware`: CPU added per request ≤ 3 µs", measured, verdict(mw <= 3)})
+		}
 	}
 	for _, router := range []string{"NetHTTP", "Chi", "Gin", "Echo"} {
 		g := "BenchmarkHTTP/" + router
@@ -545,6 +578,10 @@ func renderTargets(w io.Writer, r *results) {
 		}
 		bare := get(r, g+"/Bare", "ns/op")
 		a := get(r, g+"/LogCrest", "ns/op") - bare
+		if router == "NetHTTP" || router == "Chi" {
+			x := get(r, g+"/LogCrest", "allocs/op") - get(r, g+"/Bare", "allocs/op")
+			rows = append(rows, row{fmt.Sprintf("`HTTP/%s/LogCrest`: ≤ 2 allocs added", router), num(x) + " allocs", verdict(x <= 2)})
+		}
 		for _, peer := range []struct{ name, sink string }{{"Hlog", "io.Discard"}, {"HlogFile", "a file"}} {
 			if has(g + "/" + peer.name) {
 				h := get(r, g+"/"+peer.name, "ns/op") - bare
