@@ -403,7 +403,29 @@ func (w pipeWriter) Write(rec []byte) (int, error) { return w.WriteLevel(zerolog
 // record before it, is in its file and synced, as zerolog then exits or
 // panics.
 func (w pipeWriter) WriteLevel(l zerolog.Level, rec []byte) (int, error) {
-	if l < zerolog.Level(w.p.level.Load()) {
+	return w.p.WriteWith(l, rec, nil)
+}
+
+// LoggerOf returns a logger of p that writes through w, gated by p's level
+// like every logger p hands out (see SetLevel). w is typically a small
+// writer of the caller's that calls WriteWith with fields of its own.
+func (p *Pipeline) LoggerOf(w zerolog.LevelWriter) zerolog.Logger {
+	return zerolog.New(w).Sample(levelGate{p})
+}
+
+// WriteWith writes rec, a record of a zerolog logger at level l (NoLevel
+// for none), as p's own loggers do: error and above to the error stream,
+// the rest to the success stream, everything to the console, stamped with
+// the time now. fields, when not empty, is put in after the record's level
+// and logger fields: ,"key":value pairs, each with its leading comma. A
+// span's logger adds its IDs this way, at no cost until it writes, rather
+// than carrying them in a zerolog context (a 500-byte buffer per logger). A
+// fatal or panic record is the last a process may write: the call returns
+// only once it, and every record before it, is in its file and synced, as
+// zerolog then exits or panics. The caller may reuse rec and fields once
+// WriteWith returns.
+func (p *Pipeline) WriteWith(l zerolog.Level, rec, fields []byte) (int, error) {
+	if l < zerolog.Level(p.level.Load()) {
 		// Only reached with sampling disabled process-wide
 		// (zerolog.DisableSampling), which bypasses levelGate.
 		return len(rec), nil
@@ -412,9 +434,9 @@ func (w pipeWriter) WriteLevel(l zerolog.Level, rec []byte) (int, error) {
 	if l >= zerolog.ErrorLevel && l <= zerolog.PanicLevel {
 		stream = errsOf
 	}
-	n, err := w.p.dispatch(rec, l, stream, time.Now())
+	n, err := p.dispatch(rec, l, fields, stream, time.Now())
 	if l == zerolog.FatalLevel || l == zerolog.PanicLevel {
-		_ = w.p.Sync()
+		_ = p.Sync()
 	}
 	return n, err
 }
@@ -434,9 +456,10 @@ const headed = zerolog.Disabled
 
 // dispatch sends rec to the file ring stream picks and to the console,
 // stamped with t. A record of a zerolog logger (l is its level, or NoLevel)
-// gets the live logger name put in after its level field; a record LogCrest
-// encoded itself (l is headed) is written as it is.
-func (p *Pipeline) dispatch(rec []byte, l zerolog.Level, stream func(*gen) *ring.Ring, t time.Time) (int, error) {
+// gets the live logger name put in after its level field, then fields (see
+// WriteWith); a record LogCrest encoded itself (l is headed) is written as
+// it is.
+func (p *Pipeline) dispatch(rec []byte, l zerolog.Level, fields []byte, stream func(*gen) *ring.Ring, t time.Time) (int, error) {
 	if len(rec) == 0 || rec[0] != '{' {
 		return 0, errNotJSON
 	}
@@ -448,16 +471,16 @@ func (p *Pipeline) dispatch(rec []byte, l zerolog.Level, stream func(*gen) *ring
 	todo := toFile | toConsole
 	for todo != 0 {
 		g := p.current()
-		prefix, body := g.frame(buf[:0], t, l, rec)
+		prefix, body := g.frame(buf[:0], t, l, rec, fields)
 		todo = g.route(stream(g), prefix, body, todo)
 	}
 	return n, nil
 }
 
 // frame splits the record as written into a prefix built in dst (its time
-// field, then for a zerolog record its level and logger fields) and the rest
-// of rec that follows it.
-func (g *gen) frame(dst []byte, t time.Time, l zerolog.Level, rec []byte) (prefix, body []byte) {
+// field, then for a zerolog record its level and logger fields and fields)
+// and the rest of rec that follows it.
+func (g *gen) frame(dst []byte, t time.Time, l zerolog.Level, rec, fields []byte) (prefix, body []byte) {
 	if l == headed {
 		return timePrefix(dst, t, rec), rec[1:]
 	}
@@ -481,6 +504,12 @@ func (g *gen) frame(dst []byte, t time.Time, l zerolog.Level, rec []byte) (prefi
 		}
 		dst = append(dst, head[skip:]...)
 		body = rec[1:]
+	}
+	if len(fields) > 0 {
+		if dst[len(dst)-1] == ',' {
+			fields = fields[1:] // the head was empty: its comma is in place
+		}
+		dst = append(dst, fields...)
 	}
 	if len(body) > 0 && body[0] != ',' && body[0] != '}' {
 		dst = append(dst, ',')

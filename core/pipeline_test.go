@@ -387,7 +387,7 @@ func (l lockedWriter) Write(p []byte) (int, error) {
 type flowWriter struct{}
 
 func (flowWriter) Write(rec []byte) (int, error) {
-	return Default().dispatch(rec, headed, flowsOf, time.Now())
+	return Default().dispatch(rec, headed, nil, flowsOf, time.Now())
 }
 
 // flowLogger is a zerolog logger for flow records, carrying the configured

@@ -80,7 +80,7 @@ func (p *Pipeline) TimelineCap() int { return p.current().settings.TimelineCap }
 // stream and the console, its time field stamped with t. The caller may
 // reuse rec once WriteFlow returns.
 func (p *Pipeline) WriteFlow(rec []byte, t time.Time) {
-	_, _ = p.dispatch(rec, headed, flowsOf, t)
+	_, _ = p.dispatch(rec, headed, nil, flowsOf, t)
 }
 
 // WriteRecord writes rec, a record at level l begun by AppendHead, where a
@@ -89,8 +89,8 @@ func (p *Pipeline) WriteFlow(rec []byte, t time.Time) {
 // with t. The caller may reuse rec once WriteRecord returns.
 func (p *Pipeline) WriteRecord(rec []byte, l zerolog.Level, t time.Time) {
 	if l >= zerolog.ErrorLevel {
-		_, _ = p.dispatch(rec, headed, errsOf, t)
+		_, _ = p.dispatch(rec, headed, nil, errsOf, t)
 	} else {
-		_, _ = p.dispatch(rec, headed, successOf, t)
+		_, _ = p.dispatch(rec, headed, nil, successOf, t)
 	}
 }

@@ -58,8 +58,7 @@ type Span struct {
 
 	ended atomic.Bool
 
-	// The child logger of Logger(ctx), built on first use: most steps never
-	// log, and zerolog gives every child logger a 500-byte buffer.
+	// The logger of Logger(ctx), built on first use (see loggerOn).
 	logReady atomic.Bool
 	logMu    sync.Mutex
 	logger   zerolog.Logger
@@ -163,17 +162,15 @@ func (s *Span) buildLogger() {
 	s.logReady.Store(true)
 }
 
-// loggerOn builds a child of p's logger carrying the span's fields.
+// loggerOn builds a logger of p whose records carry the span's fields:
+// trace_id, span_id, flow_id and seq (inside a flow) and fn, put in by
+// spanWriter as each record is written rather than kept in a zerolog
+// context, which would give every span that logs a 500-byte buffer.
 func (s *Span) loggerOn(p *core.Pipeline) zerolog.Logger {
-	c := p.Logger().With().RawJSON("trace_id", s.trace[:]).RawJSON("span_id", s.id[:])
-	if s.flow != nil {
-		c = c.Str("flow_id", s.flow.id)
+	if p == s.pipe {
+		return p.LoggerOf((*spanWriter)(s))
 	}
-	l := c.Str("fn", s.name).Logger()
-	if s.flow != nil {
-		l = l.Hook(seqHook{s.flow})
-	}
-	return l
+	return p.LoggerOf(&spanWriterOn{s: s, p: p})
 }
 
 // LoggerOn returns a new logger of pipeline p carrying the span's fields,
@@ -183,6 +180,56 @@ func (s *Span) LoggerOn(p *core.Pipeline) *zerolog.Logger {
 	l := s.loggerOn(p)
 	return &l
 }
+
+// logFieldsSize is the room on the stack for the fields a span's logger
+// adds; longer ones (a long step name) take a heap buffer.
+const logFieldsSize = 256
+
+// appendLogFields appends the fields of the span's logger records, in the
+// order of its own records: trace_id, span_id, flow_id and seq inside a
+// flow, fn.
+func (s *Span) appendLogFields(b []byte) []byte {
+	b = s.appendIDs(b)
+	if s.flow != nil {
+		b = s.appendFlowID(b)
+	}
+	b = append(b, `,"fn":`...)
+	return jsonenc.String(b, s.name)
+}
+
+// spanWriter is the writer of a span's logger: each record goes to the
+// span's pipeline with the span's fields put in.
+type spanWriter Span
+
+func (w *spanWriter) Write(rec []byte) (int, error) { return w.WriteLevel(zerolog.NoLevel, rec) }
+
+// WriteLevel writes a record of level l.
+func (w *spanWriter) WriteLevel(l zerolog.Level, rec []byte) (int, error) {
+	s := (*Span)(w)
+	var buf [logFieldsSize]byte
+	return s.pipe.WriteWith(l, rec, s.appendLogFields(buf[:0]))
+}
+
+// Close syncs the span's pipeline, as the pipeline's own loggers do (zerolog's
+// Fatal calls it before exiting).
+func (w *spanWriter) Close() error { return w.pipe.Sync() }
+
+// spanWriterOn is spanWriter for a pipeline other than the span's own.
+type spanWriterOn struct {
+	s *Span
+	p *core.Pipeline
+}
+
+func (w *spanWriterOn) Write(rec []byte) (int, error) { return w.WriteLevel(zerolog.NoLevel, rec) }
+
+// WriteLevel writes a record of level l.
+func (w *spanWriterOn) WriteLevel(l zerolog.Level, rec []byte) (int, error) {
+	var buf [logFieldsSize]byte
+	return w.p.WriteWith(l, rec, w.s.appendLogFields(buf[:0]))
+}
+
+// Close syncs the pipeline.
+func (w *spanWriterOn) Close() error { return w.p.Sync() }
 
 // record begins a record of the span at level l, for the success or error
 // stream, with the fields the span's logger carries, in the same order:
@@ -218,15 +265,6 @@ func (s *Span) appendFlowID(b []byte) []byte {
 	b = append(b, s.flow.id...)
 	b = append(b, `","seq":`...)
 	return strconv.AppendUint(b, s.flow.seq.Add(1), 10)
-}
-
-// seqHook gives every record of a span logger inside a flow its seq in the
-// flow, as the records package flow encodes itself have.
-type seqHook struct{ f *flowState }
-
-// Run adds the seq field.
-func (h seqHook) Run(e *zerolog.Event, _ zerolog.Level, _ string) {
-	e.Uint64("seq", h.f.seq.Add(1))
 }
 
 // appendParent appends parent_span_id when the span has a parent.
