@@ -15,8 +15,9 @@
 package writers
 
 import (
-	"bytes"
+	"encoding/binary"
 	"io"
+	"math/bits"
 	"os"
 	"strconv"
 	"unicode"
@@ -81,6 +82,9 @@ var (
 	ansiKey     = sgr(color.FgCyan)
 	ansiErrKey  = sgr(color.FgRed)
 	ansiIDField = sgr(color.Faint)
+
+	// ansiEqReset ends a coloured key: the '=' still coloured, then reset.
+	ansiEqReset = "=" + ansiReset
 )
 
 // levelInfo is how one known level is shown.
@@ -156,37 +160,68 @@ type TextFormatter struct {
 }
 
 // span locates one field of a record: the key and the value, both as raw
-// JSON (a string key or value still includes its quotes).
+// JSON (a string key or value still includes its quotes). kf and vf hold what
+// validating the key and the value found out about them (see fText), so that
+// the common case, a value printed exactly as it is written, costs one copy.
 type span struct {
 	k0, k1, v0, v1 int
+	kf, vf         uint8
+	fixed          bool // the field has a slot and is printed there
 }
+
+// Facts about a scanned key or value. Each lets the printer copy raw JSON
+// instead of decoding and re-escaping it character by character.
+const (
+	// fSafe: a string whose bytes, outside its escapes, are all clsText.
+	// Inside a compacted object or array it is copied as is.
+	fSafe = 1 << iota
+	// fText: fSafe and without escapes. Its content is printed as is,
+	// and so is its raw JSON where a Go-quoted string is wanted, since the
+	// two spell such a string alike.
+	fText
+	// fBare: fText, not empty and free of space and '=': printed bare,
+	// without its quotes.
+	fBare
+	// fRaw: a number, literal, or object or array that is already compact
+	// and holds only fSafe strings: printed exactly as it is written.
+	fRaw
+)
 
 // Append appends the text form of rec (one JSON object, with or without a
 // trailing '\n') to dst and returns the extended slice, which always ends in
 // exactly one '\n'.
 func (f TextFormatter) Append(dst, rec []byte) []byte {
 	rec = trimNewline(rec)
-	var slots [numSlots]span
-	for i := range slots {
-		slots[i].k0 = -1
-	}
-	var fields [maxFields]span
+	// The fields of the first pass, the first maxFields of them in fields
+	// and any others, one at a time, in extra. slots points at the fixed
+	// fields: into fields, or, for one found past maxFields, into spare.
+	var (
+		fields [maxFields]span
+		extra  span
+		spare  [numSlots]span
+		slots  [numSlots]*span
+	)
 	nFields := 0
 	// First pass: validate the whole record and find the fixed fields, so a
 	// malformed record never leaves half a line behind.
 	pos, ok := openObject(rec)
 	for first := true; ok; first = false {
-		var fd span
+		fd := &extra
+		if nFields < maxFields {
+			fd = &fields[nFields]
+		}
 		var more bool
-		fd, pos, more, ok = nextField(rec, pos, first)
+		pos, more, ok = nextField(rec, pos, first, fd)
 		if !ok || !more {
 			break
 		}
-		if s := slotOf(rec[fd.k0:fd.k1]); s >= 0 && slots[s].k0 < 0 {
+		if s := slotOf(rec[fd.k0:fd.k1], fd.kf); s >= 0 && slots[s] == nil {
+			fd.fixed = true
+			if fd == &extra {
+				spare[s] = extra
+				fd = &spare[s]
+			}
 			slots[s] = fd
-		}
-		if nFields < maxFields {
-			fields[nFields] = fd
 		}
 		nFields++
 	}
@@ -196,66 +231,67 @@ func (f TextFormatter) Append(dst, rec []byte) []byte {
 	}
 
 	start := len(dst)
-	if s := slots[slotTime]; s.k0 >= 0 && !emptyString(rec, s) {
+	if s := slots[slotTime]; s != nil && !emptyString(rec, s) {
 		if f.Color {
 			dst = append(dst, ansiTime...)
 		}
-		dst = appendPlain(dst, rec[s.v0:s.v1])
+		dst = appendPlainFast(dst, rec[s.v0:s.v1], s.vf)
 		if f.Color {
 			dst = append(dst, ansiReset...)
 		}
 	}
-	if s := slots[slotLevel]; s.k0 >= 0 && !emptyString(rec, s) {
+	if s := slots[slotLevel]; s != nil && !emptyString(rec, s) {
 		dst = sep(dst, start)
 		dst = f.appendLevel(dst, rec[s.v0:s.v1])
 	}
-	if s := slots[slotLogger]; s.k0 >= 0 && !emptyString(rec, s) {
+	if s := slots[slotLogger]; s != nil && !emptyString(rec, s) {
 		dst = sep(dst, start)
 		if f.Color {
 			dst = append(dst, ansiLogger...)
 		}
-		dst = appendPlain(dst, rec[s.v0:s.v1])
+		dst = appendPlainFast(dst, rec[s.v0:s.v1], s.vf)
 		if f.Color {
 			dst = append(dst, ansiReset...)
 		}
 	}
-	if s := slots[slotMessage]; s.k0 >= 0 && !emptyString(rec, s) {
+	if s := slots[slotMessage]; s != nil && !emptyString(rec, s) {
 		dst = sep(dst, start)
-		dst = appendPlain(dst, rec[s.v0:s.v1])
+		dst = appendPlainFast(dst, rec[s.v0:s.v1], s.vf)
 	}
 
 	// Then every other field in record order.
 	if nFields <= maxFields {
-		for _, fd := range fields[:nFields] {
-			if !isSlot(&slots, fd.k0) {
+		for i := range fields[:nFields] {
+			if fd := &fields[i]; !fd.fixed {
 				dst = f.appendField(sep(dst, start), rec, fd)
 			}
 		}
 	} else {
+		// Too many fields to have remembered them all: parse the record
+		// again, checking each field against the slots instead.
 		pos, _ = openObject(rec)
 		for first := true; ; first = false {
-			fd, next, more, _ := nextField(rec, pos, first)
-			if !more {
+			var more bool
+			if pos, more, _ = nextField(rec, pos, first, &extra); !more {
 				break
 			}
-			pos = next
-			if !isSlot(&slots, fd.k0) {
-				dst = f.appendField(sep(dst, start), rec, fd)
+			if !isSlot(&slots, extra.k0) {
+				dst = f.appendField(sep(dst, start), rec, &extra)
 			}
 		}
 	}
 
 	for _, s := range slots[slotTrace:] {
-		if s.k0 < 0 || emptyString(rec, s) {
+		if s == nil || emptyString(rec, s) {
 			continue
 		}
 		dst = sep(dst, start)
 		if f.Color {
 			dst = append(dst, ansiIDField...)
 		}
-		dst = appendValue(dst, rec[s.k0:s.k1])
+		dst = appendValueFast(dst, rec[s.k0:s.k1], s.kf)
 		dst = append(dst, '=')
-		dst = appendValue(dst, rec[s.v0:s.v1])
+		dst = appendValueFast(dst, rec[s.v0:s.v1], s.vf)
 		if f.Color {
 			dst = append(dst, ansiReset...)
 		}
@@ -264,21 +300,21 @@ func (f TextFormatter) Append(dst, rec []byte) []byte {
 }
 
 // appendField appends one field as key=value.
-func (f TextFormatter) appendField(dst, rec []byte, fd span) []byte {
+func (f TextFormatter) appendField(dst, rec []byte, fd *span) []byte {
 	key := rec[fd.k0:fd.k1]
-	if f.Color {
+	if !f.Color {
+		dst = appendValueFast(dst, key, fd.kf)
+		dst = append(dst, '=')
+	} else {
 		if string(key) == `"`+errorKey+`"` {
 			dst = append(dst, ansiErrKey...)
 		} else {
 			dst = append(dst, ansiKey...)
 		}
+		dst = appendValueFast(dst, key, fd.kf)
+		dst = append(dst, ansiEqReset...)
 	}
-	dst = appendValue(dst, key)
-	dst = append(dst, '=')
-	if f.Color {
-		dst = append(dst, ansiReset...)
-	}
-	return appendValue(dst, rec[fd.v0:fd.v1])
+	return appendValueFast(dst, rec[fd.v0:fd.v1], fd.vf)
 }
 
 // appendLevel appends the level tag, abbreviated when the level is known.
@@ -332,9 +368,9 @@ func sep(dst []byte, start int) []byte {
 }
 
 // isSlot reports whether the field whose key starts at k0 is a fixed field.
-func isSlot(slots *[numSlots]span, k0 int) bool {
-	for i := range slots {
-		if slots[i].k0 == k0 {
+func isSlot(slots *[numSlots]*span, k0 int) bool {
+	for _, s := range slots {
+		if s != nil && s.k0 == k0 {
 			return true
 		}
 	}
@@ -342,14 +378,19 @@ func isSlot(slots *[numSlots]span, k0 int) bool {
 }
 
 // emptyString reports whether the value of s is the empty JSON string.
-func emptyString(rec []byte, s span) bool {
+func emptyString(rec []byte, s *span) bool {
 	return s.v1-s.v0 == 2 && rec[s.v0] == '"'
 }
 
-// slotOf returns the slot of a fixed field given its raw JSON key, or -1.
-func slotOf(key []byte) int {
+// slotOf returns the slot of a fixed field given its raw JSON key and what
+// scanning it found (kf), or -1.
+func slotOf(key []byte, kf uint8) int {
 	var buf [16]byte
 	name := key[1 : len(key)-1]
+	if kf&fText != 0 {
+		// No escape to decode: the common case.
+		return slotOfName(name)
+	}
 	for _, c := range name {
 		if c == '\\' {
 			// Decode the escaped key; no fixed name is longer than buf.
@@ -365,6 +406,16 @@ func slotOf(key []byte) int {
 			name = buf[:n]
 			break
 		}
+	}
+	return slotOfName(name)
+}
+
+// slotOfName returns the slot of a fixed field given its decoded name, or -1.
+func slotOfName(name []byte) int {
+	if len(name) < len(timeKey) || len(name) > len(traceIDKey) {
+		// Shorter than the shortest fixed name or longer than the longest:
+		// most keys are rejected here.
+		return -1
 	}
 	switch string(name) {
 	case timeKey:
@@ -416,71 +467,126 @@ func openObject(b []byte) (int, bool) {
 }
 
 // nextField parses the next member of the object whose members start at i
-// (just after '{' when first is set, else just after the previous value).
-// more is false once the closing '}' is consumed, next then being just past
-// it; ok is false when b is malformed.
-func nextField(b []byte, i int, first bool) (fd span, next int, more, ok bool) {
+// (just after '{' when first is set, else just after the previous value) into
+// fd. more is false once the closing '}' is consumed, next then being just
+// past it; ok is false when b is malformed.
+func nextField(b []byte, i int, first bool, fd *span) (next int, more, ok bool) {
 	i = skipSpace(b, i)
 	if i < len(b) && b[i] == '}' {
-		return fd, i + 1, false, true
+		return i + 1, false, true
 	}
 	if !first {
 		if i >= len(b) || b[i] != ',' {
-			return fd, i, false, false
+			return i, false, false
 		}
 		i = skipSpace(b, i+1)
 	}
 	if i >= len(b) || b[i] != '"' {
-		return fd, i, false, false
+		return i, false, false
 	}
 	fd.k0 = i
-	if i, ok = scanString(b, i); !ok {
-		return fd, i, false, false
+	if i, fd.kf, ok = scanString(b, i); !ok {
+		return i, false, false
 	}
 	fd.k1 = i
 	i = skipSpace(b, i)
 	if i >= len(b) || b[i] != ':' {
-		return fd, i, false, false
+		return i, false, false
 	}
 	fd.v0 = skipSpace(b, i+1)
-	if fd.v1, ok = scanValue(b, fd.v0); !ok {
-		return fd, fd.v1, false, false
+	if fd.v0 < len(b) && b[fd.v0] == '"' {
+		// Most values are strings: skip scanValue's dispatch.
+		fd.v1, fd.vf, ok = scanString(b, fd.v0)
+	} else {
+		fd.v1, fd.vf, ok = scanValue(b, fd.v0)
 	}
-	return fd, fd.v1, true, true
+	if !ok {
+		return fd.v1, false, false
+	}
+	fd.fixed = false
+	return fd.v1, true, true
 }
 
 // scanString returns the position just past the JSON string starting at the
-// quote b[i]. Escapes must be valid; raw control bytes and invalid UTF-8 are
-// tolerated here and escaped when printed.
-func scanString(b []byte, i int) (int, bool) {
+// quote b[i], and which of fSafe, fText and fBare hold of it. Escapes must be
+// valid; raw control bytes and invalid UTF-8 are tolerated here and escaped
+// when printed.
+func scanString(b []byte, i int) (end int, fl uint8, ok bool) {
 	i++
-	for {
-		q := bytes.IndexByte(b[i:], '"')
-		if q < 0 {
-			return len(b), false
-		}
-		e := bytes.IndexByte(b[i:i+q], '\\')
-		if e < 0 {
-			return i + q + 1, true
-		}
-		// An escape comes first: check it, then look again after it.
-		i += e
-		if i+1 >= len(b) {
-			return i, false
-		}
-		switch b[i+1] {
-		case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
-			i += 2
-		case 'u':
-			if i+6 > len(b) || !isHex4(b[i+2:i+6]) {
-				return i, false
+	start := i
+	// cls collects the classes shared by every byte outside the escapes.
+	cls := uint8(clsText | clsBare)
+	escaped := false
+	for i < len(b) {
+		// Skip clsBare bytes, the common ones, eight at a time while the
+		// record has eight more, else one at a time.
+		if i+8 <= len(b) {
+			m := notBare8(binary.LittleEndian.Uint64(b[i:]))
+			if m == 0 {
+				i += 8
+				continue
 			}
-			i += 6
+			i += bits.TrailingZeros64(m) / 8
+		} else if byteClass[b[i]]&clsBare != 0 {
+			i++
+			continue
+		}
+		switch c := b[i]; c {
+		case '"':
+			switch {
+			case cls&clsText == 0:
+			case escaped:
+				fl = fSafe
+			case cls&clsBare == 0 || i == start:
+				fl = fSafe | fText
+			default:
+				fl = fSafe | fText | fBare
+			}
+			return i + 1, fl, true
+		case '\\':
+			if i+1 >= len(b) {
+				return i, 0, false
+			}
+			switch b[i+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				i += 2
+			case 'u':
+				if i+6 > len(b) || !isHex4(b[i+2:i+6]) {
+					return i, 0, false
+				}
+				i += 6
+			default:
+				return i, 0, false
+			}
+			escaped = true
 		default:
-			return i, false
+			cls &= byteClass[c]
+			i++
 		}
 	}
+	return len(b), 0, false
 }
+
+// Word-at-a-time byte tests: w holds eight bytes, lowest address in the low
+// byte. Each test sets the high bit of (at least) the first byte that
+// matches; a borrow or carry can only flag bytes after a true match, so the
+// lowest set bit of the result always marks the first match.
+const (
+	lsb = 0x0101010101010101 // 0x01 in every byte
+	msb = 0x8080808080808080 // 0x80 in every byte
+)
+
+// notBare8 returns a mask whose lowest set bit is the high bit of the first
+// byte of w that is not clsBare, or 0 if all eight are: that is, the first
+// byte below '!', above '~', or one of '"', '\\' and '='.
+func notBare8(w uint64) uint64 {
+	below := (w - lsb*'!') &^ w       // a byte < 0x21
+	above := (w + lsb*(0x7f-'~')) | w // a byte > 0x7e (or a carry out of one)
+	return (below | above | zero8(w^(lsb*'"')) | zero8(w^(lsb*'\\')) | zero8(w^(lsb*'='))) & msb
+}
+
+// zero8 flags the zero bytes of w (in their high bits, see notBare8).
+func zero8(w uint64) uint64 { return (w - lsb) &^ w }
 
 func isHex4(b []byte) bool {
 	for _, c := range b[:4] {
@@ -507,13 +613,13 @@ func hex4(b []byte) rune {
 	return unhex(b[0])<<12 | unhex(b[1])<<8 | unhex(b[2])<<4 | unhex(b[3])
 }
 
-// scanValue returns the position just past the JSON value starting at b[i].
-// Objects and arrays are scanned without recursion; brackets must match and
-// strings must be well formed, but only the characters of the grammar are
-// checked between them.
-func scanValue(b []byte, i int) (int, bool) {
+// scanValue returns the position just past the JSON value starting at b[i],
+// and which of the facts fSafe..fRaw hold of it. Objects and arrays are
+// scanned without recursion; brackets must match and strings must be well
+// formed, but only the characters of the grammar are checked between them.
+func scanValue(b []byte, i int) (end int, fl uint8, ok bool) {
 	if i >= len(b) {
-		return i, false
+		return i, 0, false
 	}
 	switch c := b[i]; {
 	case c == '"':
@@ -522,12 +628,15 @@ func scanValue(b []byte, i int) (int, bool) {
 		// stack holds one bit per open bracket: 1 for '{', 0 for '['.
 		var stack [maxDepth / 64]uint64
 		depth := 0
+		// raw stays set while the value is compact and its strings are
+		// fSafe: appendCompact would then reproduce it unchanged.
+		raw := true
 		for i < len(b) {
 			c := b[i]
 			switch {
 			case c == '{' || c == '[':
 				if depth == maxDepth {
-					return i, false
+					return i, 0, false
 				}
 				if c == '{' {
 					stack[depth/64] |= 1 << (depth % 64)
@@ -538,40 +647,47 @@ func scanValue(b []byte, i int) (int, bool) {
 				i++
 			case c == '}' || c == ']':
 				if depth == 0 {
-					return i, false
+					return i, 0, false
 				}
 				depth--
 				isObj := stack[depth/64]&(1<<(depth%64)) != 0
 				if isObj != (c == '}') {
-					return i, false
+					return i, 0, false
 				}
 				i++
 				if depth == 0 {
-					return i, true
+					if raw {
+						fl = fRaw
+					}
+					return i, fl, true
 				}
 			case c == '"':
-				var ok bool
-				if i, ok = scanString(b, i); !ok {
-					return i, false
+				var sf uint8
+				if i, sf, ok = scanString(b, i); !ok {
+					return i, 0, false
 				}
-			case c == ',' || c == ':' || byteClass[c]&(clsSpace|clsToken) != 0:
+				raw = raw && sf&fSafe != 0
+			case c == ',' || c == ':' || byteClass[c]&clsToken != 0:
+				i++
+			case byteClass[c]&clsSpace != 0:
+				raw = false
 				i++
 			default:
-				return i, false
+				return i, 0, false
 			}
 		}
-		return i, false
+		return i, 0, false
 	case byteClass[c]&clsToken != 0:
 		j := i
 		for j < len(b) && byteClass[b[j]]&clsToken != 0 {
 			j++
 		}
 		if !isScalar(b[i:j]) {
-			return i, false
+			return i, 0, false
 		}
-		return j, true
+		return j, fRaw, true
 	}
-	return i, false
+	return i, 0, false
 }
 
 // isScalar reports whether tok is true, false, null or looks like a number.
@@ -590,6 +706,31 @@ func isScalar(tok []byte) bool {
 		}
 	}
 	return true
+}
+
+// appendPlainFast is appendPlain for a value whose facts fl are known: it
+// copies the value when they allow and falls back to appendPlain otherwise.
+func appendPlainFast(dst, v []byte, fl uint8) []byte {
+	switch {
+	case fl&fText != 0:
+		return append(dst, v[1:len(v)-1]...)
+	case fl&fRaw != 0:
+		return append(dst, v...)
+	}
+	return appendPlain(dst, v)
+}
+
+// appendValueFast is appendValue for a value (or key) whose facts fl are
+// known: it copies the value when they allow and falls back to appendValue
+// otherwise.
+func appendValueFast(dst, v []byte, fl uint8) []byte {
+	switch {
+	case fl&fBare != 0:
+		return append(dst, v[1:len(v)-1]...)
+	case fl&(fText|fRaw) != 0:
+		return append(dst, v...)
+	}
+	return appendValue(dst, v)
 }
 
 // appendPlain appends a value as running text: a string is JSON-decoded and

@@ -2,8 +2,10 @@ package writers
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"math/bits"
 	"os"
 	"strings"
 	"testing"
@@ -335,6 +337,79 @@ func TestTextFormatterZeroAllocs(t *testing.T) {
 	}
 }
 
+// firstNotBare8 is what notBare8 answers, the slow way: the index of the
+// first byte of w that is not clsBare, or 8.
+func firstNotBare8(w [8]byte) int {
+	for i, c := range w {
+		if byteClass[c]&clsBare == 0 {
+			return i
+		}
+	}
+	return 8
+}
+
+func TestNotBare8(t *testing.T) {
+	check := func(w [8]byte) {
+		t.Helper()
+		got := 8
+		if m := notBare8(binary.LittleEndian.Uint64(w[:])); m != 0 {
+			got = bits.TrailingZeros64(m) / 8
+		}
+		if want := firstNotBare8(w); got != want {
+			t.Fatalf("notBare8(%q) finds byte %d, want %d", w, got, want)
+		}
+	}
+	// Every byte in every position, then every pair of bytes from the
+	// boundaries of the tests (a borrow or carry out of the first must not
+	// hide or fake the second).
+	edges := []byte{0x00, 0x01, 0x1f, ' ', '!', '"', '#', '<', '=', '>', '[', '\\', ']', '~', 0x7f, 0x80, 0x81, 0xfe, 0xff, 'a'}
+	for p := range 8 {
+		for c := range 256 {
+			w := [8]byte{'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a'}
+			w[p] = byte(c)
+			check(w)
+			for q := p + 1; q < 8; q++ {
+				for _, d := range edges {
+					w[q] = d
+					check(w)
+					w[q] = 'a'
+				}
+			}
+		}
+	}
+}
+
+// TestFastPathsMatch checks that printing a value with what scanValue found
+// out about it gives what the general printers give.
+func TestFastPathsMatch(t *testing.T) {
+	for _, v := range []string{
+		`"abc"`, `""`, `"a b"`, `"a=b"`, `"~!#"`, `"a\"b"`, `"a\\b"`, `"a\/b"`, `"\u0041"`,
+		`"a\nb"`, `"héllo"`, "\"a\x01b\"", "\"a\x7fb\"", "\"a\xffb\"", `"0123456789abcdef0123"`,
+		`"2026-12-02T07:07:49.156644Z"`, `"flow finished"`, `"/api/orders/{id}"`,
+		`0`, `-1.5e-7`, `true`, `false`, `null`,
+		`[]`, `{}`, `[1,2]`, `[ 1 ]`, `{"a":"b c"}`, `{"a": 1}`, `{"a":"\n\u001b"}`, "{\"a\":\"\x1b\"}",
+		`{"a":"é"}`, `[{"fn":"a","ms":0.1,"status":"ok"},{"fn":"b","parent":1}]`,
+	} {
+		checkFastPaths(t, []byte(v))
+	}
+}
+
+// checkFastPaths fails if v is one whole JSON value that appendValueFast or
+// appendPlainFast prints otherwise than appendValue or appendPlain.
+func checkFastPaths(t *testing.T, v []byte) {
+	t.Helper()
+	end, fl, ok := scanValue(v, 0)
+	if !ok || end != len(v) {
+		return
+	}
+	if fast, slow := appendValueFast(nil, v, fl), appendValue(nil, v); !bytes.Equal(fast, slow) {
+		t.Fatalf("value %q (facts %04b): fast path prints %q, general path %q", v, fl, fast, slow)
+	}
+	if fast, slow := appendPlainFast(nil, v, fl), appendPlain(nil, v); !bytes.Equal(fast, slow) {
+		t.Fatalf("value %q (facts %04b): fast plain path prints %q, general path %q", v, fl, fast, slow)
+	}
+}
+
 type closeRecorder struct {
 	bytes.Buffer
 	closed bool
@@ -477,6 +552,7 @@ func fuzzCheck(t *testing.T, rec []byte) {
 	if !bytes.Equal(in, rec) {
 		t.Fatalf("Append modified its input")
 	}
+	checkFastPaths(t, rec)
 	trimmed := bytes.TrimSpace(rec)
 	if len(trimmed) > 0 && trimmed[0] == '{' && json.Valid(rec) &&
 		bytes.Count(rec, []byte("{"))+bytes.Count(rec, []byte("[")) <= maxDepth {
