@@ -464,7 +464,9 @@ func (p *Pipeline) dispatch(rec []byte, l zerolog.Level, fields []byte, stream f
 		return 0, errNotJSON
 	}
 	n := len(rec)
-	if needsFlatten(rec) {
+	if l != headed && needsFlatten(rec) {
+		// A zerolog record; LogCrest's own escape every CR and LF (see
+		// WriteRecord).
 		rec = flatten(rec)
 	}
 	var buf [256]byte

@@ -78,7 +78,9 @@ func (p *Pipeline) TimelineCap() int { return p.current().settings.TimelineCap }
 
 // WriteFlow writes rec, a flow record begun by AppendHead, to the flows
 // stream and the console, its time field stamped with t. The caller may
-// reuse rec once WriteFlow returns.
+// reuse rec once WriteFlow returns. rec must hold no CR and no LF but its
+// final one (escaped in strings, spaces elsewhere): unlike a zerolog
+// record's, it is written unchecked.
 func (p *Pipeline) WriteFlow(rec []byte, t time.Time) {
 	_, _ = p.dispatch(rec, headed, nil, flowsOf, t)
 }
@@ -86,7 +88,8 @@ func (p *Pipeline) WriteFlow(rec []byte, t time.Time) {
 // WriteRecord writes rec, a record at level l begun by AppendHead, where a
 // record of the global logger at l goes (the error stream from error
 // level, else the success stream; and the console), its time field stamped
-// with t. The caller may reuse rec once WriteRecord returns.
+// with t. The caller may reuse rec once WriteRecord returns. rec must hold
+// no CR and no LF but its final one, as for WriteFlow.
 func (p *Pipeline) WriteRecord(rec []byte, l zerolog.Level, t time.Time) {
 	if l >= zerolog.ErrorLevel {
 		_, _ = p.dispatch(rec, headed, nil, errsOf, t)

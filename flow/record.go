@@ -148,7 +148,18 @@ func appendZerolog(dst []byte, add func(*zerolog.Event)) []byte {
 	// c.out is {<fields>}\n, or {}\n.
 	if len(c.out) > len("{}\n") {
 		dst = append(dst, ',')
+		start := len(dst)
 		dst = append(dst, c.out[1:len(c.out)-2]...)
+		// zerolog escapes CR and LF in strings, but a value's own JSON
+		// (a json.Marshaler, Event.RawJSON) may hold them, where they are
+		// whitespace: made spaces, they cannot end the record early. The
+		// records LogCrest encodes itself hold no other raw bytes, so
+		// core writes them unchecked.
+		for i, b := range dst[start:] {
+			if b == '\n' || b == '\r' {
+				dst[start+i] = ' '
+			}
+		}
 	}
 	return dst
 }

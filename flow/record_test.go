@@ -222,3 +222,44 @@ func TestStepRecordsAreWhatZerologWrites(t *testing.T) {
 		t.Errorf("exit\n got  %s\n want %s", got, want.String())
 	}
 }
+
+// rawJSON is a value whose own JSON holds a CR and an LF, as a
+// zerolog.LogObjectMarshaler may write it with Event.RawJSON.
+type rawJSON struct{}
+
+func (rawJSON) MarshalZerologObject(e *zerolog.Event) {
+	e.RawJSON("raw", []byte("{\"a\":\r1,\n\"forged\":true}"))
+}
+
+// TestRawArgsAndResultStayOnOneLine: the JSON of an argument or a result,
+// which zerolog writes as it is given, cannot end a step's record early:
+// its CR and LF become spaces, and each record is one line of valid JSON.
+func TestRawArgsAndResultStayOnOneLine(t *testing.T) {
+	c := start(t)
+	ctx, f := flow.Flow(context.Background(), "raw")
+	_, s := flow.Step(ctx, "step", flow.Args("obj", rawJSON{}), flow.LogResult())
+	s.SetResult(rawJSON{})
+	s.End(nil)
+	f.End(nil)
+	c.finish(t)
+	data, err := os.ReadFile(filepath.Join(c.dir, core.StreamSuccess, logName+".log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("success file: %d lines, want the entry and the exit record:\n%s", len(lines), data)
+	}
+	for i, want := range []string{`"args":{"obj":{"raw":{"a": 1, "forged":true}}}`, `"result":{"raw":{"a": 1, "forged":true}}`} {
+		if strings.ContainsRune(lines[i], '\r') {
+			t.Errorf("line %d holds a CR: %q", i+1, lines[i])
+		}
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(lines[i]), &rec); err != nil {
+			t.Errorf("line %d is not JSON: %v\n%s", i+1, err, lines[i])
+		}
+		if !strings.Contains(lines[i], want) {
+			t.Errorf("line %d: %s\nwant it to hold %s", i+1, lines[i], want)
+		}
+	}
+}
