@@ -113,6 +113,7 @@ type serverSnapshot struct {
 	CPUNanos    int64  `json:"cpu_ns"` // user + system CPU time, every thread
 	CtxSwitches int64  `json:"ctxsw"`  // voluntary + involuntary context switches, every thread
 	Mallocs     uint64 `json:"mallocs"`
+	AllocBytes  uint64 `json:"alloc_bytes"` // bytes allocated on the heap, cumulative
 	GCs         uint32 `json:"gcs"`
 	WriteCalls  int64  `json:"syscw"` // write-type system calls (/proc/self/io), files and sockets
 	WriteBytes  int64  `json:"wchar"` // bytes passed to them
@@ -121,7 +122,7 @@ type serverSnapshot struct {
 func takeSnapshot() serverSnapshot {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
-	s := serverSnapshot{Mallocs: ms.Mallocs, GCs: ms.NumGC}
+	s := serverSnapshot{Mallocs: ms.Mallocs, AllocBytes: ms.TotalAlloc, GCs: ms.NumGC}
 	s.WriteCalls, s.WriteBytes = processWrites()
 	s.CPUNanos, s.CtxSwitches = processUsage()
 	return s

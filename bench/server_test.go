@@ -42,6 +42,7 @@ import (
 //	p50-µs      the median and the 99th percentile of the requests'
 //	p99-µs      latencies, as the client sees them
 //	allocs/req  heap allocations in the child
+//	B/req       bytes the child allocated on the heap (what paces its GC)
 //	writes/req  write-type system calls of the child (files and sockets:
 //	            bare makes about one, its response)
 //	wbytes/req  bytes those calls wrote
@@ -141,6 +142,7 @@ func benchServer(b *testing.B, c *serverChild) {
 	b.ReportMetric(percentile(lat, 50).Seconds()*1e6, "p50-µs")
 	b.ReportMetric(percentile(lat, 99).Seconds()*1e6, "p99-µs")
 	b.ReportMetric(float64(after.Mallocs-before.Mallocs)/n, "allocs/req")
+	b.ReportMetric(float64(after.AllocBytes-before.AllocBytes)/n, "B/req")
 	if before.WriteCalls >= 0 && after.WriteCalls >= 0 {
 		b.ReportMetric(float64(after.WriteCalls-before.WriteCalls)/n, "writes/req")
 		b.ReportMetric(float64(after.WriteBytes-before.WriteBytes)/n, "wbytes/req")

@@ -283,7 +283,7 @@ var scenarios = []scenario{
 			"`logcrest-files` writes its files (console off), `logcrest-console` its files and its text console to stdout, a pipe the benchmark drains; " +
 			"`hlog-lumberjack` is zerolog's hlog chain into a lumberjack file, `zap-file` zap's production config into a file (sampling off), `slog-file` slog's JSON handler on a file. " +
 			"*cpu µs* is the server process's CPU time (user + system, background goroutines included) per request; *added* is that minus `bare`'s, " +
-			"*× hlog added* divides it by `hlog-lumberjack`'s added (for the `-middleware` rows, by `hlog-middleware`'s: the middleware alone, nothing logged by the handler). *p50*, *p99* are the client's latencies; *allocs*, *writes* (write-type system calls, files and sockets), " +
+			"*B/req* is what the server allocated on the heap per request, which paces its garbage collector (*gc/kreq*: collections per 1,000 requests). *× hlog added* divides it by `hlog-lumberjack`'s added (for the `-middleware` rows, by `hlog-middleware`'s: the middleware alone, nothing logged by the handler). *p50*, *p99* are the client's latencies; *allocs*, *writes* (write-type system calls, files and sockets), " +
 			"*wbytes* and *ctxsw* (context switches) are the server's, per request. A run fails if a logger's files (or console) miss a record.",
 		prefix: []string{"BenchmarkServer/"},
 		ref:    "hlog-lumberjack",
@@ -490,8 +490,8 @@ func serverTable(w io.Writer, r *results, s scenario, names []string, m machine)
 		conns = m.serverConns
 	}
 	fmt.Fprintf(w, "Medians of %d runs, %s connections.\n\n", runs, conns)
-	fmt.Fprintf(w, "| variant | req/s | cpu µs/req | added cpu µs | × hlog added | p50 µs | p99 µs | allocs/req | writes/req | wbytes/req | ctxsw/req | runs |\n")
-	fmt.Fprintf(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	fmt.Fprintf(w, "| variant | req/s | cpu µs/req | added cpu µs | × hlog added | p50 µs | p99 µs | allocs/req | B/req | gc/kreq | writes/req | wbytes/req | ctxsw/req | runs |\n")
+	fmt.Fprintf(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, n := range names {
 		bare := parent(n) + "/bare"
 		cpu := get(r, n, "cpu-µs/req")
@@ -507,10 +507,11 @@ func serverTable(w io.Writer, r *results, s scenario, names []string, m machine)
 				vsRef = ratio(a, h)
 			}
 		}
-		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %d |\n", display(n),
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %d |\n", display(n),
 			num(get(r, n, "req/s")), fixed(cpu, 1), added, vsRef,
 			num(get(r, n, "p50-µs")), num(get(r, n, "p99-µs")),
-			fixed(get(r, n, "allocs/req"), 1), fixed(get(r, n, "writes/req"), 2), num(get(r, n, "wbytes/req")),
+			fixed(get(r, n, "allocs/req"), 1), num(get(r, n, "B/req")), fixed(get(r, n, "gc/kreq"), 2),
+			fixed(get(r, n, "writes/req"), 2), num(get(r, n, "wbytes/req")),
 			fixed(get(r, n, "ctxsw/req"), 2), r.runs(n))
 	}
 }
