@@ -45,12 +45,17 @@ type entry struct {
 	status string        // statusRunning until the step ends
 }
 
-// timeline is the start-ordered list of a flow's first cap steps.
-type timeline struct{ entries []entry }
+// timeline is the start-ordered list of a flow's first cap steps. The first
+// inlineEntries live in the timeline itself, so a flow of a few steps (a
+// request handler's, typically) costs no allocation for them; past those,
+// entries grows by append up to the cap.
+type timeline struct {
+	entries []entry
+	inline  [inlineEntries]entry
+}
 
-// initialEntries is the capacity a timeline gets with its first step; it
-// grows by append up to the cap. A flow without steps allocates none.
-const initialEntries = 8
+// inlineEntries is how many entries a timeline holds without allocating.
+const inlineEntries = 4
 
 // init starts the state of a new flow labelled label (sanitized). The flow
 // ID lives in the state itself: a string over idBuf, which is written once,
@@ -77,7 +82,7 @@ func (f *flowState) join(fn string, start time.Time, parent int) int {
 	f.steps++
 	if idx < f.cap {
 		if f.timeline.entries == nil {
-			f.timeline.entries = make([]entry, 0, min(f.cap, initialEntries))
+			f.timeline.entries = f.timeline.inline[:0]
 		}
 		f.timeline.entries = append(f.timeline.entries, entry{fn: fn, parent: parent, at: start.Sub(f.start), status: statusRunning})
 	}
