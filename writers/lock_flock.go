@@ -8,10 +8,11 @@ package writers
 //
 // The lock file may be removed under us (its folder deleted, or the last
 // RotatingFile of another process closing), and a flock on a removed file
-// excludes nobody. So after every flock the path is checked (one Lstat) to
-// still name the locked file; if not, the lock is dropped and taken again on
-// the file now there. The same check makes it safe for the last user of a
-// path to remove the lock file on Close, while holding the lock.
+// excludes nobody. So after every flock the locked file is checked (one
+// fstat of its descriptor: a removed file has no links) to still be the
+// lock file; if not, the lock is dropped and taken again on the file now at
+// the path. The same check makes it safe for the last user of a path to
+// remove the lock file on Close, while holding the lock.
 
 import (
 	"errors"
@@ -31,7 +32,6 @@ type fileLock struct {
 	path string
 	f    *os.File // open lock file, or nil
 	fd   int      // f's descriptor
-	id   fs.FileInfo
 }
 
 // newFileLock returns the lock of the file named base in dir; nothing is
@@ -88,25 +88,38 @@ func (l *fileLock) open(dirPerm os.FileMode) error {
 	if err := prepareDir(l.dir, dirPerm); err != nil {
 		return err
 	}
-	f, info, err := openPrivate(l.path, os.O_RDONLY|os.O_CREATE, filePerm)
+	f, _, err := openPrivate(l.path, os.O_RDONLY|os.O_CREATE, filePerm)
 	if err != nil {
 		return err
 	}
-	l.f, l.fd, l.id = f, int(f.Fd()), info
+	l.f, l.fd = f, int(f.Fd())
 	return nil
 }
 
-// current reports whether the lock path still names the open lock file.
+// current reports whether the locked file is still the lock file at its
+// path. Nobody renames a lock file: it is only ever removed (its folder
+// deleted, or the last RotatingFile of a process closing), and a file that
+// was removed has no links left, so one fstat of the open descriptor tells,
+// without looking the path up. A lock file created at the path since then
+// is what lock opens next.
 func (l *fileLock) current() bool {
-	info, err := os.Lstat(l.path)
-	return err == nil && os.SameFile(info, l.id)
+	var st syscall.Stat_t
+	for {
+		err := syscall.Fstat(l.fd, &st)
+		if err == nil {
+			return st.Nlink > 0
+		}
+		if err != syscall.EINTR {
+			return false
+		}
+	}
 }
 
 // drop closes the lock file, which releases the lock if held.
 func (l *fileLock) drop() {
 	if l.f != nil {
 		_ = l.f.Close()
-		l.f, l.fd, l.id = nil, -1, nil
+		l.f, l.fd = nil, -1
 	}
 }
 

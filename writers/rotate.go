@@ -54,9 +54,10 @@
 //     then the same inode as the descriptor's, gives the file's current
 //     size, which counts what other processes appended: no separate fstat.
 //     Then the batch is written, rotating before a record would pass
-//     MaxSize. Per batch that is flock, an Lstat of the lock file (still the
-//     one locked?), the Lstat of the live file, the write, and the unlock;
-//     nothing per record.
+//     MaxSize. Per batch that is flock, an fstat of the lock file (not
+//     removed since it was opened?), the lstat of the live file, the write,
+//     and the unlock; no path lookup but the live file's, no allocation but
+//     its C string, and nothing per record.
 //   - A file opened with a non-empty last line that does not end in '\n'
 //     (left by a crash, a full disk, or a failed write of ours) gets a '\n'
 //     first, under the lock, so the next record starts a line of its own.
@@ -498,9 +499,8 @@ func (st *pathState) begin(m modes) error {
 // otherwise it opens the file now at the path, or creates one.
 func (st *pathState) ensureLive() error {
 	if st.f != nil {
-		info, err := os.Lstat(st.path)
-		if err == nil && os.SameFile(info, st.id) {
-			st.size = info.Size()
+		if size, same := lstatSame(st.path, st.id); same {
+			st.size = size
 			return nil
 		}
 		st.drop()

@@ -140,12 +140,19 @@ func rotChild(t *testing.T, spec string) {
 // MaxSize and end in a whole line.
 func rotCheckShared(t *testing.T, path string) {
 	t.Helper()
+	rotCheckSharedN(t, path, rotChildRecs, rotChildMaxSz)
+}
+
+// rotCheckSharedN is rotCheckShared for children that wrote recs records
+// each into files of at most maxSize bytes.
+func rotCheckSharedN(t *testing.T, path string, recs, maxSize int) {
+	t.Helper()
 	if line := rotChildLine(nil, 1, 42); !json.Valid(line) {
 		t.Fatalf("rotChildLine makes invalid JSON: %q", line)
 	}
 	seen := make([][]int, rotChildProcs)
 	for i := range seen {
-		seen[i] = make([]int, rotChildRecs)
+		seen[i] = make([]int, recs)
 	}
 	files := rotFiles(t, path)
 	for _, name := range files {
@@ -153,15 +160,15 @@ func rotCheckShared(t *testing.T, path string) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(data) > rotChildMaxSz {
-			t.Errorf("%s: %d bytes > MaxSize %d", filepath.Base(name), len(data), rotChildMaxSz)
+		if len(data) > maxSize {
+			t.Errorf("%s: %d bytes > MaxSize %d", filepath.Base(name), len(data), maxSize)
 		}
 		if len(data) > 0 && data[len(data)-1] != '\n' {
 			t.Errorf("%s ends inside a record", filepath.Base(name))
 		}
 		for line := range bytes.Lines(data) {
 			proc, seq, ok := rotParseChildLine(line)
-			if !ok {
+			if !ok || seq >= recs {
 				t.Fatalf("%s: torn or foreign line %q", filepath.Base(name), line)
 			}
 			seen[proc][seq]++
@@ -174,5 +181,71 @@ func rotCheckShared(t *testing.T, path string) {
 			}
 		}
 	}
-	t.Logf("%d files, %d records each from %d processes, all exactly once", len(files), rotChildRecs, rotChildProcs)
+	t.Logf("%d files, %d records each from %d processes, all exactly once", len(files), recs, rotChildProcs)
+}
+
+const (
+	// rotReopenChildEnv selects the child mode of
+	// TestRotatingFileTwoProcessesReopening: "<path> <proc>".
+	rotReopenChildEnv = "LOGCREST_ROTATE_REOPEN_CHILD"
+	rotReopenRecs     = 30_000
+	rotReopenMaxSz    = 32 << 10
+	rotReopenEvery    = 40 // batches between a child's Close and reopen
+)
+
+// TestRotatingFileTwoProcessesReopening runs two child processes writing one
+// path, each closing its RotatingFile every few dozen batches and opening it
+// again: every Close removes the lock file while the other process holds it
+// open, and every open may create a new one. Taking the lock on a removed lock
+// file, which excludes nobody, shows up on disk as a file over MaxSize, or
+// a record lost to two rotations at once; so: every record exactly once,
+// no file over MaxSize.
+func TestRotatingFileTwoProcessesReopening(t *testing.T) {
+	if spec := os.Getenv(rotReopenChildEnv); spec != "" {
+		rotReopenChild(t, spec)
+		return
+	}
+	path := filepath.Join(t.TempDir(), "shared.log")
+	runRotChildren(t, "TestRotatingFileTwoProcessesReopening", rotReopenChildEnv, path)
+	rotCheckSharedN(t, path, rotReopenRecs, rotReopenMaxSz)
+}
+
+// rotReopenChild is the child's side: wait for the parent's go, then write
+// rotReopenRecs numbered records in batches of 1 to 32, closing and
+// reopening every rotReopenEvery batches.
+func rotReopenChild(t *testing.T, spec string) {
+	path, procText, _ := strings.Cut(spec, " ")
+	proc, err := strconv.Atoi(procText)
+	if err != nil {
+		t.Fatalf("bad %s %q", rotReopenChildEnv, spec)
+	}
+	_, _ = io.Copy(io.Discard, os.Stdin)
+	o := RotatingFileOptions{Path: path, MaxSize: rotReopenMaxSz, Backups: 100_000}
+	f, err := OpenRotatingFile(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewSource(int64(proc)))
+	var batch []byte
+	for seq, batches := 0, 1; seq < rotReopenRecs; batches++ {
+		batch = batch[:0]
+		for n := 1 + rng.Intn(32); n > 0 && seq < rotReopenRecs; n-- {
+			batch = rotChildLine(batch, proc, seq)
+			seq++
+		}
+		if n, err := f.Write(batch); err != nil || n != len(batch) {
+			t.Fatalf("Write = %d, %v; want %d", n, err, len(batch))
+		}
+		if batches%rotReopenEvery == 0 {
+			if err := f.Close(); err != nil {
+				t.Fatalf("Close: %v", err)
+			}
+			if f, err = OpenRotatingFile(o); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
 }

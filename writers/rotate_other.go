@@ -8,7 +8,10 @@ package writers
 // There are no POSIX owners or modes to check, so files and folders are not
 // checked for ownership; the folder's ACLs are the administrator's business.
 
-import "io/fs"
+import (
+	"io/fs"
+	"os"
+)
 
 // noFollow is 0: the open flag does not exist here.
 const noFollow = 0
@@ -23,3 +26,13 @@ func checkDir(dir string, info fs.FileInfo) error { return nil }
 // FlushFileBuffers refuses a folder handle); the file system's own journal
 // orders the rename and the removal after it.
 func syncDir(dir string) error { return nil }
+
+// lstatSame reports whether path, not followed, names the file id
+// describes, and if so that file's size: one Lstat.
+func lstatSame(path string, id fs.FileInfo) (size int64, same bool) {
+	info, err := os.Lstat(path)
+	if err != nil || !os.SameFile(info, id) {
+		return 0, false
+	}
+	return info.Size(), true
+}

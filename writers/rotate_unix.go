@@ -54,6 +54,32 @@ func ownerOf(info fs.FileInfo) (int, bool) {
 	return int(st.Uid), true
 }
 
+// lstatSame reports whether path, not followed, names the file id
+// describes (same device and inode), and if so that file's size. It is the
+// per-batch check of the live file (and the lock file's, now and then), so
+// it makes the one lstat into a Stat_t on the stack: no FileInfo is
+// allocated, only the path's C string.
+func lstatSame(path string, id fs.FileInfo) (size int64, same bool) {
+	want, ok := id.Sys().(*syscall.Stat_t)
+	if !ok {
+		return 0, false
+	}
+	var st syscall.Stat_t
+	for {
+		err := syscall.Lstat(path, &st)
+		if err == nil {
+			break
+		}
+		if err != syscall.EINTR {
+			return 0, false
+		}
+	}
+	if st.Dev != want.Dev || st.Ino != want.Ino {
+		return 0, false
+	}
+	return st.Size, true
+}
+
 // syncDir commits the entries of the folder dir (a rename, a removal) to
 // stable storage.
 func syncDir(dir string) error {
