@@ -263,3 +263,57 @@ func TestRawArgsAndResultStayOnOneLine(t *testing.T) {
 		}
 	}
 }
+
+// TestSpanLoggerRecordsAreWhatZerologWrites: a record of a span's logger
+// (flow.Logger(ctx)), of a child of it made with With, and of a step outside
+// any flow is exactly what zerolog writes with the span's fields in place,
+// each once: logger, trace_id, span_id, flow_id and seq (inside a flow), fn,
+// then the child's context fields, then the call's own.
+func TestSpanLoggerRecordsAreWhatZerologWrites(t *testing.T) {
+	c := start(t)
+	ctx, f := flow.Flow(context.Background(), "checkout")
+	sctx, s := flow.Step(ctx, hostile)
+	flow.Logger(sctx).Info().Str("k", hostile).Msg("one")
+	child := flow.Logger(sctx).With().Str("component", "db").Logger()
+	child.Warn().Int("n", 2).Msg("two")
+	s.End(nil)
+	f.End(nil)
+	octx, solo := flow.Step(context.Background(), "solo")
+	flow.Logger(octx).Error().Msg("three")
+	solo.End(nil)
+	c.finish(t)
+
+	lines := func(stream string) []string {
+		data, err := os.ReadFile(filepath.Join(c.dir, stream, logName+".log"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")
+	}
+	success, errs := lines(core.StreamSuccess), lines(core.StreamError)
+	if len(success) != 6 || len(errs) != 1 {
+		t.Fatalf("%d success and %d error records, want 6 (two steps' entry and exit, two log records) and 1", len(success), len(errs))
+	}
+	entry, soloEntry := parseOrdered(t, success[0]), parseOrdered(t, success[4])
+
+	var want bytes.Buffer
+	zl := zerolog.New(&want).With().Str("logger", logName).Logger()
+	ids := func(e *zerolog.Event, seq string) *zerolog.Event {
+		return e.Str("trace_id", entry.str(t, "trace_id")).Str("span_id", entry.str(t, "span_id")).
+			Str("flow_id", entry.str(t, "flow_id")).RawJSON("seq", []byte(seq)).Str("fn", hostile)
+	}
+	check := func(name, got string) {
+		t.Helper()
+		if got := withoutTime(t, got); got != strings.TrimSuffix(want.String(), "\n") {
+			t.Errorf("%s\n got  %s\n want %s", name, got, want.String())
+		}
+		want.Reset()
+	}
+	ids(zl.Info(), "3").Str("k", hostile).Msg("one")
+	check("log record", success[1])
+	ids(zl.Warn(), "4").Str("component", "db").Int("n", 2).Msg("two")
+	check("child logger's record", success[2])
+	zl.Error().Str("trace_id", soloEntry.str(t, "trace_id")).Str("span_id", soloEntry.str(t, "span_id")).
+		Str("fn", "solo").Msg("three")
+	check("record of a step outside a flow", errs[0])
+}
