@@ -10,7 +10,6 @@ package writers
 // (a valid .gz, no plain twin, no .gz.tmp left).
 
 import (
-	"bytes"
 	"io"
 	"math/rand"
 	"os"
@@ -43,36 +42,12 @@ func TestRotatingFileTwoProcessesCompress(t *testing.T) {
 	if len(z.gz) < 10 {
 		t.Fatalf("only %d compressed backups", len(z.gz))
 	}
-	seen := make([][]int, rotChildProcs)
-	for i := range seen {
-		seen[i] = make([]int, rotZChildRecs)
-	}
-	count := func(name string, data []byte) {
-		if len(data) > rotZChildMaxSz {
-			t.Errorf("%s: %d bytes > MaxSize %d", filepath.Base(name), len(data), rotZChildMaxSz)
-		}
-		if len(data) > 0 && data[len(data)-1] != '\n' {
-			t.Errorf("%s ends inside a record", filepath.Base(name))
-		}
-		for line := range bytes.Lines(data) {
-			proc, seq, ok := rotParseChildLine(line)
-			if !ok || seq >= rotZChildRecs {
-				t.Fatalf("%s: torn or foreign line %q", filepath.Base(name), line)
-			}
-			seen[proc][seq]++
-		}
-	}
+	seen := newRotSeen(rotZChildRecs)
 	for _, gz := range z.gz {
-		count(gz, gunzip(t, gz))
+		seen.count(t, gz, gunzip(t, gz), rotZChildMaxSz)
 	}
-	count(path, []byte(rotRead(t, path)))
-	for proc, counts := range seen {
-		for seq, n := range counts {
-			if n != 1 {
-				t.Fatalf("record proc %d seq %d found %d times, want once", proc, seq, n)
-			}
-		}
-	}
+	seen.count(t, path, []byte(rotRead(t, path)), rotZChildMaxSz)
+	seen.once(t)
 	t.Logf("%d compressed backups, %d records each from %d processes, all exactly once", len(z.gz), rotZChildRecs, rotChildProcs)
 }
 

@@ -150,30 +150,54 @@ func rotCheckSharedN(t *testing.T, path string, recs, maxSize int) {
 	if line := rotChildLine(nil, 1, 42); !json.Valid(line) {
 		t.Fatalf("rotChildLine makes invalid JSON: %q", line)
 	}
-	seen := make([][]int, rotChildProcs)
-	for i := range seen {
-		seen[i] = make([]int, recs)
-	}
+	seen := newRotSeen(recs)
 	files := rotFiles(t, path)
 	for _, name := range files {
 		data, err := os.ReadFile(name)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(data) > maxSize {
-			t.Errorf("%s: %d bytes > MaxSize %d", filepath.Base(name), len(data), maxSize)
-		}
-		if len(data) > 0 && data[len(data)-1] != '\n' {
-			t.Errorf("%s ends inside a record", filepath.Base(name))
-		}
-		for line := range bytes.Lines(data) {
-			proc, seq, ok := rotParseChildLine(line)
-			if !ok || seq >= recs {
-				t.Fatalf("%s: torn or foreign line %q", filepath.Base(name), line)
-			}
-			seen[proc][seq]++
-		}
+		seen.count(t, name, data, maxSize)
 	}
+	seen.once(t)
+	t.Logf("%d files, %d records each from %d processes, all exactly once", len(files), recs, rotChildProcs)
+}
+
+// rotSeen counts the records of the children found in their files.
+type rotSeen [][]int
+
+// newRotSeen counts recs records from each of rotChildProcs children.
+func newRotSeen(recs int) rotSeen {
+	seen := make(rotSeen, rotChildProcs)
+	for i := range seen {
+		seen[i] = make([]int, recs)
+	}
+	return seen
+}
+
+// count counts the records of data, the content of the file name, which
+// must stay within maxSize bytes, end in a whole line and hold only the
+// children's records.
+func (seen rotSeen) count(t *testing.T, name string, data []byte, maxSize int) {
+	t.Helper()
+	if len(data) > maxSize {
+		t.Errorf("%s: %d bytes > MaxSize %d", filepath.Base(name), len(data), maxSize)
+	}
+	if len(data) > 0 && data[len(data)-1] != '\n' {
+		t.Errorf("%s ends inside a record", filepath.Base(name))
+	}
+	for line := range bytes.Lines(data) {
+		proc, seq, ok := rotParseChildLine(line)
+		if !ok || seq >= len(seen[proc]) {
+			t.Fatalf("%s: torn or foreign line %q", filepath.Base(name), line)
+		}
+		seen[proc][seq]++
+	}
+}
+
+// once fails unless every record was counted exactly once.
+func (seen rotSeen) once(t *testing.T) {
+	t.Helper()
 	for proc, counts := range seen {
 		for seq, n := range counts {
 			if n != 1 {
@@ -181,7 +205,6 @@ func rotCheckSharedN(t *testing.T, path string, recs, maxSize int) {
 			}
 		}
 	}
-	t.Logf("%d files, %d records each from %d processes, all exactly once", len(files), recs, rotChildProcs)
 }
 
 const (
