@@ -10,7 +10,7 @@
 // lower-level API the HTTP adapters build on.
 //
 // The context a step returns carries its *Span; Logger(ctx) hands out the
-// span's child logger, built on first use and kept, so logging inside a step
+// span's logger, built on first use and kept, so logging inside a step
 // costs no allocation. Package flow writes through package core's global
 // pipeline and holds no state of its own beyond the spans.
 //
@@ -94,9 +94,10 @@ func FromContext(ctx context.Context) *Span {
 
 // Logger returns the logger of the step or flow in ctx (see Span.Logger),
 // or nil when ctx carries none (or is nil). Its records carry logger,
-// trace_id, span_id, flow_id (inside a flow) and fn, and go to the success
-// or error file by level. Only the first call in a span allocates (the
-// child logger, built once); the others are a lookup.
+// trace_id, span_id, flow_id and seq (inside a flow) and fn, and go to the
+// success or error file by level. The logger is built on the first call in
+// a span, without allocating (the span's fields are put in as each record
+// is written); the others are a lookup.
 func Logger(ctx context.Context) *zerolog.Logger {
 	if s := FromContext(ctx); s != nil {
 		return s.Logger()

@@ -32,7 +32,7 @@ const (
 
 // Span is one running step or flow, returned by Step, Flow and Begin. It
 // holds the step's IDs, its start time, its place in the flow's timeline and
-// the child logger handed out by Logger(ctx).
+// the logger handed out by Logger(ctx).
 //
 // A Span is ended exactly once, by End (deferred directly) or Finish; later
 // calls do nothing, and so does every method on a nil *Span. Its accessors
@@ -138,10 +138,10 @@ func (s *Span) Pipeline() *core.Pipeline {
 	return s.pipe
 }
 
-// Logger returns the span's logger: a child of the global logger carrying
-// trace_id, span_id, flow_id (inside a flow) and fn, whose records go to the
-// success or error file by level. It is built on the first call and kept;
-// every later call returns it without allocating. Logger(ctx) returns it.
+// Logger returns the span's logger: a logger of the span's pipeline whose
+// records carry trace_id, span_id, flow_id and seq (inside a flow) and fn,
+// and go to the success or error file by level. It is built on the first
+// call and kept, without allocating; Logger(ctx) returns it.
 func (s *Span) Logger() *zerolog.Logger {
 	if s == nil {
 		return nil
