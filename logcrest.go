@@ -150,9 +150,12 @@ func Flush() error { return core.Flush() }
 // since the process started.
 func Stats() Counters { return countersOf(core.Stats()) }
 
-// Log returns the logger for ctx: inside a step or flow it carries trace_id,
-// span_id, flow_id and fn; otherwise it is the global logger. It never
-// returns nil and does not allocate. ctx may be nil.
+// Log returns the logger for ctx: inside a step or flow its records carry
+// trace_id, span_id, flow_id and seq (inside a flow) and fn; otherwise it is
+// the global logger. It never returns nil and does not allocate. ctx may be
+// nil. The span's fields are put in as each record is written: a logger
+// derived with With keeps them, one given another writer with Output does
+// not.
 //
 // Outside any step, when the pipeline adopts the spans of another tracing
 // system (logcrestotel.Adopt) and ctx carries one, the logger carries that
