@@ -435,6 +435,70 @@ func TestFilters(t *testing.T) {
 
 // The scanner: lines across chunk boundaries, a line longer than the
 // buffer, a last line without '\n', CRLF.
+// A plain backup compressed and removed between the listing and the read
+// (what LogCrest's compressor does while a command runs) is read from its
+// .gz: whole, and a part of it at the same offsets; every line once.
+func TestSourceCompressedSinceListed(t *testing.T) {
+	dir := t.TempDir()
+	backup := filepath.Join(dir, "app-2026-03-14T09-26-53.000.log")
+	var want []string
+	var body strings.Builder
+	for i := range 40 {
+		l := fmt.Sprintf(`{"level":"info","message":"line %d"}`, i)
+		want = append(want, l)
+		body.WriteString(l + "\n")
+	}
+	if err := os.WriteFile(backup, []byte(body.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	whole := source{path: backup, name: "app", stream: "success"}
+	cut := int64(strings.Index(body.String(), want[25]))
+	parts := []source{whole, whole}
+	parts[0].off, parts[0].n = 0, cut
+	parts[1].off, parts[1].n = cut, int64(body.Len())-cut
+
+	// Compress it the way the rotator does: the .gz complete, then the
+	// plain file removed.
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write([]byte(body.String()))
+	zw.Close()
+	if err := os.WriteFile(backup+".gz", gz.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(backup); err != nil {
+		t.Fatal(err)
+	}
+	read := func(srcs ...source) []string {
+		rep := newReport()
+		var got []string
+		for _, s := range srcs {
+			scanSource(context.Background(), s, nil, nil, rep, func(line []byte, _ bool) { got = append(got, string(line)) })
+		}
+		var stderr bytes.Buffer
+		rep.write(&stderr)
+		if stderr.Len() > 0 {
+			t.Errorf("report: %s", stderr.String())
+		}
+		return got
+	}
+	if got := read(whole); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("whole: %d lines, want %d:\n%s", len(got), len(want), strings.Join(got, "\n"))
+	}
+	if got := read(parts...); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("in two parts: %d lines, want %d:\n%s", len(got), len(want), strings.Join(got, "\n"))
+	}
+	// Gone in both forms: reported, not silent.
+	os.Remove(backup + ".gz")
+	rep := newReport()
+	scanSource(context.Background(), whole, nil, nil, rep, func([]byte, bool) {})
+	var stderr bytes.Buffer
+	rep.write(&stderr)
+	if !strings.Contains(stderr.String(), "no such file") {
+		t.Errorf("a backup gone in both forms: report %q", stderr.String())
+	}
+}
+
 func TestScanLines(t *testing.T) {
 	long := strings.Repeat("x", 3*chunkSize) + "NEEDLE"
 	input := "a NEEDLE\r\nb\n" + long + "\n" + strings.Repeat("y", chunkSize-3) + "\nc NEEDLE"

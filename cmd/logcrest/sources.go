@@ -278,26 +278,46 @@ func listFolder(f folder, name string, streams []string, activeOnly bool) (files
 }
 
 // open opens a source for reading, through gzip for a gzipped backup.
+//
+// A plain backup listed a moment ago may have been compressed and removed
+// since: LogCrest's compressor renames the finished "<backup>.gz" into
+// place before it removes the backup, so when the plain file is gone its
+// .gz holds the same bytes, and is read instead (a part of the file is
+// found at the same offset in the decompressed stream).
 func (s source) open(stdin io.Reader) (io.ReadCloser, error) {
 	if s.isStdin() {
 		return io.NopCloser(stdin), nil
 	}
-	f, err := os.Open(s.path)
+	path, gz := s.path, s.gz
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) && !gz {
+		if zf, zerr := os.Open(path + ".gz"); zerr == nil {
+			f, err, path, gz = zf, nil, path+".gz", true
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
-	if s.n > 0 {
-		return sectionFile{io.NewSectionReader(f, s.off, s.n), f}, nil
-	}
-	if !s.gz {
+	if !gz {
+		if s.n > 0 {
+			return sectionFile{io.NewSectionReader(f, s.off, s.n), f}, nil
+		}
 		return f, nil
 	}
 	zr, err := gzip.NewReader(bufio.NewReaderSize(f, 64<<10))
 	if err != nil {
 		f.Close()
-		return nil, fmt.Errorf("%s: not gzip: %w", s.path, err)
+		return nil, fmt.Errorf("%s: not gzip: %w", path, err)
 	}
-	return gzFile{zr, f}, nil
+	if s.n > 0 {
+		if _, err := io.CopyN(io.Discard, zr, s.off); err != nil {
+			zr.Close()
+			f.Close()
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		return gzFile{io.LimitReader(zr, s.n), zr, f}, nil
+	}
+	return gzFile{zr, zr, f}, nil
 }
 
 // sectionFile reads a part of a file and closes the file.
@@ -369,12 +389,13 @@ func lineStartAfter(f *os.File, pos, size int64) int64 {
 
 // gzFile closes both the gzip reader and the file under it.
 type gzFile struct {
-	*gzip.Reader
-	f *os.File
+	io.Reader // zr, or a part of it
+	zr        *gzip.Reader
+	f         *os.File
 }
 
 func (g gzFile) Close() error {
-	g.Reader.Close()
+	g.zr.Close()
 	return g.f.Close()
 }
 

@@ -365,10 +365,7 @@ func (fl *follower) rotated(ctx context.Context, tf *tailFilter, emit func(*foll
 	}
 	for _, b := range fl.backupsBetween(oldInfo, nextInfo) {
 		src := fl.src
-		src.path, src.gz, src.active = b.path, b.gz, false
-		if _, err := os.Stat(src.path); err != nil && !b.gz {
-			src.path, src.gz = src.path+".gz", true // compressed since it was listed
-		}
+		src.path, src.gz, src.active = b.path, b.gz, false // open reads the .gz of a backup compressed since
 		scanSource(ctx, src, nil, nil, tf.rep, func(line []byte, _ bool) { emit(fl, line) })
 	}
 	old.Close()
