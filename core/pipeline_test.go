@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -213,7 +214,12 @@ func TestConfigureWhileLoggingLandsEveryRecordOnce(t *testing.T) {
 	if err := Configure(WithDir(old), WithName("svc"), WithConsole(nil)); err != nil {
 		t.Fatal(err)
 	}
-	const goroutines, each = 4, 20000
+	// Each goroutine logs at least each records, and goes on until it has
+	// logged after the rebuild: on a loaded machine the rebuild may take
+	// longer than the records.
+	const goroutines, each, after = 4, 20000, 200
+	var rebuilt atomic.Bool
+	logged := make([]int, goroutines)
 	var wg sync.WaitGroup
 	start := make(chan struct{})
 	for g := range goroutines {
@@ -222,13 +228,19 @@ func TestConfigureWhileLoggingLandsEveryRecordOnce(t *testing.T) {
 			defer wg.Done()
 			<-start
 			held := Logger() // a logger kept across the rebuild
-			for i := range each {
+			sinceRebuild := 0
+			i := 0
+			for ; i < each || sinceRebuild < after; i++ {
+				if rebuilt.Load() {
+					sinceRebuild++
+				}
 				if i%2 == 0 {
 					held.Info().Int("g", g).Int("i", i).Msg("held")
 				} else {
 					Logger().Info().Int("g", g).Int("i", i).Msg("fresh")
 				}
 			}
+			logged[g] = i
 		}()
 	}
 	close(start)
@@ -236,7 +248,12 @@ func TestConfigureWhileLoggingLandsEveryRecordOnce(t *testing.T) {
 	if err := Configure(WithDir(new), WithName("svc"), WithConsole(nil)); err != nil {
 		t.Fatal(err)
 	}
+	rebuilt.Store(true)
 	wg.Wait()
+	total := 0
+	for _, n := range logged {
+		total += n
+	}
 	if err := Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -251,8 +268,8 @@ func TestConfigureWhileLoggingLandsEveryRecordOnce(t *testing.T) {
 			seen[[2]int{int(r["g"].(float64)), int(r["i"].(float64))}]++
 		}
 	}
-	if len(seen) != goroutines*each {
-		t.Fatalf("%d distinct records, want %d", len(seen), goroutines*each)
+	if len(seen) != total {
+		t.Fatalf("%d distinct records, want %d", len(seen), total)
 	}
 	for k, n := range seen {
 		if n != 1 {

@@ -7,6 +7,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -166,6 +167,7 @@ type follower struct {
 	info    fs.FileInfo // of f, when opened or last read
 	off     int64       // bytes of f consumed
 	partial []byte      // a line not yet ended
+	last    []byte      // the last line emitted from f: tells its backup apart (see backupsBetween)
 }
 
 // followFiles prints the last n records of the live files, then every
@@ -256,7 +258,7 @@ func (fl *follower) open(ctx context.Context, n int, tf *tailFilter, from openMo
 		f.Close()
 		return nil
 	}
-	fl.f, fl.info, fl.off, fl.partial = f, info, 0, nil
+	fl.f, fl.info, fl.off, fl.partial, fl.last = f, info, 0, nil, fl.last[:0]
 	if from == fromStart {
 		return nil
 	}
@@ -266,6 +268,7 @@ func (fl *follower) open(ctx context.Context, n int, tf *tailFilter, from openMo
 			fl.partial = append(fl.partial[:0], line...)
 			return
 		}
+		fl.last = append(fl.last[:0], line...)
 		if n <= 0 {
 			return
 		}
@@ -316,6 +319,7 @@ func (fl *follower) drain(emit func(*follower, []byte)) {
 		if n > 0 {
 			fl.off += int64(n)
 			data := buf[:n]
+			var last []byte
 			for {
 				i := bytes.IndexByte(data, '\n')
 				if i < 0 {
@@ -327,8 +331,12 @@ func (fl *follower) drain(emit func(*follower, []byte)) {
 					line = append(fl.partial, line...)
 					fl.partial = fl.partial[:0]
 				}
-				emit(fl, trimCR(line))
+				last = trimCR(line)
+				emit(fl, last)
 				data = data[i+1:]
+			}
+			if last != nil {
+				fl.last = append(fl.last[:0], last...)
 			}
 			if len(fl.partial) > maxLineSize {
 				fl.partial = nil // no record is that long
@@ -347,6 +355,7 @@ func (fl *follower) rotated(ctx context.Context, tf *tailFilter, emit func(*foll
 	fl.drain(emit)
 	if len(fl.partial) > 0 { // a torn end: a record never finished
 		emit(fl, fl.partial)
+		fl.last = append(fl.last[:0], trimCR(fl.partial)...)
 		fl.partial = nil
 	}
 	old := fl.f
@@ -363,13 +372,13 @@ func (fl *follower) rotated(ctx context.Context, tf *tailFilter, emit func(*foll
 		next.Close()
 		return
 	}
-	for _, b := range fl.backupsBetween(oldInfo, nextInfo) {
+	for _, b := range fl.backupsBetween(oldInfo, nextInfo, fl.last) {
 		src := fl.src
 		src.path, src.gz, src.active = b.path, b.gz, false // open reads the .gz of a backup compressed since
 		scanSource(ctx, src, nil, nil, tf.rep, func(line []byte, _ bool) { emit(fl, line) })
 	}
 	old.Close()
-	fl.f, fl.info, fl.off, fl.partial = next, nextInfo, 0, nil
+	fl.f, fl.info, fl.off, fl.partial, fl.last = next, nextInfo, 0, nil, fl.last[:0]
 	fl.drain(emit)
 }
 
@@ -377,6 +386,7 @@ type backup struct {
 	path string
 	gz   bool
 	info fs.FileInfo
+	tie  bool // modified in the same clock tick as the old file
 }
 
 // backupsBetween lists the backups of the followed file written after the
@@ -385,7 +395,14 @@ type backup struct {
 // modification time, which a compressed backup keeps, not by inode: once
 // a compressed backup's original is removed its inode may be reused. (The
 // old and new files are open, so theirs cannot be.)
-func (fl *follower) backupsBetween(old, next fs.FileInfo) []backup {
+//
+// File times come from a coarse clock (a few milliseconds on Linux), so
+// files rotated in quick succession can share the old file's time. Among
+// those, the old file's own backup is found by inode while it is plain,
+// else by content (its size and its last line, oldLast); the ones named
+// after it (a backup's name is its rotation time) came after it. When it
+// is not found (pruned already), all of them did.
+func (fl *follower) backupsBetween(old, next fs.FileInfo, oldLast []byte) []backup {
 	dir := filepath.Dir(fl.path)
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -393,6 +410,7 @@ func (fl *follower) backupsBetween(old, next fs.FileInfo) []backup {
 	}
 	var out []backup
 	plain := map[string]bool{}
+	oldName := "" // the old file's backup, plain
 	for _, ent := range entries {
 		name, gz, active, ok := parseFileName(ent.Name())
 		if !ok || active || name != fl.src.name {
@@ -409,14 +427,17 @@ func (fl *follower) backupsBetween(old, next fs.FileInfo) []backup {
 		if err != nil || !info.Mode().IsRegular() {
 			continue
 		}
-		if !info.ModTime().After(old.ModTime()) || info.ModTime().After(next.ModTime()) ||
-			os.SameFile(info, old) || os.SameFile(info, next) {
+		if os.SameFile(info, old) {
+			oldName = entName
+			continue
+		}
+		if info.ModTime().Before(old.ModTime()) || info.ModTime().After(next.ModTime()) || os.SameFile(info, next) {
 			continue
 		}
 		if !gz {
 			plain[entName] = true
 		}
-		out = append(out, backup{filepath.Join(dir, entName), gz, info})
+		out = append(out, backup{filepath.Join(dir, entName), gz, info, info.ModTime().Equal(old.ModTime())})
 	}
 	// A backup and its .gz twin (compressed meanwhile) are one file.
 	seen := map[string]bool{}
@@ -433,5 +454,71 @@ func (fl *follower) backupsBetween(old, next fs.FileInfo) []backup {
 		}
 		return strings.Compare(a.path, b.path)
 	})
-	return out
+	// The ties come first, in name order: drop the old file's backup and
+	// the ones before it.
+	ties := 0
+	for ties < len(out) && out[ties].tie {
+		ties++
+	}
+	if ties == 0 {
+		return out
+	}
+	drop := 0
+	if oldName != "" {
+		oldBase := strings.TrimSuffix(oldName, ".gz")
+		for drop < ties && strings.TrimSuffix(filepath.Base(out[drop].path), ".gz") <= oldBase {
+			drop++
+		}
+	} else {
+		for k := range ties {
+			if sameContent(out[k], old.Size(), oldLast) {
+				drop = k + 1
+				break
+			}
+		}
+	}
+	return out[drop:]
+}
+
+// sameContent reports whether backup b holds size bytes ending with the
+// line last: whether it is a copy of the file they were read from.
+func sameContent(b backup, size int64, last []byte) bool {
+	if !b.gz {
+		if b.info.Size() != size {
+			return false
+		}
+	} else if n, ok := gzipSize(b.path); !ok || n != uint32(size) {
+		return false // gzip records the size modulo 2^32
+	}
+	src := source{path: b.path, gz: b.gz}
+	rc, err := src.open(nil)
+	if err != nil {
+		return false
+	}
+	defer rc.Close()
+	var got []byte
+	var total int64
+	total, _, err = scanLines(context.Background(), rc, nil, func(line []byte, _ bool) {
+		got = append(got[:0], trimCR(line)...)
+	})
+	return err == nil && total == size && bytes.Equal(got, last)
+}
+
+// gzipSize returns the uncompressed size modulo 2^32 that a gzip file
+// records in its last four bytes.
+func gzipSize(path string) (uint32, bool) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, false
+	}
+	defer f.Close()
+	var tail [4]byte
+	info, err := f.Stat()
+	if err != nil || info.Size() < 18 {
+		return 0, false
+	}
+	if _, err := f.ReadAt(tail[:], info.Size()-4); err != nil {
+		return 0, false
+	}
+	return binary.LittleEndian.Uint32(tail[:]), true
 }

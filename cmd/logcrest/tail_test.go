@@ -2,7 +2,9 @@ package main
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -222,5 +224,101 @@ func TestTailLast(t *testing.T) {
 	r = runCmd(t, "", nil, "tail", "--dir", fx.norm.shop, "-n", "100", "--flow", fx.normIDs["refund"])
 	if seqs := seqsOf(r.stdout); r.code != 0 || !contiguous(seqs) || len(seqs) != 6 {
 		t.Errorf("--flow: %v\n%s", seqs, r.stdout)
+	}
+}
+
+// Files rotated within one tick of the file clock share a modification
+// time. The follower, which saw only the first of them live, must print
+// the ones rotated after it, once, and not its own backup or an earlier
+// one again, whether its backup is still plain or already compressed
+// (found then by its size and last line, which a later backup of the same
+// size does not share).
+func TestTailRotationsWithinOneClockTick(t *testing.T) {
+	rec := func(s string) string { return `{"level":"info","message":"tick","n":"` + s + `"}` + "\n" }
+	backup := func(ms int) string { return fmt.Sprintf("app-2026-03-14T09-26-53.%03d.log", ms) }
+	gzipFile := func(t *testing.T, path string) {
+		t.Helper()
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		info, _ := os.Stat(path)
+		var gz bytes.Buffer
+		zw := gzip.NewWriter(&gz)
+		zw.Write(data)
+		zw.Close()
+		if err := os.WriteFile(path+".gz", gz.Bytes(), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		os.Chtimes(path+".gz", info.ModTime(), info.ModTime())
+		if err := os.Remove(path); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tick := time.Date(2026, 3, 14, 9, 26, 53, 4_000_000, time.UTC)
+	for _, tc := range []struct {
+		name                 string
+		compressOld, compLat bool
+	}{
+		{"old plain", false, false},
+		{"old compressed", true, false},
+		{"all compressed", true, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "success")
+			if err := os.MkdirAll(dir, 0o700); err != nil {
+				t.Fatal(err)
+			}
+			live := filepath.Join(dir, "app.log")
+			write := func(path string, recs ...string) {
+				t.Helper()
+				f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, r := range recs {
+					f.WriteString(rec(r))
+				}
+				f.Close()
+			}
+			// A backup rotated before the followed file, in the same tick.
+			write(filepath.Join(dir, backup(0)), "Z1", "Z2", "Z3", "Z4")
+			write(live, "A1", "A2", "A3")
+			var got []string
+			tf := &tailFilter{minLevel: -1, rep: newReport()}
+			fl := &follower{path: live, src: source{path: live, name: "app", stream: "success", active: true}}
+			fl.open(context.Background(), 0, tf, fromEnd)
+			emit := func(_ *follower, line []byte) {
+				var r struct{ N string }
+				if err := json.Unmarshal(line, &r); err != nil {
+					t.Errorf("line %q: %v", line, err)
+				}
+				got = append(got, r.N)
+			}
+			// Then, between two polls: A4, the file rotated; B1..B4 (the
+			// same size as the followed file), rotated; C1 in the live file.
+			// The backups share the followed file's time.
+			write(live, "A4")
+			os.Rename(live, filepath.Join(dir, backup(1)))
+			write(live, "B1", "B2", "B3", "B4")
+			os.Rename(live, filepath.Join(dir, backup(2)))
+			write(live, "C1")
+			for _, ms := range []int{0, 1, 2} {
+				os.Chtimes(filepath.Join(dir, backup(ms)), tick, tick)
+			}
+			os.Chtimes(live, tick, tick)
+			if tc.compressOld {
+				gzipFile(t, filepath.Join(dir, backup(0)))
+				gzipFile(t, filepath.Join(dir, backup(1)))
+			}
+			if tc.compLat {
+				gzipFile(t, filepath.Join(dir, backup(2)))
+			}
+			fl.poll(context.Background(), tf, emit)
+			if want := "A4 B1 B2 B3 B4 C1"; strings.Join(got, " ") != want {
+				t.Errorf("printed %q, want %q", strings.Join(got, " "), want)
+			}
+			fl.f.Close()
+		})
 	}
 }
