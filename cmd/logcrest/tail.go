@@ -323,7 +323,6 @@ func (fl *follower) drain(emit func(*follower, []byte)) {
 			for {
 				i := bytes.IndexByte(data, '\n')
 				if i < 0 {
-					fl.partial = append(fl.partial, data...)
 					break
 				}
 				line := data[:i]
@@ -335,9 +334,10 @@ func (fl *follower) drain(emit func(*follower, []byte)) {
 				emit(fl, last)
 				data = data[i+1:]
 			}
-			if last != nil {
+			if last != nil { // before partial reuses the memory last may be in
 				fl.last = append(fl.last[:0], last...)
 			}
+			fl.partial = append(fl.partial, data...)
 			if len(fl.partial) > maxLineSize {
 				fl.partial = nil // no record is that long
 			}
