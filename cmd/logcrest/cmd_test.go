@@ -499,6 +499,51 @@ func TestSourceCompressedSinceListed(t *testing.T) {
 	}
 }
 
+// A backup listed while it is being compressed, with its finished .gz
+// beside it, is one file: listed once, read once even when the plain one
+// goes before it is read.
+func TestBackupBesideItsGzIsListedOnce(t *testing.T) {
+	dir := t.TempDir()
+	sub := filepath.Join(dir, "success")
+	if err := os.MkdirAll(sub, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	backup := filepath.Join(sub, "app-2026-03-14T09-26-53.000.log")
+	body := `{"level":"info","message":"one"}` + "\n" + `{"level":"info","message":"two"}` + "\n"
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write([]byte(body))
+	zw.Close()
+	for path, data := range map[string][]byte{
+		backup: []byte(body), backup + ".gz": gz.Bytes(),
+		filepath.Join(sub, "app.log"): []byte(`{"level":"info","message":"three"}` + "\n"),
+	} {
+		if err := os.WriteFile(path, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	files, _, err := listFolder(folder{path: dir, from: "--dir"}, "", allStreams, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, f := range files {
+		names = append(names, filepath.Base(f.path))
+	}
+	if want := "app-2026-03-14T09-26-53.000.log app.log"; strings.Join(names, " ") != want {
+		t.Fatalf("listed %q, want %q", strings.Join(names, " "), want)
+	}
+	os.Remove(backup) // the compressor finishes
+	var got []string
+	rep := newReport()
+	for _, f := range files {
+		scanSource(context.Background(), f, nil, nil, rep, func(line []byte, _ bool) { got = append(got, string(line)) })
+	}
+	if len(got) != 3 || !strings.Contains(got[0], "one") || !strings.Contains(got[2], "three") {
+		t.Errorf("read %d lines: %q", len(got), got)
+	}
+}
+
 func TestScanLines(t *testing.T) {
 	long := strings.Repeat("x", 3*chunkSize) + "NEEDLE"
 	input := "a NEEDLE\r\nb\n" + long + "\n" + strings.Repeat("y", chunkSize-3) + "\nc NEEDLE"

@@ -256,6 +256,18 @@ func listFolder(f folder, name string, streams []string, activeOnly bool) (files
 	if found == 0 {
 		return nil, nil, fmt.Errorf("%s (%s) is not a LogCrest log folder: it holds no success/, error/ or flows/", f.path, f.from)
 	}
+	// A backup being compressed has, for a moment, its finished .gz beside
+	// it (renamed into place before the backup is removed): one file, read
+	// once, as the plain one (open falls back to the .gz if it goes).
+	plain := map[string]bool{}
+	for _, s := range files {
+		if !s.gz && !s.active {
+			plain[s.path] = true
+		}
+	}
+	files = slices.DeleteFunc(files, func(s source) bool {
+		return s.gz && plain[strings.TrimSuffix(s.path, ".gz")]
+	})
 	slices.SortFunc(files, func(a, b source) int {
 		if c := cmp.Compare(a.name, b.name); c != 0 {
 			return c
