@@ -10,7 +10,6 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -214,11 +213,11 @@ func TestConfigureWhileLoggingLandsEveryRecordOnce(t *testing.T) {
 	if err := Configure(WithDir(old), WithName("svc"), WithConsole(nil)); err != nil {
 		t.Fatal(err)
 	}
-	// Each goroutine logs at least each records, and goes on until it has
-	// logged after the rebuild: on a loaded machine the rebuild may take
-	// longer than the records.
+	// Each goroutine logs each records while the rebuild runs, and then,
+	// if the rebuild has not finished yet (a loaded machine), after more
+	// once it has: some records must land in the new folder.
 	const goroutines, each, after = 4, 20000, 200
-	var rebuilt atomic.Bool
+	rebuilt := make(chan struct{})
 	logged := make([]int, goroutines)
 	var wg sync.WaitGroup
 	start := make(chan struct{})
@@ -228,11 +227,16 @@ func TestConfigureWhileLoggingLandsEveryRecordOnce(t *testing.T) {
 			defer wg.Done()
 			<-start
 			held := Logger() // a logger kept across the rebuild
-			sinceRebuild := 0
+			n := each
 			i := 0
-			for ; i < each || sinceRebuild < after; i++ {
-				if rebuilt.Load() {
-					sinceRebuild++
+			for ; i < n; i++ {
+				if i == each-1 {
+					select {
+					case <-rebuilt:
+					default: // still rebuilding: wait, and log after it too
+						<-rebuilt
+						n += after
+					}
 				}
 				if i%2 == 0 {
 					held.Info().Int("g", g).Int("i", i).Msg("held")
@@ -248,7 +252,7 @@ func TestConfigureWhileLoggingLandsEveryRecordOnce(t *testing.T) {
 	if err := Configure(WithDir(new), WithName("svc"), WithConsole(nil)); err != nil {
 		t.Fatal(err)
 	}
-	rebuilt.Store(true)
+	close(rebuilt)
 	wg.Wait()
 	total := 0
 	for _, n := range logged {
