@@ -457,18 +457,7 @@ func TestSourceCompressedSinceListed(t *testing.T) {
 	parts[0].off, parts[0].n = 0, cut
 	parts[1].off, parts[1].n = cut, int64(body.Len())-cut
 
-	// Compress it the way the rotator does: the .gz complete, then the
-	// plain file removed.
-	var gz bytes.Buffer
-	zw := gzip.NewWriter(&gz)
-	zw.Write([]byte(body.String()))
-	zw.Close()
-	if err := os.WriteFile(backup+".gz", gz.Bytes(), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Remove(backup); err != nil {
-		t.Fatal(err)
-	}
+	compressLikeTheRotator(t, backup)
 	read := func(srcs ...source) []string {
 		rep := newReport()
 		var got []string
@@ -510,12 +499,8 @@ func TestBackupBesideItsGzIsListedOnce(t *testing.T) {
 	}
 	backup := filepath.Join(sub, "app-2026-03-14T09-26-53.000.log")
 	body := `{"level":"info","message":"one"}` + "\n" + `{"level":"info","message":"two"}` + "\n"
-	var gz bytes.Buffer
-	zw := gzip.NewWriter(&gz)
-	zw.Write([]byte(body))
-	zw.Close()
 	for path, data := range map[string][]byte{
-		backup: []byte(body), backup + ".gz": gz.Bytes(),
+		backup: []byte(body), backup + ".gz": gzipped([]byte(body)),
 		filepath.Join(sub, "app.log"): []byte(`{"level":"info","message":"three"}` + "\n"),
 	} {
 		if err := os.WriteFile(path, data, 0o600); err != nil {

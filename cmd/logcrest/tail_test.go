@@ -236,25 +236,6 @@ func TestTailLast(t *testing.T) {
 func TestTailRotationsWithinOneClockTick(t *testing.T) {
 	rec := func(s string) string { return `{"level":"info","message":"tick","n":"` + s + `"}` + "\n" }
 	backup := func(ms int) string { return fmt.Sprintf("app-2026-03-14T09-26-53.%03d.log", ms) }
-	gzipFile := func(t *testing.T, path string) {
-		t.Helper()
-		data, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		info, _ := os.Stat(path)
-		var gz bytes.Buffer
-		zw := gzip.NewWriter(&gz)
-		zw.Write(data)
-		zw.Close()
-		if err := os.WriteFile(path+".gz", gz.Bytes(), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		os.Chtimes(path+".gz", info.ModTime(), info.ModTime())
-		if err := os.Remove(path); err != nil {
-			t.Fatal(err)
-		}
-	}
 	tick := time.Date(2026, 3, 14, 9, 26, 53, 4_000_000, time.UTC)
 	for _, tc := range []struct {
 		name                 string
@@ -308,11 +289,11 @@ func TestTailRotationsWithinOneClockTick(t *testing.T) {
 			}
 			os.Chtimes(live, tick, tick)
 			if tc.compressOld {
-				gzipFile(t, filepath.Join(dir, backup(0)))
-				gzipFile(t, filepath.Join(dir, backup(1)))
+				compressLikeTheRotator(t, filepath.Join(dir, backup(0)))
+				compressLikeTheRotator(t, filepath.Join(dir, backup(1)))
 			}
 			if tc.compLat {
-				gzipFile(t, filepath.Join(dir, backup(2)))
+				compressLikeTheRotator(t, filepath.Join(dir, backup(2)))
 			}
 			fl.poll(context.Background(), tf, emit)
 			if want := "A4 B1 B2 B3 B4 C1"; strings.Join(got, " ") != want {
@@ -320,5 +301,38 @@ func TestTailRotationsWithinOneClockTick(t *testing.T) {
 			}
 			fl.f.Close()
 		})
+	}
+}
+
+// gzipped returns data gzipped.
+func gzipped(data []byte) []byte {
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write(data)
+	zw.Close()
+	return gz.Bytes()
+}
+
+// compressLikeTheRotator replaces the backup at path by its .gz the way
+// LogCrest's compressor does: the .gz complete, with the backup's
+// modification time, then the backup removed.
+func compressLikeTheRotator(t *testing.T, path string) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path+".gz", gzipped(data), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chtimes(path+".gz", info.ModTime(), info.ModTime()); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
 	}
 }
