@@ -1,8 +1,8 @@
 package logcrest_test
 
-// The jq one-liners the README gives for the questions asked on call, run
+// The jq one-liners docs/files.md gives for the questions asked on call, run
 // over files LogCrest wrote through the net/http adapter: each must be in
-// the README word for word and give exactly the answer expected.
+// that page word for word and give exactly the answer expected.
 
 import (
 	"context"
@@ -29,13 +29,13 @@ func TestReadmeJqOneLiners(t *testing.T) {
 	if _, err := exec.LookPath("jq"); err != nil {
 		t.Skip("jq not installed; .ci/run installs it: apt-get install jq")
 	}
-	readme, err := os.ReadFile("README.md")
+	readme, err := os.ReadFile("docs/files.md")
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, q := range []string{jqFailed, jqSlow, jqFlow} {
 		if !strings.Contains(string(readme), q) {
-			t.Errorf("README lacks the one-liner\n%s", q)
+			t.Errorf("docs/files.md lacks the one-liner\n%s", q)
 		}
 	}
 
