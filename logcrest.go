@@ -62,7 +62,8 @@ func WithName(name string) Option { return core.WithName(name) }
 func WithLevel(level string) Option { return core.WithLevel(level) }
 
 // WithMaxSize sets the size in bytes at which a file rotates; no file
-// exceeds it (default 5242880; env LOGCREST_MAX_SIZE, json max_log_size).
+// exceeds it (default 5242880; env LOGCREST_MAX_SIZE, json max_log_size,
+// which also take a unit: "5MB" is 5 MiB, K, M, G counting in 1024s).
 func WithMaxSize(bytes int64) Option { return core.WithMaxSize(bytes) }
 
 // WithBackupCount sets how many rotated files are kept beside each file
@@ -95,13 +96,13 @@ func WithQueueSize(n int) Option { return core.WithQueueSize(n) }
 
 // WithMaxBuffer caps the memory each sink may hold in records waiting to be
 // written, in bytes (default 64 MiB; env LOGCREST_MAX_BUFFER, json
-// max_buffer_bytes). Past it, that sink's records are dropped and counted as
+// max_buffer_bytes, which also take a unit: "64MiB"). Past it, that sink's records are dropped and counted as
 // with WithQueueSize: a sink that never drains (a console nobody reads)
 // costs bounded memory, and the other sinks nothing.
 func WithMaxBuffer(bytes int64) Option { return core.WithMaxBuffer(bytes) }
 
 // WithFiles turns the files on (the default) or off (env LOGCREST_FILES,
-// json files). Off, no folder is created and every record goes to the
+// json files; both take true/false, 1/0, yes/no, on/off). Off, no folder is created and every record goes to the
 // console alone: with WithConsoleFormat("json"), one JSON record per line on
 // stdout, the way a container's runtime collects logs.
 func WithFiles(on bool) Option { return core.WithFiles(on) }

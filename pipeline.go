@@ -1,6 +1,7 @@
 package logcrest
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -105,15 +106,21 @@ func (p *Pipeline) Level() zerolog.Level { return p.core().Level() }
 //	GET          → 200 {"level":"info"}
 //	PUT {"level":"debug"} → 200 {"level":"debug"}
 //
-// The level is a name or number as WithLevel takes it. A bad body or level
-// gets 400 with {"error":"..."}; another method gets 405. Mount it where
-// only operators can reach it.
+// The level is a name or number as WithLevel takes it. The body is that
+// one JSON object, white space around it allowed: a body with anything after
+// the object (text, a second value), one over 1 KiB, or a bad level gets
+// 400 with {"error":"..."} and the level is left as it was; another method
+// gets 405. Mount it where only operators can reach it.
 func (p *Pipeline) LevelHandler() http.Handler { return levelHandler{p.core()} }
 
 type levelHandler struct{ p *core.Pipeline }
 
-// maxLevelBody bounds the request body LevelHandler reads.
+// maxLevelBody bounds the request body LevelHandler reads; a longer one is
+// refused.
 const maxLevelBody = 1 << 10
+
+// levelBodyTooLong is LevelHandler's answer to a body over maxLevelBody.
+const levelBodyTooLong = `the body must be {"level":"<level>"}, at most 1024 bytes`
 
 func (h levelHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch r.Method {
@@ -122,9 +129,18 @@ func (h levelHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		var body struct {
 			Level *string `json:"level"`
 		}
-		dec := json.NewDecoder(io.LimitReader(r.Body, maxLevelBody))
+		b, err := io.ReadAll(io.LimitReader(r.Body, maxLevelBody+1))
+		if err != nil || len(b) > maxLevelBody {
+			writeJSON(w, http.StatusBadRequest, "error", levelBodyTooLong)
+			return
+		}
+		dec := json.NewDecoder(bytes.NewReader(b))
 		if err := dec.Decode(&body); err != nil || body.Level == nil {
 			writeJSON(w, http.StatusBadRequest, "error", `the body must be {"level":"<level>"}`)
+			return
+		}
+		if _, err := dec.Token(); err != io.EOF {
+			writeJSON(w, http.StatusBadRequest, "error", `the body must be {"level":"<level>"} alone: something follows it`)
 			return
 		}
 		l, err := core.ParseLevel(*body.Level)

@@ -196,6 +196,10 @@ func TestLevelHandler(t *testing.T) {
 		h.ServeHTTP(w, httptest.NewRequest(method, "/level", strings.NewReader(body)))
 		return w.Code, strings.TrimSpace(w.Body.String())
 	}
+	const (
+		trailing = `{"error":"the body must be {\"level\":\"\u003clevel\u003e\"} alone: something follows it"}`
+		tooLong  = `{"error":"the body must be {\"level\":\"\u003clevel\u003e\"}, at most 1024 bytes"}`
+	)
 	cases := []struct {
 		method, body string
 		code         int
@@ -206,6 +210,14 @@ func TestLevelHandler(t *testing.T) {
 		{http.MethodGet, "", 200, `{"level":"debug"}`},
 		{http.MethodPut, `{"level":"WARNING"}`, 200, `{"level":"warn"}`},
 		{http.MethodPut, `{"level":"loud"}`, 400, `{"error":"unknown level \"loud\""}`},
+		{http.MethodPut, `{"level":"debug"}garbage`, 400, trailing},
+		{http.MethodPut, `{"level":"debug"}{"level":"info"}`, 400, trailing},
+		{http.MethodPut, `{"level":"debug"} ]`, 400, trailing},
+		{http.MethodPut, `{"level":"debug"}` + strings.Repeat(" ", 1100) + `x`, 400, tooLong},
+		{http.MethodPut, `{"level":"debug"}` + strings.Repeat(" ", 1024-17+1), 400, tooLong},
+		{http.MethodGet, "", 200, `{"level":"warn"}`},
+		{http.MethodPut, "\t" + `{"level":"error"}` + " \r\n\t" + strings.Repeat(" ", 1024-17-5), 200, `{"level":"error"}`},
+		{http.MethodPut, `{"level":"warn"}` + "\n", 200, `{"level":"warn"}`},
 		{http.MethodPut, `{"lvl":"debug"}`, 400, `{"error":"the body must be {\"level\":\"\u003clevel\u003e\"}"}`},
 		{http.MethodPut, `not json`, 400, `{"error":"the body must be {\"level\":\"\u003clevel\u003e\"}"}`},
 		{http.MethodDelete, "", 405, `{"error":"use GET or PUT"}`},
@@ -213,7 +225,7 @@ func TestLevelHandler(t *testing.T) {
 	}
 	for _, c := range cases {
 		if code, resp := do(c.method, c.body); code != c.code || resp != c.resp {
-			t.Errorf("%s %s = %d %s, want %d %s", c.method, c.body, code, resp, c.code, c.resp)
+			t.Errorf("%s %.60q (%d bytes) = %d %s, want %d %s", c.method, c.body, len(c.body), code, resp, c.code, c.resp)
 		}
 	}
 	if p.Level() != zerolog.WarnLevel {

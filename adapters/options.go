@@ -81,8 +81,14 @@ func WithRequestIDHeader(name string) Option {
 // client_ip is the peer address of the connection; when the peer is one of
 // these, it is instead the rightmost address of X-Forwarded-For that is not
 // one of them (the client as the last trusted proxy saw it). Without this
-// option X-Forwarded-For is never read: any client can write it. An entry
-// that does not parse is ignored with a "logcrest: warning:" line.
+// option X-Forwarded-For is never read: any client can write it; nor is it
+// when the peer is not one of these. The walk from the right stops at an
+// entry that is not an IP address, and client_ip is then the peer address.
+// client_ip is always a valid IP address without its IPv6 zone (at most 45
+// bytes): a zone ("fe80::1%eth0") names a network interface of the host
+// that saw the address, not the client, and is dropped, also before the
+// address is compared with these prefixes. An entry of cidrs that does not
+// parse is ignored with a "logcrest: warning:" line.
 func WithTrustedProxies(cidrs ...string) Option {
 	var prefixes []netip.Prefix
 	for _, c := range cidrs {

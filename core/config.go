@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"math"
+	"math/big"
 	"os"
 	"reflect"
 	"slices"
@@ -193,7 +194,8 @@ func WithLevel(level string) Option {
 }
 
 // WithMaxSize sets the size in bytes at which a file rotates (default
-// 5242880; env LOGCREST_MAX_SIZE, json max_log_size). It must be positive.
+// 5242880; env LOGCREST_MAX_SIZE, json max_log_size, where a unit may follow
+// the number: "5MB"; see Resolve). It must be positive.
 func WithMaxSize(bytes int64) Option {
 	return func(o *options) { o.maxSize, o.set = bytes, o.set|optMaxSize }
 }
@@ -243,7 +245,7 @@ func WithQueueSize(n int) Option {
 
 // WithMaxBuffer caps the memory each sink may hold in records waiting to be
 // written, in bytes (default 64 MiB; env LOGCREST_MAX_BUFFER, json
-// max_buffer_bytes). Past it, records for that sink are dropped and counted
+// max_buffer_bytes, with a unit or not: "64MiB"; see Resolve). Past it, records for that sink are dropped and counted
 // as with WithQueueSize, so a sink that never drains (a console nobody reads)
 // costs bounded memory and the other sinks nothing. It must be positive.
 func WithMaxBuffer(bytes int64) Option {
@@ -308,6 +310,18 @@ func WithConfigFile(path string) Option {
 // config file, then Defaults. Space around a number, boolean or level in the
 // environment is ignored; LOGCREST_DIR and LOGCREST_NAME are taken as they
 // are.
+//
+// Every layer takes the same words. A boolean is true, false, 1, 0, yes, no,
+// on or off, in any case: in the config file as JSON true/false, as one of
+// those words in a string ("files": "off"), or as the number 0 or 1. A size
+// (max_log_size, max_buffer_bytes) is a whole number of bytes (in the file,
+// a JSON number such as 5242880 or 5e6), or, in the environment or a file
+// string, a number and a unit: B, K, KB, KiB, M, MB, MiB, G, GB, GiB, T, TB,
+// TiB, in any case, space before the unit allowed ("512KB", "5 MB",
+// "1.5GiB"). K, M, G and T count in 1024s however they are written: 5MB is
+// the 5 MiB (5242880 bytes) the defaults are written in, as lumberjack,
+// logback, log4j and Docker's log options read it. With a unit the number
+// may have decimals, rounded down to a whole byte.
 //
 // Nothing is fatal. Each problem — an unreadable or malformed config file, an
 // unknown key in it, a value of the wrong type or out of range, an unknown
@@ -524,7 +538,7 @@ var (
 	maxSizeSetting = setting[int64]{
 		key: "max_log_size", env: "LOGCREST_MAX_SIZE", option: "WithMaxSize", bit: optMaxSize, def: defaultMaxSize,
 		opt:   func(o *options) (int64, error) { return o.maxSize, nil },
-		parse: envInt64, decode: jsonInt64, check: checkPositive,
+		parse: parseSize, decode: jsonSize, check: checkPositive,
 	}
 	backupCountSetting = setting[int]{
 		key: "backup_count", env: "LOGCREST_BACKUP_COUNT", option: "WithBackupCount", bit: optBackupCount, def: defaultBackupCount,
@@ -554,7 +568,7 @@ var (
 	maxBufferSetting = setting[int64]{
 		key: "max_buffer_bytes", env: "LOGCREST_MAX_BUFFER", option: "WithMaxBuffer", bit: optMaxBuffer, def: defaultMaxBuffer,
 		opt:   func(o *options) (int64, error) { return o.maxBuffer, nil },
-		parse: envInt64, decode: jsonInt64, check: checkPositive,
+		parse: parseSize, decode: jsonSize, check: checkPositive,
 	}
 	filesSetting = setting[bool]{
 		key: "files", env: "LOGCREST_FILES", option: "WithFiles", bit: optFiles, def: defaultFiles,
@@ -687,6 +701,10 @@ func show(v any) string {
 
 func envString(s string) (string, error) { return s, nil }
 
+// boolWords lists the words a boolean setting takes, in every layer, for
+// the warning about any other.
+const boolWords = "true, false, 1, 0, yes, no, on, off"
+
 func envBool(s string) (bool, error) {
 	switch strings.ToLower(strings.TrimSpace(s)) {
 	case "true", "1", "yes", "on":
@@ -694,7 +712,60 @@ func envBool(s string) (bool, error) {
 	case "false", "0", "no", "off":
 		return false, nil
 	}
-	return false, fmt.Errorf("%s is not one of true, false, 1, 0, yes, no, on, off", quote(s))
+	return false, fmt.Errorf("%s is not one of %s", quote(s), boolWords)
+}
+
+// sizeUnits are the units a size takes, in lower case. K, M, G and T count
+// in 1024s whether written K, KB or KiB: a size in LogCrest is a file's or
+// a buffer's, and 5MB then means the 5 MiB (5242880 bytes) the defaults are
+// written in, as in lumberjack, logback, log4j and Docker's log options.
+var sizeUnits = map[string]int64{
+	"b": 1,
+	"k": 1 << 10, "kb": 1 << 10, "kib": 1 << 10,
+	"m": 1 << 20, "mb": 1 << 20, "mib": 1 << 20,
+	"g": 1 << 30, "gb": 1 << 30, "gib": 1 << 30,
+	"t": 1 << 40, "tb": 1 << 40, "tib": 1 << 40,
+}
+
+// maxSizeText bounds the number part of a size with a unit: far more digits
+// than any size that fits an int64 needs.
+const maxSizeText = 64
+
+// parseSize reads a size: a whole number of bytes, as ever ("5242880",
+// space around it allowed), or a number and a unit, in any case, space
+// between them allowed: "512KB", "5MB", "5 MiB", "5M", "1.5GiB", "1t". With
+// a unit the number may have decimals; the size is rounded down to a whole
+// byte.
+func parseSize(s string) (int64, error) {
+	t := strings.TrimSpace(s)
+	end := strings.IndexFunc(t, func(r rune) bool { return (r < '0' || r > '9') && r != '.' && r != '+' && r != '-' })
+	if end < 0 {
+		return envInt64(s) // a plain number: bytes
+	}
+	num, unit := t[:end], strings.TrimSpace(t[end:])
+	mult, ok := sizeUnits[strings.ToLower(unit)]
+	intPart, frac, _ := strings.Cut(num, ".")
+	if !ok || len(num) > maxSizeText || intPart+frac == "" || !allDigits(intPart) || !allDigits(frac) {
+		return 0, fmt.Errorf("%s is not a size (bytes, or a number and a unit: 512KB, 5MB, 1.5GiB; "+
+			"K, M, G, T count in 1024s)", quote(s))
+	}
+	v, _ := new(big.Int).SetString(intPart+frac+"0", 10) // the trailing 0 makes "" and "." parse
+	v.Mul(v, big.NewInt(mult))
+	v.Quo(v, new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(len(frac)+1)), nil))
+	if !v.IsInt64() {
+		return 0, fmt.Errorf("%s is out of range", quote(s))
+	}
+	return v.Int64(), nil
+}
+
+// allDigits reports whether s holds ASCII digits only ("" does).
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 func envInt64(s string) (int64, error) {
@@ -752,14 +823,40 @@ func jsonString(raw json.RawMessage) (string, error) {
 	return s, nil
 }
 
+// jsonBool reads a boolean as true or false, or as any word the
+// environment takes, as a string ("off", "yes", "0") or the number 0 or 1.
 func jsonBool(raw json.RawMessage) (bool, error) {
 	switch string(raw) {
-	case "true":
+	case "true", "1":
 		return true, nil
-	case "false":
+	case "false", "0":
 		return false, nil
 	}
-	return false, fmt.Errorf("%s is not true or false", describe(raw))
+	if raw[0] == '"' {
+		if s, err := jsonString(raw); err == nil {
+			if b, err := envBool(s); err == nil {
+				return b, nil
+			}
+		}
+	}
+	return false, fmt.Errorf("%s is not one of %s", describe(raw), boolWords)
+}
+
+// jsonSize reads a size as a number of bytes (a JSON number, which may be
+// written 5e6 or 3.0 but must be whole), or as a string the environment
+// takes: "5MB", "512 KiB", "5242880" (see parseSize).
+func jsonSize(raw json.RawMessage) (int64, error) {
+	switch {
+	case raw[0] == '"':
+		s, err := jsonString(raw)
+		if err != nil {
+			return 0, err
+		}
+		return parseSize(s)
+	case isNumber(raw):
+		return wholeNumber(string(raw))
+	}
+	return 0, fmt.Errorf("%s is not a size (a number of bytes, or a string such as \"5MB\")", describe(raw))
 }
 
 func jsonInt64(raw json.RawMessage) (int64, error) {

@@ -149,6 +149,8 @@ func TestResolvePrecedence(t *testing.T) {
 	groupReadable := func(s *Settings, v any) { s.GroupReadable = v.(bool) }
 	queue := func(s *Settings, v any) { s.QueueSize = v.(int) }
 	timeline := func(s *Settings, v any) { s.TimelineCap = v.(int) }
+	maxBuffer := func(s *Settings, v any) { s.MaxBuffer = v.(int64) }
+	files := func(s *Settings, v any) { s.Files = v.(bool) }
 	rows := []row{
 		{"dir", "base_log_dir", `"from-json"`, "LOGCREST_DIR", "from-env", WithDir("from-opt"), dir,
 			[4]any{"logs", "from-json", "from-env", "from-opt"}},
@@ -188,6 +190,34 @@ func TestResolvePrecedence(t *testing.T) {
 			[4]any{int64(5242880), int64(5000000), int64(math.MaxInt64), int64(1)}},
 		{"max_size/float", "max_log_size", `1048576.0`, "LOGCREST_MAX_SIZE", "+1", WithMaxSize(math.MaxInt64), maxSize,
 			[4]any{int64(5242880), int64(1048576), int64(1), int64(math.MaxInt64)}},
+		{"max_size/units", "max_log_size", `"10 MiB"`, "LOGCREST_MAX_SIZE", "512kb", WithMaxSize(1), maxSize,
+			[4]any{int64(5242880), int64(10 << 20), int64(512 << 10), int64(1)}},
+		{"max_size/units-gib", "max_log_size", `"2gib"`, "LOGCREST_MAX_SIZE", " 7B ", WithMaxSize(2), maxSize,
+			[4]any{int64(5242880), int64(2 << 30), int64(7), int64(2)}},
+		{"max_size/string-bytes", "max_log_size", `" 123456 "`, "LOGCREST_MAX_SIZE", "1T", WithMaxSize(3), maxSize,
+			[4]any{int64(5242880), int64(123456), int64(1 << 40), int64(3)}},
+		{"max_size/decimal-unit", "max_log_size", `"1.5G"`, "LOGCREST_MAX_SIZE", "0.5 MB", WithMaxSize(4), maxSize,
+			[4]any{int64(5242880), int64(3 << 29), int64(1 << 19), int64(4)}},
+		{"max_buffer/units", "max_buffer_bytes", `"256KiB"`, "LOGCREST_MAX_BUFFER", "128 MB", WithMaxBuffer(4096), maxBuffer,
+			[4]any{int64(64 << 20), int64(256 << 10), int64(128 << 20), int64(4096)}},
+		{"max_buffer/number", "max_buffer_bytes", `1048576`, "LOGCREST_MAX_BUFFER", "3m", WithMaxBuffer(1), maxBuffer,
+			[4]any{int64(64 << 20), int64(1 << 20), int64(3 << 20), int64(1)}},
+		{"files/off", "files", `"off"`, "LOGCREST_FILES", "on", WithFiles(false), files,
+			[4]any{true, false, true, false}},
+		{"files/No", "files", `"No"`, "LOGCREST_FILES", "FALSE", WithFiles(true), files,
+			[4]any{true, false, false, true}},
+		{"files/0", "files", `0`, "LOGCREST_FILES", "1", WithFiles(false), files,
+			[4]any{true, false, true, false}},
+		{"files/bool", "files", `false`, "LOGCREST_FILES", " yes ", WithFiles(false), files,
+			[4]any{true, false, true, false}},
+		{"json/string-off", "use_json", `" OFF "`, "LOGCREST_JSON", "true", WithJSON(false), useJSON,
+			[4]any{true, false, true, false}},
+		{"json/1", "use_json", `1`, "LOGCREST_JSON", "no", WithJSON(true), useJSON,
+			[4]any{true, true, false, true}},
+		{"compress/string-yes", "compress", `"yes"`, "LOGCREST_COMPRESS", "0", WithCompress(true), compress,
+			[4]any{false, true, false, true}},
+		{"group_readable/string-on", "group_readable", `"on"`, "LOGCREST_GROUP_READABLE", "false", WithGroupReadable(true), groupReadable,
+			[4]any{false, true, false, true}},
 		{"backup_count", "backup_count", `1`, "LOGCREST_BACKUP_COUNT", "0", WithBackupCount(7), backups,
 			[4]any{3, 1, 0, 7}},
 		{"backup_count/zero", "backup_count", `0`, "LOGCREST_BACKUP_COUNT", "12", WithBackupCount(0), backups,
@@ -446,12 +476,28 @@ func TestResolveBadInput(t *testing.T) {
 		fileValue("base_log_dir", `null`, `using "logs"`),
 		fileValue("base_log_dir", `["a"]`, `using "logs"`),
 		fileValue("base_log_dir", `"a\u0000b"`, `using "logs"`),
-		fileValue("use_json", `"yes"`, `using true`),
-		fileValue("use_json", `1`, `using true`),
-		fileValue("use_json", `"false"`, `using true`),
 		fileValue("use_json", `null`, `using true`),
-		fileValue("files", `"off"`, `using true`),
-		fileValue("files", `0`, `using true`),
+		fileValue("use_json", `"maybe"`, `using true`),
+		fileValue("use_json", `2`, `using true`),
+		fileValue("use_json", `1.0`, `using true`),
+		fileValue("use_json", `"y"`, `using true`),
+		fileValue("files", `"none"`, `using true`),
+		fileValue("files", `-1`, `using true`),
+		fileValue("files", `[]`, `using true`),
+		fileValue("compress", `"gzip"`, `using false`),
+		fileValue("group_readable", `2`, `using false`),
+		fileValue("max_log_size", `"5XB"`, `using 5242880`),
+		fileValue("max_log_size", `"0MB"`, `using 5242880`),
+		fileValue("max_log_size", `"-5MB"`, `using 5242880`),
+		fileValue("max_log_size", `"5 M B"`, `using 5242880`),
+		fileValue("max_log_size", `"1e6"`, `using 5242880`),
+		fileValue("max_log_size", `"1.5"`, `using 5242880`),
+		fileValue("max_log_size", `"8388608TiB"`, `using 5242880`),
+		fileValue("max_log_size", `"MB"`, `using 5242880`),
+		fileValue("max_log_size", `""`, `using 5242880`),
+		fileValue("max_log_size", `{"MB":5}`, `using 5242880`),
+		fileValue("max_buffer_bytes", `"64 mebibytes"`, `using 67108864`),
+		fileValue("max_buffer_bytes", `"0.1B"`, `using 67108864`),
 		fileValue("console", `"xml"`, `using "text"`),
 		fileValue("flow_records", `"some"`, `using "all"`),
 		fileValue("console", `true`, `using "text"`),
@@ -478,7 +524,6 @@ func TestResolveBadInput(t *testing.T) {
 		fileValue("log_level", `{}`, `using debug`),
 		fileValue("log_level", `1e400`, `using debug`),
 		fileValue("max_log_size", `"big"`, `using 5242880`),
-		fileValue("max_log_size", `"5242880"`, `using 5242880`),
 		fileValue("max_log_size", `0`, `using 5242880`),
 		fileValue("max_log_size", `-1`, `using 5242880`),
 		fileValue("max_log_size", `2.5`, `using 5242880`),
@@ -497,11 +542,7 @@ func TestResolveBadInput(t *testing.T) {
 		fileValue("max_age", `1.5`, `using 0`),
 		fileValue("max_age", `1e30`, `using 0`),
 		fileValue("max_age", `true`, `using 0`),
-		fileValue("compress", `"yes"`, `using false`),
-		fileValue("compress", `1`, `using false`),
 		fileValue("compress", `null`, `using false`),
-		fileValue("group_readable", `"true"`, `using false`),
-		fileValue("group_readable", `1`, `using false`),
 		fileValue("group_readable", `"0640"`, `using false`),
 		fileValue("max_queue_size", `"x"`, `using 7 from WithQueueSize`),
 		fileValue("max_queue_size", `1.5`, `using 7 from WithQueueSize`),
@@ -585,8 +626,20 @@ func TestResolveBadInput(t *testing.T) {
 		envValue("LOGCREST_MAX_SIZE", "0", "using 5242880"),
 		envValue("LOGCREST_MAX_SIZE", "-5", "using 5242880"),
 		envValue("LOGCREST_MAX_SIZE", "1.5", "using 5242880"),
-		envValue("LOGCREST_MAX_SIZE", "5MB", "using 5242880"),
 		envValue("LOGCREST_MAX_SIZE", "1e6", "using 5242880"),
+		envValue("LOGCREST_MAX_SIZE", "5XB", "using 5242880"),
+		envValue("LOGCREST_MAX_SIZE", "5 M B", "using 5242880"),
+		envValue("LOGCREST_MAX_SIZE", "0MB", "using 5242880"),
+		envValue("LOGCREST_MAX_SIZE", "-5MB", "using 5242880"),
+		envValue("LOGCREST_MAX_SIZE", "+5MB", "using 5242880"),
+		envValue("LOGCREST_MAX_SIZE", "1..5MB", "using 5242880"),
+		envValue("LOGCREST_MAX_SIZE", ".MB", "using 5242880"),
+		envValue("LOGCREST_MAX_SIZE", "8388608 TiB", "using 5242880"),
+		envValue("LOGCREST_MAX_SIZE", "5MB\nlogcrest: warning: forged", "using 5242880"),
+		envValue("LOGCREST_MAX_SIZE", strings.Repeat("9", 100)+"MB", "using 5242880"),
+		envValue("LOGCREST_MAX_BUFFER", "lots", "using 67108864"),
+		envValue("LOGCREST_MAX_BUFFER", "0.5B", "using 67108864"),
+		envValue("LOGCREST_FILES", "none", "using true"),
 		envValue("LOGCREST_MAX_SIZE", "99999999999999999999", "using 5242880"),
 		envValue("LOGCREST_MAX_SIZE", "   ", "using 5242880"),
 		envValue("LOGCREST_BACKUP_COUNT", "-1", "using 3"),
@@ -648,7 +701,7 @@ func TestResolveBadInput(t *testing.T) {
 			needle: "LOGCREST_COMPRESS", using: "using true from WithCompress", want: func(s *Settings) { s.Compress = true },
 		},
 		{
-			name: "file/bad group_readable under good env", file: `{"group_readable":"yes"}`, env: env{"LOGCREST_GROUP_READABLE": "on"},
+			name: "file/bad group_readable under good env", file: `{"group_readable":"sometimes"}`, env: env{"LOGCREST_GROUP_READABLE": "on"},
 			needle: "group_readable", using: "using true from LOGCREST_GROUP_READABLE", want: func(s *Settings) { s.GroupReadable = true },
 		},
 		// A bad value a higher layer overrides is reported with the value used.
@@ -802,6 +855,160 @@ func TestResolveWarnOutput(t *testing.T) {
 	}
 }
 
+// TestResolveSizeUnits: a size reads the same in the environment and in the
+// config file (as a string; a JSON number is bytes, as ever): a plain number
+// is bytes, K, M, G, T count in 1024s however written (K, KB, KiB, any
+// case, space before the unit allowed), decimals with a unit round down to
+// a whole byte. A bad size is one warning naming the setting and quoting
+// the value, and the default is used.
+func TestResolveSizeUnits(t *testing.T) {
+	t.Parallel()
+	const bad = "not a size"
+	for _, c := range []struct {
+		in   string
+		want int64
+		err  string // "" when valid
+	}{
+		{"5242880", 5242880, ""},
+		{" 42 ", 42, ""},
+		{"+1", 1, ""},
+		{"5MB", 5 << 20, ""},
+		{"5MiB", 5 << 20, ""},
+		{"5M", 5 << 20, ""},
+		{"5 MB", 5 << 20, ""},
+		{"5mb", 5 << 20, ""},
+		{"5mib", 5 << 20, ""},
+		{" 5\tMb ", 5 << 20, ""},
+		{"512KB", 512 << 10, ""},
+		{"512k", 512 << 10, ""},
+		{"512 KiB", 512 << 10, ""},
+		{"1GiB", 1 << 30, ""},
+		{"1gb", 1 << 30, ""},
+		{"1G", 1 << 30, ""},
+		{"2TB", 2 << 40, ""},
+		{"1tib", 1 << 40, ""},
+		{"100B", 100, ""},
+		{"100 b", 100, ""},
+		{"1.5GiB", 3 << 29, ""},
+		{"1.5KB", 1536, ""},
+		{"0.5M", 1 << 19, ""},
+		{".5M", 1 << 19, ""},
+		{"5.M", 5 << 20, ""},
+		{"1.0001KB", 1024, ""}, // 1024.1024 bytes: rounded down
+		{"007MB", 7 << 20, ""},
+		{"8388607TiB", 8388607 << 40, ""},
+		{"8388607.99999999999999TiB", 9223372036854775807, ""}, // rounded down to the largest int64
+		{"8388608TiB", 0, "out of range"},
+		{"99999999999999999999", 0, "out of range"},
+		{"5XB", 0, bad},
+		{"5 M B", 0, bad},
+		{"5MBs", 0, bad},
+		{"MB", 0, bad},
+		{".MB", 0, bad},
+		{"1..5MB", 0, bad},
+		{"1.2.3MB", 0, bad},
+		{"-5MB", 0, bad},
+		{"+5MB", 0, bad},
+		{"5-MB", 0, bad},
+		{"1e6", 0, bad},
+		{"0x10", 0, bad},
+		{"5 000 000", 0, bad},
+		{"big", 0, bad},
+		{"1.5", 0, "not a whole number"},
+		{strings.Repeat("1", 65) + "KB", 0, bad},
+	} {
+		got, err := parseSize(c.in)
+		switch {
+		case c.err == "" && (err != nil || got != c.want):
+			t.Errorf("parseSize(%q) = %d, %v; want %d", c.in, got, err, c.want)
+		case c.err != "" && (err == nil || !strings.Contains(err.Error(), c.err)):
+			t.Errorf("parseSize(%q) = %d, %v; want an error saying %q", c.in, got, err, c.err)
+		}
+		if c.err != "" && err != nil && !strings.Contains(err.Error(), quote(c.in)) {
+			t.Errorf("parseSize(%q): the error %q does not quote the value", c.in, err)
+		}
+		// The config file takes the same text, as a string, with the same result.
+		raw, _ := json.Marshal(c.in)
+		if jgot, jerr := jsonSize(raw); jgot != got || (jerr == nil) != (err == nil) {
+			t.Errorf("jsonSize(%s) = %d, %v; the environment gives %d, %v", raw, jgot, jerr, got, err)
+		}
+	}
+
+	// Through Resolve, the exact warning: the setting, the value, the default.
+	var warn bytes.Buffer
+	s, errs := Resolve([]Option{WithConfigFile("")},
+		env{"LOGCREST_MAX_SIZE": "5XB", "LOGCREST_MAX_BUFFER": "64 MiB"}.get, &warn)
+	want := warnPrefix + `LOGCREST_MAX_SIZE: "5XB" is not a size (bytes, or a number and a unit: 512KB, 5MB, 1.5GiB; ` +
+		"K, M, G, T count in 1024s), using 5242880\n"
+	if warn.String() != want || len(errs) != 1 || s.MaxSize != 5242880 || s.MaxBuffer != 64<<20 {
+		t.Errorf("Resolve: MaxSize %d, MaxBuffer %d, problems %v, warnings\n%q\nwant\n%q", s.MaxSize, s.MaxBuffer, errs, warn.String(), want)
+	}
+	path := configFile(t, `{"max_log_size":"10MB","max_buffer_bytes":[1],"files":"off"}`)
+	warn.Reset()
+	s, errs = Resolve([]Option{WithConfigFile(path)}, nil, &warn)
+	want = warnPrefix + "config file " + strconv.Quote(path) +
+		`: max_buffer_bytes: an array is not a size (a number of bytes, or a string such as "5MB"), using 67108864` + "\n"
+	if warn.String() != want || len(errs) != 1 || s.MaxSize != 10<<20 || s.Files {
+		t.Errorf("Resolve: MaxSize %d, Files %v, problems %v, warnings\n%q\nwant\n%q", s.MaxSize, s.Files, errs, warn.String(), want)
+	}
+}
+
+// TestResolveBoolWordsInEveryLayer: every word the environment takes for a
+// boolean, the config file takes too, as a string (any case, space around
+// it) or, for 0 and 1, a number; true and false stay as they are. A word
+// refused by one layer is refused by the other, with the same list.
+func TestResolveBoolWordsInEveryLayer(t *testing.T) {
+	t.Parallel()
+	words := map[string]bool{
+		"true": true, "1": true, "yes": true, "on": true, "TRUE": true, " Yes ": true, "On": true,
+		"false": false, "0": false, "no": false, "off": false, "OFF": false, " No ": false, "False": false,
+	}
+	for w, want := range words {
+		ev, eerr := envBool(w)
+		raw, _ := json.Marshal(w)
+		jv, jerr := jsonBool(raw)
+		if eerr != nil || jerr != nil || ev != want || jv != want {
+			t.Errorf("%q: env %v, %v; json string %v, %v; want %v", w, ev, eerr, jv, jerr, want)
+		}
+	}
+	for raw, want := range map[string]bool{`true`: true, `false`: false, `1`: true, `0`: false} {
+		if v, err := jsonBool(json.RawMessage(raw)); err != nil || v != want {
+			t.Errorf("json %s = %v, %v; want %v", raw, v, err, want)
+		}
+	}
+	for _, w := range []string{"none", "maybe", "y", "n", "2", "-1", "enabled", "", "of f", "1.0"} {
+		_, eerr := envBool(w)
+		raw, _ := json.Marshal(w)
+		_, jerr := jsonBool(raw)
+		if eerr == nil || jerr == nil || !strings.Contains(jerr.Error(), boolWords) {
+			t.Errorf("%q: env error %v, json error %v; want both refused, listing %q", w, eerr, jerr, boolWords)
+		}
+	}
+	for _, raw := range []string{`2`, `-1`, `1.0`, `1e0`, `null`, `[]`, `{}`} {
+		if _, err := jsonBool(json.RawMessage(raw)); err == nil {
+			t.Errorf("json %s accepted as a boolean", raw)
+		}
+	}
+	// Each boolean key, off through the file as the environment says it.
+	for _, key := range []struct {
+		json string
+		get  func(Settings) bool
+	}{
+		{"use_json", func(s Settings) bool { return s.JSON }},
+		{"files", func(s Settings) bool { return s.Files }},
+	} {
+		var warn bytes.Buffer
+		s, errs := Resolve([]Option{WithConfigFile(configFile(t, fmt.Sprintf(`{%q:"off"}`, key.json)))}, nil, &warn)
+		if key.get(s) || errs != nil || warn.Len() != 0 {
+			t.Errorf(`{%q:"off"}: %v, problems %v, warnings %q`, key.json, key.get(s), errs, warn.String())
+		}
+		s, _ = Resolve([]Option{WithConfigFile(configFile(t, fmt.Sprintf(`{%q:"on"}`, key.json)))}, nil, &warn)
+		if !key.get(s) {
+			t.Errorf(`{%q:"on"} resolved to false`, key.json)
+		}
+	}
+}
+
 func TestResolveWholeNumber(t *testing.T) {
 	t.Parallel()
 	for _, c := range []struct {
@@ -949,6 +1156,9 @@ func FuzzResolveJSON(f *testing.F) {
 		`[1,2]`,
 		`{"log_name":"a"} trailing`,
 		``,
+		`{"max_log_size":"5MB","max_buffer_bytes":"512 KiB","files":"off","use_json":"yes","compress":1}`,
+		`{"max_log_size":"1.5gib","max_buffer_bytes":"5XB","files":"none","group_readable":"OFF"}`,
+		`{"max_log_size":"8388608TiB","max_buffer_bytes":{"MB":1},"files":2}`,
 	} {
 		f.Add([]byte(seed))
 	}
@@ -978,6 +1188,10 @@ func FuzzResolveEnv(f *testing.F) {
 	f.Add("", "", "", "", "", "", "", "")
 	f.Add("a\x00b", "maybe", "../x", "loud", "big", "-1", "lots", "0")
 	f.Add("/tmp/x", " OFF ", "x\nlogcrest: warning: forged", " 25 ", "99999999999999999999", " 3 ", "-5", "1e3")
+	f.Add("logs", "off", "svc", "info", "5MB", "2", "10", "5")
+	f.Add("logs", "No", "svc", "warn", " 1.5 GiB ", "2", "10", "5")
+	f.Add("logs", "none", "svc", "warn", "5XB", "2", "10", "5")
+	f.Add("logs", "1", "svc", "warn", "8388608TiB", "2", "10", "5")
 	f.Fuzz(func(t *testing.T, dir, useJSON, name, level, maxSize, backups, queue, timeline string) {
 		values := []string{dir, useJSON, name, level, maxSize, backups, queue, timeline}
 		e := env{}
@@ -990,6 +1204,10 @@ func FuzzResolveEnv(f *testing.F) {
 		// A level that parses is the level resolved.
 		if l, err := ParseLevel(level); err == nil && s.Level != l {
 			t.Errorf("LOGCREST_LEVEL=%q resolved to %v, ParseLevel says %v", level, s.Level, l)
+		}
+		// A size that parses to a positive number of bytes is the size resolved.
+		if n, err := parseSize(maxSize); err == nil && n > 0 && s.MaxSize != n {
+			t.Errorf("LOGCREST_MAX_SIZE=%q resolved to %d, parseSize says %d", maxSize, s.MaxSize, n)
 		}
 		// A valid name is taken as it is.
 		if name != "" && checkName(name) == nil && s.Name != name {

@@ -12,12 +12,18 @@ const forwardedFor = "X-Forwarded-For"
 // clientIP returns the client address of r for client_ip: the peer address
 // of the connection (RemoteAddr without its port) or, when the peer is a
 // trusted proxy, the rightmost X-Forwarded-For address that is not one.
-// The result is a substring of RemoteAddr or of the header, so it costs no
-// allocation, and it is always a valid IP address (or "").
+// The walk from the right stops at the first entry that is not an address,
+// and the peer is the answer then (nothing left of it can be believed).
+//
+// The result is always a valid IP address without a zone, or "": an IPv6
+// zone ("fe80::1%eth0") names a network interface of whichever host saw the
+// address, not the client, and in X-Forwarded-For it is text anyone up the
+// chain wrote, of any length and any bytes. Without it an address is at
+// most 45 bytes of hex digits, dots and colons. The result is a substring
+// of RemoteAddr or of the header, so it costs no allocation.
 func (c *Config) clientIP(r *http.Request) string {
-	peer := hostOf(r.RemoteAddr)
-	addr, err := netip.ParseAddr(peer)
-	if err != nil {
+	peer, addr, ok := parseHost(r.RemoteAddr)
+	if !ok {
 		return ""
 	}
 	if len(c.opts.TrustedProxies) == 0 || !c.trusted(addr) {
@@ -33,19 +39,20 @@ func (c *Config) clientIP(r *http.Request) string {
 			if j < 0 {
 				v = ""
 			}
-			a, err := netip.ParseAddr(hostOf(hop))
-			if err != nil {
+			h, a, ok := parseHost(hop)
+			if !ok {
 				return peer // a hop that is not an address: believe no further
 			}
 			if !c.trusted(a) {
-				return hostOf(hop)
+				return h
 			}
 		}
 	}
 	return peer
 }
 
-// trusted reports whether a is one of the trusted proxies.
+// trusted reports whether a (an address without zone) is one of the trusted
+// proxies.
 func (c *Config) trusted(a netip.Addr) bool {
 	a = a.Unmap()
 	for _, p := range c.opts.TrustedProxies {
@@ -54,6 +61,21 @@ func (c *Config) trusted(a netip.Addr) bool {
 		}
 	}
 	return false
+}
+
+// parseHost parses the address of s (see hostOf) and drops its IPv6 zone,
+// if any: it returns the address as written, up to the zone, and parsed, or
+// ok false when s holds no valid address.
+func parseHost(s string) (host string, a netip.Addr, ok bool) {
+	host = hostOf(s)
+	a, err := netip.ParseAddr(host)
+	if err != nil {
+		return "", netip.Addr{}, false
+	}
+	if i := strings.IndexByte(host, '%'); i >= 0 {
+		host, a = host[:i], a.WithZone("")
+	}
+	return host, a, true
 }
 
 // hostOf returns the address of "host:port", "[v6]:port", "[v6]" or a bare
