@@ -192,3 +192,56 @@ func TestFlowRecordsAndTheLevel(t *testing.T) {
 		})
 	}
 }
+
+// TestAtMsIsEachStepsOwnStart: at_ms is the offset of each step's own start
+// from the flow's, not 0 nor the flow's start for every step. The test reads
+// the clock around the flow's start and around each step's start, which
+// brackets what at_ms must be, whatever the machine's load: a step started
+// after a sleep of 30 ms has at_ms >= 30, and the second step's at_ms is past
+// the first step's end plus the sleep between them.
+func TestAtMsIsEachStepsOwnStart(t *testing.T) {
+	c := start(t)
+	before := time.Now()
+	ctx, fl := flow.Flow(context.Background(), "offsets")
+	after := time.Now()
+	// lo and hi bound, in ms, the offset from the flow's start of a moment
+	// taken between t0 and t1.
+	bounds := func(t0, t1 time.Time) (lo, hi float64) {
+		return float64(t0.Sub(after)) / 1e6, float64(t1.Sub(before)) / 1e6
+	}
+	const gap = 30 * time.Millisecond
+	var lo, hi [2]float64
+	time.Sleep(gap)
+	for i, name := range []string{"first", "second"} {
+		t0 := time.Now()
+		_ = flow.Run(ctx, name, func(context.Context) error {
+			lo[i], hi[i] = bounds(t0, time.Now())
+			time.Sleep(10 * time.Millisecond)
+			return nil
+		})
+		time.Sleep(gap)
+	}
+	fl.End(nil)
+	o := c.finish(t)
+
+	fe := one(t, o.flows, map[string]any{"flow_type": "flow_end"})
+	if fns, _ := timelineOf(t, fe); fmt.Sprint(fns) != "[first second]" {
+		t.Fatalf("timeline = %v", fns)
+	}
+	tl := fe["timeline"].([]any)
+	const usTol = 0.001 // at_ms is rounded to the microsecond
+	for i := range 2 {
+		e := tl[i].(map[string]any)
+		at := e["at_ms"].(float64)
+		if at < lo[i]-usTol || at > hi[i]+usTol {
+			t.Errorf("%s: at_ms %v, want within [%.3f, %.3f], the clock read around its start", e["fn"], at, lo[i], hi[i])
+		}
+	}
+	first, second := tl[0].(map[string]any), tl[1].(map[string]any)
+	if want := gap.Seconds() * 1000; first["at_ms"].(float64) < want {
+		t.Errorf("first step at_ms %v, want >= %v (the sleep before it)", first["at_ms"], want)
+	}
+	if want := first["at_ms"].(float64) + first["ms"].(float64) + gap.Seconds()*1000; second["at_ms"].(float64) < want-usTol {
+		t.Errorf("second step at_ms %v, want >= %v (the first's end plus the sleep between)", second["at_ms"], want)
+	}
+}
