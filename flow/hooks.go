@@ -92,14 +92,10 @@ func (s *Span) reportEnd(h core.EndHook, o *Outcome, failed bool, end time.Time)
 	if s.isFlow {
 		f := s.flow
 		e.Steps = f.steps
-		if failed {
-			// As flow_error: the failed step's failure, when the flow
-			// reports one (see flowFailure).
-			ff := flowFailure(o, &f.fail)
-			err, p = ff.err, ff.panic
-			if o.Panic == nil { // p, if any, is the step's: its stack is on its own record
-				e.Panic, e.Stack = p != nil, nil
-			}
+		if failed && err == nil && p == nil && f.fail.idx >= 0 {
+			// As flow_error: the first failed step's failure.
+			err, p = f.fail.err, f.fail.panic
+			e.Panic, e.Stack = p != nil, nil
 		}
 		r.w.buf = f.appendFields(r.w.buf)
 	}
