@@ -113,9 +113,11 @@ func Flow(ctx context.Context, label string, opts ...Option) (context.Context, *
 //     what the code returned. A step that failed while the flow succeeded
 //     does not fail the flow: its error was handled.
 //   - total_ms and steps, the exact number of steps that joined.
-//   - timeline: [{"fn","ms","status"}] in start order, at most the configured
-//     timeline cap (core's TimelineCap); a step still running when the flow
-//     ends has status "running" and the time it has run so far. When
+//   - timeline: [{"fn","at_ms","ms","status"}] in start order, at most the
+//     configured timeline cap (core's TimelineCap); status is that of the
+//     step's exit record, "ok", "error" or "cancelled", and a step still
+//     running when the flow ends has status "running" and the time it has
+//     run so far. When
 //     entries were left out, timeline_truncated says how many.
 //   - on failure, failed_at: the first step to fail (by the time it failed,
 //     so the root cause rather than the steps it failed in turn), or the

@@ -423,8 +423,9 @@ func (s *Span) cancelledBy(err error) bool {
 // Finish ends the span with the outcome o, without recovering or raising
 // anything: it is for callers that handle panics themselves, such as HTTP
 // middleware, which recover, call Finish, then re-panic. Unlike End it does
-// not look at the span's context: o is the whole truth. Finish after End (or
-// a second Finish) does nothing.
+// not look at the span's context, even to tell a cancellation: o is the
+// whole truth (see Outcome.Cancelled). Finish after End (or a second Finish)
+// does nothing.
 func (s *Span) Finish(o Outcome) {
 	if s == nil || !s.ended.CompareAndSwap(false, true) {
 		return
