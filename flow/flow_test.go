@@ -824,3 +824,23 @@ func TestCallResult(t *testing.T) {
 		t.Error("a failed Call logged its result")
 	}
 }
+
+// TestSetFieldRefusesTheNewOutcomeKeys: client_gone and returned_error are
+// keys of flow_end: a flow field may not take their place.
+func TestSetFieldRefusesTheNewOutcomeKeys(t *testing.T) {
+	c := start(t)
+	ctx, fl := flow.Flow(context.Background(), "keys")
+	for _, k := range []string{"client_gone", "returned_error"} {
+		if err := flow.SetField(ctx, k, "x"); !errors.Is(err, flow.ErrReservedField) {
+			t.Errorf("SetField(%q) = %v, want ErrReservedField", k, err)
+		}
+	}
+	fl.End(nil)
+	o := c.finish(t)
+	fe := one(t, o.flows, map[string]any{"flow_type": "flow_end"})
+	for _, k := range []string{"client_gone", "returned_error"} {
+		if v, ok := fe[k]; ok {
+			t.Errorf("flow_end has %s = %v", k, v)
+		}
+	}
+}
