@@ -18,13 +18,18 @@ type Span flow.Span
 //
 //   - a panic is recovered, recorded (error, error_type, stack) and raised
 //     again with its original value;
-//   - otherwise a non-nil *errp fails the span (the error is only read);
-//   - otherwise a context done (cancelled, past its deadline) fails it with
-//     the context's error;
-//   - otherwise it succeeds, status "ok".
+//   - otherwise a *errp that is context.Canceled (or wraps it), while the
+//     context the span was started with is cancelled, ends it "cancelled":
+//     the work was called off from outside (a client that went away, a
+//     caller that gave up), which is not a failure of the code;
+//   - otherwise a non-nil *errp fails the span (the error is only read); a
+//     passed deadline (context.DeadlineExceeded) is a timeout, a failure;
+//   - otherwise it succeeds, status "ok", even when its context was
+//     cancelled meanwhile: the outcome is what the function returned.
 //
 // errp may be nil. A failure is written at error level whatever the span's
-// level. Calls after the first do nothing.
+// level; a cancelled span at its own level, never to the error file. Calls
+// after the first do nothing.
 func (s *Span) End(errp *error) {
 	if f := (*flow.Span)(s); f.Claim() {
 		f.EndRecovered(recover(), errp)
@@ -61,10 +66,12 @@ type StepOption = flow.Option
 //		...
 //	}
 //
-// End writes the exit record with ms and status ("ok" or "error"). A
-// returned error, a panic (recorded with its stack, then raised again with
-// its original value) or a context cancelled under the step ends it "error",
-// at error level, in the error file. Arguments and results are never logged
+// End writes the exit record with ms and status ("ok", "error" or
+// "cancelled"). A returned error or a panic (recorded with its stack, then
+// raised again with its original value) ends it "error", at error level, in
+// the error file; the step's context cancelled meanwhile does not, unless
+// the step returns that cancellation, which ends it "cancelled" (see
+// Span.End). Arguments and results are never logged
 // unless Args or LogResult say so. Inside a flow the step joins the flow's
 // timeline, from any goroutine.
 func Step(ctx context.Context, name string, opts ...StepOption) (context.Context, *Span) {
@@ -103,8 +110,11 @@ func LogResult() StepOption { return flow.LogResult() }
 // writes flow_start to the flows file. End it with `defer span.End(&err)`,
 // which writes flow_end with flow_status, total_ms, steps, the timeline of
 // every step started under it (any depth, any goroutine, in start order)
-// and, on failure, failed_at, step ("k/n") and flow_error. Flow records go
-// to <dir>/flows/ only.
+// and, on failure, failed_at, step ("k/n"), flow_error and, when the flow's
+// own error differs from its failed step's, returned_error. flow_status is
+// "success", "failed" or "cancelled" (see Span.End). A failure reaches the
+// error file once: the failed step's record, or the flow's own when no step
+// failed. Flow records go to <dir>/flows/ only.
 //
 // The flow ID is "<label>-<8 hex>", or the 8 hex digits alone when label is
 // "". A label may come from a request value: every character outside

@@ -2,13 +2,18 @@ package adapters_test
 
 import (
 	"bufio"
+	"context"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/logcrest/logcrest"
 	"github.com/logcrest/logcrest/adapters"
@@ -44,6 +49,9 @@ type conformanceRow struct {
 	name   string
 	path   string            // request path, query included
 	header map[string]string // request headers
+	// clientTimeout, when set, is how long the client waits for the
+	// response before it gives up and closes the connection.
+	clientTimeout time.Duration
 
 	// The response. status 0: not checked (it is the framework recovery's
 	// business, or there is none: the connection is dropped).
@@ -59,7 +67,9 @@ type conformanceRow struct {
 	end         map[string]any // exact fields of flow_end
 	endAbsent   []string
 	endBy       map[string]map[string]any // extra exact fields of flow_end, by adapter
+	endAbsentBy map[string][]string       // extra absent fields of flow_end, by adapter
 	timeline    []string                  // fns of the timeline, in order (nil: empty)
+	stepStatus  map[string]string         // status of a step other than ok (charge*: error)
 	stack       bool                      // flow_end has a stack
 	panics      bool                      // the handler panics: bytes are not the client's
 	bytesLate   []string                  // adapters whose framework writes the body after the middleware returned
@@ -145,6 +155,58 @@ var conformance = []conformanceRow{
 		},
 		endAbsent:   []string{"stack"},
 		timeline:    []string{"charge"},
+		errHandlers: 1,
+	},
+	{
+		// One failure, one error record: the step's. flow_end names that
+		// step and its error; the handler's own other error, where the
+		// framework has one, is kept as returned_error.
+		name:   "500 from another handler error after a failed step",
+		path:   "/declined",
+		status: 500, flowID: bareFlowID, route: "/declined",
+		end: map[string]any{
+			"level": "error", "flow_status": "failed", "http_status": 500.0, "failed_at": "charge_card", "step": "1/1",
+			"flow_error": "error: card declined",
+		},
+		endBy: map[string]map[string]any{
+			"gin":  {"returned_error": "error: order 13: status 500"},
+			"echo": {"returned_error": "error: order 13: status 500"},
+		},
+		endAbsentBy: map[string][]string{"nethttp": {"returned_error"}, "chi": {"returned_error"}},
+		endAbsent:   []string{"stack", "client_gone"},
+		timeline:    []string{"charge_card"},
+		errHandlers: 1,
+	},
+	{
+		// The client gives up before the step ends; the step returns nil
+		// and the handler answers 200 to no one: a success, marked
+		// client_gone, nothing in the error stream.
+		name:          "a client that went away while a step that succeeds ran",
+		path:          "/slow",
+		header:        map[string]string{"X-Request-ID": "slow"},
+		clientTimeout: 100 * time.Millisecond,
+		route:         "/slow",
+		end: map[string]any{
+			"level": "info", "flow_status": "success", "http_status": 200.0, "client_gone": true, "steps": 1.0,
+		},
+		endAbsent: []string{"failed_at", "flow_error", "returned_error", "step"},
+		timeline:  []string{"slow_step"},
+	},
+	{
+		// The same, but the step returns the cancellation and the handler
+		// answers 500 because of it: cancelled, not failed.
+		name:          "a client that went away, and the step returned the cancellation",
+		path:          "/slow-cancel",
+		header:        map[string]string{"X-Request-ID": "slow-cancel"},
+		clientTimeout: 100 * time.Millisecond,
+		route:         "/slow-cancel",
+		end: map[string]any{
+			"level": "info", "flow_status": "cancelled", "message": "flow cancelled", "http_status": 500.0,
+			"client_gone": true, "steps": 1.0,
+		},
+		endAbsent:   []string{"failed_at", "flow_error", "returned_error", "step"},
+		timeline:    []string{"slow_step"},
+		stepStatus:  map[string]string{"slow_step": "cancelled"},
 		errHandlers: 1,
 	},
 	{
@@ -284,8 +346,20 @@ func TestConformance(t *testing.T) {
 func serveTable(t *testing.T, ad adapterUnderTest, rows []*conformanceRow, opts ...adapters.Option) []*exchange {
 	t.Helper()
 	a := newApp()
-	srv := httptest.NewServer(ad.build(a, opts...))
+	srv := httptest.NewUnstartedServer(ad.build(a, opts...))
 	srv.Config.ErrorLog = discardLog()
+	// The connections the server holds: a request whose client gave up is
+	// over, its records written, once its connection is closed.
+	var conns atomic.Int64
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		switch s {
+		case http.StateNew:
+			conns.Add(1)
+		case http.StateClosed, http.StateHijacked:
+			conns.Add(-1)
+		}
+	}
+	srv.Start()
 	// No keep-alive: a request whose connection is dropped (an abort)
 	// must not be retried by the transport on a reused connection.
 	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
@@ -295,6 +369,9 @@ func serveTable(t *testing.T, ad adapterUnderTest, rows []*conformanceRow, opts 
 		x := &exchange{row: row}
 		before := a.errHandlers.Load()
 		x.do(t, client, srv.URL, a)
+		if row.clientTimeout > 0 {
+			waitIdle(t, row.name, &conns)
+		}
 		x.handled = a.errHandlers.Load() - before
 		if row.thenServes {
 			resp, err := client.Get(srv.URL + "/orders/after")
@@ -309,6 +386,19 @@ func serveTable(t *testing.T, ad adapterUnderTest, rows []*conformanceRow, opts 
 	}
 	srv.Close()
 	return xs
+}
+
+// waitIdle waits, for up to 5 s, for the server to have closed every
+// connection: the handler of a request whose client gave up has returned.
+func waitIdle(t *testing.T, name string, conns *atomic.Int64) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for conns.Load() != 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: the server still holds %d connections 5 s after the client gave up", name, conns.Load())
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
 }
 
 // recorded returns the records of rec split as the files split them: the
@@ -432,6 +522,11 @@ func checkFiles(t *testing.T, o *output, xs []*exchange) {
 			t.Errorf("%d flows in the flows file, want %d", len(starts), want)
 		}
 	})
+	t.Run("one error record per failed request in the error file, none otherwise", func(t *testing.T) {
+		for _, fe := range where(o.Flows, map[string]any{"flow_type": "flow_end"}) {
+			t.Run(fmt.Sprint(fe["path"]), func(t *testing.T) { checkErrorRecords(t, fe, o.Errors) })
+		}
+	})
 	t.Run("every record in the file of its kind", func(t *testing.T) {
 		for _, f := range []struct {
 			stream string
@@ -449,7 +544,13 @@ func checkFiles(t *testing.T, o *output, xs []*exchange) {
 // do sends the row's request and reads the response.
 func (x *exchange) do(t *testing.T, client *http.Client, base string, a *app) {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, base+x.row.path, nil)
+	ctx := context.Background()
+	if x.row.clientTimeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, x.row.clientTimeout)
+		defer cancel()
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+x.row.path, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -554,6 +655,7 @@ func (x *exchange) check(t *testing.T, ad adapterUnderTest, flows, logs []record
 	wantFields(t, fe, row.end)
 	wantFields(t, fe, row.endBy[ad.name])
 	wantAbsent(t, fe, row.endAbsent...)
+	wantAbsent(t, fe, row.endAbsentBy[ad.name]...)
 	// flow_end stands alone: what identifies the request is on it again.
 	if fs["client_ip"] != "127.0.0.1" {
 		t.Errorf("client_ip %v, want the peer address 127.0.0.1", fs["client_ip"])
@@ -594,21 +696,14 @@ func (x *exchange) check(t *testing.T, ad adapterUnderTest, flows, logs []record
 		t.Errorf("steps %v, want %d", fe["steps"], len(row.timeline))
 	}
 	for i, s := range statuses {
-		want := "ok"
-		if fns[i] == "charge" {
-			want = "error"
-		}
-		if s != want {
+		if want := row.statusOf(fns[i]); s != want {
 			t.Errorf("timeline entry %s has status %s, want %s", fns[i], s, want)
 		}
 	}
 
 	// Step and Log(ctx) records carry the flow's IDs.
 	for _, fn := range row.timeline {
-		exit := "step finished"
-		if fn == "charge" {
-			exit = "step failed"
-		}
+		exit := map[string]string{"ok": "step finished", "error": "step failed", "cancelled": "step cancelled"}[row.statusOf(fn)]
 		for _, msg := range []string{"step started", exit} {
 			r := one(t, logs, map[string]any{"fn": fn, "message": msg, "flow_id": flowID})
 			wantFields(t, r, map[string]any{"trace_id": fs["trace_id"]})
@@ -618,4 +713,16 @@ func (x *exchange) check(t *testing.T, ad adapterUnderTest, flows, logs []record
 		r := one(t, logs, map[string]any{"message": msg, "flow_id": flowID})
 		wantFields(t, r, map[string]any{"trace_id": fs["trace_id"]})
 	}
+}
+
+// statusOf is the status the row expects of step fn: its stepStatus, else
+// "error" for the failing charge steps, else "ok".
+func (row *conformanceRow) statusOf(fn string) string {
+	if s, ok := row.stepStatus[fn]; ok {
+		return s
+	}
+	if strings.HasPrefix(fn, "charge") {
+		return "error"
+	}
+	return "ok"
 }

@@ -37,9 +37,20 @@
 // is marked method_truncated, path_truncated, route_truncated). The
 // outcome:
 //
-//   - a status of 500 or more fails the flow; its flow_error is the
-//     handler's error when the framework gave one (echo's returned error,
-//     gin's c.Errors), else that of the first failed step;
+//   - a status of 500 or more fails the flow. When a step failed, failed_at
+//     and flow_error are that step's, and the handler's own error, if the
+//     framework gave one (echo's returned error, gin's c.Errors) and it is
+//     another, is kept as returned_error; when none did, flow_error is the
+//     handler's error. Either way one record reaches the error stream: the
+//     step's "step failed", or else the flow's "flow failed";
+//   - a client that went away (net/http cancels the request's context when
+//     the connection closes) adds "client_gone": true to flow_end and is not
+//     a server failure: the outcome is the handler's, a 2xx-4xx succeeds,
+//     and a status of 500 or more answered only because of the cancellation
+//     (no step failed, and the handler's error, if any, is
+//     context.Canceled) ends the flow "cancelled", at info level, with
+//     nothing in the error stream. A deadline that passed is a timeout and
+//     fails as any error does;
 //   - a panic fails it with http_status 500, the panic value as flow_error
 //     and the stack, and no bytes, and is raised again for the framework's
 //     recovery: flow_end is written as the panic passes through the

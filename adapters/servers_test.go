@@ -3,6 +3,7 @@ package adapters_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -31,6 +32,9 @@ import (
 //	/empty         writes nothing (the implicit 200)
 //	/created       201 without a body
 //	/fail          step charge fails (ConnectionError); the handler's error becomes a 500
+//	/declined      step charge_card fails; the handler's own, other error becomes a 500
+//	/slow          step slow_step waits until the client has gone, returns nil; 200
+//	/slow-cancel   the same step returns the cancellation; the handler answers 500
 //	/unavailable   a handler error with status 503
 //	/teapot        a handler error with status 418
 //	/boom          panics inside the handler, after a step
@@ -79,6 +83,43 @@ var errGateway = &ConnectionError{"gateway timeout"}
 
 func (a *app) charge(ctx context.Context) error {
 	return logcrest.Run(ctx, "charge", func(context.Context) error { return errGateway })
+}
+
+// declined runs step charge_card, which fails with errDeclined, and returns the handler's
+// own error about it, another error than the step's (gin's c.Error, echo's
+// returned error).
+func (a *app) declined(ctx context.Context) error {
+	_ = logcrest.Run(ctx, "charge_card", func(context.Context) error { return errDeclined })
+	return fmt.Errorf("order %s: status %d", "13", http.StatusInternalServerError)
+}
+
+// slow runs step slow_step, which waits for the client to go away (the
+// request's context cancelled; the row's client gives up first), then
+// returns nil, or with cancel the cancellation. ctx must be the request's
+// context.
+func (a *app) slow(ctx context.Context, cancel bool) error {
+	return logcrest.Run(ctx, "slow_step", func(ctx context.Context) error {
+		select {
+		case <-ctx.Done():
+		case <-time.After(5 * time.Second):
+			return nil // the client never left: the row's client_gone check fails
+		}
+		if cancel {
+			return fmt.Errorf("load order: %w", ctx.Err())
+		}
+		return nil
+	})
+}
+
+// slowHandler is /slow and /slow-cancel in net/http form.
+func (a *app) slowHandler(cancel bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := a.slow(r.Context(), cancel); err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		_, _ = io.WriteString(w, "done")
+	}
 }
 
 func (a *app) boom(ctx context.Context) {
@@ -186,6 +227,13 @@ func (a *app) std(param func(r *http.Request, name string) string) map[string]ht
 				http.Error(w, "charge failed", http.StatusInternalServerError)
 			}
 		},
+		"/declined": func(w http.ResponseWriter, r *http.Request) {
+			if err := a.declined(r.Context()); err != nil {
+				http.Error(w, err.Error(), http.StatusInternalServerError)
+			}
+		},
+		"/slow":        a.slowHandler(false),
+		"/slow-cancel": a.slowHandler(true),
 		"/unavailable": func(w http.ResponseWriter, _ *http.Request) {
 			http.Error(w, "maintenance", http.StatusServiceUnavailable)
 		},
@@ -246,6 +294,26 @@ func buildGin(a *app, opts ...adapters.Option) http.Handler {
 			_ = c.AbortWithError(http.StatusInternalServerError, err)
 		}
 	})
+	r.GET("/declined", func(c *gin.Context) {
+		if err := a.declined(c); err != nil {
+			c.String(http.StatusInternalServerError, "declined")
+			_ = c.Error(err)
+		}
+	})
+	slow := func(cancel bool) gin.HandlerFunc {
+		return func(c *gin.Context) {
+			// The request's context: without gin's ContextWithFallback,
+			// the *gin.Context is never done.
+			if err := a.slow(c.Request.Context(), cancel); err != nil {
+				c.String(http.StatusInternalServerError, "cancelled")
+				_ = c.Error(err)
+				return
+			}
+			c.String(http.StatusOK, "done")
+		}
+	}
+	r.GET("/slow", slow(false))
+	r.GET("/slow-cancel", slow(true))
 	r.GET("/unavailable", func(c *gin.Context) {
 		c.String(http.StatusServiceUnavailable, "maintenance")
 		_ = c.Error(errors.New("maintenance"))
@@ -288,6 +356,17 @@ func buildEcho(a *app, opts ...adapters.Option) http.Handler {
 	e.GET("/empty", func(echo.Context) error { return nil })
 	e.GET("/created", func(c echo.Context) error { return c.NoContent(http.StatusCreated) })
 	e.GET("/fail", func(c echo.Context) error { return a.charge(ctx(c)) })
+	e.GET("/declined", func(c echo.Context) error { return a.declined(ctx(c)) })
+	slow := func(cancel bool) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if err := a.slow(ctx(c), cancel); err != nil {
+				return err
+			}
+			return c.String(http.StatusOK, "done")
+		}
+	}
+	e.GET("/slow", slow(false))
+	e.GET("/slow-cancel", slow(true))
 	e.GET("/unavailable", func(echo.Context) error {
 		return echo.NewHTTPError(http.StatusServiceUnavailable, "maintenance")
 	})

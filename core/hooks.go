@@ -79,7 +79,9 @@ type EndedSpan struct {
 	// Steps is, for a flow, the number of steps that joined it.
 	Steps int
 	// Failed is true when the span ended at error level: an error, a
-	// panic, a done context, or Outcome.Failed (an HTTP 5xx).
+	// panic, or Outcome.Failed (an HTTP 5xx). A span that ended
+	// "cancelled" (flow.Outcome.Cancelled) is not failed; Error then holds
+	// the cancellation's text, if any.
 	Failed bool
 	// Error is the text of the span's error or panic value (a flow's own,
 	// else, for a flow that failed without one, that of its first failed

@@ -21,14 +21,16 @@
 //
 //   - "step started": fn, parent_span_id (when the step has a parent) and,
 //     with Args, args. In the success file, at the step's level.
-//   - "step finished" / "step failed": the same identity, ms (float
-//     milliseconds, to the microsecond) and status "ok" / "error"; a failure
-//     is at error level (the error file) with error, error_type (the Go type,
-//     as %T prints it) and, after a panic, stack. With LogResult, Call adds
-//     result.
+//   - "step finished" / "step failed" / "step cancelled": the same
+//     identity, ms (float milliseconds, to the microsecond) and status "ok" /
+//     "error" / "cancelled"; a failure is at error level (the error file)
+//     with error, error_type (the Go type, as %T prints it) and, after a
+//     panic, stack. A step is cancelled when it returns the cancellation of
+//     the context it was started with (see Span.End): at the step's level,
+//     never in the error file. With LogResult, Call adds result.
 //   - "nested flow degraded to a step": warn, with label, once per Flow
 //     started inside an active flow.
-//   - "flow started" / "flow finished" / "flow failed": flow_type
+//   - "flow started" / "flow finished" / "flow failed" / "flow cancelled": flow_type
 //     "flow_start" / "flow_end", in the flows file only (see Begin for
 //     flow_end's fields).
 //

@@ -42,7 +42,7 @@ var reserved = map[string]bool{
 	"status": true, "error": true, "error_type": true, "args": true, "result": true, "label": true,
 	"method": true, "method_truncated": true, "path": true, "path_truncated": true, "route": true,
 	"route_truncated": true, "request_id": true, "http_status": true, "bytes": true, "client_ip": true,
-	"aborted": true, "hijacked": true,
+	"aborted": true, "hijacked": true, "client_gone": true, "returned_error": true,
 }
 
 // field is one field of a flow, its value encoded as JSON already.

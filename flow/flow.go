@@ -14,9 +14,10 @@ import (
 
 // The messages and flow_type values of flow records.
 const (
-	msgFlowStarted  = "flow started"
-	msgFlowFinished = "flow finished"
-	msgFlowFailed   = "flow failed"
+	msgFlowStarted   = "flow started"
+	msgFlowFinished  = "flow finished"
+	msgFlowFailed    = "flow failed"
+	msgFlowCancelled = "flow cancelled"
 
 	flowStart = "flow_start"
 	flowEnd   = "flow_end"
@@ -103,30 +104,48 @@ func Flow(ctx context.Context, label string, opts ...Option) (context.Context, *
 // flow_start carries trace_id, span_id, parent_span_id (when the flow has a
 // parent), flow_id and flow_type; flow_end carries the same and:
 //
-//   - flow_status: "success", or "failed" (at error level) when the flow's
-//     own code failed (error, panic, done context, Outcome.Failed). A step
-//     that failed while the flow succeeded does not fail the flow: its error
-//     was handled.
+//   - flow_status: "success"; "failed" (at error level) when the flow's
+//     own code failed (error, panic, Outcome.Failed); or "cancelled" (at the
+//     flow's level) when it was called off from outside (a returned
+//     cancellation, see Span.End, or Outcome.Cancelled), unless a step of it
+//     failed, which makes it "failed" by that step. A context cancelled while
+//     the flow's code went on to return nil does not matter: the outcome is
+//     what the code returned. A step that failed while the flow succeeded
+//     does not fail the flow: its error was handled.
 //   - total_ms and steps, the exact number of steps that joined.
-//   - timeline: [{"fn","ms","status"}] in start order, at most the configured
-//     timeline cap (core's TimelineCap); a step still running when the flow
-//     ends has status "running" and the time it has run so far. When
+//   - timeline: [{"fn","at_ms","ms","status"}] in start order, at most the
+//     configured timeline cap (core's TimelineCap); status is that of the
+//     step's exit record, "ok", "error" or "cancelled", and a step still
+//     running when the flow ends has status "running" and the time it has
+//     run so far. When
 //     entries were left out, timeline_truncated says how many.
 //   - on failure, failed_at: the first step to fail (by the time it failed,
 //     so the root cause rather than the steps it failed in turn), or the
-//     flow's own name when no step failed; step: "k/n", k the 1-based
-//     timeline position of failed_at (0 for the flow itself) and n steps;
-//     flow_error; and stack after a panic.
+//     flow's own name when no step failed or when the flow's own code
+//     panicked with a panic of its own; step: "k/n", k the 1-based timeline
+//     position of failed_at (0 for the flow itself) and n steps; flow_error,
+//     the failure of failed_at; returned_error, the flow's own error when it
+//     differs from the failed step's; and stack after a panic.
 //
-// flow_error is "<type>: <message>" of the flow's own error or panic. The
+// One failure reaches the error stream once: when failed_at is a step, that
+// step's "step failed" record is the failure's record there and the flow
+// writes none; when it is the flow itself, the flow writes one ("flow
+// failed", with the fields of flow_end). A panic of the flow's own code after
+// a step failed is a second failure, with its own stack, and has its own
+// record.
+//
+// flow_error is "<type>: <message>" of that error or panic. When failed_at
+// is a step, it is the step's error, or the flow's own error when that wraps
+// the step's (errors.Is), so that fmt.Errorf("checkout: %w", err) keeps its
+// message; any other error of the flow's own is returned_error, in the same
+// form. The
 // type is the exported name, without package or pointer, of the first error
 // in the Unwrap chain that has one: "*payment.ConnectionError" reads
 // "ConnectionError: gateway timeout", and so does it wrapped with %w (with
 // the wrapper's message). A chain of unexported types only (errors.New,
 // fmt.Errorf) reads "error: <message>", and a panic whose value is not such
 // an error "panic: <message>". When the flow failed without an error of its
-// own (Outcome.Failed alone) flow_error is that of the first failed step,
-// and absent when there is none.
+// own (Outcome.Failed alone) and no step failed, flow_error is absent.
 func Begin(ctx context.Context, spec FlowSpec, opts ...Option) (context.Context, *Span) {
 	return begin(nil, ctx, &spec, opts)
 }
@@ -233,22 +252,30 @@ func (s *Span) appendIdentity(b []byte, flowType string) []byte {
 	return append(b, '"')
 }
 
-// endFlow closes the flow's timeline and writes flow_end.
-func (s *Span) endFlow(o *Outcome, failed bool, now time.Time, d time.Duration) {
+// endFlow closes the flow's timeline and writes flow_end, given how the
+// flow's own code ended (e), and returns how the flow ended: a cancelled
+// flow in which a step failed is failed, by that step.
+func (s *Span) endFlow(o *Outcome, e ending, now time.Time, d time.Duration) ending {
 	f := s.flow
 	steps, fail := f.close(now.Sub(f.start))
+	if e == endCancelled && fail.idx >= 0 {
+		e = endFailed
+	}
 	level := s.level
-	if failed {
+	if e == endFailed {
 		level = zerolog.ErrorLevel
 	}
-	r := newFlowRecord(s.pipe, level, true, failed)
+	r := newFlowRecord(s.pipe, level, true, e == endFailed)
 	if r == nil {
-		return
+		return e
 	}
 	b := s.appendIdentity(r.w.buf, flowEnd)
-	if failed {
+	switch e {
+	case endFailed:
 		b = append(b, `,"flow_status":"failed"`...)
-	} else {
+	case endCancelled:
+		b = append(b, `,"flow_status":"cancelled"`...)
+	default:
 		b = append(b, `,"flow_status":"success"`...)
 	}
 	b = append(b, `,"total_ms":`...)
@@ -260,59 +287,86 @@ func (s *Span) endFlow(o *Outcome, failed bool, now time.Time, d time.Duration) 
 		b = append(b, `,"timeline_truncated":`...)
 		b = strconv.AppendInt(b, int64(left), 10)
 	}
-	if failed {
-		at, k := s.name, 0
-		if fail.idx >= 0 {
-			at, k = fail.fn, fail.idx+1
-		}
-		b = append(b, `,"failed_at":`...)
-		b = jsonenc.String(b, at)
-		b = append(b, `,"step":"`...)
-		b = strconv.AppendInt(b, int64(k), 10)
-		b = append(b, '/')
-		b = strconv.AppendInt(b, int64(steps), 10)
-		b = append(b, '"')
-		msg := failureSummary(o.Err, o.Panic)
-		if msg == "" {
-			msg = failureSummary(fail.err, fail.panic)
-		}
-		if msg != "" {
-			b = append(b, `,"flow_error":`...)
-			b = jsonenc.String(b, msg)
-		}
-		if o.Panic != nil && o.Stack != nil {
-			b = append(b, `,"stack":`...)
-			b = jsonenc.String(b, string(o.Stack))
-		}
+	var ff failure
+	if e == endFailed {
+		ff = flowFailure(o, &fail)
+		b = s.appendFlowFailure(b, o, &ff, steps)
 	}
 	r.w.buf = f.appendFields(b)
 	if o.EndFields != nil {
 		o.EndFields.AddFields(&r.w)
 	}
-	if failed {
+	switch {
+	case e == endFailed:
 		r.writeFlow(msgFlowFailed, now)
-		if !recordedByStep(o, &fail) {
+		if ff.at < 0 {
 			s.logFlowFailure(o, d, now)
 		}
-	} else {
+	case e == endCancelled:
+		r.writeFlow(msgFlowCancelled, now)
+	default:
 		r.writeFlow(msgFlowFinished, now)
 	}
+	return e
 }
 
-// recordedByStep reports whether the failure of a flow that ended with o is
-// one a failed step of it already wrote to the error stream: a step failed,
-// and the flow has no error of its own, or the same error or panic.
-func recordedByStep(o *Outcome, fail *stepFailure) bool {
-	if fail.idx < 0 {
-		return false
+// appendFlowFailure appends the failure fields of a failed flow_end:
+// failed_at, step, flow_error, returned_error and stack (see Begin).
+func (s *Span) appendFlowFailure(b []byte, o *Outcome, ff *failure, steps int) []byte {
+	at, k := s.name, 0
+	if ff.at >= 0 {
+		at, k = ff.fn, ff.at+1
 	}
+	b = append(b, `,"failed_at":`...)
+	b = jsonenc.String(b, at)
+	b = append(b, `,"step":"`...)
+	b = strconv.AppendInt(b, int64(k), 10)
+	b = append(b, '/')
+	b = strconv.AppendInt(b, int64(steps), 10)
+	b = append(b, '"')
+	if msg := failureSummary(ff.err, ff.panic); msg != "" {
+		b = append(b, `,"flow_error":`...)
+		b = jsonenc.String(b, msg)
+	}
+	if ff.returned != nil {
+		b = append(b, `,"returned_error":`...)
+		b = jsonenc.String(b, failureSummary(ff.returned, nil))
+	}
+	if o.Panic != nil && o.Stack != nil {
+		b = append(b, `,"stack":`...)
+		b = jsonenc.String(b, string(o.Stack))
+	}
+	return b
+}
+
+// failure is what a failed flow reports: the error or panic of flow_error,
+// the step it names (failed_at), and the flow's own error when it is kept
+// beside a step's (returned_error).
+type failure struct {
+	err      error
+	panic    any
+	at       int    // the failed step's place in the timeline; -1: the flow's own code
+	fn       string // the failed step's name
+	returned error
+}
+
+// flowFailure returns the failure a failed flow that ended with o reports,
+// fail being its first failed step (idx -1 for none). One failure, one
+// error record: when a step failed, the flow reports that step, whose own
+// record is already in the error stream, and the flow's own error, unless
+// it is that step's (or wraps it), is kept as returned_error. Only a panic
+// of the flow's own code, a failure of its own with its own stack, is
+// reported as the flow's even after a failed step.
+func flowFailure(o *Outcome, fail *stepFailure) failure {
 	switch {
+	case fail.idx < 0, o.Panic != nil && !samePanic(o.Panic, fail.panic):
+		return failure{err: o.Err, panic: o.Panic, at: -1}
 	case o.Panic != nil:
-		return samePanic(o.Panic, fail.panic)
-	case o.Err != nil:
-		return fail.err != nil && errors.Is(o.Err, fail.err)
+		return failure{panic: o.Panic, at: fail.idx, fn: fail.fn}
+	case o.Err != nil && !o.Cancelled && fail.err != nil && errors.Is(o.Err, fail.err):
+		return failure{err: o.Err, at: fail.idx, fn: fail.fn}
 	}
-	return true
+	return failure{err: fail.err, panic: fail.panic, at: fail.idx, fn: fail.fn, returned: o.Err}
 }
 
 // samePanic reports whether a and b are the same panic value; values that
@@ -329,8 +383,9 @@ func samePanic(a, b any) (same bool) {
 // logFlowFailure writes the error record of a failed flow to the error
 // stream, where people look for errors: the flow's identity, its duration,
 // the error (with the stack of a panic) and the fields of flow_end (for a
-// request: method, path, route, status...). A flow whose failure a step
-// already recorded there writes none.
+// request: method, path, route, status...). A flow whose failure is a
+// step's (see flowFailure), which that step already recorded there, writes
+// none.
 func (s *Span) logFlowFailure(o *Outcome, d time.Duration, now time.Time) {
 	r := s.record(zerolog.ErrorLevel)
 	if r == nil {

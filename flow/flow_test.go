@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/rs/zerolog"
 
@@ -509,7 +510,151 @@ func TestLevels(t *testing.T) {
 	}
 }
 
-func TestCancelledContextFailsTheStep(t *testing.T) {
+// TestCancelledContext: a step's outcome is what its function returned. A
+// step or flow whose context is cancelled while it runs, and that returns
+// nil, succeeds; one that returns the cancellation (context.Canceled while
+// its context is cancelled: a client that went away, a caller that gave up)
+// ends "cancelled", at its own level, with nothing in the error stream; a
+// deadline that passed is a timeout, a failure; and a cancelled flow in which
+// a step failed is failed by that step, recorded once.
+func TestCancelledContext(t *testing.T) {
+	cases := []struct {
+		name     string
+		body     func(ctx context.Context, cancel func()) error
+		ctx      func() (context.Context, context.CancelFunc)
+		steps    map[string]string // the exit message of each step
+		timeline string            // statuses of the timeline
+		end      map[string]any    // exact fields of flow_end
+		absent   []string          // fields flow_end must not have
+		errs     []string          // fn of each record in the error stream
+	}{
+		{
+			name: "a step returns nil after the cancellation",
+			body: func(ctx context.Context, cancel func()) error {
+				return flow.Run(ctx, "slow", func(ctx context.Context) error {
+					cancel()
+					<-ctx.Done()
+					return nil
+				})
+			},
+			steps: map[string]string{"slow": "step finished"}, timeline: "[ok]",
+			end:    map[string]any{"flow_status": "success", "level": "info", "message": "flow finished"},
+			absent: []string{"failed_at", "flow_error", "returned_error"},
+		},
+		{
+			name: "a step returns the cancellation",
+			body: func(ctx context.Context, cancel func()) error {
+				_ = flow.Run(ctx, "first", func(context.Context) error { return nil })
+				return flow.Run(ctx, "slow", func(ctx context.Context) error {
+					cancel()
+					<-ctx.Done()
+					return fmt.Errorf("query orders: %w", ctx.Err())
+				})
+			},
+			steps: map[string]string{"first": "step finished", "slow": "step cancelled"}, timeline: "[ok cancelled]",
+			end:    map[string]any{"flow_status": "cancelled", "level": "info", "message": "flow cancelled"},
+			absent: []string{"failed_at", "flow_error", "returned_error", "step"},
+		},
+		{
+			name: "a deadline passes",
+			ctx: func() (context.Context, context.CancelFunc) {
+				return context.WithTimeout(context.Background(), time.Millisecond)
+			},
+			body: func(ctx context.Context, _ func()) error {
+				return flow.Run(ctx, "slow", func(ctx context.Context) error {
+					<-ctx.Done()
+					return ctx.Err()
+				})
+			},
+			steps: map[string]string{"slow": "step failed"}, timeline: "[error]",
+			end: map[string]any{
+				"flow_status": "failed", "level": "error", "failed_at": "slow", "step": "1/1",
+				"flow_error": "error: context deadline exceeded",
+			},
+			errs: []string{"slow"},
+		},
+		{
+			name: "cancelled after a step failed",
+			body: func(ctx context.Context, cancel func()) error {
+				_ = flow.Run(ctx, "charge", func(context.Context) error { return errors.New("card declined") })
+				cancel()
+				return ctx.Err()
+			},
+			steps: map[string]string{"charge": "step failed"}, timeline: "[error]",
+			end: map[string]any{
+				"flow_status": "failed", "level": "error", "failed_at": "charge", "step": "1/1",
+				"flow_error": "error: card declined", "returned_error": "error: context canceled",
+			},
+			errs: []string{"charge"},
+		},
+		{
+			name: "context.Canceled from a context of the step's own",
+			body: func(ctx context.Context, _ func()) error {
+				return flow.Run(ctx, "inner", func(ctx context.Context) error {
+					own, stop := context.WithCancel(ctx)
+					stop()
+					return own.Err()
+				})
+			},
+			steps: map[string]string{"inner": "step failed"}, timeline: "[error]",
+			end:  map[string]any{"flow_status": "failed", "failed_at": "inner", "flow_error": "error: context canceled"},
+			errs: []string{"inner"},
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c := start(t)
+			newCtx := tc.ctx
+			if newCtx == nil {
+				newCtx = func() (context.Context, context.CancelFunc) { return context.WithCancel(context.Background()) }
+			}
+			ctx, cancel := newCtx()
+			defer cancel()
+			_ = flow.RunFlow(ctx, "job", func(ctx context.Context) error { return tc.body(ctx, cancel) })
+			o := c.finish(t)
+
+			fe := one(t, o.flows, map[string]any{"flow_type": "flow_end"})
+			wantFields(t, fe, tc.end)
+			for _, k := range tc.absent {
+				if v, ok := fe[k]; ok {
+					t.Errorf("flow_end has %s = %v, want none", k, v)
+				}
+			}
+			if _, statuses := timelineOf(t, fe); fmt.Sprint(statuses) != tc.timeline {
+				t.Errorf("timeline statuses %v, want %s", statuses, tc.timeline)
+			}
+			for fn, msg := range tc.steps {
+				level, status, stream := "info", "ok", o.success
+				switch msg {
+				case "step failed":
+					level, status, stream = "error", "error", o.errs
+				case "step cancelled":
+					status = "cancelled"
+				}
+				exit := one(t, stream, map[string]any{"fn": fn, "message": msg})
+				wantFields(t, exit, map[string]any{"level": level, "status": status})
+				if msg != "step failed" {
+					for _, k := range []string{"error", "error_type"} {
+						if _, ok := exit[k]; ok {
+							t.Errorf("%s record has %s: %v", msg, k, exit)
+						}
+					}
+				}
+			}
+			var errFns []string
+			for _, r := range o.errs {
+				errFns = append(errFns, fmt.Sprint(r["fn"]))
+			}
+			if fmt.Sprint(errFns) != fmt.Sprint(tc.errs) {
+				t.Errorf("error stream holds records of %v, want %v: %v", errFns, tc.errs, o.errs)
+			}
+		})
+	}
+}
+
+// TestCancelledContextOutsideAFlow: a step outside any flow that returns nil
+// after its context was cancelled succeeds, and Run returns the nil.
+func TestCancelledContextOutsideAFlow(t *testing.T) {
 	c := start(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	err := flow.Run(ctx, "slow", func(ctx context.Context) error {
@@ -521,8 +666,11 @@ func TestCancelledContextFailsTheStep(t *testing.T) {
 		t.Fatalf("Run returned %v, want the function's nil unchanged", err)
 	}
 	o := c.finish(t)
-	exit := one(t, o.errs, map[string]any{"fn": "slow"})
-	wantFields(t, exit, map[string]any{"status": "error", "error": "context canceled", "error_type": "*errors.errorString"})
+	if len(o.errs) != 0 {
+		t.Errorf("%d records in the error stream, want none: %v", len(o.errs), o.errs)
+	}
+	exit := one(t, o.success, map[string]any{"fn": "slow", "message": "step finished"})
+	wantFields(t, exit, map[string]any{"status": "ok", "level": "info"})
 }
 
 func TestEndEdgeCases(t *testing.T) {
@@ -674,5 +822,25 @@ func TestCallResult(t *testing.T) {
 	wantFields(t, exit["result"].(map[string]any), map[string]any{"order": "ORD-1", "total": 42.0})
 	if _, ok := one(t, o.errs, map[string]any{"fn": "failing"})["result"]; ok {
 		t.Error("a failed Call logged its result")
+	}
+}
+
+// TestSetFieldRefusesTheNewOutcomeKeys: client_gone and returned_error are
+// keys of flow_end: a flow field may not take their place.
+func TestSetFieldRefusesTheNewOutcomeKeys(t *testing.T) {
+	c := start(t)
+	ctx, fl := flow.Flow(context.Background(), "keys")
+	for _, k := range []string{"client_gone", "returned_error"} {
+		if err := flow.SetField(ctx, k, "x"); !errors.Is(err, flow.ErrReservedField) {
+			t.Errorf("SetField(%q) = %v, want ErrReservedField", k, err)
+		}
+	}
+	fl.End(nil)
+	o := c.finish(t)
+	fe := one(t, o.flows, map[string]any{"flow_type": "flow_end"})
+	for _, k := range []string{"client_gone", "returned_error"} {
+		if v, ok := fe[k]; ok {
+			t.Errorf("flow_end has %s = %v", k, v)
+		}
 	}
 }

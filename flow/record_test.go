@@ -78,7 +78,8 @@ func TestFlowRecordsAreWhatZerologWrites(t *testing.T) {
 		Str("flow_id", start.str(t, "flow_id")).RawJSON("seq", end.raw(t, "seq")).Str("flow_type", "flow_end").
 		Str("flow_status", "failed").RawJSON("total_ms", end.raw(t, "total_ms")).Int("steps", 2).
 		Array("timeline", timeline).
-		Str("failed_at", hostile).Str("step", "1/2").Str("flow_error", "error: gave up: "+hostile).
+		Str("failed_at", hostile).Str("step", "1/2").Str("flow_error", "error: "+hostile).
+		Str("returned_error", "error: gave up: "+hostile).
 		Str("text", hostile).Str(hostile, "key").Int("n", -42).Bool("yes", true).
 		Msg("flow failed")
 	if got := withoutTime(t, lines[1]); got != strings.TrimSuffix(want.String(), "\n") {

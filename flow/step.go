@@ -2,6 +2,7 @@ package flow
 
 import (
 	"context"
+	"errors"
 	"runtime/debug"
 	"strconv"
 	"sync"
@@ -20,14 +21,25 @@ const (
 	msgStepStarted  = "step started"
 	msgStepFinished = "step finished"
 	msgStepFailed   = "step failed"
+	msgStepCanceled = "step cancelled"
 	msgNestedFlow   = "nested flow degraded to a step"
 )
 
 // Statuses of a step on its exit record and in a timeline.
 const (
-	statusOK      = "ok"
-	statusError   = "error"
-	statusRunning = "running"
+	statusOK        = "ok"
+	statusError     = "error"
+	statusCancelled = "cancelled"
+	statusRunning   = "running"
+)
+
+// ending is how a span ended: the status of its exit record.
+type ending uint8
+
+const (
+	endOK        ending = iota // "ok"; for a flow, "success"
+	endFailed                  // "error"; for a flow, "failed"
+	endCancelled               // "cancelled", for a step and a flow alike
 )
 
 // Span is one running step or flow, returned by Step, Flow and Begin. It
@@ -313,9 +325,29 @@ type Outcome struct {
 	// its level; it is called once more when the pipeline has an EndHook
 	// (see core.EndedSpan.Fields).
 	EndFields Fields
+	// Cancelled says the work stopped because the context it ran under was
+	// cancelled from outside (a client that went away, a caller that gave
+	// up), not because it failed: the span ends with status "cancelled", at
+	// its own level, and writes nothing to the error stream. Err, if set, is
+	// the error the cancellation surfaced as. Cancelled outweighs Err and
+	// Failed; a panic still fails the span, and so does, for a flow, a step
+	// of it that failed (the flow then reports that step's failure).
+	Cancelled bool
 }
 
-func (o *Outcome) failed() bool { return o.Err != nil || o.Panic != nil || o.Failed }
+// ending is how o ends a span, before a flow's steps are considered (see
+// endFlow).
+func (o *Outcome) ending() ending {
+	switch {
+	case o.Panic != nil:
+		return endFailed
+	case o.Cancelled:
+		return endCancelled
+	case o.Err != nil || o.Failed:
+		return endFailed
+	}
+	return endOK
+}
 
 // End ends the span and writes its exit record. It must be deferred
 // directly, as `defer span.End(&err)` with err the named error result of the
@@ -323,14 +355,20 @@ func (o *Outcome) failed() bool { return o.Err != nil || o.Panic != nil || o.Fai
 //
 //   - a panic is recovered, recorded (error, error_type, stack) and raised
 //     again with its original value;
+//   - otherwise a non-nil *errp that is context.Canceled (or wraps it), returned
+//     while the context the span was started with is cancelled, ends the span
+//     "cancelled" (see Outcome.Cancelled): the work was called off from
+//     outside, by a client that went away or a caller that gave up, and that
+//     is not a failure of the code;
 //   - otherwise a non-nil *errp fails the span; the error is only read, the
-//     function still returns it unchanged;
-//   - otherwise, when the context the span was started with is done (cancelled
-//     or past its deadline), the span fails with the context's error;
-//   - otherwise it succeeds (status "ok").
+//     function still returns it unchanged. A deadline that passed
+//     (context.DeadlineExceeded) is a timeout, and fails it;
+//   - otherwise it succeeds (status "ok"), whether or not its context was
+//     cancelled meanwhile: the outcome is what the function returned.
 //
 // errp may be nil when there is no error to report. A failure is written at
-// error level (to the error file) whatever the span's level. Ending a flow
+// error level (to the error file) whatever the span's level; a cancelled
+// span is written at its own level, never to the error file. Ending a flow
 // writes flow_end; ending a step completes its timeline entry. End on a nil
 // *Span, and every call after the first, does nothing (and recovers nothing).
 func (s *Span) End(errp *error) {
@@ -361,8 +399,7 @@ func (s *Span) EndRecovered(r any, errp *error) {
 		o.Panic, o.Stack = r, debug.Stack()
 	case errp != nil && *errp != nil:
 		o.Err = *errp
-	default:
-		o.Err = s.ctx.Context.Err()
+		o.Cancelled = s.cancelledBy(o.Err)
 	}
 	s.finish(&o)
 	if r != nil {
@@ -376,11 +413,19 @@ func (s *Span) EndRecovered(r any, errp *error) {
 	}
 }
 
+// cancelledBy reports whether err, returned by the span's code, is the
+// cancellation of the context the span was started with: context.Canceled
+// (or an error wrapping it) while that context is cancelled.
+func (s *Span) cancelledBy(err error) bool {
+	return errors.Is(err, context.Canceled) && errors.Is(s.ctx.Context.Err(), context.Canceled)
+}
+
 // Finish ends the span with the outcome o, without recovering or raising
 // anything: it is for callers that handle panics themselves, such as HTTP
 // middleware, which recover, call Finish, then re-panic. Unlike End it does
-// not look at the span's context: o is the whole truth. Finish after End (or
-// a second Finish) does nothing.
+// not look at the span's context, even to tell a cancellation: o is the
+// whole truth (see Outcome.Cancelled). Finish after End (or a second Finish)
+// does nothing.
 func (s *Span) Finish(o Outcome) {
 	if s == nil || !s.ended.CompareAndSwap(false, true) {
 		return
@@ -437,24 +482,24 @@ func (s *Span) IsFlow() bool { return s != nil && s.isFlow }
 func (s *Span) finish(o *Outcome) {
 	now := time.Now()
 	d := now.Sub(s.start)
-	failed := o.failed()
+	e := o.ending()
 	if s.isFlow {
-		s.endFlow(o, failed, now, d)
+		e = s.endFlow(o, e, now, d)
 	} else {
-		s.endStep(o, failed, now, d)
+		s.endStep(o, e, now, d)
 	}
 	if h := s.pipe.EndHook(); h != nil {
-		s.reportEnd(h, o, failed, now)
+		s.reportEnd(h, o, e == endFailed, now)
 	}
 }
 
 // endStep completes a step's timeline entry and writes its exit record.
-func (s *Span) endStep(o *Outcome, failed bool, now time.Time, d time.Duration) {
+func (s *Span) endStep(o *Outcome, e ending, now time.Time, d time.Duration) {
 	if s.flow != nil && s.idx >= 0 {
-		s.flow.leave(s, d, failed, o)
+		s.flow.leave(s, d, e, o)
 	}
 	level := s.level
-	if failed {
+	if e == endFailed {
 		level = zerolog.ErrorLevel
 	}
 	r := s.record(level)
@@ -464,10 +509,13 @@ func (s *Span) endStep(o *Outcome, failed bool, now time.Time, d time.Duration) 
 	b := s.appendParent(r.w.buf)
 	b = append(b, `,"ms":`...)
 	b = appendMillis(b, d)
-	if failed {
+	switch e {
+	case endFailed:
 		b = append(b, `,"status":"`+statusError+`"`...)
 		b = appendFailure(b, o)
-	} else {
+	case endCancelled:
+		b = append(b, `,"status":"`+statusCancelled+`"`...)
+	default:
 		b = append(b, `,"status":"`+statusOK+`"`...)
 	}
 	if s.hasResult {
@@ -477,9 +525,12 @@ func (s *Span) endStep(o *Outcome, failed bool, now time.Time, d time.Duration) 
 	if o.EndFields != nil {
 		o.EndFields.AddFields(&r.w)
 	}
-	if failed {
+	switch e {
+	case endFailed:
 		r.write(msgStepFailed, now)
-	} else {
+	case endCancelled:
+		r.write(msgStepCanceled, now)
+	default:
 		r.write(msgStepFinished, now)
 	}
 }

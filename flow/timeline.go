@@ -91,7 +91,7 @@ func (f *flowState) join(fn string, start time.Time, parent int) int {
 
 // leave fills the entry of step s, which ended after running for d, and
 // keeps it as the flow's failure if it is the first step to fail.
-func (f *flowState) leave(s *Span, d time.Duration, failed bool, o *Outcome) {
+func (f *flowState) leave(s *Span, d time.Duration, end ending, o *Outcome) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.ended {
@@ -100,12 +100,16 @@ func (f *flowState) leave(s *Span, d time.Duration, failed bool, o *Outcome) {
 	if s.idx < len(f.timeline.entries) {
 		e := &f.timeline.entries[s.idx]
 		e.took = d
-		e.status = statusOK
-		if failed {
+		switch end {
+		case endFailed:
 			e.status = statusError
+		case endCancelled:
+			e.status = statusCancelled
+		default:
+			e.status = statusOK
 		}
 	}
-	if failed && f.fail.idx < 0 {
+	if end == endFailed && f.fail.idx < 0 {
 		f.fail = stepFailure{idx: s.idx, fn: s.name, err: o.Err, panic: o.Panic}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -101,35 +102,54 @@ func TestWaterfallAndSeq(t *testing.T) {
 	}
 }
 
-// TestFlowFailureReachesTheErrorStream: a failed flow writes one error
-// record to the error stream, unless a failed step of it already wrote one
-// for the same failure.
+// TestFlowFailureReachesTheErrorStream: one failure, one record in the
+// error stream. A failed flow writes its own error record only when no step
+// of it failed, or when its own code panicked (a failure of its own, with
+// its own stack); otherwise the failed step's record is the one, and
+// flow_end names that step in failed_at and its error in flow_error, the
+// flow's own different error kept as returned_error.
 func TestFlowFailureReachesTheErrorStream(t *testing.T) {
 	errStep := errors.New("card declined")
 	cases := []struct {
 		name      string
 		body      func(ctx context.Context) error
-		wantErrs  []string // messages of the error stream's records, in order
-		wantError string   // the error field of the flow's own record
+		wantErrs  []string       // messages of the error stream's records, in order
+		wantError string         // the error field of the flow's own record
+		wantEnd   map[string]any // exact fields of flow_end
+		absent    []string       // fields flow_end must not have
 	}{
 		{"own error", func(context.Context) error { return errors.New("no stock") },
-			[]string{"flow failed"}, "no stock"},
+			[]string{"flow failed"}, "no stock",
+			map[string]any{"failed_at": "order", "step": "0/0", "flow_error": "error: no stock"}, []string{"returned_error"}},
 		{"step error returned", func(ctx context.Context) error {
 			return flow.Run(ctx, "charge", func(context.Context) error { return errStep })
-		}, []string{"step failed"}, ""},
+		}, []string{"step failed"}, "",
+			map[string]any{"failed_at": "charge", "step": "1/1", "flow_error": "error: card declined"}, []string{"returned_error"}},
 		{"step error wrapped", func(ctx context.Context) error {
 			err := flow.Run(ctx, "charge", func(context.Context) error { return errStep })
 			return fmt.Errorf("checkout: %w", err)
-		}, []string{"step failed"}, ""},
+		}, []string{"step failed"}, "",
+			map[string]any{"failed_at": "charge", "step": "1/1", "flow_error": "error: checkout: card declined"}, []string{"returned_error"}},
 		{"another error after a failed step", func(ctx context.Context) error {
 			_ = flow.Run(ctx, "charge", func(context.Context) error { return errStep })
-			return errors.New("rollback failed")
-		}, []string{"step failed", "flow failed"}, "rollback failed"},
+			return errors.New("order 13: status 500")
+		}, []string{"step failed"}, "",
+			map[string]any{
+				"failed_at": "charge", "step": "1/1", "flow_error": "error: card declined",
+				"returned_error": "error: order 13: status 500",
+			}, nil},
 		{"panic in the flow's own code", func(context.Context) error { panic("boom") },
-			[]string{"flow failed"}, "boom"},
+			[]string{"flow failed"}, "boom",
+			map[string]any{"failed_at": "order", "step": "0/0", "flow_error": "panic: boom"}, []string{"returned_error"}},
 		{"panic in a step", func(ctx context.Context) error {
 			return flow.Run(ctx, "charge", func(context.Context) error { panic("boom") })
-		}, []string{"step failed"}, ""},
+		}, []string{"step failed"}, "",
+			map[string]any{"failed_at": "charge", "step": "1/1", "flow_error": "panic: boom"}, []string{"returned_error"}},
+		{"panic in the flow's own code after a failed step", func(ctx context.Context) error {
+			_ = flow.Run(ctx, "charge", func(context.Context) error { return errStep })
+			panic("boom")
+		}, []string{"step failed", "flow failed"}, "boom",
+			map[string]any{"failed_at": "order", "step": "0/1", "flow_error": "panic: boom"}, []string{"returned_error"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -140,16 +160,28 @@ func TestFlowFailureReachesTheErrorStream(t *testing.T) {
 			}()
 			o := c.finish(t)
 			fe := one(t, o.flows, map[string]any{"flow_type": "flow_end"})
+			wantFields(t, fe, map[string]any{"flow_status": "failed", "level": "error"})
+			wantFields(t, fe, tc.wantEnd)
+			for _, k := range tc.absent {
+				if v, ok := fe[k]; ok {
+					t.Errorf("flow_end has %s = %v, want none", k, v)
+				}
+			}
 			var msgs []string
 			for _, r := range o.errs {
 				msgs = append(msgs, r["message"].(string))
 				if r["flow_id"] != fe["flow_id"] || r["trace_id"] != fe["trace_id"] || r["seq"] == nil {
 					t.Errorf("error record %v lacks the flow's IDs", r)
 				}
-				if r["message"] == "flow failed" {
+				switch r["message"] {
+				case "flow failed":
 					wantFields(t, r, map[string]any{"level": "error", "fn": "order", "status": "error", "error": tc.wantError})
-					if _, ok := r["stack"]; ok != (tc.name == "panic in the flow's own code") {
+					if _, ok := r["stack"]; ok != strings.HasPrefix(tc.name, "panic in the flow's own code") {
 						t.Errorf("stack present %v in %v", ok, r)
+					}
+				case "step failed":
+					if r["fn"] != "charge" {
+						t.Errorf("step failed record of %v, want charge", r["fn"])
 					}
 				}
 			}
@@ -190,5 +222,58 @@ func TestFlowRecordsAndTheLevel(t *testing.T) {
 				t.Errorf("flows file = %v, want %s", types, tc.types)
 			}
 		})
+	}
+}
+
+// TestAtMsIsEachStepsOwnStart: at_ms is the offset of each step's own start
+// from the flow's, not 0 nor the flow's start for every step. The test reads
+// the clock around the flow's start and around each step's start, which
+// brackets what at_ms must be, whatever the machine's load: a step started
+// after a sleep of 30 ms has at_ms >= 30, and the second step's at_ms is past
+// the first step's end plus the sleep between them.
+func TestAtMsIsEachStepsOwnStart(t *testing.T) {
+	c := start(t)
+	before := time.Now()
+	ctx, fl := flow.Flow(context.Background(), "offsets")
+	after := time.Now()
+	// lo and hi bound, in ms, the offset from the flow's start of a moment
+	// taken between t0 and t1.
+	bounds := func(t0, t1 time.Time) (lo, hi float64) {
+		return float64(t0.Sub(after)) / 1e6, float64(t1.Sub(before)) / 1e6
+	}
+	const gap = 30 * time.Millisecond
+	var lo, hi [2]float64
+	time.Sleep(gap)
+	for i, name := range []string{"first", "second"} {
+		t0 := time.Now()
+		_ = flow.Run(ctx, name, func(context.Context) error {
+			lo[i], hi[i] = bounds(t0, time.Now())
+			time.Sleep(10 * time.Millisecond)
+			return nil
+		})
+		time.Sleep(gap)
+	}
+	fl.End(nil)
+	o := c.finish(t)
+
+	fe := one(t, o.flows, map[string]any{"flow_type": "flow_end"})
+	if fns, _ := timelineOf(t, fe); fmt.Sprint(fns) != "[first second]" {
+		t.Fatalf("timeline = %v", fns)
+	}
+	tl := fe["timeline"].([]any)
+	const usTol = 0.001 // at_ms is rounded to the microsecond
+	for i := range 2 {
+		e := tl[i].(map[string]any)
+		at := e["at_ms"].(float64)
+		if at < lo[i]-usTol || at > hi[i]+usTol {
+			t.Errorf("%s: at_ms %v, want within [%.3f, %.3f], the clock read around its start", e["fn"], at, lo[i], hi[i])
+		}
+	}
+	first, second := tl[0].(map[string]any), tl[1].(map[string]any)
+	if want := gap.Seconds() * 1000; first["at_ms"].(float64) < want {
+		t.Errorf("first step at_ms %v, want >= %v (the sleep before it)", first["at_ms"], want)
+	}
+	if want := first["at_ms"].(float64) + first["ms"].(float64) + gap.Seconds()*1000; second["at_ms"].(float64) < want-usTol {
+		t.Errorf("second step at_ms %v, want >= %v (the first's end plus the sleep between)", second["at_ms"], want)
 	}
 }

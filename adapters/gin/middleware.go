@@ -17,8 +17,9 @@
 //	r.GET("/orders/:id", getOrder)
 //
 // The route is c.FullPath() ("/orders/:id"); the status and bytes are those
-// of gin's own writer; the last of c.Errors is the flow_error of a request
-// that ends with a status of 500 or more.
+// of gin's own writer; the last of c.Errors is the handler's error of a
+// request that ends with a status of 500 or more: its flow_error when no
+// step failed, else its returned_error.
 package logcrestgin
 
 import (

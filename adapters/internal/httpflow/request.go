@@ -28,11 +28,16 @@ const flowIDKey = "X-Flow-Id"
 // flow_end adding http_status, bytes, route, the fields of
 // adapters.WithFlowFields and flow.SetField; method, path and route bounded
 // (adapters.MaxMethodLen, MaxPathLen, MaxRouteLen); a status of 500 or more
-// fails the flow with the handler's error when the framework gave one
-// (Result.Err), else that of the first failed step; a panic fails it with
-// http_status 500, the panic value as flow_error, the stack and no bytes
-// (the recovery mounted outside the adapter answers after flow_end is
-// written), and is raised again; a panic with http.ErrAbortHandler is an
+// fails the flow with the first failed step's error, the handler's own
+// (Result.Err, when the framework gave one) kept beside it as
+// returned_error, or with the handler's error when no step failed; a client
+// that went away (the request's context cancelled before the handler
+// returned) adds "client_gone": true, and a status of 500 or more then,
+// with no failed step and no handler error but the cancellation, ends the
+// flow "cancelled", not failed: nothing reaches the error stream; a panic
+// fails it with http_status 500, the panic value as flow_error, the stack
+// and no bytes (the recovery mounted outside the adapter answers after
+// flow_end is written), and is raised again; a panic with http.ErrAbortHandler is an
 // abort ("aborted": true, no stack, http_status only if a status had gone
 // out), raised again too; a hijacked connection adds "hijacked": true;
 // everything else succeeds, 4xx included.
@@ -58,6 +63,7 @@ type Request struct {
 	status            int
 	bytes             int64
 	aborted, hijacked bool
+	clientGone        bool // the request's context was cancelled before the handler returned
 	panicked          bool // bytes unknown: the recovery answers after flow_end
 	ended             bool
 
@@ -239,6 +245,9 @@ func (q *Request) endFields(w *flow.FieldWriter) {
 	if q.hijacked {
 		w.Bool("hijacked", true)
 	}
+	if q.clientGone {
+		w.Bool("client_gone", true)
+	}
 }
 
 // Context returns the context for the handler: the flow's (its span, so
@@ -293,8 +302,10 @@ type Result struct {
 	// ("/orders/{id}", "/orders/:id"), "" when no route matched.
 	Route string
 	// Err is the handler's error, for frameworks that have one (echo's
-	// returned error, gin's c.Errors): flow_error when the status is 500 or
-	// more. It does not decide the outcome; the status does.
+	// returned error, gin's c.Errors): when the status is 500 or more,
+	// flow_error if no step failed, else returned_error. It does not decide
+	// the outcome; the status does (and a client that went away, see
+	// Request).
 	Err error
 	// Status is the final status, for an adapter that reads it from the
 	// framework's own writer rather than Writer; 0 means "take it from
@@ -346,11 +357,21 @@ func (q *Request) End(recovered any, res Result) {
 			q.status = http.StatusOK // what net/http sends for a handler that wrote nothing
 		}
 	}
+	// net/http cancels the request's context when the client closes the
+	// connection (or resets its HTTP/2 stream) while the handler runs.
+	q.clientGone = errors.Is(q.ctx.Context.Err(), context.Canceled)
 	o := flow.Outcome{EndFields: (*endFields)(q)}
 	switch {
 	case recovered == nil:
 		if q.status >= http.StatusInternalServerError {
-			o.Failed, o.Err = true, res.Err
+			// A 5xx answered to a client that left, for no reason but its
+			// leaving, is the cancellation, not a server failure; a step
+			// that failed still fails the flow (see flow.Outcome).
+			if q.clientGone && (res.Err == nil || errors.Is(res.Err, context.Canceled)) {
+				o.Cancelled, o.Err = true, res.Err
+			} else {
+				o.Failed, o.Err = true, res.Err
+			}
 		}
 	case isAbort(recovered):
 		q.aborted = true
