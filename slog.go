@@ -64,6 +64,16 @@ import (
 //     level or message. The attributes given to WithAttrs are resolved,
 //     replaced and encoded once, there, not at each record.
 //
+// No attribute value makes Handle or WithAttrs panic, nor loses the record:
+// a value whose encoding panics (its MarshalJSON, its
+// MarshalZerologObject, its Error method) is written as slog's JSONHandler
+// writes it, null for a nil pointer (a method on a pointer receiver that
+// does not guard against nil) and else the string "!PANIC: " followed by
+// what it panicked with, and the record keeps its other attributes. A
+// LogValuer that panics is resolved by slog itself to an error ("LogValue
+// panicked" and the stack). ReplaceAttr is the caller's own code and is not
+// guarded.
+//
 // Handle never fails: LogCrest counts the records a sink could not take in
 // Stats, so Handle returns nil.
 func NewSlogHandler(opts *slog.HandlerOptions) slog.Handler {
@@ -299,7 +309,8 @@ func (h *slogHandler) appendGroup(e *zerolog.Event, key, name string, attrs []sl
 // slogAppendAny writes x with zerolog's encoder for it: an error by
 // zerolog.ErrorMarshalFunc (unless it marshals itself to JSON, which slog's
 // JSON handler prefers too), a *slog.Source as slog's JSON handler writes
-// it, anything else by Interface.
+// it, anything else by Interface; a value whose encoding panics as
+// slogAppendSafe says.
 func slogAppendAny(e *zerolog.Event, key string, x any) {
 	switch x := x.(type) {
 	case *slog.Source:
@@ -309,10 +320,10 @@ func slogAppendAny(e *zerolog.Event, key string, x any) {
 		}
 	case json.Marshaler:
 	case error:
-		e.AnErr(key, x)
+		slogAppendSafe(e, key, x, true)
 		return
 	}
-	e.Interface(key, x)
+	slogAppendSafe(e, key, x, false)
 }
 
 // slogAppendSource writes src as slog's JSON handler does: an object of its

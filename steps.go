@@ -92,11 +92,14 @@ func AtLevel(l zerolog.Level) StepOption { return flow.AtLevel(l) }
 
 // Args records keyvals (alternating string keys and values) as "args" on the
 // step's entry record, or on flow_start. Arguments are logged only when
-// given here: never pass passwords, tokens or personal data.
+// given here: never pass passwords, tokens or personal data. A value whose
+// encoding panics is recorded as "!PANIC: ..." (null for a nil pointer); the
+// step runs on (see flow.Args).
 func Args(keyvals ...any) StepOption { return flow.Args(keyvals...) }
 
 // LogResult makes Call record its successful result as "result" on the exit
-// record. Results are never logged without it.
+// record. Results are never logged without it. A result whose encoding
+// panics is recorded as Args records such a value.
 func LogResult() StepOption { return flow.LogResult() }
 
 // Flow starts a flow — the Go form of Python LogCrest's @log_flow — and

@@ -471,7 +471,7 @@ func (s *Span) endStep(o *Outcome, failed bool, now time.Time, d time.Duration) 
 		b = append(b, `,"status":"`+statusOK+`"`...)
 	}
 	if s.hasResult {
-		b = appendZerolog(b, func(e *zerolog.Event) { e.Interface("result", s.result) })
+		b = appendResult(b, s.result)
 	}
 	r.w.buf = b
 	if o.EndFields != nil {
