@@ -1,17 +1,33 @@
 package logcrest
 
 import (
+	"context"
 	"fmt"
+	"log/slog"
 	"reflect"
 	"sync"
 
 	"github.com/rs/zerolog"
 )
 
-// slogScratch is a record of its own in which the slog handler has zerolog
-// encode one value of kind Any (the kind whose encoding runs the value's own
-// code: MarshalJSON, MarshalZerologObject, Error), so that a value whose
-// encoding panics spoils the scratch record, never the user's.
+// A value of kind Any runs its own code when zerolog encodes it
+// (MarshalJSON, MarshalZerologObject, Error), and zerolog does not recover a
+// panic there, halfway through the record's buffer. Handle encodes a record
+// directly, at no extra cost; should that panic, it drops the half-built
+// event and encodes the record again with every value of kind Any encoded
+// apart, in a scratch record of its own, so that the one that panics is
+// replaced and the rest is written. WithAttrs, which encodes once, always
+// encodes apart.
+
+// handleApart is Handle for a record whose encoding panicked: again, each
+// value of kind Any encoded apart.
+func (h *slogHandler) handleApart(ctx context.Context, r slog.Record) {
+	ha := *h
+	ha.apart = true
+	_ = ha.Handle(ctx, r)
+}
+
+// slogScratch is a record of its own in which one value is encoded.
 type slogScratch struct {
 	out []byte // what the last record wrote: {"":<value>}\n, or {}\n
 	log zerolog.Logger
@@ -31,13 +47,12 @@ var slogScratches = sync.Pool{New: func() any {
 	return s
 }}
 
-// slogAppendSafe writes x under key as zerolog encodes it (an error by
+// slogAppendApart writes x under key as zerolog encodes it (an error by
 // AnErr, anything else by Interface), or, when that encoding panics, as
 // slog's JSONHandler writes such a value: null for a nil pointer (a method
 // on a pointer receiver that does not guard against nil), else the string
-// "!PANIC: " and what it panicked with. Either way the record keeps its
-// other fields and is written.
-func slogAppendSafe(e *zerolog.Event, key string, x any, asError bool) {
+// "!PANIC: " and what it panicked with.
+func slogAppendApart(e *zerolog.Event, key string, x any, asError bool) {
 	s := slogScratches.Get().(*slogScratch)
 	raw, p, panicked := s.encode(x, asError)
 	switch {
