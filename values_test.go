@@ -52,14 +52,16 @@ func (e *nilPtrError) Error() string { return e.msg }
 // LogResult) and by zerolog's Fields (Args). "LogValue panicked..." is a
 // prefix: slog's Value.Resolve turns the panic into an error holding the
 // stack.
-var panicking = []struct {
+type panickingCase struct {
 	name           string
 	v              any
 	slogWant       any
 	argsWant       any
 	resultWant     any
 	slogWantPrefix bool
-}{
+}
+
+var panicking = []panickingCase{
 	{"MarshalJSON panics", panicJSON{}, "!PANIC: boom json", "!PANIC: boom json", "!PANIC: boom json", false},
 	{"nil pointer LogObjectMarshaler", (*ptrObject)(nil), nil, nil, nil, false},
 	{"Error panics", panicError{}, "!PANIC: boom error", "!PANIC: boom error", map[string]any{}, false},
@@ -174,19 +176,15 @@ func jsonEqual(a, b any) bool {
 // TestStepArgsAndResultThatPanicAreRecorded gives each value to Args (of a
 // step and of a flow) and returns it from a Call with LogResult: the steps
 // run, their records are in the files with the value's placeholder and the
-// other args; a nil pointer held in an error is null (zerolog's Fields
-// alone writes a key with no value).
+// other args; a nil pointer held in an error, alone or in an []error, is
+// null (zerolog's Fields alone writes a key or element with no value).
 func TestStepArgsAndResultThatPanicAreRecorded(t *testing.T) {
 	p, read := valuesPipeline(t)
 	ctx := logcrest.NewContext(context.Background(), p)
-	cases := append(panicking[:len(panicking):len(panicking)], struct {
-		name           string
-		v              any
-		slogWant       any
-		argsWant       any
-		resultWant     any
-		slogWantPrefix bool
-	}{"nil pointer error", error((*nilPtrError)(nil)), nil, nil, nil, false})
+	cases := append(panicking[:len(panicking):len(panicking)],
+		panickingCase{name: "nil pointer error", v: error((*nilPtrError)(nil))},
+		panickingCase{name: "nil pointer in []error", v: []error{errors.New("a"), (*nilPtrError)(nil)},
+			argsWant: []any{"a", nil}, resultWant: []any{map[string]any{}, nil}})
 	for _, c := range cases {
 		ran := false
 		err := logcrest.RunFlow(ctx, "values", func(ctx context.Context) error {

@@ -17,10 +17,11 @@ import (
 
 // appendArgs appends the "args" object of Args, encoded by zerolog as it is
 // in a step's entry record (zerolog's Fields), each value whose encoding
-// panics replaced as said above, and a nil pointer held in an error as null
-// (zerolog's Fields would write a key with no value, which is not JSON).
+// panics replaced as said above, and a nil pointer held in an error, alone
+// or in an []error, as null (zerolog's Fields would write a key or an array
+// element with no value, which is not JSON).
 func appendArgs(dst []byte, args []any) []byte {
-	if !hasNilError(args) {
+	if !argsHaveNilError(args) {
 		out, _, panicked := tryZerolog(dst, func(e *zerolog.Event) { e.Dict("args", e.CreateDict().Fields(args)) })
 		if !panicked {
 			return out
@@ -52,13 +53,23 @@ func tryZerolog(dst []byte, add func(*zerolog.Event)) (out []byte, p any, panick
 }
 
 // safeArgs returns a copy of args in which a nil pointer held in an error is
-// nil and a value whose encoding panics is its placeholder.
+// nil (in an []error too) and a value whose encoding panics is its
+// placeholder.
 func safeArgs(args []any) []any {
 	safe := append([]any(nil), args...)
 	for i := 1; i < len(safe); i += 2 {
-		if err, ok := safe[i].(error); ok && isNilPointer(err) {
+		if isNilError(safe[i]) {
 			safe[i] = nil
 			continue
+		}
+		if errs, ok := safe[i].([]error); ok && hasNilError(errs) {
+			errs = append([]error(nil), errs...)
+			for j := range errs {
+				if isNilError(errs[j]) {
+					errs[j] = nil
+				}
+			}
+			safe[i] = errs
 		}
 		pair := safe[i-1 : i+1]
 		if _, p, panicked := tryZerolog(nil, func(e *zerolog.Event) { e.Fields(pair) }); panicked {
@@ -68,15 +79,30 @@ func safeArgs(args []any) []any {
 	return safe
 }
 
-// hasNilError reports whether a value of args is a nil pointer held in an
-// error.
-func hasNilError(args []any) bool {
+// argsHaveNilError reports whether a value of args is a nil pointer held
+// in an error, or an []error holding one.
+func argsHaveNilError(args []any) bool {
 	for i := 1; i < len(args); i += 2 {
-		if err, ok := args[i].(error); ok && isNilPointer(err) {
+		if errs, ok := args[i].([]error); ok && hasNilError(errs) || isNilError(args[i]) {
 			return true
 		}
 	}
 	return false
+}
+
+func hasNilError(errs []error) bool {
+	for _, err := range errs {
+		if isNilError(err) {
+			return true
+		}
+	}
+	return false
+}
+
+// isNilError reports whether v is an error holding a nil pointer.
+func isNilError(v any) bool {
+	_, ok := v.(error)
+	return ok && isNilPointer(v)
 }
 
 // panicValue is what is recorded for v, whose encoding panicked with p.
