@@ -253,3 +253,32 @@ func TestFlowFieldRefusesValuesThatCouldPanic(t *testing.T) {
 		t.Errorf("flow_end: %v", ends[0])
 	}
 }
+
+// TestStepErrorWhoseErrorPanicsIsRecorded: a step and a flow that return an
+// error whose Error method panics (a value, and a nil pointer) end failed,
+// with their records in the files saying so; the caller gets the error back.
+func TestStepErrorWhoseErrorPanicsIsRecorded(t *testing.T) {
+	p, read := valuesPipeline(t)
+	ctx := logcrest.NewContext(context.Background(), p)
+	for _, bad := range []error{panicError{}, (*nilPtrError)(nil)} {
+		err := logcrest.RunFlow(ctx, "bad_error", func(ctx context.Context) error {
+			return logcrest.Run(ctx, "fails", func(context.Context) error { return bad })
+		})
+		if err != bad {
+			t.Fatalf("RunFlow returned %#v, want %#v", err, bad)
+		}
+	}
+	failed := find(read("error"), "message", "step failed")
+	if len(failed) != 2 {
+		t.Fatalf("%d step failed records, want 2", len(failed))
+	}
+	for i, want := range []string{"panicError: Error method panicked: boom error", "nilPtrError: Error method panicked: runtime error"} {
+		if s, _ := failed[i]["error"].(string); !strings.Contains(s, want) {
+			t.Errorf("step failed error = %q, want it to say %q", s, want)
+		}
+	}
+	ends := find(read("flows"), "flow_status", "failed")
+	if len(ends) != 2 {
+		t.Fatalf("%d failed flow_end records, want 2", len(ends))
+	}
+}
