@@ -2,7 +2,9 @@ package logcrest_test
 
 import (
 	"context"
+	"errors"
 	"io"
+	"log/slog"
 	"testing"
 	"time"
 
@@ -109,3 +111,30 @@ func BenchmarkPersistLogCrest(b *testing.B) {
 		}
 	}
 }
+
+// benchObject is a zerolog.LogObjectMarshaler, the value kind the slog
+// handler encodes with zerolog's object encoder.
+type benchObject struct{ id, name string }
+
+func (o benchObject) MarshalZerologObject(e *zerolog.Event) { e.Str("id", o.id).Str("name", o.name) }
+
+// BenchmarkSlogHandlerAny is the cost of a slog record whose attributes are
+// of kind Any: an error, a zerolog.LogObjectMarshaler and a map encoded by
+// encoding/json, each encoded apart so that one that panics cannot take the
+// record with it.
+func BenchmarkSlogHandlerAny(b *testing.B) {
+	p, err := logcrest.New(logcrest.WithFiles(false), logcrest.WithConsoleFormat("json"), logcrest.WithConsole(io.Discard))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer p.Close()
+	l := slog.New(p.SlogHandler(nil))
+	obj, m, ctx := benchObject{"u-1", "ada"}, map[string]int{"items": 3}, context.Background()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		l.LogAttrs(ctx, slog.LevelInfo, "charged card", slog.Any("error", errTimeout), slog.Any("user", obj), slog.Any("cart", m))
+	}
+}
+
+var errTimeout = errors.New("gateway timeout")

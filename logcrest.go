@@ -164,6 +164,15 @@ func Stats() Counters { return countersOf(core.Stats()) }
 // allocations).
 //
 // LogCrest stamps every record with its time itself: do not add .Timestamp().
+//
+// The fields of a record are zerolog's: Event.Interface, Object, AnErr and
+// Stringer run the value's own code (MarshalJSON, MarshalZerologObject,
+// Error, String) in the caller's goroutine, before LogCrest sees the record,
+// and zerolog does not recover a panic there; such a panic is the caller's,
+// as with zerolog alone. LogCrest guards the values it encodes itself: the
+// slog handler's attributes, Args and LogResult (a value whose encoding
+// panics is recorded as "!PANIC: ...", or null for a nil pointer, and the
+// record is written), and SetFlowField, which takes no value with methods.
 func Log(ctx context.Context) *zerolog.Logger {
 	if l := flow.Logger(ctx); l != nil {
 		return l

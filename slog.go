@@ -64,6 +64,17 @@ import (
 //     level or message. The attributes given to WithAttrs are resolved,
 //     replaced and encoded once, there, not at each record.
 //
+// No attribute value makes Handle or WithAttrs panic, nor loses the record:
+// a value whose encoding panics (its MarshalJSON, its
+// MarshalZerologObject, its Error method) is written as slog's JSONHandler
+// writes it, null for a nil pointer (a method on a pointer receiver that
+// does not guard against nil) and else the string "!PANIC: " followed by
+// what it panicked with, and the record keeps its other attributes. (Such
+// a record is encoded a second time, each value apart: ReplaceAttr and
+// LogValue are then called twice for it.) A LogValuer that panics is
+// resolved by slog itself to an error ("LogValue panicked" and the stack).
+// A panic of ReplaceAttr, the caller's own code, is raised.
+//
 // Handle never fails: LogCrest counts the records a sink could not take in
 // Stats, so Handle returns nil.
 func NewSlogHandler(opts *slog.HandlerOptions) slog.Handler {
@@ -90,6 +101,10 @@ type slogHandler struct {
 	// bound[i] are the fields given to WithAttrs while i groups were open,
 	// ready to be copied into a record; len(bound) <= len(groups)+1.
 	bound [][]slogField
+	// apart: encode each value of kind Any apart, so that one whose
+	// encoding panics spoils nothing else (see slogAppendApart): in
+	// WithAttrs, and in Handle again for a record whose encoding panicked.
+	apart bool
 }
 
 // slogField is an attribute given to WithAttrs: resolved, replaced, and
@@ -153,6 +168,13 @@ func (h *slogHandler) Enabled(ctx context.Context, l slog.Level) bool {
 
 // Handle writes r through the logger of ctx on the handler's pipeline.
 func (h *slogHandler) Handle(ctx context.Context, r slog.Record) error {
+	defer func() {
+		if !h.apart { // a panic of the retry is not a value's: raised
+			if p := recover(); p != nil {
+				h.handleApart(ctx, r)
+			}
+		}
+	}()
 	e := h.pipeline(ctx).Log(ctx).WithLevel(slogZerologLevel(r.Level))
 	if e == nil {
 		return nil // below the pipeline's level
@@ -267,7 +289,7 @@ func (h *slogHandler) appendValue(e *zerolog.Event, key string, v slog.Value, gs
 	case slog.KindTime:
 		e.Time(key, v.Time())
 	default: // KindAny; KindLogValuer only when Resolve gave up
-		slogAppendAny(e, key, v.Any())
+		slogAppendAny(e, key, v.Any(), h.apart)
 	}
 	return true
 }
@@ -299,8 +321,9 @@ func (h *slogHandler) appendGroup(e *zerolog.Event, key, name string, attrs []sl
 // slogAppendAny writes x with zerolog's encoder for it: an error by
 // zerolog.ErrorMarshalFunc (unless it marshals itself to JSON, which slog's
 // JSON handler prefers too), a *slog.Source as slog's JSON handler writes
-// it, anything else by Interface.
-func slogAppendAny(e *zerolog.Event, key string, x any) {
+// it, anything else by Interface; with apart, in a record of its own
+// (slogAppendApart).
+func slogAppendAny(e *zerolog.Event, key string, x any, apart bool) {
 	switch x := x.(type) {
 	case *slog.Source:
 		if x != nil {
@@ -309,10 +332,18 @@ func slogAppendAny(e *zerolog.Event, key string, x any) {
 		}
 	case json.Marshaler:
 	case error:
-		e.AnErr(key, x)
+		if apart {
+			slogAppendApart(e, key, x, true)
+		} else {
+			e.AnErr(key, x)
+		}
 		return
 	}
-	e.Interface(key, x)
+	if apart {
+		slogAppendApart(e, key, x, false)
+	} else {
+		e.Interface(key, x)
+	}
 }
 
 // slogAppendSource writes src as slog's JSON handler does: an object of its
@@ -427,6 +458,9 @@ var slogRawPrefix, slogRawSuffix = []byte(`{"":`), []byte("}\n")
 // has zerolog write a record of the one field under an empty key, and cuts
 // the value's JSON out of it.
 func (h *slogHandler) encode(key string, v slog.Value, gs []string) (slogField, bool) {
+	ha := *h
+	ha.apart = true
+	h = &ha
 	var buf bytes.Buffer
 	l := zerolog.New(&buf)
 	e := l.Log()

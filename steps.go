@@ -99,11 +99,14 @@ func AtLevel(l zerolog.Level) StepOption { return flow.AtLevel(l) }
 
 // Args records keyvals (alternating string keys and values) as "args" on the
 // step's entry record, or on flow_start. Arguments are logged only when
-// given here: never pass passwords, tokens or personal data.
+// given here: never pass passwords, tokens or personal data. A value whose
+// encoding panics is recorded as "!PANIC: ..." (null for a nil pointer); the
+// step runs on (see flow.Args).
 func Args(keyvals ...any) StepOption { return flow.Args(keyvals...) }
 
 // LogResult makes Call record its successful result as "result" on the exit
-// record. Results are never logged without it.
+// record. Results are never logged without it. A result whose encoding
+// panics is recorded as Args records such a value.
 func LogResult() StepOption { return flow.LogResult() }
 
 // Flow starts a flow — the Go form of Python LogCrest's @log_flow — and
@@ -146,9 +149,13 @@ func TraceID(ctx context.Context) string { return flow.TraceID(ctx) }
 // answered by one record. Setting a key again replaces its value.
 //
 // Bounded: 16 fields a flow; keys of 1 to 64 characters of A-Z a-z 0-9 _ . -
-// that are not a field LogCrest writes itself; string values cut at 256
-// bytes; values are strings, bools, integers and floats only. The error
-// says why a field was refused (outside a flow, the flow ended, a bound).
+// that are not a field LogCrest writes itself nor end in "_truncated"; a
+// string value takes at most 256 bytes as written in the record (quotes and
+// escapes included: an invalid UTF-8 byte is written as the 6 bytes
+// \ufffd), a longer one is cut on a character boundary and the record says
+// "<key>_truncated": true; values are strings, bools, integers and floats
+// only. The error says why a field was refused (outside a flow, the flow
+// ended, a bound).
 func SetFlowField(ctx context.Context, key string, value any) error {
 	return flow.SetField(ctx, key, value)
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/logcrest/logcrest/internal/jsonenc"
@@ -17,8 +18,11 @@ const (
 	MaxFields = 16
 	// MaxFieldKeyLen is the longest key, in bytes.
 	MaxFieldKeyLen = 64
-	// MaxFieldValueLen is the longest string value kept, in bytes; a longer
-	// one is cut on a character boundary.
+	// MaxFieldValueLen is the most bytes a string value takes in the
+	// record, as written: its quotes and escapes included (an invalid UTF-8
+	// byte is written as the 6 bytes \ufffd, a control character as
+	// \u00XX). A longer one is cut on a character boundary to fit, and the
+	// record says "<key>_truncated": true.
 	MaxFieldValueLen = 256
 )
 
@@ -45,11 +49,16 @@ var reserved = map[string]bool{
 	"aborted": true, "hijacked": true, "client_gone": true, "returned_error": true,
 }
 
-// field is one field of a flow, its value encoded as JSON already.
+// field is one field of a flow, its value encoded as JSON already; cut
+// says the value was cut to MaxFieldValueLen.
 type field struct {
 	key string
 	val []byte
+	cut bool
 }
+
+// truncatedSuffix ends the key of the field that says a value was cut.
+const truncatedSuffix = "_truncated"
 
 // SetField attaches key=value to the flow ctx is in, from anywhere under
 // it (any step, any goroutine): flow_end carries it, and so does the error
@@ -57,8 +66,10 @@ type field struct {
 // Setting a key again replaces its value.
 //
 // It is bounded: MaxFields fields a flow, keys of 1 to MaxFieldKeyLen
-// characters of A-Z a-z 0-9 _ . -, not a key LogCrest writes itself, string
-// values cut at MaxFieldValueLen bytes. Values are strings, bools, integers
+// characters of A-Z a-z 0-9 _ . -, not a key LogCrest writes itself (nor
+// one ending in "_truncated", which marks a cut value), string values cut to
+// MaxFieldValueLen bytes as written, marked "<key>_truncated": true. Values
+// are strings, bools, integers
 // and floats only, so that a struct holding a secret cannot slip in whole.
 // An error says why a field was refused; nothing else is affected.
 func SetField(ctx context.Context, key string, value any) error {
@@ -69,11 +80,11 @@ func SetField(ctx context.Context, key string, value any) error {
 	if err := checkFieldKey(key); err != nil {
 		return err
 	}
-	val, err := encodeFieldValue(value)
+	val, cut, err := encodeFieldValue(value)
 	if err != nil {
 		return err
 	}
-	return s.flow.setField(key, val)
+	return s.flow.setField(field{key, val, cut})
 }
 
 func checkFieldKey(key string) error {
@@ -86,24 +97,52 @@ func checkFieldKey(key string) error {
 			return ErrFieldKey
 		}
 	}
-	if reserved[key] {
+	if reserved[key] || strings.HasSuffix(key, truncatedSuffix) {
 		return fmt.Errorf("%w: %q", ErrReservedField, key)
 	}
 	return nil
 }
 
-// encodeFieldValue returns v as JSON.
-func encodeFieldValue(v any) ([]byte, error) {
-	switch x := v.(type) {
-	case string:
-		if len(x) > MaxFieldValueLen {
-			cut := MaxFieldValueLen
-			for cut > 0 && !utf8.RuneStart(x[cut]) {
-				cut--
-			}
-			x = x[:cut]
+// encodeFieldValue returns v as JSON, and whether it was cut to
+// MaxFieldValueLen.
+func encodeFieldValue(v any) ([]byte, bool, error) {
+	if s, ok := v.(string); ok {
+		val, cut := encodeFieldString(s)
+		return val, cut, nil
+	}
+	val, err := encodeFieldScalar(v)
+	return val, false, err
+}
+
+// encodeFieldString returns s as a JSON string of at most MaxFieldValueLen
+// bytes: the longest prefix of s, ended on a character boundary (an invalid
+// byte counts as one), whose encoding fits, and whether s was cut.
+func encodeFieldString(s string) ([]byte, bool) {
+	// The encoding is never shorter than s and its two quotes.
+	if len(s) <= MaxFieldValueLen-2 {
+		if val := jsonenc.String(nil, s); len(val) <= MaxFieldValueLen {
+			return val, false
 		}
-		return jsonenc.String(nil, x), nil
+	}
+	// Each character is encoded on its own (jsonenc keeps no state from one
+	// to the next): sum their widths up to the budget, the quotes aside.
+	var one [8]byte
+	room, cut := MaxFieldValueLen-2, 0
+	for cut < len(s) {
+		_, size := utf8.DecodeRuneInString(s[cut:])
+		w := len(jsonenc.String(one[:0], s[cut:cut+size])) - 2
+		if w > room {
+			break
+		}
+		room -= w
+		cut += size
+	}
+	return jsonenc.String(make([]byte, 0, MaxFieldValueLen), s[:cut]), true
+}
+
+// encodeFieldScalar returns v, a bool or a number, as JSON.
+func encodeFieldScalar(v any) ([]byte, error) {
+	switch x := v.(type) {
 	case bool:
 		return strconv.AppendBool(nil, x), nil
 	case int:
@@ -143,23 +182,23 @@ func encodeFloat(f float64, bits int) []byte {
 	return strconv.AppendFloat(nil, f, 'f', -1, bits)
 }
 
-// setField keeps key=val for flow_end.
-func (f *flowState) setField(key string, val []byte) error {
+// setField keeps fl for flow_end.
+func (f *flowState) setField(fl field) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.ended {
 		return ErrFlowEnded
 	}
 	for i := range f.fields {
-		if f.fields[i].key == key {
-			f.fields[i].val = val
+		if f.fields[i].key == fl.key {
+			f.fields[i] = fl
 			return nil
 		}
 	}
 	if len(f.fields) >= MaxFields {
 		return ErrTooManyFields
 	}
-	f.fields = append(f.fields, field{key, val})
+	f.fields = append(f.fields, fl)
 	return nil
 }
 
@@ -169,6 +208,9 @@ func (f *flowState) appendFields(b []byte) []byte {
 	for _, fl := range f.fields {
 		b = jsonenc.Key(b, fl.key)
 		b = append(b, fl.val...)
+		if fl.cut {
+			b = append(jsonenc.Key(b, fl.key+truncatedSuffix), "true"...)
+		}
 	}
 	return b
 }

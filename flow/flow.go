@@ -222,12 +222,6 @@ func begin(f *flowSpan, ctx context.Context, spec *FlowSpec, opts []Option) (con
 	return &s.ctx, s
 }
 
-// appendArgs appends the "args" object of Args, encoded by zerolog as it is
-// in a step's entry record.
-func appendArgs(dst []byte, args []any) []byte {
-	return appendZerolog(dst, func(e *zerolog.Event) { e.Dict("args", e.CreateDict().Fields(args)) })
-}
-
 // nested degrades a flow started inside the active flow of parent to a step
 // of that flow, and says so once.
 func nested(ctx context.Context, parent *Span, name, label string, start Fields, cfg *config) (context.Context, *Span) {

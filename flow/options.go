@@ -31,12 +31,17 @@ func AtLevel(l zerolog.Level) Option { return Option{kind: optLevel, level: l} }
 // or of flow_start for a flow. Nothing about a step's arguments is ever
 // logged without this option: pass only values that are safe to write to
 // the log files. A value whose key is not a string, and a trailing key
-// without a value, are left out; several Args options add up.
+// without a value, are left out; several Args options add up. A value whose
+// encoding panics (its MarshalJSON, MarshalZerologObject or Error method) is
+// recorded as slog's JSONHandler records it, null for a nil pointer and else
+// "!PANIC: " and what it panicked with, and so is a nil pointer held in an
+// error (null): the record keeps the other arguments and the step runs.
 func Args(keyvals ...any) Option { return Option{kind: optArgs, args: keyvals} }
 
 // LogResult records the value returned by Call as the "result" field of its
 // exit record (see also Span.SetResult). Results are never logged without
-// it. On a flow it has no effect: a flow has no result.
+// it. On a flow it has no effect: a flow has no result. A result whose
+// encoding panics is recorded as Args records such a value.
 func LogResult() Option { return Option{kind: optResult, result: true} }
 
 // config is the resolved set of options of one step or flow.

@@ -519,7 +519,7 @@ func (s *Span) endStep(o *Outcome, e ending, now time.Time, d time.Duration) {
 		b = append(b, `,"status":"`+statusOK+`"`...)
 	}
 	if s.hasResult {
-		b = appendZerolog(b, func(e *zerolog.Event) { e.Interface("result", s.result) })
+		b = appendResult(b, s.result)
 	}
 	r.w.buf = b
 	if o.EndFields != nil {

@@ -17,6 +17,11 @@
 // middleware given WithPipeline) write to it; ones started from a context
 // that carries no pipeline write to the default pipeline, which the
 // Recorder does not see.
+//
+// A Recorder never hides a lost record: it keeps every record by default
+// (its sink has no memory cap, and Records waits for a burst however long
+// it takes to write), and a test whose Recorder was given a bound that
+// dropped records (WithQueueSize, WithMaxBuffer) fails, saying how many.
 package logcresttest
 
 import (
@@ -24,8 +29,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/rs/zerolog"
 
@@ -59,22 +66,30 @@ func (r Record) Message() string { return r.Str(zerolog.MessageFieldName) }
 // safe for concurrent use.
 type Recorder struct {
 	p *logcrest.Pipeline
+	t testing.TB
 
-	mu      sync.Mutex
-	partial []byte   // an incomplete last line
-	recs    []Record // decoded, in the order written
-	bad     []string // lines that were not one JSON object
+	mu   sync.Mutex
+	raw  []byte   // written and not yet decoded: whole lines, then maybe a partial one
+	recs []Record // decoded, in the order written
+	bad  []string // lines that were not one JSON object
 }
 
 // New returns a Recorder whose pipeline has the settings of opts, with the
 // files off and every record, JSON-encoded as the files would hold it,
 // recorded in memory. The level defaults to trace (opts may raise it); the
-// rest as logcrest.New resolves it. The pipeline is closed when the test
-// ends, and the test fails if a line it wrote was not one JSON object.
+// rest as logcrest.New resolves it, but for the memory cap of the
+// Recorder's sink (logcrest.WithMaxBuffer), which is lifted: by default the
+// Recorder is lossless, however fast the code under test logs.
+//
+// The pipeline is closed when the test ends, and the test fails if a line
+// it wrote was not one JSON object, or if a record was dropped or lost (a
+// bound given in opts, WithQueueSize or WithMaxBuffer, was reached): the
+// failure says how many, so a test never passes over records Records()
+// does not hold.
 func New(t testing.TB, opts ...logcrest.Option) *Recorder {
 	t.Helper()
-	r := &Recorder{}
-	all := append([]logcrest.Option{logcrest.WithLevel("trace")}, opts...)
+	r := &Recorder{t: t}
+	all := append([]logcrest.Option{logcrest.WithLevel("trace"), logcrest.WithMaxBuffer(math.MaxInt64)}, opts...)
 	all = append(all, logcrest.WithFiles(false), logcrest.WithConsoleFormat("json"), logcrest.WithConsole(r))
 	p, err := logcrest.New(all...)
 	if err != nil {
@@ -82,11 +97,17 @@ func New(t testing.TB, opts ...logcrest.Option) *Recorder {
 	}
 	r.p = p
 	t.Cleanup(func() {
+		r.flush()
 		if err := p.Close(); err != nil {
 			t.Errorf("logcresttest: closing the pipeline: %v", err)
 		}
+		if st := p.Stats(); st.Dropped > 0 || st.Failed > 0 {
+			t.Errorf("logcresttest: %d of %d records were dropped (a bound given to the Recorder, WithQueueSize or WithMaxBuffer, was reached) and %d lost: the Recorder does not hold every record written",
+				st.Dropped, st.Written+st.Dropped+st.Failed+st.Buffered, st.Failed)
+		}
 		r.mu.Lock()
 		defer r.mu.Unlock()
+		r.decodeLocked()
 		for _, line := range r.bad {
 			t.Errorf("logcresttest: a record is not one JSON object: %q", line)
 		}
@@ -108,19 +129,26 @@ func (r *Recorder) Context(ctx context.Context) context.Context {
 func (r *Recorder) Log(ctx context.Context) *zerolog.Logger { return r.p.Log(ctx) }
 
 // Write takes what the pipeline's console writes: whole JSON lines. It is
-// the Recorder's side of the pipeline, not for tests to call.
+// the Recorder's side of the pipeline, not for tests to call. It only
+// copies: the lines are decoded when read, so that the sink keeps up with
+// any burst and the records waiting for it stay few.
 func (r *Recorder) Write(p []byte) (int, error) {
 	r.mu.Lock()
-	defer r.mu.Unlock()
-	data := p
-	if len(r.partial) > 0 {
-		data = append(r.partial, p...)
-		r.partial = nil
-	}
-	for len(data) > 0 {
+	r.raw = append(r.raw, p...)
+	r.mu.Unlock()
+	return len(p), nil
+}
+
+// rawKeep is the largest buffer of undecoded bytes kept once decoded.
+const rawKeep = 1 << 20
+
+// decodeLocked decodes the whole lines written since the last call into
+// r.recs (or r.bad), keeping a partial last line for later.
+func (r *Recorder) decodeLocked() {
+	data := r.raw
+	for {
 		i := bytes.IndexByte(data, '\n')
 		if i < 0 {
-			r.partial = append([]byte(nil), data...)
 			break
 		}
 		line := data[:i]
@@ -132,15 +160,46 @@ func (r *Recorder) Write(p []byte) (int, error) {
 		}
 		r.recs = append(r.recs, rec)
 	}
-	return len(p), nil
+	if cap(r.raw) > rawKeep {
+		r.raw = append([]byte(nil), data...)
+	} else {
+		r.raw = append(r.raw[:0], data...)
+	}
+}
+
+// stallLimit is how long flush waits on a sink that takes no record at
+// all before it fails the test.
+const stallLimit = 10 * time.Second
+
+// flush waits for the records logged so far to reach the Recorder: Flush,
+// and Flush again for as long as the sink is still taking records, since a
+// burst on a loaded machine can outlast one close timeout; the test fails if
+// the sink takes none for stallLimit.
+func (r *Recorder) flush() {
+	written, progress := r.p.Stats().Written, time.Now()
+	for {
+		err := r.p.Flush()
+		if err == nil {
+			return
+		}
+		if now := r.p.Stats().Written; now != written {
+			written, progress = now, time.Now()
+		} else if time.Since(progress) > stallLimit {
+			r.t.Errorf("logcresttest: waiting for the records logged so far: %v", err)
+			return
+		}
+	}
 }
 
 // Records returns every record written so far, in the order written. It
-// first waits for what was logged before the call (Flush).
+// first waits for every record logged before the call to be written (see
+// Pipeline.Flush), however long a burst takes, as long as the sink is
+// still taking them.
 func (r *Recorder) Records() []Record {
-	_ = r.p.Flush()
+	r.flush()
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.decodeLocked()
 	return append([]Record(nil), r.recs...)
 }
 
@@ -193,8 +252,9 @@ func (r *Recorder) FlowEnds() []Record {
 
 // Reset forgets the records written so far.
 func (r *Recorder) Reset() {
-	_ = r.p.Flush()
+	r.flush()
 	r.mu.Lock()
+	r.decodeLocked()
 	r.recs, r.bad = nil, nil
 	r.mu.Unlock()
 }
