@@ -258,7 +258,7 @@ func cmdFlows(ctx context.Context, args []string, e env) error {
 	print := func(fe *flowEnd) {
 		if *asJSON {
 			b, _ := json.Marshal(jsonFlow(fe))
-			out.write(append(b, '\n'))
+			out.write(append(jsonSafe(b), '\n'))
 			return
 		}
 		writeFlowLine(out, fe, multi)

@@ -15,6 +15,13 @@
 // LOGCREST_NAME or log_name picks one. Live files, rotated backups and
 // gzipped backups are read alike. A "-" argument reads JSON lines on stdin;
 // other arguments name more folders or single files.
+//
+// Whatever the files hold, nothing they hold reaches the terminal raw:
+// record values, and file names, folder names and the error messages that
+// embed them, are printed escaped (Go escapes: "\x1b", "\u202e", "\xff")
+// when they hold a control character, a C1 control, a bidi or other
+// format character, or invalid UTF-8, on stdout and stderr alike; --json
+// output writes such characters as \uXXXX.
 package main
 
 import (
@@ -135,13 +142,16 @@ func run(ctx context.Context, args []string, e env) int {
 		return exitOK
 	case errors.As(err, &ue):
 		if ue.msg != "" {
-			fmt.Fprintf(e.stderr, "logcrest %s: %v\n", cmd, err)
+			fmt.Fprintf(e.stderr, "logcrest %s: %s\n", cmd, cleanErr(err))
 		}
 		return exitUsage
 	case errors.Is(err, context.Canceled) && ctx.Err() != nil:
 		return exitInterrupted // Ctrl-C: nothing to say
 	}
-	fmt.Fprintf(e.stderr, "logcrest %s: %v\n", cmd, err)
+	// The parts that come from the filesystem are escaped where the error
+	// is made; cleanErr is the last guard (it leaves an escaped message as
+	// it is).
+	fmt.Fprintf(e.stderr, "logcrest %s: %s\n", cmd, cleanErr(err))
 	return exitFailure
 }
 

@@ -203,21 +203,23 @@ func (r *report) fileDone(src source, n int64, long int, err error) {
 		r.long[displayPath(src)] += long
 	}
 	if err != nil && err != context.Canceled && err != context.DeadlineExceeded {
-		r.unreadable = append(r.unreadable, fmt.Sprintf("%s: %v", displayPath(src), pathCause(err)))
+		r.unreadable = append(r.unreadable, displayPath(src)+": "+cleanErr(pathCause(err)))
 	}
 }
 
 func (r *report) failed(src source, err error) {
 	r.mu.Lock()
-	r.unreadable = append(r.unreadable, fmt.Sprintf("%s: %v", displayPath(src), pathCause(err)))
+	r.unreadable = append(r.unreadable, displayPath(src)+": "+cleanErr(pathCause(err)))
 	r.mu.Unlock()
 }
 
+// displayPath is how a source is named in a message: its path, escaped
+// like a record's values (a file name can hold anything but '/' and NUL).
 func displayPath(s source) string {
 	if s.isStdin() {
 		return "stdin"
 	}
-	return s.path
+	return clean(s.path)
 }
 
 // write prints the summary of the problems met, if any, to w.
@@ -229,8 +231,8 @@ func (r *report) write(w io.Writer) {
 		fmt.Fprintf(w, "logcrest: cannot read %s\n", u)
 	}
 	if n, files := sumCounts(r.bad); n > 0 {
-		fmt.Fprintf(w, "logcrest: skipped %d %s that %s not JSON records (torn, or not LogCrest's): %s\n",
-			n, plural(n, "line", "lines"), plural(n, "is", "are"), files)
+		fmt.Fprintf(w, "logcrest: skipped %d %s that %s (torn, or not LogCrest's): %s\n",
+			n, plural(n, "line", "lines"), plural(n, "is not a JSON record", "are not JSON records"), files)
 	}
 	if n, files := sumCounts(r.long); n > 0 {
 		fmt.Fprintf(w, "logcrest: skipped %d %s longer than %d MiB: %s\n", n, plural(n, "line", "lines"), maxLineSize>>20, files)

@@ -188,7 +188,7 @@ func cmdStats(ctx context.Context, args []string, e env) error {
 		}
 		doc.All = all.summary()
 		b, _ := json.MarshalIndent(doc, "", "  ")
-		out.write(append(b, '\n'))
+		out.write(append(jsonSafe(b), '\n'))
 		return out.flush()
 	}
 	if all.count == 0 {
