@@ -531,7 +531,7 @@ func TestBackupBesideItsGzIsListedOnce(t *testing.T) {
 }
 
 func TestScanLines(t *testing.T) {
-	long := strings.Repeat("x", 3*chunkSize) + "NEEDLE"
+	long := strings.Repeat("x", maxLineSize-100) + "NEEDLE" // across the end of the first chunk
 	input := "a NEEDLE\r\nb\n" + long + "\n" + strings.Repeat("y", chunkSize-3) + "\nc NEEDLE"
 	var got []string
 	var ends []bool

@@ -1,9 +1,12 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -135,5 +138,108 @@ func TestFileNamesAreEscaped(t *testing.T) {
 	r = runCmd(t, "", nil, "flows", "--dir", root)
 	if want := "logcrest: cannot read " + strconv.Quote(gz[0]) + ": "; !strings.Contains(r.stderr, want) {
 		t.Errorf("flows: no %q in\n%s", want, r.stderr)
+	}
+}
+
+// stats holds a bounded amount whatever it reads: past statsExact flows a
+// route's percentiles come from a histogram, within 1 % of the exact ones
+// (max exact), and past statsMaxGroups routes the rest are counted
+// together, said once on stderr; no flow is lost from the counts.
+func TestStatsBoundsKeepTheCounts(t *testing.T) {
+	const n, extra = 5000, 1500
+	var in strings.Builder
+	ms := make([]float64, n)
+	line := func(route string, v float64, failed bool) {
+		status := "success"
+		if failed {
+			status = "failed"
+		}
+		fmt.Fprintf(&in, `{"time":"2026-03-14T09:00:00Z","level":"info","flow_id":"x-0badc0de","flow_type":"flow_end","flow_status":%q,"total_ms":%g,"steps":1,"method":"GET","route":%q,"message":"m"}`+"\n", status, v, route)
+	}
+	for i := range n {
+		// Spread over six decades, in no order.
+		ms[i] = 0.5 * math.Pow(1.003, float64((i*7919)%n))
+		line("/a", ms[i], i%10 == 0)
+	}
+	for i := range extra {
+		line(fmt.Sprintf("/g/%d", i), 1, false)
+	}
+	r := runCmd(t, in.String(), nil, "stats", "--json", "-")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	want := fmt.Sprintf("logcrest: warning: more than %d routes and labels: the flows of the others are counted under %q\n", statsMaxGroups, otherGroups)
+	if r.stderr != want {
+		t.Errorf("stderr %q, want %q", r.stderr, want)
+	}
+	var doc struct {
+		Groups []statsJSON `json:"groups"`
+		All    statsJSON   `json:"all"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil {
+		t.Fatal(err)
+	}
+	byKey := map[string]statsJSON{}
+	total := 0
+	for _, g := range doc.Groups {
+		byKey[g.Key] = g
+		total += g.Count
+	}
+	if len(doc.Groups) != statsMaxGroups+1 || total != n+extra || doc.All.Count != n+extra || doc.All.Failed != n/10 {
+		t.Errorf("%d groups (want %d), %d flows in them, all: %+v; want %d flows, %d failed", len(doc.Groups), statsMaxGroups+1, total, doc.All, n+extra, n/10)
+	}
+	if o := byKey[otherGroups]; o.Count != extra-(statsMaxGroups-1) {
+		t.Errorf("%s: %+v, want %d flows", otherGroups, o, extra-(statsMaxGroups-1))
+	}
+	a, ok := byKey["GET /a"]
+	if !ok || a.Count != n || a.Failed != n/10 {
+		t.Fatalf("GET /a: %+v", a)
+	}
+	slices.Sort(ms)
+	for _, c := range []struct{ p, got float64 }{{50, a.P50}, {95, a.P95}, {99, a.P99}} {
+		exact := percentile(ms, c.p)
+		if math.Abs(c.got-exact) > 0.01*exact {
+			t.Errorf("p%g %g, exact %g: more than 1 %% off", c.p, c.got, exact)
+		}
+	}
+	if a.Max != ms[n-1] {
+		t.Errorf("max %g, want %g", a.Max, ms[n-1])
+	}
+}
+
+// A flow with more records than show holds is shown by its first records
+// in seq order, its flow_start and flow_end kept (the summary and the
+// timeline come from them), and stderr says how many were left out.
+func TestShowBoundKeepsTheFirstRecordsAndTheFlowRecords(t *testing.T) {
+	const steps = showMaxRecords + 1000
+	var in strings.Builder
+	rec := func(seq int, extra string) {
+		fmt.Fprintf(&in, `{"time":"2026-03-14T09:00:00.%03dZ","level":"info","logger":"svc","trace_id":"t","span_id":"s%d","flow_id":"big-0badc0de","seq":%d%s}`+"\n", seq%1000, seq, seq, extra)
+	}
+	// Newest first, as a reader may meet them.
+	rec(steps+2, `,"flow_type":"flow_end","flow_status":"success","total_ms":5,"steps":1,"timeline":[{"fn":"loop","at_ms":0,"ms":5,"status":"ok"}],"message":"flow finished"`)
+	for seq := steps + 1; seq >= 2; seq-- {
+		rec(seq, `,"fn":"loop","message":"tick"`)
+	}
+	rec(1, `,"flow_type":"flow_start","message":"flow started"`)
+	r := runCmd(t, in.String(), nil, "show", "big-0badc0de", "-")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	want := fmt.Sprintf("logcrest: warning: %d more records of \"big-0badc0de\" not shown: show holds %d records", steps+2-showMaxRecords, showMaxRecords)
+	if !strings.HasPrefix(r.stderr, want) || strings.Count(r.stderr, "\n") != 1 {
+		t.Errorf("stderr %q, want one line starting %q", r.stderr, want)
+	}
+	seqs := seqsOf(r.stdout)
+	wantSeqs := make([]int, 0, showMaxRecords)
+	for s := 1; s < showMaxRecords; s++ {
+		wantSeqs = append(wantSeqs, s)
+	}
+	wantSeqs = append(wantSeqs, steps+2)
+	if !slices.Equal(seqs, wantSeqs) {
+		t.Errorf("printed %d records, seq %v … %v; want 1..%d then %d", len(seqs), seqs[:min(3, len(seqs))], seqs[max(len(seqs)-3, 0):], showMaxRecords-1, steps+2)
+	}
+	if strings.Contains(r.stdout, "no flow_end") || !strings.Contains(r.stdout, "loop") {
+		t.Errorf("the summary and timeline are not flow_end's:\n%.600s", r.stdout)
 	}
 }
