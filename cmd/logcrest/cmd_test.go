@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -530,7 +531,7 @@ func TestBackupBesideItsGzIsListedOnce(t *testing.T) {
 }
 
 func TestScanLines(t *testing.T) {
-	long := strings.Repeat("x", 3*chunkSize) + "NEEDLE"
+	long := strings.Repeat("x", maxLineSize-100) + "NEEDLE" // across the end of the first chunk
 	input := "a NEEDLE\r\nb\n" + long + "\n" + strings.Repeat("y", chunkSize-3) + "\nc NEEDLE"
 	var got []string
 	var ends []bool
@@ -564,6 +565,45 @@ func TestHostileValuesAreEscaped(t *testing.T) {
 		r := runCmd(t, line, nil, args...)
 		if r.code != 0 || strings.ContainsAny(r.stdout, "\x1b\x07\u202e") || strings.Contains(r.stdout, "line\nbreak") {
 			t.Errorf("%v: exit %d, raw control characters in\n%q", args, r.code, r.stdout)
+		}
+	}
+}
+
+// show lists a flow's records in seq order, which is the order they were
+// logged in, even when their times say otherwise (a clock stepped back
+// mid-flow, or two records in the same tick) and they lie in different
+// files: the time order here is 5, 3/4 (equal), 2, 1.
+func TestShowOrdersBySeqNotTime(t *testing.T) {
+	dir := t.TempDir()
+	rec := func(seq int, tm, extra string) string {
+		return fmt.Sprintf(`{"time":"2026-03-14T09:00:%s","level":"info","logger":"svc","trace_id":"t-seq","span_id":"sp%d","flow_id":"order-0badc0de","seq":%d%s}`+"\n", tm, seq, seq, extra)
+	}
+	files := map[string]string{
+		"success": rec(1, "03.000Z", `,"flow_type":"flow_start","message":"flow started"`) +
+			rec(2, "02.000Z", `,"fn":"charge","message":"step started"`) +
+			rec(5, "00.500Z", `,"message":"after the end"`),
+		"error": rec(3, "01.000Z", `,"fn":"charge","ms":1,"level":"error","message":"step failed"`),
+		"flows": rec(4, "01.000Z", `,"flow_type":"flow_end","flow_status":"failed","total_ms":4,"steps":1,"timeline":[{"fn":"charge","at_ms":1,"ms":1,"status":"error"}],"failed_at":"charge","step":"1/1","message":"flow failed"`),
+	}
+	for stream, data := range files {
+		if err := os.MkdirAll(filepath.Join(dir, stream), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, stream, "svc.log"), []byte(data), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, id := range []string{"order-0badc0de", "t-seq"} {
+		r := runCmd(t, "", nil, "show", id, "--dir", dir)
+		if r.code != 0 || r.stderr != "" {
+			t.Fatalf("show %s: exit %d, stderr %q", id, r.code, r.stderr)
+		}
+		_, records, ok := strings.Cut(r.stdout, "records of order-0badc0de (5, in seq order)")
+		if !ok {
+			t.Fatalf("show %s: no records section in\n%s", id, r.stdout)
+		}
+		if seqs := seqsOf(records); !slices.Equal(seqs, []int{1, 2, 3, 4, 5}) {
+			t.Errorf("show %s: records in seq order %v, want [1 2 3 4 5]\n%s", id, seqs, r.stdout)
 		}
 	}
 }

@@ -218,8 +218,7 @@ func globMatch(pattern, s string) bool {
 // keep.
 func readFlowEnds(ctx context.Context, set *sourceSet, e env, rep *report, keep func(*flowEnd) bool, emit func(*flowEnd)) {
 	groups := groupSources(splitSources(set.files))
-	mergeGroups(groups, e.workers, func(src source) []*flowEnd {
-		var out []*flowEnd
+	mergeGroups(groups, e.workers, func(src source, yield func(*flowEnd, int)) {
 		scanSource(ctx, src, e.stdin, flowEndNeedle, rep, func(line []byte, unterminated bool) {
 			var fe flowEnd
 			if err := decodeFlowEnd(line, &fe, false); err != nil {
@@ -234,10 +233,9 @@ func readFlowEnds(ctx context.Context, set *sourceSet, e env, rep *report, keep 
 			fe.t = parseTime(fe.Time)
 			fe.folder = src.folder
 			if keep(&fe) {
-				out = append(out, &fe)
+				yield(&fe, len(line))
 			}
 		})
-		return out
 	}, emit)
 }
 
@@ -258,7 +256,7 @@ func cmdFlows(ctx context.Context, args []string, e env) error {
 	print := func(fe *flowEnd) {
 		if *asJSON {
 			b, _ := json.Marshal(jsonFlow(fe))
-			out.write(append(b, '\n'))
+			out.write(append(jsonSafe(b), '\n'))
 			return
 		}
 		writeFlowLine(out, fe, multi)

@@ -15,6 +15,31 @@
 // LOGCREST_NAME or log_name picks one. Live files, rotated backups and
 // gzipped backups are read alike. A "-" argument reads JSON lines on stdin;
 // other arguments name more folders or single files.
+//
+// Whatever the files hold, nothing they hold reaches the terminal raw:
+// record values, and file names, folder names and the error messages that
+// embed them, are printed escaped (Go escapes: "\x1b", "\u202e", "\xff")
+// when they hold a control character, a C1 control, a bidi or other
+// format character, or invalid UTF-8, on stdout and stderr alike; --json
+// output writes such characters as \uXXXX.
+//
+// Its memory stays bounded whatever the files hold (a gzipped backup that
+// inflates to gigabytes, one endless line, a flow repeated a million
+// times):
+//   - a line longer than 1 MiB is skipped, and counted on stderr once per
+//     file ("skipped 1 line longer than 1 MiB: FILE (1)");
+//   - each file being read holds one 1 MiB chunk and hands its flows on in
+//     batches of at most 4096 (or 1 MiB of lines): flows and flows -n N
+//     hold a few batches (and the last N), never a whole file's;
+//   - show holds at most 5000 records of what it shows (or 4 MiB of
+//     lines): the first in seq order, flow_start and flow_end kept first,
+//     and says on stderr how many more it left out;
+//   - stats keeps a route's first 1024 durations exactly, then counts them
+//     in a histogram of 2 % buckets (its percentiles are then within 1 %
+//     of the exact ones; count, failures and max stay exact), and tells
+//     at most 1000 routes and labels apart, counting the flows of any
+//     other under "(other routes and labels)", said on stderr;
+//   - tail holds the last -n records.
 package main
 
 import (
@@ -89,6 +114,7 @@ usage:
 sources: --dir DIR (repeatable), else LOGCREST_DIR, else base_log_dir in
 ./log_config.json, else ./logs; "-" reads JSON lines on stdin; other
 arguments are more folders or single files (.log or .log.gz).
+A line longer than 1 MiB is skipped and counted on stderr.
 
 "logcrest COMMAND -h" lists the flags of a command.
 `
@@ -135,13 +161,16 @@ func run(ctx context.Context, args []string, e env) int {
 		return exitOK
 	case errors.As(err, &ue):
 		if ue.msg != "" {
-			fmt.Fprintf(e.stderr, "logcrest %s: %v\n", cmd, err)
+			fmt.Fprintf(e.stderr, "logcrest %s: %s\n", cmd, cleanErr(err))
 		}
 		return exitUsage
 	case errors.Is(err, context.Canceled) && ctx.Err() != nil:
 		return exitInterrupted // Ctrl-C: nothing to say
 	}
-	fmt.Fprintf(e.stderr, "logcrest %s: %v\n", cmd, err)
+	// The parts that come from the filesystem are escaped where the error
+	// is made; cleanErr is the last guard (it leaves an escaped message as
+	// it is).
+	fmt.Fprintf(e.stderr, "logcrest %s: %s\n", cmd, cleanErr(err))
 	return exitFailure
 }
 

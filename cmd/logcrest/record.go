@@ -6,11 +6,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf16"
 	"unicode/utf8"
 )
 
@@ -127,6 +129,45 @@ func clean(s string) string {
 		}
 	}
 	return s
+}
+
+// cleanErr is an error's message made safe to print like clean: errors
+// carry file names and paths, which can hold any byte but '/' and NUL.
+func cleanErr(err error) string { return clean(err.Error()) }
+
+// jsonSafe escapes, in JSON that encoding/json wrote, the characters it
+// leaves raw that a terminal acts on or that reorder what is shown: DEL,
+// C1 controls, and every other character that is not printable (bidi
+// overrides, zero-width marks). They can only be inside strings, where
+// \uXXXX is the same character: the JSON means what it meant.
+func jsonSafe(b []byte) []byte {
+	i := 0
+	for i < len(b) {
+		r, n := utf8.DecodeRune(b[i:])
+		if r >= 0x7f && !unicode.IsPrint(r) {
+			break
+		}
+		i += n
+	}
+	if i == len(b) {
+		return b
+	}
+	out := append([]byte(nil), b[:i]...)
+	for i < len(b) {
+		r, n := utf8.DecodeRune(b[i:])
+		i += n
+		if r < 0x7f || unicode.IsPrint(r) {
+			out = utf8.AppendRune(out, r)
+			continue
+		}
+		if r > 0xffff {
+			r1, r2 := utf16.EncodeRune(r)
+			out = fmt.Appendf(out, `\u%04x\u%04x`, r1, r2)
+			continue
+		}
+		out = fmt.Appendf(out, `\u%04x`, r)
+	}
+	return out
 }
 
 // fmtMs formats milliseconds compactly: 0.012ms, 1.23ms, 45.6ms, 789ms,

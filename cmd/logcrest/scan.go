@@ -19,8 +19,13 @@ import (
 )
 
 const (
-	chunkSize   = 1 << 20  // bytes read at once; the buffer grows for a longer line
-	maxLineSize = 64 << 20 // a longer line is skipped and counted
+	chunkSize = 1 << 20 // bytes read at once; the buffer would grow for a longer line
+	// maxLineSize bounds a line, its '\n' included: a longer one is
+	// skipped, and counted for the file. It is what keeps the memory of a
+	// file being read bounded whatever the file holds (a gzip bomb of one
+	// endless line). A flow_end with the default timeline cap (1000 steps)
+	// is about 100 KiB.
+	maxLineSize = 1 << 20
 )
 
 var chunkPool = sync.Pool{New: func() any { b := make([]byte, chunkSize); return &b }}
@@ -65,22 +70,27 @@ func scanLines(ctx context.Context, r io.Reader, needle []byte, fn func(line []b
 		m, rerr := r.Read(buf[end:])
 		read += int64(m)
 		end += m
+		// What was in buf before this read holds no '\n' (its whole lines
+		// were passed on): only the new bytes are searched, so a long line
+		// costs no more than a short one.
+		fresh := end - m
 		if skipping {
 			if i := bytes.IndexByte(buf[start:end], '\n'); i >= 0 {
 				start += i + 1
+				fresh = start
 				skipping = false
 			} else {
 				start = end
 			}
 		}
 		if !skipping {
-			data := buf[start:end]
-			if last := bytes.LastIndexByte(data, '\n'); last >= 0 {
+			if nl := bytes.LastIndexByte(buf[fresh:end], '\n'); nl >= 0 {
+				data := buf[start : fresh+nl+1]
 				if !f.ready && len(needle) > 0 {
 					f.learn(data)
 				}
-				eachLine(data[:last+1], f, fn)
-				start += last + 1
+				eachLine(data, f, fn)
+				start = fresh + nl + 1
 			}
 		}
 		if start == end {
@@ -203,21 +213,23 @@ func (r *report) fileDone(src source, n int64, long int, err error) {
 		r.long[displayPath(src)] += long
 	}
 	if err != nil && err != context.Canceled && err != context.DeadlineExceeded {
-		r.unreadable = append(r.unreadable, fmt.Sprintf("%s: %v", displayPath(src), pathCause(err)))
+		r.unreadable = append(r.unreadable, displayPath(src)+": "+cleanErr(pathCause(err)))
 	}
 }
 
 func (r *report) failed(src source, err error) {
 	r.mu.Lock()
-	r.unreadable = append(r.unreadable, fmt.Sprintf("%s: %v", displayPath(src), pathCause(err)))
+	r.unreadable = append(r.unreadable, displayPath(src)+": "+cleanErr(pathCause(err)))
 	r.mu.Unlock()
 }
 
+// displayPath is how a source is named in a message: its path, escaped
+// like a record's values (a file name can hold anything but '/' and NUL).
 func displayPath(s source) string {
 	if s.isStdin() {
 		return "stdin"
 	}
-	return s.path
+	return clean(s.path)
 }
 
 // write prints the summary of the problems met, if any, to w.
@@ -229,8 +241,8 @@ func (r *report) write(w io.Writer) {
 		fmt.Fprintf(w, "logcrest: cannot read %s\n", u)
 	}
 	if n, files := sumCounts(r.bad); n > 0 {
-		fmt.Fprintf(w, "logcrest: skipped %d %s that %s not JSON records (torn, or not LogCrest's): %s\n",
-			n, plural(n, "line", "lines"), plural(n, "is", "are"), files)
+		fmt.Fprintf(w, "logcrest: skipped %d %s that %s (torn, or not LogCrest's): %s\n",
+			n, plural(n, "line", "lines"), plural(n, "is not a JSON record", "are not JSON records"), files)
 	}
 	if n, files := sumCounts(r.long); n > 0 {
 		fmt.Fprintf(w, "logcrest: skipped %d %s longer than %d MiB: %s\n", n, plural(n, "line", "lines"), maxLineSize>>20, files)
@@ -298,9 +310,10 @@ func forEach(srcs []source, workers int, work func(i int, s source)) {
 }
 
 // inOrder runs work on the sources, reading at most cap(sem) at once across
-// every caller sharing sem, and calls emit with the results in source
-// order, holding at most window results not yet emitted.
-func inOrder[T any](srcs []source, sem chan struct{}, window int, work func(source) T, emit func(source, T)) {
+// every caller sharing sem, and calls emit with the results work yields,
+// in source order. At most window sources are being read or waiting, each
+// holding at most one result not yet emitted besides the one it makes.
+func inOrder[T any](srcs []source, sem chan struct{}, window int, work func(s source, yield func(T)), emit func(T)) {
 	slots := make([]chan T, len(srcs))
 	for i := range slots {
 		slots[i] = make(chan T, 1)
@@ -310,36 +323,73 @@ func inOrder[T any](srcs []source, sem chan struct{}, window int, work func(sour
 		for i, s := range srcs {
 			tokens <- struct{}{}
 			go func() {
+				defer close(slots[i])
 				sem <- struct{}{}
-				r := work(s)
+				work(s, func(r T) {
+					select {
+					case slots[i] <- r:
+					default:
+						// Waiting for its turn, it gives up its place
+						// among the readers: the file the merge waits for
+						// may be another group's.
+						<-sem
+						slots[i] <- r
+						sem <- struct{}{}
+					}
+				})
 				<-sem
-				slots[i] <- r
 			}()
 		}
 	}()
-	for i, s := range srcs {
-		emit(s, <-slots[i])
+	for i := range srcs {
+		for r := range slots[i] {
+			emit(r)
+		}
 		<-tokens
 	}
 }
+
+// A file's items are handed on in batches of at most batchItems items or
+// batchBytes of the lines they came from, whichever comes first: what is
+// held of a file does not grow with the file (a gzipped backup, read
+// whole, can inflate to anything).
+const (
+	batchItems = 4096
+	batchBytes = 1 << 20
+)
 
 // timed is anything with a time to be merged by.
 type timed interface{ when() time.Time }
 
 // mergeGroups emits the items of every group in time order. Each group's
-// sources are read in order (oldest file first), each file's items sorted
-// by time, and the groups merged; at most workers files are read at once
-// and at most 2*workers files' items are held per group.
-func mergeGroups[T timed](groups [][]source, workers int, work func(source) []T, emit func(T)) {
+// sources are read in order (oldest file first), each file's items handed
+// on in batches sorted by time, and the groups merged; at most workers
+// files are read at once and at most 2*(workers+1) batches are held per
+// group. work yields each item with the size of the line it came from.
+func mergeGroups[T timed](groups [][]source, workers int, work func(s source, yield func(item T, size int)), emit func(T)) {
 	byTime := func(a, b T) int { return a.when().Compare(b.when()) }
 	sem := make(chan struct{}, workers)
 	window := workers + 1
+	batched := func(s source, yield func([]T)) {
+		var batch []T
+		size := 0
+		flush := func() {
+			slices.SortStableFunc(batch, byTime)
+			yield(batch)
+			batch, size = nil, 0
+		}
+		work(s, func(it T, n int) {
+			batch = append(batch, it)
+			if size += n; len(batch) >= batchItems || size >= batchBytes {
+				flush()
+			}
+		})
+		if len(batch) > 0 {
+			flush()
+		}
+	}
 	if len(groups) == 1 {
-		inOrder(groups[0], sem, window, func(s source) []T {
-			items := work(s)
-			slices.SortStableFunc(items, byTime)
-			return items
-		}, func(_ source, items []T) {
+		inOrder(groups[0], sem, window, batched, func(items []T) {
 			for _, it := range items {
 				emit(it)
 			}
@@ -351,11 +401,7 @@ func mergeGroups[T timed](groups [][]source, workers int, work func(source) []T,
 		chans[g] = make(chan T, 256)
 		go func() {
 			defer close(chans[g])
-			inOrder(srcs, sem, max(window/len(groups), 1), func(s source) []T {
-				items := work(s)
-				slices.SortStableFunc(items, byTime)
-				return items
-			}, func(_ source, items []T) {
+			inOrder(srcs, sem, max(window/len(groups), 1), batched, func(items []T) {
 				for _, it := range items {
 					chans[g] <- it
 				}

@@ -6,6 +6,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"container/heap"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -88,10 +89,14 @@ func cmdShow(ctx context.Context, args []string, e env) error {
 	}
 
 	rep := newReport()
-	hits := findHits(ctx, splitSources(set.files), id, e, rep)
+	hits, dropped := findHits(ctx, splitSources(set.files), id, e, rep)
 	rep.write(e.stderr)
 	if err := ctx.Err(); err != nil {
 		return err
+	}
+	if dropped > 0 {
+		fmt.Fprintf(e.stderr, "logcrest: warning: %d more %s of %q not shown: show holds %d records or %d MiB of them at most (the first in seq order, flow_start and flow_end first)\n",
+			dropped, plural(dropped, "record", "records"), id, showMaxRecords, showMaxBytes>>20)
 	}
 	if len(hits) == 0 {
 		return fmt.Errorf("no record has flow ID or trace ID %q; looked in %s", id, set.describe())
@@ -128,15 +133,81 @@ func cmdShow(ctx context.Context, args []string, e env) error {
 	return out.flush()
 }
 
+// show holds at most showMaxRecords records of what it shows, and
+// showMaxBytes of their lines: a flow or trace with more (a loop of a
+// million steps, or a file made to look like one) is shown by its first
+// records in seq order, flow_start and flow_end kept before any other.
+const (
+	showMaxRecords = 5000
+	showMaxBytes   = 4 << 20
+)
+
+// hitSet keeps the records show holds within its bounds. It is safe for
+// concurrent use.
+type hitSet struct {
+	mu      sync.Mutex
+	h       dropOrder
+	bytes   int
+	dropped int
+}
+
+// add adds the record decoded from line, unless it is the first to drop
+// of a full set.
+func (s *hitSet) add(h hit, line []byte) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.h) == showMaxRecords {
+		s.h = append(s.h, h) // compared with the top without a copy of line
+		first := s.h.Less(len(s.h)-1, 0)
+		s.h = s.h[:len(s.h)-1]
+		if first {
+			s.dropped++
+			return
+		}
+	}
+	h.raw = bytes.Clone(line)
+	heap.Push(&s.h, h)
+	s.bytes += len(h.raw)
+	for len(s.h) > showMaxRecords || s.bytes > showMaxBytes {
+		x := heap.Pop(&s.h).(hit)
+		s.bytes -= len(x.raw)
+		s.dropped++
+	}
+}
+
+// dropOrder is a heap of hits with the one to drop first on top: a record
+// other than flow_start and flow_end before those, the latest in seq
+// order (then time) first.
+type dropOrder []hit
+
+func (d dropOrder) Len() int { return len(d) }
+func (d dropOrder) Less(i, j int) bool {
+	a, b := &d[i].rec, &d[j].rec
+	if fa, fb := a.FlowType != "", b.FlowType != ""; fa != fb {
+		return fb
+	}
+	if a.Seq != b.Seq {
+		return a.Seq > b.Seq
+	}
+	return a.t.After(b.t)
+}
+func (d dropOrder) Swap(i, j int) { d[i], d[j] = d[j], d[i] }
+func (d *dropOrder) Push(x any)   { *d = append(*d, x.(hit)) }
+func (d *dropOrder) Pop() any {
+	old := *d
+	x := old[len(old)-1]
+	old[len(old)-1] = hit{}
+	*d = old[:len(old)-1]
+	return x
+}
+
 // findHits reads every source in parallel and returns the records whose
-// flow_id or trace_id is id. Each line is searched for id's bytes before it
-// is decoded.
-func findHits(ctx context.Context, files []source, id string, e env, rep *report) []hit {
+// flow_id or trace_id is id, within show's bounds, and how many more were
+// left out. Each line is searched for id's bytes before it is decoded.
+func findHits(ctx context.Context, files []source, id string, e env, rep *report) ([]hit, int) {
 	needle := []byte(id)
-	var mu sync.Mutex
-	var hits []hit
+	var set hitSet
 	forEach(files, e.workers, func(_ int, src source) {
-		var mine []hit
 		scanSource(ctx, src, e.stdin, needle, rep, func(line []byte, unterminated bool) {
 			var r record
 			if err := decode(line, &r); err != nil {
@@ -149,13 +220,10 @@ func findHits(ctx context.Context, files []source, id string, e env, rep *report
 				return // the bytes were elsewhere: a message, a longer ID
 			}
 			r.t = parseTime(r.Time)
-			mine = append(mine, hit{rec: r, raw: bytes.Clone(line), src: src})
+			set.add(hit{rec: r, src: src}, line)
 		})
-		mu.Lock()
-		hits = append(hits, mine...)
-		mu.Unlock()
 	})
-	return hits
+	return set.h, set.dropped
 }
 
 // buildFlows groups the records into flows, each in seq order, and works

@@ -63,8 +63,8 @@ type sourceSet struct {
 }
 
 // backupRE matches a rotated backup, plain or gzipped:
-// <name>-2006-01-02T15-04-05.000.log[.gz].
-var backupRE = regexp.MustCompile(`^(.+)-\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d\.\d{3}\.log(\.gz)?$`)
+// <name>-2006-01-02T15-04-05.000.log[.gz]; the name may hold a line feed.
+var backupRE = regexp.MustCompile(`(?s)^(.+)-\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d\.\d{3}\.log(\.gz)?$`)
 
 // parseFileName tells what a file in a stream folder is: the logger name,
 // whether it is gzipped and whether it is the live file. ok is false for
@@ -92,7 +92,7 @@ func resolveSources(c *common, args []string, e env, streams []string, activeOnl
 	settings, problems := core.Resolve(opts, e.getenv, io.Discard)
 	for _, p := range problems {
 		if relevantProblem(p.Error()) {
-			fmt.Fprintln(e.stderr, p.Error())
+			fmt.Fprintln(e.stderr, cleanErr(p))
 		}
 	}
 	cfgFile := settings.ConfigFile
@@ -126,7 +126,7 @@ func resolveSources(c *common, args []string, e env, streams []string, activeOnl
 		info, err := os.Stat(a)
 		switch {
 		case err != nil:
-			return nil, fmt.Errorf("%s: %w", a, pathCause(err))
+			return nil, fmt.Errorf("%s: %s", clean(a), cleanErr(pathCause(err)))
 		case info.IsDir():
 			set.folders = append(set.folders, folder{a, "an argument"})
 		default:
@@ -139,7 +139,7 @@ func resolveSources(c *common, args []string, e env, streams []string, activeOnl
 		case envSet(e, "LOGCREST_DIR"):
 			from = "LOGCREST_DIR"
 		case fileKeys["base_log_dir"]:
-			from = "base_log_dir in " + cfgFile
+			from = "base_log_dir in " + clean(cfgFile)
 		}
 		set.folders = append(set.folders, folder{settings.Dir, from})
 	}
@@ -216,12 +216,12 @@ func listFolder(f folder, name string, streams []string, activeOnly bool) (files
 	info, err := os.Stat(f.path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, nil, fmt.Errorf("log folder %s not found (%s; set --dir, LOGCREST_DIR or base_log_dir in log_config.json)", f.path, f.from)
+			return nil, nil, fmt.Errorf("log folder %s not found (%s; set --dir, LOGCREST_DIR or base_log_dir in log_config.json)", clean(f.path), f.from)
 		}
-		return nil, nil, fmt.Errorf("log folder %s (%s): %w", f.path, f.from, pathCause(err))
+		return nil, nil, fmt.Errorf("log folder %s (%s): %s", clean(f.path), f.from, cleanErr(pathCause(err)))
 	}
 	if !info.IsDir() {
-		return nil, nil, fmt.Errorf("log folder %s (%s) is not a folder", f.path, f.from)
+		return nil, nil, fmt.Errorf("log folder %s (%s) is not a folder", clean(f.path), f.from)
 	}
 	found := 0
 	for _, st := range allStreams {
@@ -232,7 +232,7 @@ func listFolder(f folder, name string, streams []string, activeOnly bool) (files
 		}
 		found++
 		if err != nil {
-			warnings = append(warnings, fmt.Sprintf("cannot list %s: %v", sub, pathCause(err)))
+			warnings = append(warnings, fmt.Sprintf("cannot list %s: %s", clean(sub), cleanErr(pathCause(err))))
 			continue
 		}
 		if !slices.Contains(streams, st) {
@@ -254,7 +254,7 @@ func listFolder(f folder, name string, streams []string, activeOnly bool) (files
 		}
 	}
 	if found == 0 {
-		return nil, nil, fmt.Errorf("%s (%s) is not a LogCrest log folder: it holds no success/, error/ or flows/", f.path, f.from)
+		return nil, nil, fmt.Errorf("%s (%s) is not a LogCrest log folder: it holds no success/, error/ or flows/", clean(f.path), f.from)
 	}
 	// A backup being compressed has, for a moment, its finished .gz beside
 	// it (renamed into place before the backup is removed): one file, read
@@ -316,16 +316,21 @@ func (s source) open(stdin io.Reader) (io.ReadCloser, error) {
 		}
 		return f, nil
 	}
+	// The report names s.path; the .gz read in its place is said so.
+	also := ""
+	if path != s.path {
+		also = " (its .gz)"
+	}
 	zr, err := gzip.NewReader(bufio.NewReaderSize(f, 64<<10))
 	if err != nil {
 		f.Close()
-		return nil, fmt.Errorf("%s: not gzip: %w", path, err)
+		return nil, fmt.Errorf("not gzip%s: %w", also, err)
 	}
 	if s.n > 0 {
 		if _, err := io.CopyN(io.Discard, zr, s.off); err != nil {
 			zr.Close()
 			f.Close()
-			return nil, fmt.Errorf("%s: %w", path, err)
+			return nil, fmt.Errorf("reading%s: %w", also, err)
 		}
 		return gzFile{io.LimitReader(zr, s.n), zr, f}, nil
 	}
@@ -425,7 +430,7 @@ func pathCause(err error) error {
 func (set *sourceSet) describe() string {
 	var names []string
 	for _, f := range set.folders {
-		names = append(names, f.path+" ("+f.from+")")
+		names = append(names, clean(f.path)+" ("+f.from+")")
 	}
 	var backups, gz, stdin int
 	var bytes int64
@@ -453,7 +458,7 @@ func (set *sourceSet) describe() string {
 	s := fmt.Sprintf("%s%d %s (%d live, %d backups, %d gzipped; %s)", where, n, plural(n, "file", "files"),
 		n-backups-gz, backups, gz, humanBytes(bytes))
 	if set.name != "" {
-		s += ", name " + set.name
+		s += ", name " + clean(set.name)
 	}
 	if stdin > 0 {
 		s += ", and stdin"

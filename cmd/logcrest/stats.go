@@ -12,17 +12,76 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
+
+// Bounds on what stats holds, whatever the files hold: a group keeps its
+// first statsExact durations as they are, and past that counts them in
+// a histogram of buckets 2 % wide (a percentile is then within 1 % of the
+// exact one; the max stays exact); at most statsMaxGroups routes or labels
+// are told apart, the flows of any other are counted under otherGroups.
+const (
+	statsExact     = 1024
+	statsMaxGroups = 1000
+	otherGroups    = "(other routes and labels)"
+)
+
+// The histogram's buckets: 0 holds durations under histMin ms; bucket i
+// (1..histBuckets-1) those in [histMin·histGrowth^(i-1), histMin·histGrowth^i).
+const (
+	histMin     = 0.001 // 1 µs
+	histGrowth  = 1.02
+	histBuckets = 1400 // up to 1e-3·1.02^1399 ms, about 11 days
+)
+
+var logHistGrowth = math.Log(histGrowth)
+
+func histBucket(ms float64) int {
+	if !(ms >= histMin) { // NaN too
+		return 0
+	}
+	return min(1+int(math.Log(ms/histMin)/logHistGrowth), histBuckets-1)
+}
+
+// histValue is the value a bucket stands for: the geometric middle of
+// its bounds.
+func histValue(i int) float64 {
+	if i == 0 {
+		return 0
+	}
+	return histMin * math.Pow(histGrowth, float64(i)-0.5)
+}
 
 // statGroup gathers the flows of one route or label.
 type statGroup struct {
 	key    string
 	count  int
 	failed int
-	ms     []float64
+	ms     []float64 // exact, while there are at most statsExact
+	hist   []uint32  // past that: counts by histBucket
+	max    float64
 	first  time.Time
 	last   time.Time
+}
+
+// addMs counts one duration.
+func (g *statGroup) addMs(ms float64) {
+	if g.count == 1 || ms > g.max {
+		g.max = ms
+	}
+	if g.hist == nil && len(g.ms) < statsExact {
+		g.ms = append(g.ms, ms)
+		return
+	}
+	if g.hist == nil {
+		g.hist = make([]uint32, histBuckets)
+		for _, v := range g.ms {
+			g.hist[histBucket(v)]++
+		}
+		g.ms = nil
+	}
+	g.hist[histBucket(ms)]++
 }
 
 // statsJSON is one group as stats --json writes it.
@@ -59,7 +118,7 @@ func (g *statGroup) add(fe *flowEnd) {
 	if fe.FlowStatus == "failed" {
 		g.failed++
 	}
-	g.ms = append(g.ms, fe.TotalMs)
+	g.addMs(fe.TotalMs)
 	if !fe.t.IsZero() {
 		if g.first.IsZero() || fe.t.Before(g.first) {
 			g.first = fe.t
@@ -71,9 +130,32 @@ func (g *statGroup) add(fe *flowEnd) {
 }
 
 func (g *statGroup) merge(o *statGroup) {
+	if o.count == 0 {
+		return
+	}
+	if g.count == 0 || o.max > g.max {
+		g.max = o.max
+	}
 	g.count += o.count
 	g.failed += o.failed
-	g.ms = append(g.ms, o.ms...)
+	switch {
+	case o.hist == nil && g.hist == nil && len(g.ms)+len(o.ms) <= statsExact:
+		g.ms = append(g.ms, o.ms...)
+	default:
+		if g.hist == nil {
+			g.hist = make([]uint32, histBuckets)
+			for _, v := range g.ms {
+				g.hist[histBucket(v)]++
+			}
+			g.ms = nil
+		}
+		for _, v := range o.ms {
+			g.hist[histBucket(v)]++
+		}
+		for i, n := range o.hist {
+			g.hist[i] += n
+		}
+	}
 	if !o.first.IsZero() && (g.first.IsZero() || o.first.Before(g.first)) {
 		g.first = o.first
 	}
@@ -91,15 +173,56 @@ func percentile(sorted []float64, p float64) float64 {
 	return sorted[min(max(i, 0), len(sorted)-1)]
 }
 
+// histPercentile returns the nearest-rank p-th percentile of the n
+// durations counted in hist, as its bucket's value, at most hi (the max).
+func histPercentile(hist []uint32, n int, p, hi float64) float64 {
+	rank := min(max(int(math.Ceil(p/100*float64(n))), 1), n)
+	seen := 0
+	for i, c := range hist {
+		if seen += int(c); seen >= rank {
+			return math.Min(histValue(i), hi)
+		}
+	}
+	return hi
+}
+
 func (g *statGroup) summary() statsJSON {
-	slices.Sort(g.ms)
 	s := statsJSON{Key: g.key, Count: g.count, Failed: g.failed}
-	if g.count > 0 {
-		s.FailRate = math.Round(float64(g.failed)/float64(g.count)*10000) / 10000
+	if g.count == 0 {
+		return s
+	}
+	s.FailRate = math.Round(float64(g.failed)/float64(g.count)*10000) / 10000
+	if g.hist == nil {
+		slices.Sort(g.ms)
 		s.P50, s.P95, s.P99 = percentile(g.ms, 50), percentile(g.ms, 95), percentile(g.ms, 99)
 		s.Max = g.ms[len(g.ms)-1]
+		return s
 	}
+	s.P50 = histPercentile(g.hist, g.count, 50, g.max)
+	s.P95 = histPercentile(g.hist, g.count, 95, g.max)
+	s.P99 = histPercentile(g.hist, g.count, 99, g.max)
+	s.Max = g.max
 	return s
+}
+
+// groupFor returns the group of key in groups, counting it under
+// otherGroups when there are statsMaxGroups already, and reports whether
+// it did.
+func groupFor(groups map[string]*statGroup, key string) (*statGroup, bool) {
+	g := groups[key]
+	if g != nil {
+		return g, false
+	}
+	other := false
+	if n := len(groups); n >= statsMaxGroups && (n > statsMaxGroups || groups[otherGroups] == nil) {
+		key, other = otherGroups, true
+		if g = groups[key]; g != nil {
+			return g, true
+		}
+	}
+	g = &statGroup{key: key}
+	groups[key] = g
+	return g, other
 }
 
 func cmdStats(ctx context.Context, args []string, e env) error {
@@ -119,6 +242,7 @@ func cmdStats(ctx context.Context, args []string, e env) error {
 	// Each file is summed up on its own, then merged: memory holds one
 	// number per flow, not the flows.
 	var mu sync.Mutex
+	var overflow atomic.Bool
 	forEach(splitSources(set.files), e.workers, func(_ int, src source) {
 		local := map[string]*statGroup{}
 		scanSource(ctx, src, e.stdin, flowEndNeedle, rep, func(line []byte, unterminated bool) {
@@ -136,25 +260,40 @@ func cmdStats(ctx context.Context, args []string, e env) error {
 			if !f.match(&fe) {
 				return
 			}
-			k := groupKey(&fe)
-			g := local[k]
-			if g == nil {
-				g = &statGroup{key: k}
-				local[k] = g
+			g, other := groupFor(local, groupKey(&fe))
+			if other {
+				overflow.Store(true)
 			}
 			g.add(&fe)
 		})
+		// The biggest groups first: past statsMaxGroups, the smallest are
+		// the ones counted together.
+		keys := make([]string, 0, len(local))
+		for k := range local {
+			keys = append(keys, k)
+		}
+		slices.SortFunc(keys, func(a, b string) int {
+			if c := cmp.Compare(local[b].count, local[a].count); c != 0 {
+				return c
+			}
+			return cmp.Compare(a, b)
+		})
 		mu.Lock()
 		defer mu.Unlock()
-		for k, g := range local {
-			if groups[k] == nil {
-				groups[k] = &statGroup{key: k}
+		for _, k := range keys {
+			g := local[k]
+			into, other := groupFor(groups, k)
+			if other {
+				overflow.Store(true)
 			}
-			groups[k].merge(g)
+			into.merge(g)
 			all.merge(g)
 		}
 	})
 	rep.write(e.stderr)
+	if overflow.Load() {
+		fmt.Fprintf(e.stderr, "logcrest: warning: more than %d routes and labels: the flows of the others are counted under %q\n", statsMaxGroups, otherGroups)
+	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -188,7 +327,7 @@ func cmdStats(ctx context.Context, args []string, e env) error {
 		}
 		doc.All = all.summary()
 		b, _ := json.MarshalIndent(doc, "", "  ")
-		out.write(append(b, '\n'))
+		out.write(append(jsonSafe(b), '\n'))
 		return out.flush()
 	}
 	if all.count == 0 {

@@ -119,11 +119,7 @@ func cmdTail(ctx context.Context, args []string, e env) error {
 	if !*follow {
 		var all []tailLine
 		for _, s := range files {
-			all = append(all, lastLines(ctx, s, e, *n, tf)...)
-		}
-		slices.SortStableFunc(all, func(a, b tailLine) int { return a.t.Compare(b.t) })
-		if len(all) > *n {
-			all = all[len(all)-*n:]
+			all = lastOf(append(all, lastLines(ctx, s, e, *n, tf)...), *n)
 		}
 		for _, l := range all {
 			print(l.raw)
@@ -134,6 +130,16 @@ func cmdTail(ctx context.Context, args []string, e env) error {
 		return out.flush() // stdin alone: done at its end
 	}
 	return followFiles(ctx, set, files, e, *n, tf, print, out)
+}
+
+// lastOf sorts lines by time and returns the last n: what tail holds is n
+// records, however many files it reads.
+func lastOf(lines []tailLine, n int) []tailLine {
+	slices.SortStableFunc(lines, func(a, b tailLine) int { return a.t.Compare(b.t) })
+	if len(lines) > n {
+		lines = slices.Clone(lines[len(lines)-n:])
+	}
+	return lines
 }
 
 // lastLines returns the last n records of src that pass the filter.
@@ -186,11 +192,7 @@ func followFiles(ctx context.Context, set *sourceSet, files []source, e env, n i
 	}
 	var history []tailLine
 	for _, s := range files {
-		history = append(history, add(s, fromEnd)...)
-	}
-	slices.SortStableFunc(history, func(a, b tailLine) int { return a.t.Compare(b.t) })
-	if len(history) > n {
-		history = history[len(history)-n:]
+		history = lastOf(append(history, add(s, fromEnd)...), n)
 	}
 	for _, l := range history {
 		print(l.raw)
