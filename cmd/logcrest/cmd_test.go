@@ -607,3 +607,48 @@ func TestShowOrdersBySeqNotTime(t *testing.T) {
 		}
 	}
 }
+
+// A flow whose caller went away ends "cancelled" (see the flow package):
+// flows and show say so, it is no failure (--failed leaves it out, stats
+// does not count it failed), and --status cancelled picks it.
+func TestCancelledFlowIsNeitherOKNorFailed(t *testing.T) {
+	lines := `{"time":"2026-03-14T09:00:01Z","level":"info","logger":"svc","trace_id":"t-c1","span_id":"s1","flow_id":"gone-0000c001","seq":2,"flow_type":"flow_end","flow_status":"cancelled","client_gone":true,"total_ms":300,"steps":1,"timeline":[{"fn":"slow","at_ms":0,"ms":300,"status":"cancelled"}],"method":"GET","path":"/slow","route":"/slow","http_status":503,"message":"flow cancelled"}
+{"time":"2026-03-14T09:00:02Z","level":"info","logger":"svc","trace_id":"t-c2","span_id":"s2","flow_id":"fine-0000c002","seq":2,"flow_type":"flow_end","flow_status":"success","total_ms":1,"steps":0,"method":"GET","path":"/slow","route":"/slow","http_status":200,"message":"flow finished"}
+`
+	r := runCmd(t, lines, nil, "flows", "--color", "never", "-")
+	if r.code != 0 || !strings.Contains(r.stdout, "cancel  503  GET /slow") {
+		t.Errorf("flows: exit %d, want the cancelled flow marked cancel:\n%s", r.code, r.stdout)
+	}
+	if r := runCmd(t, lines, nil, "flows", "--failed", "-"); strings.Contains(r.stdout, "gone-0000c001") {
+		t.Errorf("flows --failed lists a cancelled flow:\n%s", r.stdout)
+	}
+	r = runCmd(t, lines, nil, "flows", "--status", "cancelled", "-")
+	if r.code != 0 || !strings.Contains(r.stdout, "gone-0000c001") || strings.Contains(r.stdout, "fine-0000c002") {
+		t.Errorf("flows --status cancelled: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	r = runCmd(t, lines, nil, "show", "gone-0000c001", "--color", "never", "-")
+	if r.code != 0 || !strings.Contains(r.stdout, "→ 503  cancelled") {
+		t.Errorf("show: exit %d, want the flow marked cancelled:\n%s", r.code, r.stdout)
+	}
+	r = runCmd(t, lines, nil, "stats", "--json", "-")
+	type group struct {
+		Key    string `json:"key"`
+		Count  int    `json:"count"`
+		Failed int    `json:"failed"`
+	}
+	var st struct {
+		Groups []group `json:"groups"`
+		All    group   `json:"all"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &st); err != nil {
+		t.Fatalf("stats --json: %v\n%s", err, r.stdout)
+	}
+	if len(st.Groups) != 1 {
+		t.Errorf("stats: %d groups, want 1 (GET /slow)", len(st.Groups))
+	}
+	for _, s := range append(st.Groups, st.All) {
+		if s.Failed != 0 || s.Count != 2 {
+			t.Errorf("stats: %+v, want 2 flows and none failed", s)
+		}
+	}
+}

@@ -131,7 +131,7 @@ func (f *filters) register(fs *flag.FlagSet, withStatus bool) {
 	fs.StringVar(&f.since, "since", "", "only flows that ended in this window: a duration back from now (15m, 2h, 3d) or a time (RFC 3339)")
 	fs.Float64Var(&f.minMs, "min-ms", 0, "only flows that took at least this many milliseconds")
 	if withStatus {
-		fs.StringVar(&f.status, "status", "", "only these outcomes, comma-separated: an HTTP status (502), a class (5xx), failed or success")
+		fs.StringVar(&f.status, "status", "", "only these outcomes, comma-separated: an HTTP status (502), a class (5xx), failed, success or cancelled")
 	}
 }
 
@@ -145,7 +145,7 @@ func (f *filters) prepare(now time.Time) error {
 		s = strings.ToLower(strings.TrimSpace(s))
 		switch {
 		case s == "":
-		case s == "failed" || s == "success":
+		case s == "failed" || s == "success" || s == "cancelled":
 			f.statuses = append(f.statuses, statusMatch{flowStatus: s})
 		case s == "ok":
 			f.statuses = append(f.statuses, statusMatch{flowStatus: "success"})
@@ -154,7 +154,7 @@ func (f *filters) prepare(now time.Time) error {
 		default:
 			n, err := strconv.Atoi(s)
 			if err != nil || n < 100 || n > 999 {
-				return usagef("--status %q: want an HTTP status (502), a class (5xx), failed or success", s)
+				return usagef("--status %q: want an HTTP status (502), a class (5xx), failed, success or cancelled", s)
 			}
 			f.statuses = append(f.statuses, statusMatch{code: n})
 		}
@@ -348,9 +348,12 @@ func writeFlowLine(out *style, fe *flowEnd, multi bool) {
 		}
 		b.WriteString("  " + out.paint(ansiService, padRight(clean(svc), 12)))
 	}
-	if fe.FlowStatus == "failed" {
+	switch fe.FlowStatus {
+	case "failed":
 		b.WriteString("  " + out.paint(ansiFailed, "FAILED"))
-	} else {
+	case "cancelled":
+		b.WriteString("  " + out.paint(ansiRunning, "cancel"))
+	default:
 		b.WriteString("  " + out.paint(ansiOK, "ok    "))
 	}
 	code := "   "

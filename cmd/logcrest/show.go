@@ -517,9 +517,12 @@ func (f *flowView) writeSummary(out *style, multi bool) {
 		if e.HTTPStatus != 0 {
 			out.printf(" → %s", out.statusCode(e.HTTPStatus))
 		}
-		if e.FlowStatus == "failed" {
+		switch e.FlowStatus {
+		case "failed":
 			out.printf("  %s", out.paint(ansiFailed, "FAILED"))
-		} else {
+		case "cancelled":
+			out.printf("  %s", out.paint(ansiRunning, "cancelled"))
+		default:
 			out.printf("  %s", out.paint(ansiOK, "ok"))
 		}
 		out.printf("  %s  %d %s", fmtMs(e.TotalMs), e.Steps, plural(e.Steps, "step", "steps"))
