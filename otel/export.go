@@ -229,6 +229,8 @@ var fieldKeys = map[string]string{
 	"route_truncated":  "logcrest.route_truncated",
 	"aborted":          "logcrest.aborted",
 	"hijacked":         "logcrest.hijacked",
+	"client_gone":      "logcrest.client_gone",
+	"returned_error":   "logcrest.returned_error",
 	"host_truncated":   "logcrest.host_truncated",
 }
 
