@@ -61,6 +61,10 @@
 //   - A file opened with a non-empty last line that does not end in '\n'
 //     (left by a crash, a full disk, or a failed write of ours) gets a '\n'
 //     first, under the lock, so the next record starts a line of its own.
+//     So does a file that grew under another writer since this process last
+//     wrote (the size the lstat gives is not the one this process left):
+//     that writer may have been killed in the middle of its append. The
+//     check costs one pread, and only when someone else wrote.
 //   - A rotation renames the live file to a backup name that does not exist
 //     yet (checked under the lock), then opens a new live file.
 //   - Backups are pruned by modification time (ties broken by name), newest
@@ -86,6 +90,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -496,11 +501,24 @@ func (st *pathState) begin(m modes) error {
 
 // ensureLive checks, with one Lstat, that the path still names the open
 // file, and takes its size from it (another process may have appended);
-// otherwise it opens the file now at the path, or creates one.
+// otherwise it opens the file now at the path, or creates one. When the
+// size is not what this process left, another writer touched the file, and
+// its last line is ended if that writer left it unfinished (it may have
+// been killed in the middle of a record).
 func (st *pathState) ensureLive() error {
 	if st.f != nil {
 		if size, same := lstatSame(st.path, st.id); same {
+			if size == st.size {
+				return nil // nobody else wrote since this process did
+			}
+			// Another process appended (or truncated): it may have died
+			// in the middle of a record, and the next one must not be
+			// glued to its half line. One pread, only in this case.
 			st.size = size
+			if err := st.endTornLine(); err != nil {
+				st.drop()
+				return fmt.Errorf("logcrest: write log file %s: %w", st.path, err)
+			}
 			return nil
 		}
 		st.drop()
@@ -517,7 +535,19 @@ func (st *pathState) openLive() error {
 	if err := prepareDir(st.dir, st.modes.dir); err != nil {
 		return fmt.Errorf("logcrest: open log file %s: %w", st.path, err)
 	}
-	fh, info, err := openPrivate(st.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, st.modes.file)
+	// Open for reading too: endTornLine reads the last byte through the
+	// same descriptor (one pread), whoever wrote it.
+	const flag = os.O_RDWR | os.O_APPEND | os.O_CREATE
+	fh, info, err := openPrivate(st.path, flag, st.modes.file)
+	if errors.Is(err, fs.ErrPermission) {
+		// A file of ours its owner may not read (mode 0200, say): opened
+		// for writing alone, openPrivate gives it its mode, then it is
+		// opened again for both.
+		if fw, _, werr := openPrivate(st.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, st.modes.file); werr == nil {
+			_ = fw.Close()
+			fh, info, err = openPrivate(st.path, flag, st.modes.file)
+		}
+	}
 	if err != nil {
 		return fmt.Errorf("logcrest: open log file: %w", err)
 	}
@@ -530,26 +560,20 @@ func (st *pathState) openLive() error {
 }
 
 // endTornLine writes a '\n' if the live file is not empty and its last byte
-// is not one: that line was left unfinished, and the next record must not
-// be glued to it.
+// is not one: that line was left unfinished (by a crash, a full disk, or
+// another process killed in the middle of its append), and the next record
+// must not be glued to it. It runs under the file lock, with st.size the
+// file's size as just seen, and reads the byte through the live file's own
+// descriptor.
 func (st *pathState) endTornLine() error {
 	if st.size == 0 {
 		return nil
 	}
-	r, err := os.OpenFile(st.path, os.O_RDONLY|noFollow, 0)
-	if err != nil {
-		return err
-	}
-	defer r.Close()
-	info, err := r.Stat()
-	if err != nil {
-		return err
-	}
-	if !os.SameFile(info, st.id) {
-		return nil // replaced this instant; the next Write looks again
-	}
 	var last [1]byte
-	if _, err := r.ReadAt(last[:], st.size-1); err != nil {
+	if _, err := st.f.ReadAt(last[:], st.size-1); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil // cut shorter meanwhile, by a writer not taking the lock
+		}
 		return err
 	}
 	if last[0] == '\n' {
