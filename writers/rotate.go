@@ -88,6 +88,7 @@ package writers
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -297,7 +298,7 @@ func OpenRotatingFile(o RotatingFileOptions) (*RotatingFile, error) {
 	}
 	st.mu.Unlock()
 	if err != nil {
-		_ = st.release()
+		_ = st.release(nil)
 		return nil, err
 	}
 	return &RotatingFile{st: st, maxSize: o.MaxSize, backups: o.Backups, maxAge: o.MaxAge, compress: o.Compress, modes: m}, nil
@@ -427,7 +428,34 @@ func (f *RotatingFile) Sync() error {
 // behind. Close returns a pending backup pruning, compression or close
 // failure, if any. It is idempotent: later calls return nil. After Close,
 // Write and Sync return ErrClosed; nothing is reopened or recreated.
+//
+// Close does not sync: call Sync first for what was written to survive a
+// machine stopping. CloseContext bounds the wait for the compressor by a
+// context instead of 2 seconds.
 func (f *RotatingFile) Close() error {
+	return f.close(nil)
+}
+
+// CloseContext is Close with the wait for the compressor bounded by ctx
+// rather than by 2 seconds: the backups queued for compression are waited
+// for until ctx is done or, if ctx has a deadline, until shortly before it
+// (half the time left, at most 250 ms, is kept for giving up), so
+// that CloseContext returns by the deadline. A compression given up that
+// way leaves its backup plain and complete and removes its "<backup>.gz.tmp";
+// that backup, and the ones still queued, are compressed after the next open
+// with Compress. Giving up is not a failure: CloseContext returns nil for
+// it. Without a deadline, a ctx that is never done waits for every queued
+// backup.
+func (f *RotatingFile) CloseContext(ctx context.Context) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	return f.close(ctx)
+}
+
+// close is Close (ctx nil: the compressor gets compressCloseWait) and
+// CloseContext.
+func (f *RotatingFile) close(ctx context.Context) error {
 	st := f.st
 	st.mu.Lock()
 	if f.closed {
@@ -437,21 +465,22 @@ func (f *RotatingFile) Close() error {
 	f.closed = true
 	pending := st.takeHousekeepingErr()
 	st.mu.Unlock()
-	if err := st.release(); err != nil {
+	if err := st.release(ctx); err != nil {
 		return err
 	}
 	return pending
 }
 
-// release counts one user of st less; the last one stops the compressor,
+// release counts one user of st less; the last one stops the compressor
+// (waiting for it as ctx allows, see CloseContext; nil: compressCloseWait),
 // closes the live file and the lock, and st leaves the registry. It returns
 // the close failure or, failing that, a compression failure met while
 // stopping.
-func (st *pathState) release() error {
+func (st *pathState) release(ctx context.Context) error {
 	if !releaseState(st) {
 		return nil
 	}
-	st.stopCompressor() // first: the compressor takes the file lock
+	st.stopCompressor(ctx) // first: the compressor takes the file lock
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	err := st.shutdown()

@@ -6,7 +6,8 @@ package writers
 // Who runs it: one goroutine per pathState, started by the first rotation
 // (or open) that has work for it, exiting by itself once its queue is empty,
 // and stopped by the last Close of the path: Close lets it finish the queue
-// for at most compressCloseWait, then sets the abort flag, which the
+// for at most compressCloseWait (CloseContext: as its context allows), then
+// sets the abort flag, which the
 // goroutine checks before every chunk it reads, and waits for it to exit. A
 // backup left uncompressed that way (or by a crash) is compressed after the
 // next open with Compress, which looks through the folder once.
@@ -41,6 +42,7 @@ package writers
 
 import (
 	"compress/gzip"
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -61,8 +63,10 @@ const (
 	// tmpExt ends the name of a compressed backup being written.
 	tmpExt = ".tmp"
 	// compressChunk is how much of a backup the compressor reads at once;
-	// between two chunks it checks whether Close gave up on it.
-	compressChunk = 256 << 10
+	// between two chunks it checks whether Close gave up on it, so it
+	// bounds how long giving up takes (well under a millisecond of
+	// deflate; tens of milliseconds on a loaded machine under -race).
+	compressChunk = 16 << 10
 )
 
 var (
@@ -156,25 +160,54 @@ func (st *pathState) startCompressor() {
 	go st.compressLoop(st.z.done)
 }
 
-// stopCompressor waits for the compressor to finish its queue, at most
-// compressCloseWait, then makes it abandon its work and waits for it to
-// exit (within one chunk). It is called by the last Close of the path,
-// without st.mu, when nothing can queue more work.
-func (st *pathState) stopCompressor() {
+// stopCompressor waits for the compressor to finish its queue, then makes
+// it abandon its work and waits for it to exit (within one chunk). How long
+// it waits: compressCloseWait when ctx is nil (Close); with CloseContext,
+// until ctx is done or shortly before its deadline (compressGiveUpTime). It
+// is called by the last Close of the path, without st.mu, when nothing can
+// queue more work.
+func (st *pathState) stopCompressor(ctx context.Context) {
 	st.mu.Lock()
 	running, done := st.z.running, st.z.done
 	st.mu.Unlock()
 	if !running {
 		return
 	}
-	timer := time.NewTimer(compressCloseWait)
-	defer timer.Stop()
+	var ctxDone <-chan struct{}
+	wait := compressCloseWait
+	if ctx != nil {
+		ctxDone = ctx.Done()
+		wait = -1 // no timer: until ctx is done
+		if d, ok := ctx.Deadline(); ok {
+			wait = compressGiveUpTime(time.Until(d))
+		}
+	}
+	var timeout <-chan time.Time
+	if wait >= 0 {
+		timer := time.NewTimer(wait)
+		defer timer.Stop()
+		timeout = timer.C
+	}
 	select {
 	case <-done:
-	case <-timer.C:
-		st.z.abort.Store(true)
-		<-done
+		return
+	case <-timeout:
+	case <-ctxDone:
 	}
+	st.z.abort.Store(true)
+	<-done
+}
+
+// compressGiveUpTime is how long, of the time left until a CloseContext
+// deadline, the compressor is waited for: the first half of it, or all but
+// 250 ms when that is more, which is kept for the compressor to notice (one
+// chunk) and remove its .gz.tmp, and for the file and lock to be closed, on
+// a loaded machine too.
+func compressGiveUpTime(left time.Duration) time.Duration {
+	if left <= 0 {
+		return 0
+	}
+	return left - min(left/2, 250*time.Millisecond)
 }
 
 // compressLoop is the compressor's goroutine: it works through the scan
