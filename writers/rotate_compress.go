@@ -36,11 +36,18 @@ package writers
 // later), the backup and a stale .gz.tmp (removed, then the backup
 // compressed), or the backup and its complete .gz: the .gz is recognised as
 // the backup's copy (same modification time, and gzip's record of the
-// uncompressed size matches) and the backup removed. A new backup never
+// uncompressed size matches) and the backup removed. lumberjack, whose
+// backups a migrating user has, writes "<backup>.gz" in place: its crash
+// leaves the backup beside a .gz cut short, which inflates to a beginning
+// of the backup and stops; that .gz is removed and the backup compressed
+// afresh (settleTwin). Until then the pair counts as one backup, and pruning
+// removes both (twinsOnce, removeBackup). A new backup never
 // takes a name whose .gz or .gz.tmp exists (freeBackupName), so a .gz met
 // beside a backup is never a stranger's.
 
 import (
+	"bufio"
+	"bytes"
 	"compress/gzip"
 	"context"
 	"encoding/binary"
@@ -391,7 +398,10 @@ func (st *pathState) claim(backup string) (*compressJob, error) {
 		return nil, err
 	}
 	if gi, err := os.Lstat(j.gz); err == nil {
-		return nil, st.settleTwin(j, gi)
+		if redo, err := st.settleTwin(j, gi); !redo {
+			return nil, err
+		}
+		// The half-written .gz is gone: compress the backup afresh.
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return nil, err
 	}
@@ -419,26 +429,135 @@ func (st *pathState) claim(backup string) (*compressJob, error) {
 	return j, nil
 }
 
-// settleTwin deals with a backup whose .gz exists already. If the .gz is
-// the backup's compressed copy (the modification time the compressor gives
-// it, and the uncompressed size gzip records at its end), a compression was
-// cut short between putting the .gz in place and removing the backup: the
-// backup is removed now. Anything else is left alone, and reported.
-func (st *pathState) settleTwin(j *compressJob, gz fs.FileInfo) error {
-	if gz.Mode().IsRegular() && gz.ModTime().Equal(j.srcInfo.ModTime()) {
-		if size, err := gzipSize(j.gz); err == nil && size == uint32(j.srcInfo.Size()) {
-			if !openFilesMovable {
-				j.closeFiles()
-			}
-			if err := os.Remove(j.backup); err != nil && !errors.Is(err, fs.ErrNotExist) {
-				return err
-			}
-			st.listed = false // the next rotation reads the folder again
-			st.unsynced = slices.DeleteFunc(st.unsynced, func(b string) bool { return b == j.backup })
-			return nil
+// settleTwin deals with a backup whose .gz exists already, under the lock.
+// If the .gz is the backup's complete compressed copy, a compression was cut
+// short between putting the .gz in place and removing the backup: the
+// backup is removed now. Ours is known by the modification time the
+// compressor gives it and the uncompressed size gzip records at its end;
+// another's (lumberjack writes "<backup>.gz" in place, with no temporary
+// name) by inflating it and comparing it with the backup. A .gz that
+// inflates to a beginning of the backup and then stops (cut short by a
+// crash mid-compression) or fails its checksum is a leftover: it is removed,
+// and settleTwin reports redo, so the backup is compressed afresh. Anything
+// else (not gzip, or another content) is left alone, and reported.
+func (st *pathState) settleTwin(j *compressJob, gz fs.FileInfo) (redo bool, err error) {
+	kind := twinForeign
+	if gz.Mode().IsRegular() {
+		if size, err := gzipSize(j.gz); err == nil && size == uint32(j.srcInfo.Size()) &&
+			gz.ModTime().Equal(j.srcInfo.ModTime()) {
+			kind = twinComplete
+		} else if kind, err = compareTwin(j.gz, j.src, j.srcInfo.Size()); err != nil {
+			return false, err
 		}
 	}
-	return fmt.Errorf("%s exists and is not its compressed copy; left uncompressed", filepath.Base(j.gz))
+	switch kind {
+	case twinComplete:
+		if !openFilesMovable {
+			j.closeFiles()
+		}
+		if err := os.Remove(j.backup); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return false, err
+		}
+		st.listed = false // the next rotation reads the folder again
+		st.unsynced = slices.DeleteFunc(st.unsynced, func(b string) bool { return b == j.backup })
+		return false, nil
+	case twinPartial:
+		if err := os.Remove(j.gz); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return false, err
+		}
+		st.listed = false
+		return true, nil
+	}
+	return false, fmt.Errorf("%s exists and is not its compressed copy; left uncompressed", filepath.Base(j.gz))
+}
+
+// twinKind is what a .gz found beside its plain backup holds.
+type twinKind int
+
+const (
+	twinForeign  twinKind = iota // not gzip, or not the backup's content
+	twinComplete                 // a complete, valid gzip of the backup
+	twinPartial                  // a beginning of it, cut short or damaged
+)
+
+// compareTwin inflates the .gz at gzPath and compares it with the backup
+// src of size bytes (read with ReadAt: src's offset is left alone).
+func compareTwin(gzPath string, src *os.File, size int64) (twinKind, error) {
+	f, err := os.OpenFile(gzPath, os.O_RDONLY|noFollow, 0)
+	if err != nil {
+		return twinForeign, err
+	}
+	defer f.Close()
+	br := bufio.NewReader(f)
+	magic, _ := br.Peek(2)
+	if !bytes.HasPrefix([]byte{0x1f, 0x8b}, magic) {
+		return twinForeign, nil
+	}
+	if len(magic) < 2 {
+		return twinPartial, nil // cut short before its header was out
+	}
+	zr, err := gzip.NewReader(br)
+	if err != nil {
+		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+			return twinPartial, nil
+		}
+		return twinForeign, nil
+	}
+	zr.Multistream(false)
+	orig := io.NewSectionReader(src, 0, size)
+	got := make([]byte, 32<<10)
+	want := make([]byte, len(got))
+	var pos int64
+	for {
+		n, rerr := zr.Read(got)
+		if n > 0 {
+			if m, _ := io.ReadFull(orig, want[:n]); m != n || !bytes.Equal(got[:n], want[:n]) {
+				return twinForeign, nil // another content, or longer
+			}
+			pos += int64(n)
+		}
+		switch {
+		case rerr == nil:
+			continue
+		case errors.Is(rerr, io.EOF): // complete, checksum and size verified
+			if pos == size {
+				return twinComplete, nil
+			}
+			return twinForeign, nil // a whole gzip of something shorter
+		default: // cut short, corrupt, or a bad checksum: a leftover
+			return twinPartial, nil
+		}
+	}
+}
+
+// twinsOnce drops from found (backups listed from the folder) each ".gz"
+// whose plain backup is listed too: the pair is one backup, whose data the
+// plain one holds whole (the .gz is its compressed copy not yet settled, or
+// a half-written leftover to redo), and it counts once toward Backups, at
+// the plain one's age. removeBackup removes both.
+func twinsOnce(found []backupFile) []backupFile {
+	plain := make(map[string]bool, len(found))
+	for _, b := range found {
+		if !strings.HasSuffix(b.path, gzExt) {
+			plain[b.path] = true
+		}
+	}
+	return slices.DeleteFunc(found, func(b backupFile) bool {
+		p, gz := strings.CutSuffix(b.path, gzExt)
+		return gz && plain[p]
+	})
+}
+
+// removeBackup removes a backup being pruned; for a plain one, also a ".gz"
+// beside it (see twinsOnce).
+func removeBackup(path string) error {
+	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	if strings.HasSuffix(path, gzExt) {
+		return nil
+	}
+	return ignoreNotExist(os.Remove(path + gzExt))
 }
 
 // write gzips the backup into the .gz.tmp, gives it the backup's
