@@ -98,6 +98,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/logcrest/logcrest/internal/fsync"
 )
 
 const (
@@ -202,6 +204,9 @@ type pathState struct {
 	listed   bool
 	backups  []backupFile
 	unsynced []string // backups made since the last Sync
+	// dirDirty says the folder has entries not yet synced: the live file
+	// (re)opened, perhaps created, or a backup renamed since the last Sync.
+	dirDirty bool
 	// housekeepingErr is the first backup pruning, compression or close
 	// failure not yet reported; Sync or Close returns it. Such a failure
 	// loses no record, so Write does not report it (its caller would count
@@ -390,7 +395,9 @@ func (f *RotatingFile) fits(rest []byte) int {
 }
 
 // Sync commits the live file, and the backups rotated since the last Sync, to
-// stable storage. It also returns, once, a backup pruning or close failure
+// stable storage, and the folder's entries when the live file was created or
+// a backup renamed since then (unix; elsewhere the file system's journal
+// orders them). It also returns, once, a backup pruning or close failure
 // that Write could not report. After Close it returns ErrClosed.
 func (f *RotatingFile) Sync() error {
 	st := f.st
@@ -411,8 +418,20 @@ func (f *RotatingFile) Sync() error {
 	}
 	st.unsynced = kept
 	if st.f != nil {
-		if err := st.f.Sync(); err != nil && first == nil {
+		if err := fsync.File(st.f); err != nil && first == nil {
 			first = fmt.Errorf("logcrest: sync log file %s: %w", st.path, err)
+		}
+	}
+	if st.dirDirty {
+		// The names: the live file created, backups renamed to theirs.
+		// A folder removed meanwhile has nothing left to commit: its
+		// files are written again, and it recreated, at the next Write.
+		if err := syncDir(st.dir); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			if first == nil {
+				first = fmt.Errorf("logcrest: sync log folder %s: %w", st.dir, err)
+			}
+		} else {
+			st.dirDirty = false
 		}
 	}
 	if first == nil {
@@ -581,6 +600,7 @@ func (st *pathState) openLive() error {
 		return fmt.Errorf("logcrest: open log file: %w", err)
 	}
 	st.f, st.id, st.size, st.liveMode = fh, info, info.Size(), st.modes.file
+	st.dirDirty = true
 	if err := st.endTornLine(); err != nil {
 		st.drop()
 		return fmt.Errorf("logcrest: open log file %s: %w", st.path, err)
@@ -742,7 +762,7 @@ func syncPath(path string) error {
 	if err != nil {
 		return err
 	}
-	err = fh.Sync()
+	err = fsync.File(fh)
 	if cerr := fh.Close(); err == nil {
 		err = cerr
 	}

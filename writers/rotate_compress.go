@@ -62,6 +62,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/logcrest/logcrest/internal/fsync"
 )
 
 const (
@@ -602,7 +604,7 @@ func (j *compressJob) write(abort *atomic.Bool) error {
 	if err := os.Chtimes(j.tmpPath, time.Time{}, j.srcInfo.ModTime()); err != nil {
 		return err
 	}
-	return j.tmp.Sync()
+	return fsync.File(j.tmp)
 }
 
 // abandon removes the .gz.tmp and closes the job's files. Where open files
