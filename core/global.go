@@ -207,14 +207,16 @@ func (p *Pipeline) Configure(opts ...Option) error {
 	p.configured = &s
 	p.level.Store(int32(s.Level))
 	old := p.live.Load()
+	var deadline time.Time
 	if old != nil {
+		deadline = time.Now().Add(old.settings.CloseTimeout)
 		p.live.Store(newGen(s))
-		p.retire(old)
+		p.retire(old, deadline)
 	}
 	p.mu.Unlock()
 	var closeErr error
 	if old != nil {
-		closeErr = old.close(time.Now().Add(old.settings.CloseTimeout))
+		closeErr = old.close(deadline)
 		p.settle()
 	}
 	return errors.Join(append(problems, closeErr)...)
@@ -222,8 +224,10 @@ func (p *Pipeline) Configure(opts ...Option) error {
 
 // retire stops a generation that is no longer live (its rings refuse new
 // records and write out what they hold) and keeps it for Stats, Flush and
-// Close until it has finished. With p.mu held; it does not wait.
-func (p *Pipeline) retire(g *gen) {
+// Close until it has finished; its sinks are to be closed by deadline.
+// With p.mu held; it does not wait.
+func (p *Pipeline) retire(g *gen, deadline time.Time) {
+	g.setCloseBy(deadline)
 	g.stop()
 	p.draining = append(p.draining, g)
 	p.newest = g
@@ -268,13 +272,17 @@ func (p *Pipeline) Close() error {
 	if p.configured != nil {
 		timeout = p.configured.CloseTimeout
 	}
-	if old := p.live.Swap(nil); old != nil {
+	old := p.live.Swap(nil)
+	if old != nil {
 		timeout = old.settings.CloseTimeout
-		p.retire(old)
+	}
+	deadline := time.Now().Add(timeout)
+	if old != nil {
+		p.retire(old, deadline)
 	}
 	pending := append([]*gen(nil), p.draining...)
 	p.mu.Unlock()
-	err := closeAll(pending, time.Now().Add(timeout))
+	err := closeAll(pending, deadline)
 	p.settle()
 	return err
 }

@@ -1,12 +1,14 @@
 package core
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -47,6 +49,10 @@ type gen struct {
 	console  *ring.Ring // nil when the console is off
 	rings    []*ring.Ring
 	files    []*fileSink
+	// closeBy is the deadline (Unix nanoseconds) of the close under way,
+	// or 0; the file sinks, closed by their rings' goroutines, read it to
+	// bound their own closing (the compressor) within it.
+	closeBy *atomic.Int64
 
 	// heads[l] begins a record at level l with its level and logger fields,
 	// {"level":"info","logger":"<name>" (see AppendHead); zheads[l] is how
@@ -63,7 +69,7 @@ const numLevels = int(zerolog.PanicLevel-zerolog.TraceLevel) + 1
 const warnEvery = time.Minute
 
 func newGen(s Settings) *gen {
-	p := &gen{settings: s}
+	p := &gen{settings: s, closeBy: new(atomic.Int64)}
 	if s.Console != nil && s.ConsoleFmt != ConsoleOff {
 		format := writers.TextFormatter{Color: writers.ColorFor(s.Console)}.Append
 		if s.ConsoleFmt == ConsoleJSON {
@@ -79,6 +85,7 @@ func newGen(s Settings) *gen {
 		}
 		open := func(stream string) *ring.Ring {
 			sink := openFileSink(filepath.Join(s.Dir, stream, s.Name+".log"), s)
+			sink.closeBy = p.closeBy
 			p.files = append(p.files, sink)
 			return p.ring(sink, stream, format)
 		}
@@ -185,6 +192,12 @@ func (p *gen) flush(deadline time.Time) error {
 	return errors.Join(errs...)
 }
 
+// setCloseBy tells the sinks the deadline of the close under way (before
+// stop, which may have them closed at once).
+func (p *gen) setCloseBy(deadline time.Time) {
+	p.closeBy.Store(deadline.UnixNano())
+}
+
 // stop makes every ring but the error stream's refuse new records and write
 // out what it holds, without waiting; close stops the error stream once the
 // others are done, as they report their drops into it.
@@ -211,6 +224,7 @@ func (p *gen) sync() error {
 // once the others are done (or given up on) and gets at least errsFloor.
 // Calling close again waits again, with the new deadline.
 func (p *gen) close(deadline time.Time) error {
+	p.setCloseBy(deadline)
 	p.stop()
 	var errs []error
 	for _, r := range p.rings {
@@ -222,6 +236,7 @@ func (p *gen) close(deadline time.Time) error {
 	}
 	if floor := time.Now().Add(min(errsFloor, p.settings.CloseTimeout)); floor.After(deadline) {
 		deadline = floor
+		p.setCloseBy(deadline) // the error stream's own, stopped only now
 	}
 	if p.errs != nil {
 		if err := p.errs.Close(left(deadline)); err != nil {
@@ -265,6 +280,9 @@ type fileSink struct {
 	opt  writers.RotatingFileOptions
 	f    *writers.RotatingFile
 	next time.Time // earliest retry after a failed open
+	// closeBy is its gen's close deadline (Unix nanoseconds, 0 for none
+	// yet): Close gives the file until then.
+	closeBy *atomic.Int64
 }
 
 func openFileSink(path string, s Settings) *fileSink {
@@ -302,14 +320,26 @@ func (fs *fileSink) Write(p []byte) (int, error) {
 }
 
 // Close commits the file (and the backups rotated since the last sync) to
-// stable storage, then closes it.
+// stable storage, then closes it, within the deadline of the pipeline's
+// close: the compressor, if at work, is given up on in time for Close to
+// return by then (its backup stays plain, to be compressed after the next
+// start), so a close timeout under the writers' own 2 s is honoured too.
 func (fs *fileSink) Close() error {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
 	if fs.f == nil {
 		return nil
 	}
-	return errors.Join(fs.f.Sync(), fs.f.Close())
+	syncErr := fs.f.Sync()
+	var closeErr error
+	if by := fs.closeBy; by != nil && by.Load() != 0 {
+		ctx, cancel := context.WithDeadline(context.Background(), time.Unix(0, by.Load()))
+		closeErr = fs.f.CloseContext(ctx)
+		cancel()
+	} else {
+		closeErr = fs.f.Close()
+	}
+	return errors.Join(syncErr, closeErr)
 }
 
 // Sync commits what has been written to the file to stable storage.

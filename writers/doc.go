@@ -28,4 +28,19 @@
 //	}
 //	defer f.Close()
 //	log := zerolog.New(f).With().Timestamp().Logger()
+//
+// What a RotatingFile keeps in its folder besides the live file and its
+// backups (<name>-<UTC time>.<ext>, and .gz with Compress): where flock(2)
+// exists, ".<name>.<ext>.lock", an empty 0600 file the processes writing the
+// path lock in turn, removed by the last Close of the path in a process
+// (one killed leaves it; the next open reuses it); and, with Compress,
+// "<backup>.gz.tmp" while a backup is being gzipped, renamed to .gz once
+// whole. The lock file stays in the log folder because that is the one path
+// every process sharing the files sees alike (two containers on one volume
+// have different /tmp and /run); elsewhere, two of them could hold two
+// different locks and lose records. It is a dot file, so shell globs and
+// "ls" skip it, and it matches neither "*.log" nor "<name>-*.log". A log
+// shipper given such patterns (as contrib/otelcol's configuration is) sees
+// only records; one given the whole folder ("dir/*" in a Go or doublestar
+// glob does match dot files) should exclude ".*.lock" and "*.tmp".
 package writers

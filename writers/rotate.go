@@ -61,6 +61,10 @@
 //   - A file opened with a non-empty last line that does not end in '\n'
 //     (left by a crash, a full disk, or a failed write of ours) gets a '\n'
 //     first, under the lock, so the next record starts a line of its own.
+//     So does a file that grew under another writer since this process last
+//     wrote (the size the lstat gives is not the one this process left):
+//     that writer may have been killed in the middle of its append. The
+//     check costs one pread, and only when someone else wrote.
 //   - A rotation renames the live file to a backup name that does not exist
 //     yet (checked under the lock), then opens a new live file.
 //   - Backups are pruned by modification time (ties broken by name), newest
@@ -84,14 +88,18 @@ package writers
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/logcrest/logcrest/internal/fsync"
 )
 
 const (
@@ -196,6 +204,9 @@ type pathState struct {
 	listed   bool
 	backups  []backupFile
 	unsynced []string // backups made since the last Sync
+	// dirDirty says the folder has entries not yet synced: the live file
+	// (re)opened, perhaps created, or a backup renamed since the last Sync.
+	dirDirty bool
 	// housekeepingErr is the first backup pruning, compression or close
 	// failure not yet reported; Sync or Close returns it. Such a failure
 	// loses no record, so Write does not report it (its caller would count
@@ -292,7 +303,7 @@ func OpenRotatingFile(o RotatingFileOptions) (*RotatingFile, error) {
 	}
 	st.mu.Unlock()
 	if err != nil {
-		_ = st.release()
+		_ = st.release(nil)
 		return nil, err
 	}
 	return &RotatingFile{st: st, maxSize: o.MaxSize, backups: o.Backups, maxAge: o.MaxAge, compress: o.Compress, modes: m}, nil
@@ -384,7 +395,9 @@ func (f *RotatingFile) fits(rest []byte) int {
 }
 
 // Sync commits the live file, and the backups rotated since the last Sync, to
-// stable storage. It also returns, once, a backup pruning or close failure
+// stable storage, and the folder's entries when the live file was created or
+// a backup renamed since then (unix; elsewhere the file system's journal
+// orders them). It also returns, once, a backup pruning or close failure
 // that Write could not report. After Close it returns ErrClosed.
 func (f *RotatingFile) Sync() error {
 	st := f.st
@@ -405,8 +418,20 @@ func (f *RotatingFile) Sync() error {
 	}
 	st.unsynced = kept
 	if st.f != nil {
-		if err := st.f.Sync(); err != nil && first == nil {
+		if err := fsync.File(st.f); err != nil && first == nil {
 			first = fmt.Errorf("logcrest: sync log file %s: %w", st.path, err)
+		}
+	}
+	if st.dirDirty {
+		// The names: the live file created, backups renamed to theirs.
+		// A folder removed meanwhile has nothing left to commit: its
+		// files are written again, and it recreated, at the next Write.
+		if err := syncDir(st.dir); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			if first == nil {
+				first = fmt.Errorf("logcrest: sync log folder %s: %w", st.dir, err)
+			}
+		} else {
+			st.dirDirty = false
 		}
 	}
 	if first == nil {
@@ -422,7 +447,34 @@ func (f *RotatingFile) Sync() error {
 // behind. Close returns a pending backup pruning, compression or close
 // failure, if any. It is idempotent: later calls return nil. After Close,
 // Write and Sync return ErrClosed; nothing is reopened or recreated.
+//
+// Close does not sync: call Sync first for what was written to survive a
+// machine stopping. CloseContext bounds the wait for the compressor by a
+// context instead of 2 seconds.
 func (f *RotatingFile) Close() error {
+	return f.close(nil)
+}
+
+// CloseContext is Close with the wait for the compressor bounded by ctx
+// rather than by 2 seconds: the backups queued for compression are waited
+// for until ctx is done or, if ctx has a deadline, until shortly before it
+// (half the time left, at most 250 ms, is kept for giving up), so
+// that CloseContext returns by the deadline. A compression given up that
+// way leaves its backup plain and complete and removes its "<backup>.gz.tmp";
+// that backup, and the ones still queued, are compressed after the next open
+// with Compress. Giving up is not a failure: CloseContext returns nil for
+// it. Without a deadline, a ctx that is never done waits for every queued
+// backup.
+func (f *RotatingFile) CloseContext(ctx context.Context) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	return f.close(ctx)
+}
+
+// close is Close (ctx nil: the compressor gets compressCloseWait) and
+// CloseContext.
+func (f *RotatingFile) close(ctx context.Context) error {
 	st := f.st
 	st.mu.Lock()
 	if f.closed {
@@ -432,21 +484,22 @@ func (f *RotatingFile) Close() error {
 	f.closed = true
 	pending := st.takeHousekeepingErr()
 	st.mu.Unlock()
-	if err := st.release(); err != nil {
+	if err := st.release(ctx); err != nil {
 		return err
 	}
 	return pending
 }
 
-// release counts one user of st less; the last one stops the compressor,
+// release counts one user of st less; the last one stops the compressor
+// (waiting for it as ctx allows, see CloseContext; nil: compressCloseWait),
 // closes the live file and the lock, and st leaves the registry. It returns
 // the close failure or, failing that, a compression failure met while
 // stopping.
-func (st *pathState) release() error {
+func (st *pathState) release(ctx context.Context) error {
 	if !releaseState(st) {
 		return nil
 	}
-	st.stopCompressor() // first: the compressor takes the file lock
+	st.stopCompressor(ctx) // first: the compressor takes the file lock
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	err := st.shutdown()
@@ -496,11 +549,24 @@ func (st *pathState) begin(m modes) error {
 
 // ensureLive checks, with one Lstat, that the path still names the open
 // file, and takes its size from it (another process may have appended);
-// otherwise it opens the file now at the path, or creates one.
+// otherwise it opens the file now at the path, or creates one. When the
+// size is not what this process left, another writer touched the file, and
+// its last line is ended if that writer left it unfinished (it may have
+// been killed in the middle of a record).
 func (st *pathState) ensureLive() error {
 	if st.f != nil {
 		if size, same := lstatSame(st.path, st.id); same {
+			if size == st.size {
+				return nil // nobody else wrote since this process did
+			}
+			// Another process appended (or truncated): it may have died
+			// in the middle of a record, and the next one must not be
+			// glued to its half line. One pread, only in this case.
 			st.size = size
+			if err := st.endTornLine(); err != nil {
+				st.drop()
+				return fmt.Errorf("logcrest: write log file %s: %w", st.path, err)
+			}
 			return nil
 		}
 		st.drop()
@@ -517,11 +583,24 @@ func (st *pathState) openLive() error {
 	if err := prepareDir(st.dir, st.modes.dir); err != nil {
 		return fmt.Errorf("logcrest: open log file %s: %w", st.path, err)
 	}
-	fh, info, err := openPrivate(st.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, st.modes.file)
+	// Open for reading too: endTornLine reads the last byte through the
+	// same descriptor (one pread), whoever wrote it.
+	const flag = os.O_RDWR | os.O_APPEND | os.O_CREATE
+	fh, info, err := openPrivate(st.path, flag, st.modes.file)
+	if errors.Is(err, fs.ErrPermission) {
+		// A file of ours its owner may not read (mode 0200, say): opened
+		// for writing alone, openPrivate gives it its mode, then it is
+		// opened again for both.
+		if fw, _, werr := openPrivate(st.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, st.modes.file); werr == nil {
+			_ = fw.Close()
+			fh, info, err = openPrivate(st.path, flag, st.modes.file)
+		}
+	}
 	if err != nil {
 		return fmt.Errorf("logcrest: open log file: %w", err)
 	}
 	st.f, st.id, st.size, st.liveMode = fh, info, info.Size(), st.modes.file
+	st.dirDirty = true
 	if err := st.endTornLine(); err != nil {
 		st.drop()
 		return fmt.Errorf("logcrest: open log file %s: %w", st.path, err)
@@ -530,26 +609,20 @@ func (st *pathState) openLive() error {
 }
 
 // endTornLine writes a '\n' if the live file is not empty and its last byte
-// is not one: that line was left unfinished, and the next record must not
-// be glued to it.
+// is not one: that line was left unfinished (by a crash, a full disk, or
+// another process killed in the middle of its append), and the next record
+// must not be glued to it. It runs under the file lock, with st.size the
+// file's size as just seen, and reads the byte through the live file's own
+// descriptor.
 func (st *pathState) endTornLine() error {
 	if st.size == 0 {
 		return nil
 	}
-	r, err := os.OpenFile(st.path, os.O_RDONLY|noFollow, 0)
-	if err != nil {
-		return err
-	}
-	defer r.Close()
-	info, err := r.Stat()
-	if err != nil {
-		return err
-	}
-	if !os.SameFile(info, st.id) {
-		return nil // replaced this instant; the next Write looks again
-	}
 	var last [1]byte
-	if _, err := r.ReadAt(last[:], st.size-1); err != nil {
+	if _, err := st.f.ReadAt(last[:], st.size-1); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil // cut shorter meanwhile, by a writer not taking the lock
+		}
 		return err
 	}
 	if last[0] == '\n' {
@@ -689,7 +762,7 @@ func syncPath(path string) error {
 	if err != nil {
 		return err
 	}
-	err = fh.Sync()
+	err = fsync.File(fh)
 	if cerr := fh.Close(); err == nil {
 		err = cerr
 	}

@@ -173,7 +173,7 @@ func (st *pathState) prune(keep int, maxAge time.Duration) {
 		if len(st.backups) <= keep && (maxAge <= 0 || !old.mod.Before(cutoff)) {
 			break
 		}
-		if err := os.Remove(old.path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		if err := removeBackup(old.path); err != nil {
 			st.noteHousekeeping(err)
 			st.listed = false
 			return
@@ -205,6 +205,7 @@ func (st *pathState) listBackups() error {
 		}
 		found = append(found, backupFile{filepath.Join(st.dir, e.Name()), info.ModTime()})
 	}
+	found = twinsOnce(found)
 	slices.SortFunc(found, compareBackups)
 	st.backups = append(st.backups[:0], found...)
 	present := make(map[string]bool, len(found))

@@ -6,7 +6,8 @@ package writers
 // Who runs it: one goroutine per pathState, started by the first rotation
 // (or open) that has work for it, exiting by itself once its queue is empty,
 // and stopped by the last Close of the path: Close lets it finish the queue
-// for at most compressCloseWait, then sets the abort flag, which the
+// for at most compressCloseWait (CloseContext: as its context allows), then
+// sets the abort flag, which the
 // goroutine checks before every chunk it reads, and waits for it to exit. A
 // backup left uncompressed that way (or by a crash) is compressed after the
 // next open with Compress, which looks through the folder once.
@@ -35,12 +36,20 @@ package writers
 // later), the backup and a stale .gz.tmp (removed, then the backup
 // compressed), or the backup and its complete .gz: the .gz is recognised as
 // the backup's copy (same modification time, and gzip's record of the
-// uncompressed size matches) and the backup removed. A new backup never
+// uncompressed size matches) and the backup removed. lumberjack, whose
+// backups a migrating user has, writes "<backup>.gz" in place: its crash
+// leaves the backup beside a .gz cut short, which inflates to a beginning
+// of the backup and stops; that .gz is removed and the backup compressed
+// afresh (settleTwin). Until then the pair counts as one backup, and pruning
+// removes both (twinsOnce, removeBackup). A new backup never
 // takes a name whose .gz or .gz.tmp exists (freeBackupName), so a .gz met
 // beside a backup is never a stranger's.
 
 import (
+	"bufio"
+	"bytes"
 	"compress/gzip"
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -53,6 +62,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/logcrest/logcrest/internal/fsync"
 )
 
 const (
@@ -61,8 +72,10 @@ const (
 	// tmpExt ends the name of a compressed backup being written.
 	tmpExt = ".tmp"
 	// compressChunk is how much of a backup the compressor reads at once;
-	// between two chunks it checks whether Close gave up on it.
-	compressChunk = 256 << 10
+	// between two chunks it checks whether Close gave up on it, so it
+	// bounds how long giving up takes (well under a millisecond of
+	// deflate; tens of milliseconds on a loaded machine under -race).
+	compressChunk = 16 << 10
 )
 
 var (
@@ -156,25 +169,54 @@ func (st *pathState) startCompressor() {
 	go st.compressLoop(st.z.done)
 }
 
-// stopCompressor waits for the compressor to finish its queue, at most
-// compressCloseWait, then makes it abandon its work and waits for it to
-// exit (within one chunk). It is called by the last Close of the path,
-// without st.mu, when nothing can queue more work.
-func (st *pathState) stopCompressor() {
+// stopCompressor waits for the compressor to finish its queue, then makes
+// it abandon its work and waits for it to exit (within one chunk). How long
+// it waits: compressCloseWait when ctx is nil (Close); with CloseContext,
+// until ctx is done or shortly before its deadline (compressGiveUpTime). It
+// is called by the last Close of the path, without st.mu, when nothing can
+// queue more work.
+func (st *pathState) stopCompressor(ctx context.Context) {
 	st.mu.Lock()
 	running, done := st.z.running, st.z.done
 	st.mu.Unlock()
 	if !running {
 		return
 	}
-	timer := time.NewTimer(compressCloseWait)
-	defer timer.Stop()
+	var ctxDone <-chan struct{}
+	wait := compressCloseWait
+	if ctx != nil {
+		ctxDone = ctx.Done()
+		wait = -1 // no timer: until ctx is done
+		if d, ok := ctx.Deadline(); ok {
+			wait = compressGiveUpTime(time.Until(d))
+		}
+	}
+	var timeout <-chan time.Time
+	if wait >= 0 {
+		timer := time.NewTimer(wait)
+		defer timer.Stop()
+		timeout = timer.C
+	}
 	select {
 	case <-done:
-	case <-timer.C:
-		st.z.abort.Store(true)
-		<-done
+		return
+	case <-timeout:
+	case <-ctxDone:
 	}
+	st.z.abort.Store(true)
+	<-done
+}
+
+// compressGiveUpTime is how long, of the time left until a CloseContext
+// deadline, the compressor is waited for: the first half of it, or all but
+// 250 ms when that is more, which is kept for the compressor to notice (one
+// chunk) and remove its .gz.tmp, and for the file and lock to be closed, on
+// a loaded machine too.
+func compressGiveUpTime(left time.Duration) time.Duration {
+	if left <= 0 {
+		return 0
+	}
+	return left - min(left/2, 250*time.Millisecond)
 }
 
 // compressLoop is the compressor's goroutine: it works through the scan
@@ -358,7 +400,10 @@ func (st *pathState) claim(backup string) (*compressJob, error) {
 		return nil, err
 	}
 	if gi, err := os.Lstat(j.gz); err == nil {
-		return nil, st.settleTwin(j, gi)
+		if redo, err := st.settleTwin(j, gi); !redo {
+			return nil, err
+		}
+		// The half-written .gz is gone: compress the backup afresh.
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return nil, err
 	}
@@ -386,26 +431,135 @@ func (st *pathState) claim(backup string) (*compressJob, error) {
 	return j, nil
 }
 
-// settleTwin deals with a backup whose .gz exists already. If the .gz is
-// the backup's compressed copy (the modification time the compressor gives
-// it, and the uncompressed size gzip records at its end), a compression was
-// cut short between putting the .gz in place and removing the backup: the
-// backup is removed now. Anything else is left alone, and reported.
-func (st *pathState) settleTwin(j *compressJob, gz fs.FileInfo) error {
-	if gz.Mode().IsRegular() && gz.ModTime().Equal(j.srcInfo.ModTime()) {
-		if size, err := gzipSize(j.gz); err == nil && size == uint32(j.srcInfo.Size()) {
-			if !openFilesMovable {
-				j.closeFiles()
-			}
-			if err := os.Remove(j.backup); err != nil && !errors.Is(err, fs.ErrNotExist) {
-				return err
-			}
-			st.listed = false // the next rotation reads the folder again
-			st.unsynced = slices.DeleteFunc(st.unsynced, func(b string) bool { return b == j.backup })
-			return nil
+// settleTwin deals with a backup whose .gz exists already, under the lock.
+// If the .gz is the backup's complete compressed copy, a compression was cut
+// short between putting the .gz in place and removing the backup: the
+// backup is removed now. Ours is known by the modification time the
+// compressor gives it and the uncompressed size gzip records at its end;
+// another's (lumberjack writes "<backup>.gz" in place, with no temporary
+// name) by inflating it and comparing it with the backup. A .gz that
+// inflates to a beginning of the backup and then stops (cut short by a
+// crash mid-compression) or fails its checksum is a leftover: it is removed,
+// and settleTwin reports redo, so the backup is compressed afresh. Anything
+// else (not gzip, or another content) is left alone, and reported.
+func (st *pathState) settleTwin(j *compressJob, gz fs.FileInfo) (redo bool, err error) {
+	kind := twinForeign
+	if gz.Mode().IsRegular() {
+		if size, err := gzipSize(j.gz); err == nil && size == uint32(j.srcInfo.Size()) &&
+			gz.ModTime().Equal(j.srcInfo.ModTime()) {
+			kind = twinComplete
+		} else if kind, err = compareTwin(j.gz, j.src, j.srcInfo.Size()); err != nil {
+			return false, err
 		}
 	}
-	return fmt.Errorf("%s exists and is not its compressed copy; left uncompressed", filepath.Base(j.gz))
+	switch kind {
+	case twinComplete:
+		if !openFilesMovable {
+			j.closeFiles()
+		}
+		if err := os.Remove(j.backup); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return false, err
+		}
+		st.listed = false // the next rotation reads the folder again
+		st.unsynced = slices.DeleteFunc(st.unsynced, func(b string) bool { return b == j.backup })
+		return false, nil
+	case twinPartial:
+		if err := os.Remove(j.gz); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return false, err
+		}
+		st.listed = false
+		return true, nil
+	}
+	return false, fmt.Errorf("%s exists and is not its compressed copy; left uncompressed", filepath.Base(j.gz))
+}
+
+// twinKind is what a .gz found beside its plain backup holds.
+type twinKind int
+
+const (
+	twinForeign  twinKind = iota // not gzip, or not the backup's content
+	twinComplete                 // a complete, valid gzip of the backup
+	twinPartial                  // a beginning of it, cut short or damaged
+)
+
+// compareTwin inflates the .gz at gzPath and compares it with the backup
+// src of size bytes (read with ReadAt: src's offset is left alone).
+func compareTwin(gzPath string, src *os.File, size int64) (twinKind, error) {
+	f, err := os.OpenFile(gzPath, os.O_RDONLY|noFollow, 0)
+	if err != nil {
+		return twinForeign, err
+	}
+	defer f.Close()
+	br := bufio.NewReader(f)
+	magic, _ := br.Peek(2)
+	if !bytes.HasPrefix([]byte{0x1f, 0x8b}, magic) {
+		return twinForeign, nil
+	}
+	if len(magic) < 2 {
+		return twinPartial, nil // cut short before its header was out
+	}
+	zr, err := gzip.NewReader(br)
+	if err != nil {
+		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+			return twinPartial, nil
+		}
+		return twinForeign, nil
+	}
+	zr.Multistream(false)
+	orig := io.NewSectionReader(src, 0, size)
+	got := make([]byte, 32<<10)
+	want := make([]byte, len(got))
+	var pos int64
+	for {
+		n, rerr := zr.Read(got)
+		if n > 0 {
+			if m, _ := io.ReadFull(orig, want[:n]); m != n || !bytes.Equal(got[:n], want[:n]) {
+				return twinForeign, nil // another content, or longer
+			}
+			pos += int64(n)
+		}
+		switch {
+		case rerr == nil:
+			continue
+		case errors.Is(rerr, io.EOF): // complete, checksum and size verified
+			if pos == size {
+				return twinComplete, nil
+			}
+			return twinForeign, nil // a whole gzip of something shorter
+		default: // cut short, corrupt, or a bad checksum: a leftover
+			return twinPartial, nil
+		}
+	}
+}
+
+// twinsOnce drops from found (backups listed from the folder) each ".gz"
+// whose plain backup is listed too: the pair is one backup, whose data the
+// plain one holds whole (the .gz is its compressed copy not yet settled, or
+// a half-written leftover to redo), and it counts once toward Backups, at
+// the plain one's age. removeBackup removes both.
+func twinsOnce(found []backupFile) []backupFile {
+	plain := make(map[string]bool, len(found))
+	for _, b := range found {
+		if !strings.HasSuffix(b.path, gzExt) {
+			plain[b.path] = true
+		}
+	}
+	return slices.DeleteFunc(found, func(b backupFile) bool {
+		p, gz := strings.CutSuffix(b.path, gzExt)
+		return gz && plain[p]
+	})
+}
+
+// removeBackup removes a backup being pruned; for a plain one, also a ".gz"
+// beside it (see twinsOnce).
+func removeBackup(path string) error {
+	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	if strings.HasSuffix(path, gzExt) {
+		return nil
+	}
+	return ignoreNotExist(os.Remove(path + gzExt))
 }
 
 // write gzips the backup into the .gz.tmp, gives it the backup's
@@ -450,7 +604,7 @@ func (j *compressJob) write(abort *atomic.Bool) error {
 	if err := os.Chtimes(j.tmpPath, time.Time{}, j.srcInfo.ModTime()); err != nil {
 		return err
 	}
-	return j.tmp.Sync()
+	return fsync.File(j.tmp)
 }
 
 // abandon removes the .gz.tmp and closes the job's files. Where open files

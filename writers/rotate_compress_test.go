@@ -8,9 +8,12 @@ package writers
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -528,5 +531,67 @@ func TestRotatingFileCompressWithBackupsZero(t *testing.T) {
 	}
 	if err := goleak.Find(ignore); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestRotatingFileCloseContextHonoursItsDeadline (issue 19 item 18): with a
+// compression that needs 2 s (40 chunks, 50 ms each), CloseContext with a
+// 300 ms deadline returns by that deadline (not after the 2 s Close allows)
+// with nil, and leaves the backup plain and whole, no .gz.tmp and no lock
+// file.
+func TestRotatingFileCloseContextHonoursItsDeadline(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "app.log")
+	var data []byte
+	for i := 0; len(data) < 40*compressChunk; i++ {
+		data = append(data, zLine(i)...)
+	}
+	backup := filepath.Join(dir, "app-2024-01-01T00-00-00.000.log")
+	if err := os.WriteFile(backup, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	started := make(chan struct{})
+	var once sync.Once
+	zSetHook(t, func(string) {
+		once.Do(func() { close(started) })
+		time.Sleep(50 * time.Millisecond)
+	})
+	f, err := OpenRotatingFile(RotatingFileOptions{Path: path, MaxSize: 1 << 20, Backups: 10, Compress: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-started:
+	case <-time.After(10 * time.Second):
+		t.Fatal("compression did not start within 10s")
+	}
+	const budget = 300 * time.Millisecond
+	ctx, cancel := context.WithTimeout(context.Background(), budget)
+	defer cancel()
+	deadline, _ := ctx.Deadline()
+	closed := make(chan error, 1)
+	go func() { closed <- f.CloseContext(ctx) }()
+	select {
+	case err := <-closed:
+		if err != nil {
+			t.Fatalf("CloseContext = %v, want nil (giving up on compression is no failure)", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("CloseContext with a 300ms deadline hung for 5s")
+	}
+	// The compressor is given up on half the time left before the deadline
+	// (150 ms here), and notices within one 50 ms chunk.
+	if late := time.Since(deadline); late > 100*time.Millisecond {
+		t.Fatalf("CloseContext returned %v after its deadline", late)
+	}
+	z := zList(t, path)
+	if len(z.tmp) != 0 || len(z.gz) != 0 || len(z.plain) != 1 {
+		t.Fatalf("after CloseContext gave up on compression: %+v, want the plain backup alone", z)
+	}
+	if !bytes.Equal([]byte(rotRead(t, backup)), data) {
+		t.Fatal("the backup changed")
+	}
+	if _, err := os.Lstat(filepath.Join(dir, ".app.log.lock")); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("lock file after CloseContext: %v, want it removed", err)
 	}
 }

@@ -12,6 +12,8 @@ import (
 	"io/fs"
 	"os"
 	"syscall"
+
+	"github.com/logcrest/logcrest/internal/fsync"
 )
 
 // noFollow makes an open fail on a symlink instead of following it.
@@ -87,7 +89,7 @@ func syncDir(dir string) error {
 	if err != nil {
 		return err
 	}
-	err = d.Sync()
+	err = fsync.File(d)
 	if cerr := d.Close(); err == nil {
 		err = cerr
 	}
