@@ -5,11 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/logcrest/logcrest/internal/ring"
 )
@@ -240,5 +243,99 @@ func TestCloseHasAHardCapForATricklingSink(t *testing.T) {
 	}
 	if got := messages(t, dir, StreamSuccess); len(got) != n {
 		t.Errorf("success file holds %d records, want %d", len(got), n)
+	}
+}
+
+// TestDropNoticeIsJSONForAnyLoggerName: the "logcrest dropped N records"
+// record parses as JSON whatever the logger name holds. A name WithName
+// accepts (quotes, markup, non-ASCII, U+2028) is in the notice as given;
+// one it refuses (backslash, control characters, invalid UTF-8, a newline)
+// is reported and replaced by the default, and the notice still parses.
+func TestDropNoticeIsJSONForAnyLoggerName(t *testing.T) {
+	cases := []struct {
+		name     string
+		accepted bool
+	}{
+		{`say "hi"`, true},
+		{`"`, true},
+		{`<script>&amp;'x'`, true},
+		{"caf\u00e9 \u2014 \u65e5\u672c", true},
+		{"line\u2028sep", true},
+		{`back\slash`, false},
+		{"ctl\x01\x1b[2J", false},
+		{"bad\xff\xfeutf8", false},
+		{"new\nline", false},
+		{"tab\there", false},
+	}
+	for _, tc := range cases {
+		t.Run(fmt.Sprintf("%q", tc.name), func(t *testing.T) {
+			captureWarnings(t)
+			dir := t.TempDir()
+			console := &blockingWriter{gate: make(chan struct{})}
+			released := false
+			defer func() {
+				if !released {
+					close(console.gate)
+				}
+			}()
+			err := Configure(WithDir(dir), WithName(tc.name), WithQueueSize(10), WithConsole(console),
+				WithConsoleFormat(ConsoleJSON))
+			if tc.accepted != (err == nil) {
+				t.Fatalf("Configure(WithName(%q)) = %v; want accepted %v", tc.name, err, tc.accepted)
+			}
+			want := tc.name
+			if !tc.accepted {
+				want = Defaults().Name
+			}
+			if got := Default().Settings().Name; got != want {
+				t.Fatalf("name in force %q, want %q", got, want)
+			}
+			// The console takes one batch and blocks: of 100 records it
+			// holds at most 10 and drops the rest.
+			for i := range 100 {
+				Logger().Info().Int("i", i).Msg("tick")
+			}
+			close(console.gate)
+			released = true
+			if err := returnsWithin(t, 10*time.Second, "Close", Close); err != nil {
+				t.Fatal(err)
+			}
+			data, err := os.ReadFile(filepath.Join(dir, StreamError, want+".log"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var notices int
+			var dropped uint64
+			for i, line := range strings.SplitAfter(string(data), "\n") {
+				if line == "" {
+					continue
+				}
+				if !strings.HasSuffix(line, "\n") || !utf8.ValidString(line) {
+					t.Fatalf("error file line %d is not a whole UTF-8 line: %q", i, line)
+				}
+				var r struct {
+					Level   string  `json:"level"`
+					Logger  *string `json:"logger"`
+					Sink    string  `json:"sink"`
+					Dropped uint64  `json:"dropped"`
+					Message string  `json:"message"`
+				}
+				if err := json.Unmarshal([]byte(line), &r); err != nil {
+					t.Fatalf("error file line %d is not JSON: %v\n%q", i, err, line)
+				}
+				if r.Logger == nil || *r.Logger != want || r.Level != "warn" || r.Dropped == 0 ||
+					r.Message != fmt.Sprintf("logcrest dropped %d records", r.Dropped) {
+					t.Fatalf("error file line %d: %q; want a drop notice from logger %q", i, line, want)
+				}
+				if r.Sink == StreamConsole {
+					dropped += r.Dropped
+				}
+				notices++
+			}
+			c := sinkStats(t, StreamConsole)
+			if notices == 0 || c.Dropped == 0 || dropped != c.Dropped {
+				t.Errorf("%d drop notices for the console add up to %d; Stats says %d dropped", notices, dropped, c.Dropped)
+			}
+		})
 	}
 }
