@@ -190,7 +190,14 @@ func TestCloseGivesUpOnASinkThatStopsMidway(t *testing.T) {
 	const timeout = 300 * time.Millisecond
 	console := newPacedWriter(20 * time.Millisecond)
 	console.stopAfter, console.gate = 20, make(chan struct{})
-	defer close(console.gate)
+	released := false
+	release := func() {
+		if !released {
+			released = true
+			close(console.gate)
+		}
+	}
+	defer release()
 	if err := Configure(WithDir(dir), WithName("svc"), WithConsole(console),
 		WithConsoleFormat(ConsoleJSON), WithCloseTimeout(timeout)); err != nil {
 		t.Fatal(err)
@@ -215,6 +222,12 @@ func TestCloseGivesUpOnASinkThatStopsMidway(t *testing.T) {
 	}
 	if got := messages(t, dir, StreamSuccess); len(got) != n {
 		t.Errorf("success file holds %d records, want %d", len(got), n)
+	}
+	// Released, the console finishes the batch it is on; Close waits for
+	// it, so that the next test starts with nothing left over.
+	release()
+	if err := returnsWithin(t, 10*time.Second, "Close once the console is released", Close); err != nil {
+		t.Fatalf("Close once the console is released: %v", err)
 	}
 }
 
