@@ -130,21 +130,27 @@ func WithConsole(w io.Writer) Option { return core.WithConsole(w) }
 // 1000); the step count stays exact beyond it.
 func WithTimelineCap(n int) Option { return core.WithTimelineCap(n) }
 
-// WithCloseTimeout bounds how long Close and Flush wait for a stuck sink
-// (default 5s; the error stream, closed last, may take up to 0.5s more).
+// WithCloseTimeout sets how long Close and Flush wait for a sink that makes
+// no progress (default 5s). A sink still writing is waited for until it has
+// drained, up to ten close timeouts in all; one that has written nothing for
+// the close timeout is given up on, and the error names it. The error
+// stream, closed last, may take up to 0.5s more.
 func WithCloseTimeout(d time.Duration) Option { return core.WithCloseTimeout(d) }
 
 // WithConfigFile reads settings from path instead of ./log_config.json.
 func WithConfigFile(path string) Option { return core.WithConfigFile(path) }
 
 // Close drains every sink, closes the files and stops the background
-// goroutines; nothing logged before it is lost. If a sink is stuck, Close
-// gives up after the close timeout and says how many records it could not
-// write. A later log call starts the pipeline afresh.
+// goroutines; nothing logged before it is lost. Close waits for a sink as
+// long as it keeps writing (up to ten close timeouts); if a sink is stuck,
+// Close gives up once it has written nothing for the close timeout and says
+// how many records it could not write. A later log call starts the pipeline
+// afresh.
 func Close() error { return core.Close() }
 
 // Flush returns once every record logged before the call is in its file (or
-// console), or an error after the close timeout.
+// console), or an error naming a sink that has written nothing for the
+// close timeout (or is still writing after ten).
 func Flush() error { return core.Flush() }
 
 // Stats returns what the pipeline has written, dropped and failed to write

@@ -82,7 +82,7 @@ type Settings struct {
 	MaxBuffer     int64         // bytes of records waiting per sink before the excess is dropped
 	Console       io.Writer     // receives a readable copy of every record; nil means no console
 	TimelineCap   int           // entries kept in a flow's timeline
-	CloseTimeout  time.Duration // the longest Close and Flush wait for a stuck sink
+	CloseTimeout  time.Duration // how long Close and Flush wait for a sink that makes no progress (see WithCloseTimeout)
 	ConfigFile    string        // the JSON file the settings were read from; "" when none was read
 	Files         bool          // write the files; false for a container that collects stdout
 	ConsoleFmt    string        // ConsoleText, ConsoleJSON or ConsoleOff
@@ -291,8 +291,19 @@ func WithTimelineCap(n int) Option {
 	return func(o *options) { o.timelineCap, o.set = n, o.set|optTimelineCap }
 }
 
-// WithCloseTimeout sets the longest Close and Flush wait for a stuck sink
-// (default 5s; no env or json key). It must be positive.
+// WithCloseTimeout sets how long Close, Flush and a rebuilding Configure
+// wait for a sink that makes no progress (default 5s; no env or json key).
+// It must be positive.
+//
+// A sink makes progress each time one of its writes returns (a batch of at
+// most 64 KiB of records). A sink still writing is waited for however long
+// it takes to drain, as giving up would lose records it was about to write;
+// one that has written nothing for the close timeout (a console nobody
+// reads, a hung disk) is given up on: the error names it and the records it
+// still holds, which are counted as failed. Whatever the sinks do, the wait
+// ends after ten close timeouts (50s by default), so a sink that trickles
+// cannot hold up the process for long. The error stream, closed last, gets
+// at least 0.5s of its own on top.
 func WithCloseTimeout(d time.Duration) Option {
 	return func(o *options) { o.closeTimeout, o.set = d, o.set|optCloseTimeout }
 }

@@ -555,7 +555,7 @@ func TestFaultBlockedConsoleCloseIsBounded(t *testing.T) {
 	const total = infos + errs + flows
 
 	start := time.Now()
-	err := Flush()
+	err := returnsWithin(t, timeout+5*time.Second, "Flush with a stuck console", Flush)
 	if !errors.Is(err, ring.ErrTimeout) || !strings.Contains(err.Error(), `"console"`) {
 		t.Fatalf("Flush with a stuck console = %v; want a timeout naming the console", err)
 	}
@@ -564,7 +564,7 @@ func TestFaultBlockedConsoleCloseIsBounded(t *testing.T) {
 	}
 
 	start = time.Now()
-	err = Close()
+	err = returnsWithin(t, timeout+5*time.Second, "Close with a stuck console", Close)
 	took := time.Since(start)
 	if !errors.Is(err, ring.ErrTimeout) {
 		t.Fatalf("Close with a stuck console = %v; want ErrTimeout", err)
@@ -786,21 +786,24 @@ func TestFaultConfigureTimesOutOnAStuckSink(t *testing.T) {
 	// The stuck console takes the first record and blocks on it; the other
 	// 49 wait behind it.
 	Logger().Info().Int("i", 0).Msg("old")
-	if err := Flush(); !errors.Is(err, ring.ErrTimeout) {
+	const bound = timeout + 5*time.Second
+	if err := returnsWithin(t, bound, "Flush with the console stuck", Flush); !errors.Is(err, ring.ErrTimeout) {
 		t.Fatalf("Flush with the console stuck = %v; want a timeout", err)
 	}
 	for i := 1; i < 50; i++ {
 		Logger().Info().Int("i", i).Msg("old")
 	}
 	fresh := &syncBuffer{}
-	err := Configure(WithDir(dir), WithName("svc"), WithConsole(fresh), WithCloseTimeout(timeout))
+	err := returnsWithin(t, bound, "Configure with the old console stuck", func() error {
+		return Configure(WithDir(dir), WithName("svc"), WithConsole(fresh), WithCloseTimeout(timeout))
+	})
 	if !errors.Is(err, ring.ErrTimeout) || !strings.Contains(err.Error(), `sink "console" still holds 50 records`) {
 		t.Fatalf("Configure with the old console stuck = %v; want a timeout naming it", err)
 	}
 	for i := range 10 {
 		Logger().Info().Int("i", i).Msg("new")
 	}
-	if err := Flush(); !errors.Is(err, ring.ErrTimeout) || !strings.Contains(err.Error(), `"console"`) {
+	if err := returnsWithin(t, bound, "Flush with an old console stuck", Flush); !errors.Is(err, ring.ErrTimeout) || !strings.Contains(err.Error(), `"console"`) {
 		t.Errorf("Flush with an old console still stuck = %v; want a timeout naming it", err)
 	}
 	// Configure gave up on the 49 queued records (counted failed, their
@@ -809,7 +812,7 @@ func TestFaultConfigureTimesOutOnAStuckSink(t *testing.T) {
 		t.Errorf("Stats while the old console is stuck: %d buffered, %d failed; want 1, 49",
 			st.Buffered-before.Buffered, st.Failed-before.Failed)
 	}
-	err = Close()
+	err = returnsWithin(t, bound, "Close with an old console stuck", Close)
 	if !errors.Is(err, ring.ErrTimeout) || !strings.Contains(err.Error(), `sink "console" still holds 1 records`) {
 		t.Fatalf("Close with an old console still stuck = %v; want a timeout naming it", err)
 	}

@@ -199,8 +199,9 @@ func (p *Pipeline) Settings() Settings { return p.current().settings }
 // logger to it, and drains and closes the old one. A record racing the
 // switch lands in the old files or the new, exactly once. Every bad value is
 // reported on stderr and in the returned error; its key takes its default.
-// If an old sink does not finish within the close timeout, the error names
-// it and the records it still holds are counted as failed.
+// An old sink is waited for as Close waits for it: if it writes nothing for
+// the close timeout, or is still writing after ten, the error names it and
+// the records it still holds are counted as failed.
 func (p *Pipeline) Configure(opts ...Option) error {
 	s, problems := Resolve(opts, os.LookupEnv, nil)
 	p.mu.Lock()
@@ -209,7 +210,7 @@ func (p *Pipeline) Configure(opts ...Option) error {
 	old := p.live.Load()
 	var deadline time.Time
 	if old != nil {
-		deadline = time.Now().Add(old.settings.CloseTimeout)
+		deadline = hardCap(time.Now(), old.settings.CloseTimeout)
 		p.live.Store(newGen(s))
 		p.retire(old, deadline)
 	}
@@ -261,10 +262,11 @@ func (p *Pipeline) settleLocked() {
 }
 
 // Close drains every sink, syncs and closes the files and releases the
-// background goroutines, within the close timeout: a sink still writing
-// then (one stuck, or one left over from a Configure that timed out) is
-// named in the error with the records it still holds, which are counted as
-// failed. A later log call builds the pipeline afresh with the same
+// background goroutines. It waits for each sink as long as it keeps
+// writing, up to ten close timeouts; a sink that has written nothing for the
+// close timeout (one stuck, or one left over from a Configure that gave up
+// on it) is named in the error with the records it still holds, which are
+// counted as failed. A later log call builds the pipeline afresh with the same
 // settings. Log calls and Stats made while Close waits do not wait.
 func (p *Pipeline) Close() error {
 	p.mu.Lock()
@@ -276,7 +278,7 @@ func (p *Pipeline) Close() error {
 	if old != nil {
 		timeout = old.settings.CloseTimeout
 	}
-	deadline := time.Now().Add(timeout)
+	deadline := hardCap(time.Now(), timeout)
 	if old != nil {
 		p.retire(old, deadline)
 	}
@@ -303,8 +305,8 @@ func closeAll(gens []*gen, deadline time.Time) error {
 }
 
 // Flush returns once every record logged before the call has been written to
-// its sink, or with an error naming the sinks still behind after the close
-// timeout.
+// its sink, or with an error naming the sinks still behind: one that has
+// written nothing for the close timeout, or any still writing after ten.
 func (p *Pipeline) Flush() error {
 	p.mu.Lock()
 	pending := append([]*gen(nil), p.draining...)
@@ -317,13 +319,14 @@ func (p *Pipeline) Flush() error {
 	if g != nil {
 		timeout = g.settings.CloseTimeout
 	}
-	deadline := time.Now().Add(timeout)
+	start := time.Now()
+	deadline := hardCap(start, timeout)
 	var errs []error
 	for _, d := range pending {
-		errs = append(errs, d.flush(deadline))
+		errs = append(errs, d.flush(start, deadline))
 	}
 	if g != nil {
-		errs = append(errs, g.flush(deadline))
+		errs = append(errs, g.flush(start, deadline))
 	}
 	return errors.Join(errs...)
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"path/filepath"
 	"strconv"
 	"sync"
@@ -85,7 +86,7 @@ func newGen(s Settings) *gen {
 		}
 		open := func(stream string) *ring.Ring {
 			sink := openFileSink(filepath.Join(s.Dir, stream, s.Name+".log"), s)
-			sink.closeBy = p.closeBy
+			sink.closeBy, sink.closeTimeout = p.closeBy, s.CloseTimeout
 			p.files = append(p.files, sink)
 			return p.ring(sink, stream, format)
 		}
@@ -176,16 +177,46 @@ func (p *gen) reportError(sink string, err error, records int) {
 // errsFloor is the least time the error stream gets to finish closing, even
 // when another sink (a stuck console) used up the whole close timeout: it is
 // closed last, as the other sinks report their drops into it, and its
-// records are the ones that matter most. Close therefore returns within the
-// close timeout plus at most errsFloor.
+// records are the ones that matter most. A stuck sink therefore holds Close
+// up for the close timeout plus at most errsFloor.
 const errsFloor = 500 * time.Millisecond
 
+// capFactor sets the hard cap on Close, Flush and the close of a replaced
+// generation: capFactor close timeouts, however steadily the sinks are
+// still writing. The close timeout alone bounds a sink that makes no
+// progress; a slow one is waited for, as giving up on it loses records it
+// would have written (two processes rotating in a folder of 20,000 backups
+// still held ~97k records each after 5 s), but a sink that trickles (a
+// console read a line a second, with 64 MiB queued for it) would otherwise
+// hold a process's exit for hours. Ten times the timeout, 50 s by default,
+// drains 64 MiB at 1.3 MB/s and still ends within systemd's default stop
+// timeout of 90 s.
+const capFactor = 10
+
+// hardCap returns when a wait begun at start with close timeout d gives up
+// whatever the progress.
+func hardCap(start time.Time, d time.Duration) time.Time {
+	if d > math.MaxInt64/capFactor {
+		return start.Add(math.MaxInt64)
+	}
+	return start.Add(capFactor * d)
+}
+
+// patience is how a wait begun at start, with the generation's close
+// timeout, waits for each of its rings: it gives up on one that has made no
+// progress for the close timeout, and on every one at deadline.
+func (p *gen) patience(start, deadline time.Time) ring.Patience {
+	return ring.Patience{Idle: p.settings.CloseTimeout, Since: start, Until: deadline}
+}
+
 // flush waits until everything accepted so far is handed to the sinks, or
-// until deadline.
-func (p *gen) flush(deadline time.Time) error {
+// until a sink has made no progress for the close timeout since start (when
+// the caller began to wait), or until deadline.
+func (p *gen) flush(start, deadline time.Time) error {
+	wait := p.patience(start, deadline)
 	var errs []error
 	for _, r := range p.rings {
-		if err := r.Flush(left(deadline)); err != nil {
+		if err := r.FlushWith(wait); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -199,7 +230,7 @@ func (p *gen) setCloseBy(deadline time.Time) {
 }
 
 // stop makes every ring but the error stream's refuse new records and write
-// out what it holds, without waiting; close stops the error stream once the
+// out what they hold, without waiting; close stops the error stream once the
 // others are done, as they report their drops into it.
 func (p *gen) stop() {
 	for _, r := range p.rings {
@@ -218,38 +249,44 @@ func (p *gen) sync() error {
 	return errors.Join(errs...)
 }
 
-// close stops every sink and waits until deadline for them to write what
-// they hold and close. The sinks drain in parallel, so a stuck one (a console
-// that never returns) costs the others nothing; the error stream stops only
-// once the others are done (or given up on) and gets at least errsFloor.
-// Calling close again waits again, with the new deadline.
+// close stops every sink and waits for them to write what they hold and
+// close: as long as each makes progress, up to deadline; a sink that has
+// made none for the close timeout is given up on. The sinks drain in
+// parallel, so a stuck one (a console that never returns) costs the others
+// nothing; the error stream stops only once the others are done (or given up
+// on) and gets at least errsFloor. Calling close again waits again, with the
+// new deadline.
 func (p *gen) close(deadline time.Time) error {
 	p.setCloseBy(deadline)
+	start := time.Now()
+	wait := p.patience(start, deadline)
 	p.stop()
 	var errs []error
 	for _, r := range p.rings {
 		if r != p.errs {
-			if err := r.Close(left(deadline)); err != nil {
+			if err := r.CloseWith(wait); err != nil {
 				errs = append(errs, err)
 			}
 		}
 	}
-	if floor := time.Now().Add(min(errsFloor, p.settings.CloseTimeout)); floor.After(deadline) {
-		deadline = floor
-		p.setCloseBy(deadline) // the error stream's own, stopped only now
-	}
 	if p.errs != nil {
-		if err := p.errs.Close(left(deadline)); err != nil {
+		// The error stream's idle clock runs from the start, as the
+		// others' did, but not so that it gets less than errsFloor from
+		// now; the floor also lifts the cap.
+		now := time.Now()
+		floor := min(errsFloor, p.settings.CloseTimeout)
+		if since := now.Add(floor - p.settings.CloseTimeout); since.After(wait.Since) {
+			wait.Since = since
+		}
+		if until := now.Add(floor); until.After(wait.Until) {
+			wait.Until = until
+			p.setCloseBy(until) // the error stream's own, stopped only now
+		}
+		if err := p.errs.CloseWith(wait); err != nil {
 			errs = append(errs, err)
 		}
 	}
 	return errors.Join(errs...)
-}
-
-// left returns the time until deadline as a Ring timeout: never zero or
-// less, which a Ring reads as "wait forever".
-func left(deadline time.Time) time.Duration {
-	return max(time.Until(deadline), time.Nanosecond)
 }
 
 // finished reports whether every sink has written all it held and closed.
@@ -281,8 +318,10 @@ type fileSink struct {
 	f    *writers.RotatingFile
 	next time.Time // earliest retry after a failed open
 	// closeBy is its gen's close deadline (Unix nanoseconds, 0 for none
-	// yet): Close gives the file until then.
-	closeBy *atomic.Int64
+	// yet, the hard cap of the close under way): Close gives the file the
+	// close timeout from when it is called, and never past closeBy.
+	closeBy      *atomic.Int64
+	closeTimeout time.Duration
 }
 
 func openFileSink(path string, s Settings) *fileSink {
@@ -333,7 +372,15 @@ func (fs *fileSink) Close() error {
 	syncErr := fs.f.Sync()
 	var closeErr error
 	if by := fs.closeBy; by != nil && by.Load() != 0 {
-		ctx, cancel := context.WithDeadline(context.Background(), time.Unix(0, by.Load()))
+		// The ring waits for a sink while it makes progress, giving up
+		// after the close timeout without any: the writer's own close
+		// (the compressor) gets the close timeout from now, within the
+		// close's hard cap.
+		end := time.Unix(0, by.Load())
+		if byTimeout := time.Now().Add(fs.closeTimeout); fs.closeTimeout > 0 && byTimeout.Before(end) {
+			end = byTimeout
+		}
+		ctx, cancel := context.WithDeadline(context.Background(), end)
 		closeErr = fs.f.CloseContext(ctx)
 		cancel()
 	} else {

@@ -80,11 +80,15 @@ func TestLogAndStatsNeverWaitOnAStuckSink(t *testing.T) {
 	for _, lifecycle := range []string{"Close", "Configure"} {
 		t.Run(lifecycle, func(t *testing.T) {
 			opts := []Option{WithDir(dir), WithName("svc"), WithConsole(stuck), WithCloseTimeout(timeout)}
-			if err := Configure(opts...); err != nil {
+			// A first run that failed midway leaves the stuck console
+			// live, for this rebuild to wait on: bound it.
+			if err := returnsWithin(t, timeout+5*time.Second, "Configure after the previous run", func() error {
+				return Configure(opts...)
+			}); err != nil {
 				t.Fatal(err)
 			}
 			Logger().Info().Msg("the console blocks on this one")
-			if err := Flush(); err == nil {
+			if err := returnsWithin(t, timeout+5*time.Second, "Flush with the console stuck", Flush); err == nil {
 				t.Fatal("Flush with the console stuck returned nil")
 			}
 			started := make(chan struct{})
@@ -101,10 +105,16 @@ func TestLogAndStatsNeverWaitOnAStuckSink(t *testing.T) {
 			time.Sleep(50 * time.Millisecond) // let it reach its wait
 			within(t, bound, "a log call during "+lifecycle, func() { Logger().Info().Msg("during") })
 			within(t, bound, "Stats during "+lifecycle, func() { _ = Stats() })
-			if err := <-finished; err == nil {
+			var err error
+			select {
+			case err = <-finished:
+			case <-time.After(timeout + 5*time.Second):
+				t.Fatalf("%s with the console stuck did not return within %v", lifecycle, timeout+5*time.Second)
+			}
+			if err == nil {
 				t.Errorf("%s with the console stuck returned nil", lifecycle)
 			}
-			if err := Close(); err != nil && !strings.Contains(err.Error(), "console") {
+			if err := returnsWithin(t, timeout+5*time.Second, "Close with the console stuck", Close); err != nil && !strings.Contains(err.Error(), "console") {
 				t.Fatal(err)
 			}
 			if got := messages(t, dir, StreamSuccess); countLines(got, "during") != 1 {
@@ -180,7 +190,7 @@ func TestStuckConsoleMemoryIsCapped(t *testing.T) {
 			waitDrained(t, StreamSuccess)
 		}
 	}
-	if err := Flush(); err == nil {
+	if err := returnsWithin(t, 5*time.Second, "Flush with the console stuck", Flush); err == nil {
 		t.Fatal("Flush with the console stuck returned nil")
 	}
 	runtime.GC()
@@ -195,7 +205,7 @@ func TestStuckConsoleMemoryIsCapped(t *testing.T) {
 	if s := sinkStats(t, StreamSuccess); s.Dropped != 0 || s.Written != n {
 		t.Errorf("success stats %+v: want all %d written, none dropped", s, n)
 	}
-	if err := Close(); err == nil {
+	if err := returnsWithin(t, 5*time.Second, "Close with the console stuck", Close); err == nil {
 		t.Error("Close with the console stuck returned nil")
 	}
 	c = sinkStats(t, StreamConsole)

@@ -157,7 +157,15 @@ type Ring struct {
 	pending  atomic.Uint64 // drops not yet reported through OnDrop
 	atCap    atomic.Bool   // set (under mu) while a bounded ring is full
 	stopping atomic.Bool   // Stop or Close was called
+
+	// lastProgress is when a write to the sink last returned, as a time
+	// since epoch: the clock by which Flush and Close tell a slow sink
+	// (still writing) from a stuck one.
+	lastProgress atomic.Int64
 }
+
+// epoch is the origin of the monotonic times a Ring keeps as numbers.
+var epoch = time.Now()
 
 // New starts a ring draining into sink. The ring owns sink: Close closes
 // it if it implements io.Closer.
@@ -400,19 +408,14 @@ func (r *Ring) drain() {
 			spare = &chunk{buf: make([]byte, 0, chunkSize)}
 		}
 
-		var finished uint64
+		var finished uint64 // records and bytes written and not yet accounted
+		var finishedBytes int64
 		batchBytes := 0
 		for i, c := range batch {
 			batchBytes += len(c.buf)
+			finishedBytes += int64(len(c.buf))
 			if c.recs > 0 {
 				scratch = r.emit(c, scratch)
-				if i+1 < len(batch) {
-					// A backlog can keep this goroutine busy for a long
-					// while (formatting text for a slow console, say): let
-					// a caller that is waiting for a P run between segments
-					// rather than after the scheduler's 10 ms time slice.
-					runtime.Gosched()
-				}
 			}
 			finished += uint64(c.recs)
 			c.buf = c.buf[:0]
@@ -420,32 +423,52 @@ func (r *Ring) drain() {
 			if cap(c.buf) > chunkSize {
 				batch[i] = nil // an oversized one-off: let it go
 			}
+			if i+1 < len(batch) && finished > 0 {
+				// A backlog can keep this goroutine on one batch for a
+				// long while (a slow sink, text formatting for a
+				// console): account for each segment once written, so
+				// that Flush, Close and Stats see the progress and a
+				// bounded ring makes room as it goes; and let a caller
+				// waiting for a P run between segments rather than after
+				// the scheduler's 10 ms time slice.
+				r.mu.Lock()
+				r.finish(finished, finishedBytes)
+				r.mu.Unlock()
+				finished, finishedBytes = 0, 0
+				runtime.Gosched()
+			}
 		}
 		if cap(scratch) > 4*chunkSize {
 			scratch = nil
 		}
 
 		r.mu.Lock()
-		r.done += finished
-		r.held -= int64(batchBytes)
-		if r.atCap.Load() && !r.atLimit(0) {
-			r.atCap.Store(false)
-		}
+		r.finish(finished, finishedBytes)
 		for i, c := range batch {
 			if c != nil && len(r.free) < keepFree {
 				r.free = append(r.free, c)
 			}
 			batch[i] = nil
 		}
-		if r.progress != nil {
-			close(r.progress)
-			r.progress = nil
-		}
 		// A small batch means the ring is keeping up: linger before the
 		// next one rather than trading the lock with the callers for a
 		// handful of records at a time.
 		rested = batchBytes < chunkSize/2 && !r.closed
 		r.mu.Unlock()
+	}
+}
+
+// finish accounts, with r.mu held, for records and bytes the sink is done
+// with (written or failed), and wakes a waiting Flush.
+func (r *Ring) finish(records uint64, size int64) {
+	r.done += records
+	r.held -= size
+	if r.atCap.Load() && !r.atLimit(0) {
+		r.atCap.Store(false)
+	}
+	if r.progress != nil {
+		close(r.progress)
+		r.progress = nil
 	}
 }
 
@@ -468,6 +491,7 @@ func (r *Ring) emit(c *chunk, scratch []byte) []byte {
 		out = scratch
 	}
 	n, err := r.sinkWrite(out)
+	r.lastProgress.Store(int64(time.Since(epoch)))
 	if err != nil {
 		// The sink may have taken part of the batch (a disk filling up
 		// mid-write): the records it took whole (one line each, formatted or
@@ -525,21 +549,103 @@ func (r *Ring) closeSink() {
 	}
 }
 
+// Patience says how long Flush and Close wait for a sink. They wait as long
+// as the sink makes progress, so a slow sink that is still writing is never
+// abandoned for being slow, and give up on a sink that makes none: a sink
+// makes progress each time one of its writes returns (a segment of records,
+// at most 64 KiB of them, written or failed).
+type Patience struct {
+	// Idle is how long the sink may go without progress before the wait
+	// gives up; zero or less means no such limit.
+	Idle time.Duration
+	// Since is when the idle clock starts: progress made before it does not
+	// count. The zero time means when the wait begins. A caller that waits
+	// for several rings one after the other passes the time it began, so
+	// that each ring is measured from then, not from when its turn came.
+	Since time.Time
+	// Until, unless it is the zero time, is when the wait gives up however
+	// the sink is doing: a hard cap for a sink that trickles.
+	Until time.Time
+}
+
+// giveUpAt returns when a wait with patience p gives up as things stand (the
+// sink's last progress pushes it back), or false if it never does.
+func (r *Ring) giveUpAt(p Patience) (time.Time, bool) {
+	var at time.Time
+	limited := false
+	if p.Idle > 0 {
+		last := epoch.Add(time.Duration(r.lastProgress.Load()))
+		if last.Before(p.Since) {
+			last = p.Since
+		}
+		at, limited = last.Add(p.Idle), true
+	}
+	if !p.Until.IsZero() && (!limited || p.Until.Before(at)) {
+		at, limited = p.Until, true
+	}
+	return at, limited
+}
+
+// waiter is the clock of one Flush or Close.
+type waiter struct {
+	r     *Ring
+	p     Patience
+	timer *time.Timer
+}
+
+func (r *Ring) newWaiter(p Patience) *waiter {
+	if p.Since.IsZero() {
+		p.Since = time.Now()
+	}
+	return &waiter{r: r, p: p}
+}
+
+// alarm returns a channel that fires when the wait may have to give up, or
+// nil if it never does.
+func (w *waiter) alarm() <-chan time.Time {
+	at, limited := w.r.giveUpAt(w.p)
+	if !limited {
+		return nil
+	}
+	if w.timer == nil {
+		w.timer = time.NewTimer(time.Until(at))
+	} else {
+		w.timer.Reset(time.Until(at))
+	}
+	return w.timer.C
+}
+
+// due reports whether the wait must give up now: the sink has made no
+// progress for the idle time, or the hard cap has passed.
+func (w *waiter) due() bool {
+	at, limited := w.r.giveUpAt(w.p)
+	return limited && !time.Now().Before(at)
+}
+
+func (w *waiter) stop() {
+	if w.timer != nil {
+		w.timer.Stop()
+	}
+}
+
 // Flush returns once every record accepted before the call has been handed to
-// the sink (written or counted failed), or ErrTimeout after timeout (zero or
-// less waits forever).
+// the sink (written or counted failed), or ErrTimeout after timeout without
+// progress (zero or less waits forever); see FlushWith.
 func (r *Ring) Flush(timeout time.Duration) error {
+	return r.FlushWith(Patience{Idle: timeout})
+}
+
+// FlushWith returns once every record accepted before the call has been
+// handed to the sink (written or counted failed), or ErrTimeout once p gives
+// up: the sink made no progress for p.Idle, or p.Until passed.
+func (r *Ring) FlushWith(p Patience) error {
 	r.mu.Lock()
 	target := r.accepted
 	r.mu.Unlock()
 	signal(r.wake)
 	signal(r.urgent)
-	var deadline <-chan time.Time
-	if timeout > 0 {
-		t := time.NewTimer(timeout)
-		defer t.Stop()
-		deadline = t.C
-	}
+	w := r.newWaiter(p)
+	defer w.stop()
 	for {
 		r.mu.Lock()
 		if r.done >= target {
@@ -555,14 +661,17 @@ func (r *Ring) Flush(timeout time.Duration) error {
 		case <-progress:
 		case <-r.exited:
 			return r.flushedAfterExit(target)
-		case <-deadline:
+		case <-w.alarm():
 			r.mu.Lock()
 			caughtUp := r.done >= target
 			r.mu.Unlock()
-			if caughtUp { // progress and the deadline were both ready
+			if caughtUp { // progress and the alarm were both ready
 				return nil
 			}
-			return r.timeoutError()
+			if w.due() {
+				return r.timeoutError()
+			}
+			// The sink made progress since the alarm was set: wait on.
 		}
 	}
 }
@@ -605,31 +714,41 @@ func (r *Ring) Stop() {
 func (r *Ring) Done() <-chan struct{} { return r.exited }
 
 // Close refuses further writes, waits until every accepted record has been
-// handed to the sink and the sink is closed, and returns. If the sink does
-// not take them within timeout (zero or less waits forever), Close returns
-// ErrTimeout naming how many records it could not write; the background
-// goroutine is then left to finish (or stay blocked in the sink) on its own.
-// Close is safe to call more than once.
+// handed to the sink and the sink is closed, and returns. If the sink makes
+// no progress for timeout (zero or less waits forever), Close gives up; see
+// CloseWith. Close is safe to call more than once.
 func (r *Ring) Close(timeout time.Duration) error {
+	return r.CloseWith(Patience{Idle: timeout})
+}
+
+// CloseWith refuses further writes, waits until every accepted record has
+// been handed to the sink and the sink is closed, and returns. It waits as
+// long as the sink makes progress; once p gives up (no progress for p.Idle,
+// or p.Until passed), CloseWith returns ErrTimeout naming how many records
+// it could not write, counts those still queued as failed and lets them go;
+// the background goroutine is then left to finish the batch it is on (or
+// stay blocked in the sink) on its own. It is safe to call more than once.
+func (r *Ring) CloseWith(p Patience) error {
 	r.Stop()
-	if timeout <= 0 {
-		<-r.exited
-		return nil
-	}
-	t := time.NewTimer(timeout)
-	defer t.Stop()
-	select {
-	case <-r.exited:
-		return nil
-	case <-t.C:
+	w := r.newWaiter(p)
+	defer w.stop()
+	for {
 		select {
-		case <-r.exited: // both were ready: finishing wins
+		case <-r.exited:
 			return nil
-		default:
+		case <-w.alarm():
+			select {
+			case <-r.exited: // both were ready: finishing wins
+				return nil
+			default:
+			}
+			if !w.due() {
+				continue // the sink made progress since the alarm was set
+			}
+			err := r.timeoutError()
+			r.abandon()
+			return err
 		}
-		err := r.timeoutError()
-		r.abandon()
-		return err
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -228,15 +229,69 @@ func TestRingCloseGivesUpOnAStuckSink(t *testing.T) {
 		r.Write([]byte("x\n"))
 	}
 	start := time.Now()
-	err := r.Close(50 * time.Millisecond)
+	err := returnsWithin(t, 2*time.Second, "Close on a stuck sink", func() error { return r.Close(50 * time.Millisecond) })
 	if !errors.Is(err, ErrTimeout) || !strings.Contains(err.Error(), `"stuck"`) {
 		t.Fatalf("Close on a stuck sink: %v", err)
 	}
-	if d := time.Since(start); d > 2*time.Second {
-		t.Fatalf("Close took %v", d)
+	if d := time.Since(start); d < 50*time.Millisecond {
+		t.Fatalf("Close gave up after %v, before the 50ms timeout", d)
 	}
-	if err := r.Flush(20 * time.Millisecond); !errors.Is(err, ErrTimeout) {
+	err = returnsWithin(t, 2*time.Second, "Flush on a stuck sink", func() error { return r.Flush(20 * time.Millisecond) })
+	if !errors.Is(err, ErrTimeout) {
 		t.Fatalf("Flush on a stuck sink: %v", err)
+	}
+}
+
+// pacedSink takes each write after a pause.
+type pacedSink struct {
+	memSink
+	pause atomic.Int64 // a time.Duration
+}
+
+func (p *pacedSink) Write(b []byte) (int, error) {
+	time.Sleep(time.Duration(p.pause.Load()))
+	return p.memSink.Write(b)
+}
+
+// TestRingCloseWaitsWhileTheSinkWritesUpToTheHardCap: a sink that writes a
+// segment every 10 ms needs 0.4 s or more for what is queued. With an idle
+// limit it never reaches, CloseWith waits for it while it writes, and gives
+// up at Until, naming it; with no Until it waits until every record is in.
+func TestRingCloseWaitsWhileTheSinkWritesUpToTheHardCap(t *testing.T) {
+	const n = 40 * chunkSize / 1024 // 40 segments of 1 KiB records: 0.4 s or more
+	rec := append(bytes.Repeat([]byte("x"), 1023), '\n')
+	for _, capped := range []bool{true, false} {
+		t.Run(fmt.Sprintf("capped=%v", capped), func(t *testing.T) {
+			sink := &pacedSink{}
+			sink.pause.Store(int64(10 * time.Millisecond))
+			r := New(sink, Options{Name: "paced"})
+			for range n {
+				r.Write(rec)
+			}
+			start := time.Now()
+			p := Patience{Idle: 5 * time.Second}
+			if capped {
+				p.Until = start.Add(200 * time.Millisecond)
+			}
+			err := returnsWithin(t, 10*time.Second, "CloseWith on a paced sink", func() error { return r.CloseWith(p) })
+			took := time.Since(start)
+			sink.mu.Lock()
+			got := bytes.Count(sink.buf.Bytes(), []byte("\n"))
+			sink.mu.Unlock()
+			if !capped {
+				if err != nil || got != n {
+					t.Fatalf("CloseWith with no cap = %v after %v, sink holds %d of %d records", err, took, got, n)
+				}
+				return
+			}
+			if !errors.Is(err, ErrTimeout) || !strings.Contains(err.Error(), `sink "paced" still holds`) {
+				t.Fatalf("CloseWith past the cap = %v after %v; want a timeout naming the sink", err, took)
+			}
+			if took < 200*time.Millisecond || took > 3*time.Second {
+				t.Errorf("CloseWith gave up after %v, want the 200ms cap (+ margin)", took)
+			}
+			sink.pause.Store(0) // let it finish the batch it is on (goleak)
+		})
 	}
 }
 
@@ -309,5 +364,20 @@ func TestRingOversizedRecord(t *testing.T) {
 	lines := sink.lines()
 	if len(lines) != 3 || lines[0] != "small" || lines[1] != big[:len(big)-1] || lines[2] != "after" {
 		t.Fatalf("oversized record mangled: %d lines", len(lines))
+	}
+}
+
+// returnsWithin runs f and returns its error, failing the test at once,
+// naming what hung, if f has not returned within d by the test's own clock.
+func returnsWithin(t *testing.T, d time.Duration, what string, f func() error) error {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- f() }()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(d):
+		t.Fatalf("%s did not return within %v", what, d)
+		return nil
 	}
 }
