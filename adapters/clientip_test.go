@@ -69,8 +69,10 @@ func TestClientIPAndFlowFields(t *testing.T) {
 				if fe.Str("client_ip") != tc.want {
 					t.Errorf("client_ip %q, want %q", fe.Str("client_ip"), tc.want)
 				}
-				if fe.Str("tenant") != "acme" || fe.Str("flow_id") != id || len(fe.Str("big")) != 256 {
-					t.Errorf("flow fields: tenant %q, flow_id %q (forged?), big %d bytes", fe.Str("tenant"), fe.Str("flow_id"), len(fe.Str("big")))
+				// big is 1,000 NUL bytes, each written \u0000: the 256-byte cap
+				// on the written value (quotes included) keeps (256-2)/6 = 42.
+				if fe.Str("tenant") != "acme" || fe.Str("flow_id") != id || len(fe.Str("big")) != 42 || fe["big_truncated"] != true {
+					t.Errorf("flow fields: tenant %q, flow_id %q (forged?), big %d bytes, big_truncated %v", fe.Str("tenant"), fe.Str("flow_id"), len(fe.Str("big")), fe["big_truncated"])
 				}
 				if s := fmt.Sprint(rec.Records()); strings.Contains(s, "secret") || strings.Contains(s, "Bearer") {
 					t.Errorf("a header not named was recorded: %s", s)
