@@ -184,29 +184,9 @@ func TestRotatingFileTwoWritersAfterAClockStepBack(t *testing.T) {
 // (flock excludes it like another process) and its own list of backups.
 func clockOpenUnshared(t *testing.T, o RotatingFileOptions) *RotatingFile {
 	t.Helper()
-	abs, err := filepath.Abs(o.Path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st := newPathState(abs)
-	st.mu.Lock()
-	if err := st.begin(modesFor(false)); err != nil {
-		st.mu.Unlock()
-		t.Fatal(err)
-	}
-	st.lk.unlock()
-	st.mu.Unlock()
-	t.Cleanup(func() {
-		st.mu.Lock()
-		defer st.mu.Unlock()
-		if st.f != nil {
-			_ = st.f.Close()
-		}
-		if st.lk.f != nil {
-			st.lk.drop()
-		}
-	})
-	return &RotatingFile{st: st, maxSize: o.MaxSize, backups: o.Backups, maxAge: o.MaxAge, modes: modesFor(false), warn: o.Warn}
+	f := benchOpenUnshared(t, o)
+	f.warn = o.Warn
+	return f
 }
 
 // TestRotatingFileZeroValuesAreLumberjacks (issue 19 item 13): options left
