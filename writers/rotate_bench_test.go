@@ -110,10 +110,7 @@ func benchOpenUnshared(tb testing.TB, o RotatingFileOptions) *RotatingFile {
 	tb.Cleanup(func() {
 		st.mu.Lock()
 		defer st.mu.Unlock()
-		if st.f != nil {
-			_ = st.f.Close()
-		}
-		st.lk.drop()
+		_ = st.shutdown()
 	})
 	return &RotatingFile{st: st, maxSize: o.MaxSize, backups: o.Backups, maxAge: o.MaxAge, modes: modesFor(false)}
 }

@@ -144,51 +144,6 @@ func TestRotatingFileKeepsNewestDataAfterAClockStepBack(t *testing.T) {
 	}
 }
 
-// TestRotatingFileTwoWritersAfterAClockStepBack: two writers with their own
-// state and lock descriptor (as two processes have) take turns rotating a
-// path whose backups are named in the future, with Backups 3. Each learns
-// the newest name the other gave from the lock file, so names follow the
-// order the backups were made in across both, and the newest data survive.
-func TestRotatingFileTwoWritersAfterAClockStepBack(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "app.log")
-	clockPlantFuture(t, path, 3)
-	o := RotatingFileOptions{Path: path, MaxSize: 2000, Backups: 3, Warn: func(string) {}}
-	a := rotOpen(t, o)
-	b := clockOpenUnshared(t, o)
-	const recs = 60
-	for i := range recs {
-		w := a
-		if i/6%2 == 1 {
-			w = b // a file each, in turns
-		}
-		rotWrite(t, w, []byte(clockRecord(i)))
-	}
-	var got strings.Builder
-	for _, name := range rotFiles(t, path) {
-		got.WriteString(rotRead(t, name))
-	}
-	var want strings.Builder
-	for i := recs - 4*6; i < recs; i++ {
-		want.WriteString(clockRecord(i))
-	}
-	if n := len(rotBackups(t, path)); n != 3 {
-		t.Fatalf("%d backups, want 3", n)
-	}
-	if got.String() != want.String() {
-		t.Fatalf("files hold, in name order:\n%s\nwant records %d to %d", got.String(), recs-24, recs-1)
-	}
-}
-
-// clockOpenUnshared opens a RotatingFile on o.Path with a state of its own,
-// outside the registry: its own descriptors, its own lock file descriptor
-// (flock excludes it like another process) and its own list of backups.
-func clockOpenUnshared(t *testing.T, o RotatingFileOptions) *RotatingFile {
-	t.Helper()
-	f := benchOpenUnshared(t, o)
-	f.warn = o.Warn
-	return f
-}
-
 // TestRotatingFileZeroValuesAreLumberjacks (issue 19 item 13): options left
 // at zero mean what lumberjack's do, never "delete every backup" nor "grow
 // forever": Backups 0 keeps every backup, MaxSize 0 rotates at
