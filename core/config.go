@@ -201,7 +201,8 @@ func WithMaxSize(bytes int64) Option {
 }
 
 // WithBackupCount sets how many rotated files are kept beside each file
-// (default 3; env LOGCREST_BACKUP_COUNT, json backup_count). It must not be
+// (default 3; env LOGCREST_BACKUP_COUNT, json backup_count): the newest, by
+// the time in their names, which only goes up. 0 keeps none. It must not be
 // negative.
 func WithBackupCount(n int) Option {
 	return func(o *options) { o.backupCount, o.set = n, o.set|optBackupCount }
@@ -209,8 +210,9 @@ func WithBackupCount(n int) Option {
 
 // WithMaxAge sets how many days a rotated file is kept at most (default 0,
 // no age limit; env LOGCREST_MAX_AGE, json max_age): at each rotation the
-// rotated files, compressed or not, last written longer ago are removed, on
-// top of the WithBackupCount limit. It must not be negative.
+// rotated files, compressed or not, made longer ago (the UTC time in their
+// name) are removed, on top of the WithBackupCount limit. It must not be
+// negative.
 func WithMaxAge(days int) Option {
 	return func(o *options) { o.maxAge, o.set = days, o.set|optMaxAge }
 }

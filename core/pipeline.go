@@ -325,8 +325,13 @@ type fileSink struct {
 }
 
 func openFileSink(path string, s Settings) *fileSink {
-	fs := &fileSink{opt: writers.RotatingFileOptions{Path: path, MaxSize: s.MaxSize, Backups: s.BackupCount,
-		MaxAge: s.maxAgeDuration(), Compress: s.Compress, GroupReadable: s.GroupReadable}}
+	backups := s.BackupCount
+	if backups == 0 {
+		backups = writers.NoBackups // backup_count 0 keeps none (writers' 0 keeps all, like lumberjack)
+	}
+	fs := &fileSink{opt: writers.RotatingFileOptions{Path: path, MaxSize: s.MaxSize, Backups: backups,
+		MaxAge: s.maxAgeDuration(), Compress: s.Compress, GroupReadable: s.GroupReadable,
+		Warn: func(msg string) { Warnf("%s", msg) }}}
 	if err := fs.open(); err != nil && writeWarnings.allow(filesFault(s.Dir), time.Now()) {
 		Warnf("cannot open log file %q, its records are counted as failed until it can be "+
 			"(warned about at most once a minute): %v", path, err)

@@ -101,8 +101,8 @@ func TestPipelineCompressesRotatedFiles(t *testing.T) {
 	}
 }
 
-// TestPipelineMaxAgeRemovesOldBackups: with WithMaxAge(7), backups last
-// written 10 days ago are removed at the next rotation, plain or
+// TestPipelineMaxAgeRemovesOldBackups: with WithMaxAge(7), backups made
+// (named) 10 days ago are removed at the next rotation, plain or
 // compressed; those of an hour ago are kept.
 func TestPipelineMaxAgeRemovesOldBackups(t *testing.T) {
 	dir := t.TempDir()
@@ -110,7 +110,8 @@ func TestPipelineMaxAgeRemovesOldBackups(t *testing.T) {
 	if err := os.MkdirAll(folder, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	plant := func(name string, age time.Duration) string {
+	plant := func(suffix string, age time.Duration) string {
+		name := "svc-" + time.Now().Add(-age).UTC().Format("2006-01-02T15-04-05.000") + suffix
 		path := filepath.Join(folder, name)
 		if err := os.WriteFile(path, []byte(`{"message":"old"}`+"\n"), 0o600); err != nil {
 			t.Fatal(err)
@@ -122,12 +123,12 @@ func TestPipelineMaxAgeRemovesOldBackups(t *testing.T) {
 		return path
 	}
 	old := []string{
-		plant("svc-2024-01-01T00-00-00.000.log", 10*24*time.Hour),
-		plant("svc-2024-01-02T00-00-00.000.log.gz", 10*24*time.Hour),
+		plant(".log", 10*24*time.Hour),
+		plant(".log.gz", 10*24*time.Hour-time.Minute),
 	}
 	recent := []string{
-		plant("svc-2024-01-03T00-00-00.000.log", time.Hour),
-		plant("svc-2024-01-04T00-00-00.000.log.gz", time.Hour),
+		plant(".log", time.Hour),
+		plant(".log.gz", time.Hour-time.Minute),
 	}
 	p, err := New(WithConfigFile(""), WithDir(dir), WithName("svc"), WithMaxSize(4<<10),
 		WithBackupCount(1000), WithMaxAge(7), WithConsole(nil))
@@ -152,5 +153,83 @@ func TestPipelineMaxAgeRemovesOldBackups(t *testing.T) {
 	}
 	if files := streamFiles(t, dir, StreamSuccess, "svc"); len(files) < 3 { // a recent plant, new backups, live
 		t.Fatalf("no rotation happened: %v", files)
+	}
+}
+
+// TestPipelineBackupCountZeroKeepsNone (issue 19 item 13): backup_count 0
+// keeps no backup, as configured and documented, although the writers'
+// RotatingFileOptions.Backups 0 now keeps all (lumberjack's meaning): core
+// asks for writers.NoBackups. The newest records are all in the live file.
+func TestPipelineBackupCountZeroKeepsNone(t *testing.T) {
+	dir := t.TempDir()
+	p, err := New(WithConfigFile(""), WithDir(dir), WithName("svc"), WithMaxSize(4<<10),
+		WithBackupCount(0), WithConsole(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 200 { // about 20 KB: rotates
+		p.Logger().Info().Int("i", i).Str("pad", "some payload to fill the files").Msg("rec")
+	}
+	if err := p.Close(); err != nil {
+		t.Fatal(err)
+	}
+	files := streamFiles(t, dir, StreamSuccess, "svc")
+	if len(files) != 1 || filepath.Base(files[0]) != "svc.log" {
+		t.Fatalf("files %v, want the live file alone", files)
+	}
+	data, err := os.ReadFile(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(data) == 0 || !bytes.Contains(data, []byte(`"i":199`)) {
+		t.Fatalf("live file does not end with the last record: %q", data)
+	}
+}
+
+// TestPipelineWarnsOfBackupsNamedInTheFuture (issue 19 item 1): a backup
+// named an hour in the future (a clock stepped back) gets one
+// "logcrest: warning:" line on the warning output, and the newest records
+// are kept: the planted backup is pruned first.
+func TestPipelineWarnsOfBackupsNamedInTheFuture(t *testing.T) {
+	dir := t.TempDir()
+	folder := filepath.Join(dir, StreamSuccess)
+	if err := os.MkdirAll(folder, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	future := filepath.Join(folder, "svc-"+time.Now().Add(time.Hour).UTC().Format("2006-01-02T15-04-05.000")+".log")
+	if err := os.WriteFile(future, []byte(`{"message":"old"}`+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var warnings bytes.Buffer
+	defer SetWarnOutput(&warnings)()
+	p, err := New(WithConfigFile(""), WithDir(dir), WithName("svc"), WithMaxSize(4<<10),
+		WithBackupCount(2), WithConsole(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 200 {
+		p.Logger().Info().Int("i", i).Str("pad", "some payload to fill the files").Msg("rec")
+	}
+	if err := p.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(future); !os.IsNotExist(err) {
+		t.Errorf("the backup named in the future was kept over newer ones: %v", err)
+	}
+	files := streamFiles(t, dir, StreamSuccess, "svc")
+	var all []byte
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, data...)
+	}
+	if !bytes.Contains(all, []byte(`"i":199`)) || !bytes.Contains(all, []byte(`"i":150`)) {
+		t.Fatalf("the newest records are not on disk (%d files)", len(files))
+	}
+	lines := strings.Split(strings.TrimSuffix(warnings.String(), "\n"), "\n")
+	if len(lines) != 1 || !strings.HasPrefix(lines[0], "logcrest: warning: ") || !strings.Contains(lines[0], "in the future") {
+		t.Fatalf("warnings %q, want one line about backups named in the future", warnings.String())
 	}
 }

@@ -29,9 +29,68 @@
 //	defer f.Close()
 //	log := zerolog.New(f).With().Timestamp().Logger()
 //
+// # The order of backups, and a clock stepped back
+//
+// A backup's name holds a UTC time, lumberjack's format
+// (app-2006-01-02T15-04-05.000.log), so tools that parse it keep working. A
+// RotatingFile names a new backup after the current time or, if that is not
+// after the newest existing backup's name, 1 ms after that name: names only
+// go up, across every process sharing the file (the newest name given is
+// kept in the lock file, and each rotation reads it under the lock). The
+// order of the names is therefore the order the backups were made in, even
+// after the wall clock was stepped back (NTP, a VM snapshot restored), and
+// Backups keeps the newest data, by name, with no stat. A modification time
+// would not do: it comes from the same clock.
+//
+// After a step back, new backups are named just after the newest existing
+// one, a few milliseconds apart, so for as long as the step lasts their
+// names are ahead of the clock; once the clock catches up, names are the
+// current time again. The first time a RotatingFile sees a backup named
+// more than a minute in the future it gives one warning (to
+// RotatingFileOptions.Warn, or "logcrest: warning: ..." on standard error).
+// MaxAge goes by the time in the name too, as lumberjack's does: a backup
+// named in the future is kept until the clock has passed its name by
+// MaxAge, never removed early.
+//
+// A rotation reads the folder only after an open and, once another process
+// has rotated, at most once every n/64 rotations for a folder of n entries,
+// so its cost does not grow with the number of files beside the log. Until
+// then a list that misses another process's newest backups can only keep
+// more backups than asked, never fewer of the newest.
+//
+// # Coming from lumberjack
+//
+// RotatingFile replaces gopkg.in/natefinch/lumberjack.v2's Logger. What
+// differs:
+//
+//	lumberjack.Logger       RotatingFileOptions / RotatingFile
+//	----------------------  -----------------------------------------------------
+//	Filename                Path
+//	MaxSize (megabytes)     MaxSize in bytes: MaxSize: 100 << 20 for lumberjack's 100
+//	MaxSize 0 = 100 MB      MaxSize 0 = DefaultMaxSize (100 MiB); NoRotation never rotates
+//	MaxBackups 0 = keep all Backups 0 = keep all; NoBackups keeps none
+//	MaxAge (days, int)      MaxAge, a time.Duration: 7 * 24 * time.Hour for lumberjack's 7
+//	MaxAge 0 = forever      MaxAge 0 = no age limit
+//	LocalTime               no such option: names are always in UTC
+//	Compress                Compress (same "<backup>.gz" names)
+//	Rotate()                Rotate(); an empty live file is not rotated
+//	JSON/YAML struct tags   none: decode your own config into the fields
+//	order by name time      order by name time, names made to only go up
+//	file mode of the old    0600 (0640 with GroupReadable), set through the
+//	  file, chown to owner    descriptor; never chowns
+//	(no checks)             refuses a symlink at Path, a file owned by another
+//	                          user, a folder others can write to (unix)
+//	one process             several processes may share Path (flock, unix)
+//	errors on Write only    pruning and compression errors from Sync or Close
+//
+// Write is lumberjack's io.Writer, except that a record is never split
+// across two files (see RotatingFile.Write).
+//
+// # Files beside the logs
+//
 // What a RotatingFile keeps in its folder besides the live file and its
 // backups (<name>-<UTC time>.<ext>, and .gz with Compress): where flock(2)
-// exists, ".<name>.<ext>.lock", an empty 0600 file the processes writing the
+// exists, ".<name>.<ext>.lock", a 0600 file the processes writing the
 // path lock in turn, removed by the last Close of the path in a process
 // (one killed leaves it; the next open reuses it); and, with Compress,
 // "<backup>.gz.tmp" while a backup is being gzipped, renamed to .gz once

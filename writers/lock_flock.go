@@ -15,10 +15,12 @@ package writers
 // remove the lock file on Close, while holding the lock.
 
 import (
+	"bytes"
 	"errors"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"syscall"
 )
 
@@ -84,11 +86,13 @@ func (l *fileLock) close() {
 // open opens (or creates) the lock file. It is 0600 whether the logs are
 // group-readable or not: flock(2) needs nothing but an open descriptor, so
 // anyone who can open the lock file can take, and hold, the writers' lock.
+// It is opened for writing too: it holds the newest backup's name time
+// (newestBackup).
 func (l *fileLock) open(dirPerm os.FileMode) error {
 	if err := prepareDir(l.dir, dirPerm); err != nil {
 		return err
 	}
-	f, _, err := openPrivate(l.path, os.O_RDONLY|os.O_CREATE, filePerm)
+	f, _, err := openPrivate(l.path, os.O_RDWR|os.O_CREATE, filePerm)
 	if err != nil {
 		return err
 	}
@@ -151,4 +155,39 @@ func tryLockFile(f *os.File) (bool, error) {
 		return false, nil
 	}
 	return false, &fs.PathError{Op: "flock", Path: f.Name(), Err: err}
+}
+
+// newestBackup returns the UTC Unix millisecond of the newest backup name
+// recorded in the lock file by any process (as decimal digits and a
+// newline), or 0 when none is (a new lock file, or one an older version
+// made). Called with the lock held.
+func (l *fileLock) newestBackup() int64 {
+	if l.f == nil {
+		return 0
+	}
+	var buf [24]byte
+	n, _ := l.f.ReadAt(buf[:], 0)
+	digits, _, ok := bytes.Cut(buf[:n], []byte{'\n'})
+	if !ok {
+		return 0
+	}
+	ms, err := strconv.ParseInt(string(digits), 10, 64)
+	if err != nil || ms < 0 {
+		return 0
+	}
+	return ms
+}
+
+// setNewestBackup records ms as the newest backup's name time in the lock
+// file, for every process's next rotation. Called with the lock held.
+func (l *fileLock) setNewestBackup(ms int64) error {
+	if l.f == nil {
+		return nil
+	}
+	var buf [24]byte
+	line := append(strconv.AppendInt(buf[:0], ms, 10), '\n')
+	if _, err := l.f.WriteAt(line, 0); err != nil {
+		return &fs.PathError{Op: "write", Path: l.path, Err: err}
+	}
+	return nil
 }

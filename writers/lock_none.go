@@ -10,8 +10,9 @@ package writers
 
 import "os"
 
-// fileLock is a no-op where there is no cross-process lock.
-type fileLock struct{}
+// fileLock is a no-op where there is no cross-process lock; it only keeps
+// the newest backup's name time, for this process.
+type fileLock struct{ newest int64 }
 
 // newFileLock returns the no-op lock.
 func newFileLock(dir, base string) fileLock { return fileLock{} }
@@ -24,6 +25,16 @@ func (l *fileLock) unlock() {}
 
 // close does nothing.
 func (l *fileLock) close() {}
+
+// newestBackup returns the newest backup name time recorded by
+// setNewestBackup, or 0.
+func (l *fileLock) newestBackup() int64 { return l.newest }
+
+// setNewestBackup records ms as the newest backup's name time.
+func (l *fileLock) setNewestBackup(ms int64) error {
+	l.newest = ms
+	return nil
+}
 
 // openFilesMovable is false: Windows cannot rename or remove a file that Go
 // holds open, so the compressor closes its files first.

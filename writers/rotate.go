@@ -16,9 +16,11 @@
 //   - A half-written last line left by a previous run (a crash, a full disk)
 //     swallowed the new run's first record: it was appended to the fragment,
 //     and neither parsed.
-//   - Backups were pruned by the timestamp in their name. After the wall
-//     clock stepped back, the newest backup had the oldest name, so every
-//     rotation deleted the backup it had just made.
+//   - Backups were named after the wall clock and pruned by the timestamp in
+//     their name. After the clock stepped back, the newest backup had the
+//     oldest name, so every rotation deleted the backup it had just made.
+//     (Pruning by modification time, tried next, fails the same way: the
+//     modification time comes from the same clock.)
 //   - A symlink at the log path was followed: lumberjack opened, chmod'ed and
 //     renamed whatever it pointed at.
 //   - A pre-existing file, or the folder holding it, could belong to another
@@ -66,12 +68,16 @@
 //     that writer may have been killed in the middle of its append. The
 //     check costs one pread, and only when someone else wrote.
 //   - A rotation renames the live file to a backup name that does not exist
-//     yet (checked under the lock), then opens a new live file.
-//   - Backups are pruned by modification time (ties broken by name), newest
-//     kept: beyond Backups of them, and those older than MaxAge. The folder
-//     is read once after each (re)open; after that the list of backups is
-//     kept up to date in memory, so a rotation does not read a folder of
-//     thousands of files.
+//     yet (checked under the lock) and comes after every existing backup's
+//     name, then opens a new live file. The newest name given is kept in
+//     the lock file, for every process.
+//   - Backups are pruned in name order, which is the order they were made
+//     in whatever the clock did, newest kept: beyond Backups of them, and
+//     those whose name time is older than MaxAge. The folder is read (names
+//     only, no stat) after an open; after that the list of backups is kept
+//     up to date in memory, and read again, once another process has
+//     rotated, only once every entries/64 rotations, so a rotation does not
+//     read a folder of thousands of files (rotate_backup.go).
 //   - With Compress, each backup is gzipped to "<backup>.gz" off the logging
 //     path, by one goroutine per path that runs while there is work and
 //     that the last Close stops, waiting a bounded time; the .gz keeps the
@@ -130,13 +136,40 @@ func modesFor(groupReadable bool) modes {
 // errSymlink is the cause given when a log or lock file path is a symlink.
 var errSymlink = errors.New("is a symlink; refused (a log file is never followed through a link)")
 
-// RotatingFileOptions configures OpenRotatingFile.
+// DefaultMaxSize is the MaxSize a RotatingFileOptions left at 0 gets:
+// 100 MiB, lumberjack's default (its MaxSize 0 means 100 megabytes).
+const DefaultMaxSize = 100 << 20
+
+// NoRotation, as RotatingFileOptions.MaxSize, means the file is never
+// rotated and grows without limit. It must be asked for: MaxSize 0 means
+// DefaultMaxSize.
+const NoRotation = -1
+
+// NoBackups, as RotatingFileOptions.Backups, means no backup is kept: the
+// file is rotated and its old content removed at once. It must be asked
+// for: Backups 0 keeps every backup, as lumberjack's MaxBackups 0 does.
+const NoBackups = -1
+
+// RotatingFileOptions configures OpenRotatingFile. Its zero values mean
+// what lumberjack's do, so that a field left unset never removes every
+// backup nor lets a file grow forever: MaxSize 0 is DefaultMaxSize (100
+// MiB), Backups 0 keeps every backup, MaxAge 0 removes none by age. "Never
+// rotate" and "keep no backup" are NoRotation and NoBackups.
 type RotatingFileOptions struct {
-	Path    string // file path; its folder is created 0700 (0750 with GroupReadable) if missing
-	MaxSize int64  // bytes; a file never exceeds it (see Write); <= 0 means no rotation
-	Backups int    // rotated files kept beside Path; 0 keeps none
-	// MaxAge removes, at each rotation, the backups last modified longer
-	// ago than it, on top of the Backups limit; 0 means no age limit.
+	Path string // file path; its folder is created 0700 (0750 with GroupReadable) if missing
+	// MaxSize is the size in bytes (not megabytes, unlike lumberjack) a
+	// file never exceeds (see Write): 0 means DefaultMaxSize, NoRotation
+	// means no rotation; any other negative value is refused.
+	MaxSize int64
+	// Backups is how many rotated files are kept beside Path, the newest
+	// (see RotatingFile): 0 keeps all of them, NoBackups none; any other
+	// negative value is refused.
+	Backups int
+	// MaxAge removes, at each rotation, the backups whose name time (when
+	// they were made, see RotatingFile) is longer ago than it, on top of
+	// the Backups limit; 0 means no age limit. A backup named in the
+	// future, after the clock was stepped back, is kept until the clock
+	// has passed its name by MaxAge.
 	MaxAge time.Duration
 	// Compress gzips each backup to "<backup>.gz" (lumberjack's name, e.g.
 	// app-2006-01-02T15-04-05.000.log.gz) in the background, then removes
@@ -151,13 +184,22 @@ type RotatingFileOptions struct {
 	// the backup it replaces. Folders that group or others may write to
 	// are still refused, and the lock file stays 0600.
 	GroupReadable bool
+	// Warn receives, without prefix or newline, the rare one-line warning
+	// about something that loses no record but needs a look (so far: the
+	// backups are named in the future, the clock was stepped back). nil
+	// writes it to standard error as "logcrest: warning: <message>".
+	Warn func(msg string)
 }
 
 // RotatingFile is an append-only log file that is moved aside (rotated) before
 // it would grow past MaxSize bytes. Backups are named like lumberjack's,
 // "<name>-<UTC time>.<ext>" beside the live file (app.log rotates to
-// app-2006-01-02T15-04-05.000.log), and the newest Backups of them, by
-// modification time, are kept.
+// app-2006-01-02T15-04-05.000.log), and the newest Backups of them are
+// kept. Newest by name: a new backup's name is always after every existing
+// one's (the current time, or 1 ms after the newest name if that is later,
+// as after the clock was stepped back), so the order of the names is the
+// order the backups were made in, whatever the clock did; see the package
+// documentation.
 //
 // It is safe for concurrent use. Several RotatingFiles may be open on the
 // same path at once, in one process (they share one descriptor, one lock and
@@ -168,11 +210,12 @@ type RotatingFileOptions struct {
 // file).
 type RotatingFile struct {
 	st       *pathState
-	maxSize  int64
-	backups  int
+	maxSize  int64 // bytes; 0 for no rotation
+	backups  int   // backups kept; keepAll for every one
 	maxAge   time.Duration
 	compress bool
 	modes    modes
+	warn     func(string)
 	closed   bool // guarded by st.mu
 }
 
@@ -195,15 +238,24 @@ type pathState struct {
 	// process gave the live file.
 	modes    modes
 	liveMode os.FileMode
-	// lastMs is the UTC Unix millisecond in the name of the last backup
-	// made here; names made by this process only go up.
-	lastMs int64
+	// newest is the UTC Unix millisecond in the name of the newest backup
+	// known (made here, read in the folder or in the lock file): the next
+	// backup is named after it (rotate_backup.go).
+	newest       int64
+	warnedFuture bool // the warning about backups named in the future was given
 	// backups lists the backups on disk, oldest first, when listed is set:
-	// the folder is read at the first rotation after a (re)open, then the
-	// list is kept up to date.
-	listed   bool
-	backups  []backupFile
-	unsynced []string // backups made since the last Sync
+	// the folder is read at the first rotation after an open, then the
+	// list is kept up to date. stale says another process has rotated
+	// since it was read (backups may be missing from it); listedEntries is
+	// how many entries the folder had then, sinceList the rotations made
+	// here since: rotate_backup.go reads a stale list again only once
+	// every listedEntries/relistRatio rotations.
+	listed        bool
+	stale         bool
+	listedEntries int
+	sinceList     int
+	backups       []backupFile
+	unsynced      []string // backups made since the last Sync
 	// dirDirty says the folder has entries not yet synced: the live file
 	// (re)opened, perhaps created, or a backup renamed since the last Sync.
 	dirDirty bool
@@ -281,8 +333,11 @@ func OpenRotatingFile(o RotatingFileOptions) (*RotatingFile, error) {
 	if o.Path == "" {
 		return nil, errors.New("logcrest: open log file: empty path")
 	}
-	if o.Backups < 0 {
-		return nil, fmt.Errorf("logcrest: open log file %s: negative Backups %d", o.Path, o.Backups)
+	if o.Backups < NoBackups {
+		return nil, fmt.Errorf("logcrest: open log file %s: negative Backups %d (NoBackups, -1, keeps none; 0 keeps all)", o.Path, o.Backups)
+	}
+	if o.MaxSize < NoRotation {
+		return nil, fmt.Errorf("logcrest: open log file %s: negative MaxSize %d (NoRotation, -1, never rotates; 0 means %d bytes)", o.Path, o.MaxSize, DefaultMaxSize)
 	}
 	if o.MaxAge < 0 {
 		return nil, fmt.Errorf("logcrest: open log file %s: negative MaxAge %v", o.Path, o.MaxAge)
@@ -306,7 +361,20 @@ func OpenRotatingFile(o RotatingFileOptions) (*RotatingFile, error) {
 		_ = st.release(nil)
 		return nil, err
 	}
-	return &RotatingFile{st: st, maxSize: o.MaxSize, backups: o.Backups, maxAge: o.MaxAge, compress: o.Compress, modes: m}, nil
+	f := &RotatingFile{st: st, maxSize: o.MaxSize, backups: o.Backups, maxAge: o.MaxAge, compress: o.Compress, modes: m, warn: o.Warn}
+	switch o.MaxSize {
+	case 0:
+		f.maxSize = DefaultMaxSize
+	case NoRotation:
+		f.maxSize = 0
+	}
+	switch o.Backups {
+	case 0:
+		f.backups = keepAll
+	case NoBackups:
+		f.backups = 0
+	}
+	return f, nil
 }
 
 // Path returns the absolute path of the live file.
@@ -356,7 +424,7 @@ func (f *RotatingFile) write(p []byte) (int, error) {
 		n := f.fits(rest)
 		if n == 0 {
 			if st.size > 0 {
-				if err := st.rotate(f.backups, f.maxAge, f.compress); err != nil {
+				if err := st.rotate(f.backups, f.maxAge, f.compress, f.warn); err != nil {
 					return done, err
 				}
 				continue
@@ -392,6 +460,30 @@ func (f *RotatingFile) fits(rest []byte) int {
 		return len(rest)
 	}
 	return bytes.LastIndexByte(rest[:room], '\n') + 1
+}
+
+// Rotate moves the live file aside to a new backup now, whatever its size,
+// and prunes the backups, as a rotation at MaxSize would; the next Write
+// starts a new file. lumberjack users call its Rotate on SIGHUP (after
+// logrotate or an operator moved things); this one does the same, under the
+// lock shared with other processes. An empty live file is left as it is:
+// there is nothing to move aside, and an empty backup would push a real one
+// out. After Close it returns ErrClosed.
+func (f *RotatingFile) Rotate() error {
+	st := f.st
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if f.closed {
+		return ErrClosed
+	}
+	if err := st.begin(f.modes); err != nil {
+		return err
+	}
+	defer st.lk.unlock()
+	if st.size == 0 {
+		return nil
+	}
+	return st.rotate(f.backups, f.maxAge, f.compress, f.warn)
 }
 
 // Sync commits the live file, and the backups rotated since the last Sync, to
@@ -571,8 +663,8 @@ func (st *pathState) ensureLive() error {
 		}
 		st.drop()
 	}
-	// Whoever changed the file may have changed the backups too.
-	st.listed = false
+	// Whoever changed the file may have made or removed backups too.
+	st.stale = true
 	return st.openLive()
 }
 

@@ -550,18 +550,6 @@ func twinsOnce(found []backupFile) []backupFile {
 	})
 }
 
-// removeBackup removes a backup being pruned; for a plain one, also a ".gz"
-// beside it (see twinsOnce).
-func removeBackup(path string) error {
-	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return err
-	}
-	if strings.HasSuffix(path, gzExt) {
-		return nil
-	}
-	return ignoreNotExist(os.Remove(path + gzExt))
-}
-
 // write gzips the backup into the .gz.tmp, gives it the backup's
 // modification time and commits it to stable storage. It runs with no lock
 // held, and stops with errCompressAborted once abort is set.

@@ -515,11 +515,11 @@ func TestRotatingFileCompressedBackupsArePruned(t *testing.T) {
 }
 
 // TestRotatingFileCompressWithBackupsZero: a backup pruned at once
-// (Backups 0) is not compressed, and nothing is left behind.
+// (Backups NoBackups) is not compressed, and nothing is left behind.
 func TestRotatingFileCompressWithBackupsZero(t *testing.T) {
 	ignore := goleak.IgnoreCurrent()
 	path := filepath.Join(t.TempDir(), "app.log")
-	f := rotOpen(t, RotatingFileOptions{Path: path, MaxSize: 300, Backups: 0, Compress: true})
+	f := rotOpen(t, RotatingFileOptions{Path: path, MaxSize: 300, Backups: NoBackups, Compress: true})
 	for i := range 30 {
 		rotWrite(t, f, zLine(i))
 	}

@@ -12,26 +12,38 @@ import (
 	"time"
 )
 
-// ageBackup is a backup planted with a given age.
+// ageBackup is a backup planted with a given age: the time in its name is
+// age ago; suffix is ".log" or ".log.gz".
 type ageBackup struct {
-	name string
-	age  time.Duration
+	suffix string
+	age    time.Duration
 }
 
-// agePlant writes each backup into dir with its modification time set to
-// its age ago.
-func agePlant(t *testing.T, dir string, backups []ageBackup) {
+// ageName returns the base name of b, a backup of app.log.
+func ageName(b ageBackup) string {
+	return "app-" + time.Now().Add(-b.age).UTC().Format(backupTimeLayout) + b.suffix
+}
+
+// agePlant writes each backup into dir, named for its age, with a
+// modification time 30 days ago whatever its age: age goes by the name, as
+// lumberjack's does (a modification time comes from the same clock as a
+// name, and says nothing more). It returns their base names.
+func agePlant(t *testing.T, dir string, backups []ageBackup) []string {
 	t.Helper()
+	var names []string
+	mod := time.Now().Add(-30 * 24 * time.Hour)
 	for _, b := range backups {
-		p := filepath.Join(dir, b.name)
-		if err := os.WriteFile(p, []byte(b.name+"\n"), 0o600); err != nil {
+		name := ageName(b)
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(name+"\n"), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		mod := time.Now().Add(-b.age)
 		if err := os.Chtimes(p, mod, mod); err != nil {
 			t.Fatal(err)
 		}
+		names = append(names, name)
 	}
+	return names
 }
 
 // ageLeft returns the base names of the backups (plain or .gz) beside path,
@@ -50,42 +62,35 @@ func ageLeft(t *testing.T, path string) []string {
 	return names
 }
 
-// TestRotatingFileMaxAge plants backups last modified 10 days and a few
-// hours ago, plain and compressed, and rotates once with MaxAge 7 days: the
-// 10-day-old ones go, the recent ones and the new backup stay, and Backups
-// still caps the count (newest kept, by modification time).
+// TestRotatingFileMaxAge plants backups named 10 days and a few hours ago,
+// plain and compressed, all last modified 30 days ago, and rotates once
+// with MaxAge 7 days: the ones named 10 days ago go, the recent ones and the
+// new backup stay, and Backups still caps the count (newest kept, by name).
 func TestRotatingFileMaxAge(t *testing.T) {
 	const day = 24 * time.Hour
 	planted := []ageBackup{
-		{"app-2024-01-01T00-00-00.000.log", 10 * day},
-		{"app-2024-01-02T00-00-00.000.log.gz", 10 * day},
-		{"app-2099-01-01T00-00-00.000.log", 10 * day}, // a name that lies: age goes by mtime
-		{"app-2024-01-03T00-00-00.000.log", 3 * time.Hour},
-		{"app-2024-01-04T00-00-00.000.log.gz", 2 * time.Hour},
-		{"app-2000-01-04T00-00-00.000.log", time.Hour}, // the newest
-	}
-	var all []string
-	for _, b := range planted {
-		all = append(all, b.name)
+		{".log", 10*day + time.Hour},
+		{".log.gz", 10 * day},
+		{".log", 3 * time.Hour},
+		{".log.gz", 2 * time.Hour},
+		{".log", time.Hour}, // the newest
 	}
 	for _, tc := range []struct {
 		name    string
 		backups int
 		maxAge  time.Duration
-		want    []string // the planted backups left beside the new one
+		want    []int // the planted backups left beside the new one
 	}{
-		{"old ones removed", 10, 7 * day, []string{
-			"app-2000-01-04T00-00-00.000.log", "app-2024-01-03T00-00-00.000.log", "app-2024-01-04T00-00-00.000.log.gz"}},
-		{"Backups still honoured", 2, 7 * day, []string{"app-2000-01-04T00-00-00.000.log"}},
-		{"Backups below the age limit", 3, 7 * day, []string{
-			"app-2000-01-04T00-00-00.000.log", "app-2024-01-04T00-00-00.000.log.gz"}},
-		{"no age limit", 10, 0, all},
-		{"limit above every age", 10, 11 * day, all},
+		{"old ones removed", 10, 7 * day, []int{2, 3, 4}},
+		{"Backups still honoured", 2, 7 * day, []int{4}},
+		{"Backups below the age limit", 3, 7 * day, []int{3, 4}},
+		{"no age limit", 10, 0, []int{0, 1, 2, 3, 4}},
+		{"limit above every age", 10, 11 * day, []int{0, 1, 2, 3, 4}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
 			path := filepath.Join(dir, "app.log")
-			agePlant(t, dir, planted)
+			all := agePlant(t, dir, planted)
 			f := rotOpen(t, RotatingFileOptions{Path: path, MaxSize: 20, Backups: tc.backups, MaxAge: tc.maxAge})
 			rotWrite(t, f, []byte("first-record-0001\n")) // 18 bytes: the next one rotates
 			if got := ageLeft(t, path); len(got) != len(planted) {
@@ -103,7 +108,11 @@ func TestRotatingFileMaxAge(t *testing.T) {
 			if len(made) != 1 || rotRead(t, filepath.Join(dir, made[0])) != "first-record-0001\n" {
 				t.Fatalf("new backups %v: want one, holding the first record", made)
 			}
-			want := slices.Sorted(slices.Values(tc.want))
+			var want []string
+			for _, i := range tc.want {
+				want = append(want, all[i])
+			}
+			slices.Sort(want)
 			if !slices.Equal(kept, want) {
 				t.Fatalf("planted backups kept: %v\nwant %v", kept, want)
 			}
@@ -117,8 +126,7 @@ func TestRotatingFileMaxAge(t *testing.T) {
 // TestRotatingFileMaxAgeAppliesToBackupsItMade: backups made by this
 // RotatingFile age too, from their last write: with MaxAge 500ms, a backup
 // left alone for longer is removed at the next rotation (the list of
-// backups kept in memory carries their modification times), a younger one
-// is kept.
+// backups kept in memory carries their name times), a younger one is kept.
 func TestRotatingFileMaxAgeAppliesToBackupsItMade(t *testing.T) {
 	const maxAge = 500 * time.Millisecond
 	path := filepath.Join(t.TempDir(), "app.log")
@@ -144,17 +152,14 @@ func TestRotatingFileMaxAgeAppliesToBackupsItMade(t *testing.T) {
 	}
 }
 
-// TestRotatingFileMaxAgeWithCompression: a compressed backup keeps the
-// modification time of the backup it replaces, so it ages from when its
-// records were written, not from when it was compressed.
+// TestRotatingFileMaxAgeWithCompression: a compressed backup keeps the name
+// time of the backup it replaces, so it ages from when its records were
+// written, not from when it was compressed.
 func TestRotatingFileMaxAgeWithCompression(t *testing.T) {
 	const day = 24 * time.Hour
 	dir := t.TempDir()
 	path := filepath.Join(dir, "app.log")
-	agePlant(t, dir, []ageBackup{
-		{"app-2024-01-01T00-00-00.000.log", 10 * day},
-		{"app-2024-01-02T00-00-00.000.log", time.Hour},
-	})
+	names := agePlant(t, dir, []ageBackup{{".log", 10 * day}, {".log", time.Hour}})
 	// Compressed at open; the 10-day-old one keeps its age.
 	f, err := OpenRotatingFile(RotatingFileOptions{Path: path, MaxSize: 20, Backups: 10, Compress: true})
 	if err != nil {
@@ -163,7 +168,7 @@ func TestRotatingFileMaxAgeWithCompression(t *testing.T) {
 	if err := f.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if got := ageLeft(t, path); strings.Join(got, " ") != "app-2024-01-01T00-00-00.000.log.gz app-2024-01-02T00-00-00.000.log.gz" {
+	if got := ageLeft(t, path); strings.Join(got, " ") != names[0]+".gz "+names[1]+".gz" {
 		t.Fatalf("after compression: %v", got)
 	}
 	f = rotOpen(t, RotatingFileOptions{Path: path, MaxSize: 20, Backups: 10, MaxAge: 7 * day, Compress: true})
@@ -173,7 +178,7 @@ func TestRotatingFileMaxAgeWithCompression(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := ageLeft(t, path)
-	if len(got) != 2 || got[0] != "app-2024-01-02T00-00-00.000.log.gz" || !strings.HasSuffix(got[1], ".log.gz") {
+	if len(got) != 2 || got[0] != names[1]+".gz" || !strings.HasSuffix(got[1], ".log.gz") {
 		t.Fatalf("backups %v, want the 1-hour-old one and the new one, compressed", got)
 	}
 }

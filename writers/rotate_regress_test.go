@@ -61,10 +61,11 @@ func TestRotatingFileEndsATornLineLeftByAPreviousRun(t *testing.T) {
 	}
 }
 
-// TestRotatingFilePrunesByModTimeNotName (item 4): backups whose names lie
-// about their age (named in 2099, as after a clock step back, but written an
-// hour ago) are pruned first; the kept backups are the latest rotations.
-func TestRotatingFilePrunesByModTimeNotName(t *testing.T) {
+// TestRotatingFilePrunesBackupsNamedInTheFutureFirst (item 4 of an earlier
+// issue): backups named in 2099, as after a clock step back, but written an
+// hour ago, are pruned first: the backups made after them are named after
+// them, so the kept backups are the latest rotations.
+func TestRotatingFilePrunesBackupsNamedInTheFutureFirst(t *testing.T) {
 	const keep = 3
 	dir := t.TempDir()
 	path := filepath.Join(dir, "app.log")
@@ -80,7 +81,7 @@ func TestRotatingFilePrunesByModTimeNotName(t *testing.T) {
 		}
 		planted = append(planted, p)
 	}
-	f := rotOpen(t, RotatingFileOptions{Path: path, MaxSize: 10, Backups: keep})
+	f := rotOpen(t, RotatingFileOptions{Path: path, MaxSize: 10, Backups: keep, Warn: func(string) {}})
 	const writes = 20
 	var recs []string
 	for i := range writes {

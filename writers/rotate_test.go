@@ -184,7 +184,8 @@ func TestRotatingFileKeepsNewestBackups(t *testing.T) {
 		writes  int // each write rotates, except the first
 	}{
 		{"two of five", 2, 6},
-		{"none", 0, 6},
+		{"none", NoBackups, 6},
+		{"zero keeps all, like lumberjack", 0, 6},
 		{"one", 1, 3},
 		{"fewer made than allowed", 10, 4},
 	} {
@@ -199,6 +200,12 @@ func TestRotatingFileKeepsNewestBackups(t *testing.T) {
 			}
 			backups := rotBackups(t, path)
 			want := min(tc.backups, tc.writes-1)
+			switch tc.backups {
+			case NoBackups:
+				want = 0
+			case 0:
+				want = tc.writes - 1
+			}
 			if len(backups) != want {
 				t.Fatalf("got %d backups %v, want %d", len(backups), backups, want)
 			}
@@ -366,10 +373,11 @@ func TestRotatingFileOversizeRecord(t *testing.T) {
 	}
 }
 
-// TestRotatingFileNoRotation checks MaxSize <= 0: everything in one file.
+// TestRotatingFileNoRotation checks MaxSize NoRotation: everything in one
+// file.
 func TestRotatingFileNoRotation(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "app.log")
-	f := rotOpen(t, RotatingFileOptions{Path: path, MaxSize: 0, Backups: 3})
+	f := rotOpen(t, RotatingFileOptions{Path: path, MaxSize: NoRotation, Backups: 3})
 	var want bytes.Buffer
 	for _, r := range rotRecords(200, 20, 200, 3) {
 		want.WriteString(r)
@@ -438,7 +446,8 @@ func TestRotatingFileOpenErrors(t *testing.T) {
 		o    RotatingFileOptions
 	}{
 		{"empty path", RotatingFileOptions{}},
-		{"negative backups", RotatingFileOptions{Path: filepath.Join(root, "a.log"), Backups: -1}},
+		{"negative backups", RotatingFileOptions{Path: filepath.Join(root, "a.log"), Backups: -2}},
+		{"negative max size", RotatingFileOptions{Path: filepath.Join(root, "a.log"), MaxSize: -2}},
 		{"folder is a file", RotatingFileOptions{Path: filepath.Join(blocker, "a.log")}},
 		{"path is a folder", RotatingFileOptions{Path: root}},
 	} {
