@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"github.com/logcrest/logcrest/internal/testenv"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -103,6 +104,7 @@ type loadTally struct {
 // drop warnings add up to the drop count. Rounds repeat, and the heap in use
 // after each round must not grow.
 func TestLoadSixteenGoroutinesRotatingWithRebuilds(t *testing.T) {
+	testenv.Long(t, "16 goroutines flat out, 3 rounds with rebuilds: about 50 s on 2 cores")
 	rounds, phase, unbounded := 3, 150*time.Millisecond, int64(16_000)
 	if testing.Short() {
 		rounds, phase, unbounded = 2, 80*time.Millisecond, 8_000

@@ -9,6 +9,7 @@ package core
 import (
 	"bytes"
 	"fmt"
+	"github.com/logcrest/logcrest/internal/testenv"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -70,6 +71,7 @@ func within(t *testing.T, d time.Duration, what string, f func()) {
 // console that never returns, a log call (which then builds the next
 // pipeline) and Stats return at once.
 func TestLogAndStatsNeverWaitOnAStuckSink(t *testing.T) {
+	testenv.Long(t, "waits out several close timeouts: about 12 s")
 	captureWarnings(t)
 	dir := t.TempDir()
 	stuck := &blockingWriter{gate: make(chan struct{})}

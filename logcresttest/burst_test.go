@@ -3,6 +3,7 @@ package logcresttest_test
 import (
 	"context"
 	"fmt"
+	"github.com/logcrest/logcrest/internal/testenv"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -19,6 +20,7 @@ import (
 // counted dropped. Under the race detector, which makes encoding and
 // decoding 80 MiB take most of a minute, the burst is an eighth of that.
 func TestRecorderKeepsEveryRecordOfABurst(t *testing.T) {
+	testenv.Long(t, "80 MiB through the recorder: 4-9 s, 450 MB of memory")
 	goroutines, each := 8, 1280
 	if raceEnabled() {
 		each /= 8
