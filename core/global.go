@@ -417,8 +417,10 @@ func (p *Pipeline) LoggerOf(w zerolog.LevelWriter) zerolog.Logger {
 // for none), as p's own loggers do: error and above to the error stream,
 // the rest to the success stream, everything to the console, stamped with
 // the time now. fields, when not empty, is put in after the record's level
-// and logger fields: ,"key":value pairs, each with its leading comma. A
-// span's logger adds its IDs this way, at no cost until it writes, rather
+// and logger fields: ,"key":value pairs, each with its leading comma, of
+// keys among those LogCrest writes first (trace_id, span_id, flow_id, seq,
+// fn; see ownKeys), so that they win over a user's field of the same name,
+// which is kept under "logcrest_dup". A span's logger adds its IDs this way, at no cost until it writes, rather
 // than carrying them in a zerolog context (a 500-byte buffer per logger). A
 // fatal or panic record is the last a process may write: the call returns
 // only once it, and every record before it, is in its file and synced, as
