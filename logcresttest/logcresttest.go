@@ -30,6 +30,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/logcrest/logcrest"
+	"github.com/logcrest/logcrest/internal/jsoncheck"
 )
 
 // Record is one decoded record: the JSON object as encoding/json decodes it
@@ -63,14 +64,16 @@ type Recorder struct {
 	mu      sync.Mutex
 	partial []byte   // an incomplete last line
 	recs    []Record // decoded, in the order written
-	bad     []string // lines that were not one JSON object
+	bad     []string // what was wrong with lines that were not one JSON object with unique keys
 }
 
 // New returns a Recorder whose pipeline has the settings of opts, with the
 // files off and every record, JSON-encoded as the files would hold it,
 // recorded in memory. The level defaults to trace (opts may raise it); the
 // rest as logcrest.New resolves it. The pipeline is closed when the test
-// ends, and the test fails if a line it wrote was not one JSON object.
+// ends, and the test fails if a line it wrote was not one JSON object, or
+// repeated a key in an object (LogCrest promises unique keys at every
+// depth).
 func New(t testing.TB, opts ...logcrest.Option) *Recorder {
 	t.Helper()
 	r := &Recorder{}
@@ -87,8 +90,8 @@ func New(t testing.TB, opts ...logcrest.Option) *Recorder {
 		}
 		r.mu.Lock()
 		defer r.mu.Unlock()
-		for _, line := range r.bad {
-			t.Errorf("logcresttest: a record is not one JSON object: %q", line)
+		for _, problem := range r.bad {
+			t.Errorf("logcresttest: %s", problem)
 		}
 	})
 	return r
@@ -127,8 +130,11 @@ func (r *Recorder) Write(p []byte) (int, error) {
 		data = data[i+1:]
 		var rec Record
 		if err := json.Unmarshal(line, &rec); err != nil {
-			r.bad = append(r.bad, string(line))
+			r.bad = append(r.bad, fmt.Sprintf("a record is not one JSON object: %q", line))
 			continue
+		}
+		if err := jsoncheck.Unique(line); err != nil {
+			r.bad = append(r.bad, fmt.Sprintf("a record repeats a key (%v): %q", err, line))
 		}
 		r.recs = append(r.recs, rec)
 	}
