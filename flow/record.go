@@ -22,9 +22,12 @@ type Fields interface {
 }
 
 // FieldWriter appends fields to the record a Fields adds to. Keys are
-// written as given (escaped, but not checked for duplicates): use constant
-// keys that the record does not already have. A FieldWriter is only valid
-// during the AddFields call it is passed to.
+// written as given (escaped): use constant keys that the record does not
+// already have, as a key the record holds twice keeps only its first value
+// for LogCrest's leading fields (see core's ownKeys) and its last for any
+// other, the rest being moved under "logcrest_dup" when the record is
+// written. A FieldWriter is only valid during the AddFields call it is
+// passed to.
 type FieldWriter struct {
 	buf []byte // the record being encoded
 }
