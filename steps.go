@@ -136,9 +136,10 @@ func TraceID(ctx context.Context) string { return flow.TraceID(ctx) }
 // answered by one record. Setting a key again replaces its value.
 //
 // Bounded: 16 fields a flow; keys of 1 to 64 characters of A-Z a-z 0-9 _ . -
-// that are not a field LogCrest writes itself (nor "logcrest_dup"); string values cut at 256
-// bytes; values are strings, bools, integers and floats only. The error
-// says why a field was refused (outside a flow, the flow ended, a bound).
+// that are not a field LogCrest writes itself (nor "logcrest_dup"); string
+// values cut at 256 bytes; values are strings, bools, integers and floats
+// only. The error says why a field was refused (outside a flow, the flow
+// ended, a bound).
 func SetFlowField(ctx context.Context, key string, value any) error {
 	return flow.SetField(ctx, key, value)
 }
