@@ -98,13 +98,27 @@ func newGen(s Settings) *gen {
 // nil. It runs on the ring's background goroutine, so a log call pays
 // nothing for it; a record whose keys are unique already, the common case,
 // costs one pass over its bytes and is not rewritten.
+//
+// A record that begins with uniqueMark (one LogCrest encoded itself, whose
+// keys are unique already) is written without the mark and unchecked. Every
+// ring of a gen has this Format, so the mark never reaches a sink.
 func uniqueFormat(text func(dst, rec []byte) []byte) func(dst, rec []byte) []byte {
 	u := jsonenc.NewUniquer(ownKeys()...)
-	if text == nil {
-		return func(dst, rec []byte) []byte { return append(dst, u.Unique(rec)...) }
+	unique := func(rec []byte) []byte {
+		if len(rec) > 0 && rec[0] == uniqueMark {
+			return rec[1:]
+		}
+		return u.Unique(rec)
 	}
-	return func(dst, rec []byte) []byte { return text(dst, u.Unique(rec)) }
+	if text == nil {
+		return func(dst, rec []byte) []byte { return append(dst, unique(rec)...) }
+	}
+	return func(dst, rec []byte) []byte { return text(dst, unique(rec)) }
 }
+
+// uniqueMark begins, in a ring, a record whose keys need no check (see
+// uniqueFormat). A record itself always begins with '{'.
+const uniqueMark = 0
 
 // ownKeys returns the keys LogCrest writes at the start of a record, before
 // any field of the user's: time, level (zerolog.LevelFieldName), logger,

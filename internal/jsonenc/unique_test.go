@@ -1,9 +1,11 @@
 package jsonenc_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -132,6 +134,28 @@ func BenchmarkUniqueCheck(b *testing.B) {
 	for b.Loop() {
 		if out := u.Unique(rec); len(out) != len(rec) {
 			b.Fatal("rewritten")
+		}
+	}
+}
+
+// BenchmarkUniqueRequest checks the seven records one HTTP request with two
+// steps and a log call writes (flow_start, two steps' entry and exit, the
+// log call, flow_end): the work the sinks' goroutines do a request.
+func BenchmarkUniqueRequest(b *testing.B) {
+	data, err := os.ReadFile("testdata/request.jsonl")
+	if err != nil {
+		b.Fatal(err)
+	}
+	recs := bytes.SplitAfter(data, []byte("\n"))
+	recs = recs[:len(recs)-1]
+	u := jsonenc.NewUniquer("time", "level", "logger", "trace_id", "span_id", "flow_id", "seq", "fn")
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, rec := range recs {
+			if out := u.Unique(rec); len(out) != len(rec) {
+				b.Fatal("rewritten")
+			}
 		}
 	}
 }
