@@ -125,22 +125,9 @@ func (u *Uniquer) checkObject(b []byte, i, depth int) (end int, dup, ok bool) {
 				return i, false, false
 			}
 		}
-		h := uint(len(k)) * 0x9e
-		if len(k) > 0 {
-			h ^= uint(k[0]) * 0x3b
-			h ^= uint(k[len(k)-1]) * 0x1d
-			h ^= uint(k[len(k)/2]) << 3
+		if u.repeated(k, base, &seen) {
+			return i, true, true
 		}
-		h &= 255
-		if seen[h>>6]&(1<<(h&63)) != 0 {
-			for _, o := range u.keys[base:] {
-				if string(o) == string(k) {
-					return i, true, true
-				}
-			}
-		}
-		seen[h>>6] |= 1 << (h & 63)
-		u.keys = append(u.keys, k)
 		i = kend
 		if i < len(b) && b[i] != ':' {
 			i = skipSpace(b, i)
@@ -186,6 +173,28 @@ func (u *Uniquer) checkObject(b []byte, i, depth int) (end int, dup, ok bool) {
 			return i, false, false
 		}
 	}
+}
+
+// repeated reports whether k is among the keys of the object whose first
+// key is u.keys[base], and if not adds it.
+func (u *Uniquer) repeated(k []byte, base int, seen *[4]uint64) bool {
+	h := uint(len(k)) * 0x9e
+	if len(k) > 0 {
+		h ^= uint(k[0]) * 0x3b
+		h ^= uint(k[len(k)-1]) * 0x1d
+		h ^= uint(k[len(k)/2]) << 3
+	}
+	h &= 255
+	if seen[h>>6]&(1<<(h&63)) != 0 {
+		for _, o := range u.keys[base:] {
+			if string(o) == string(k) {
+				return true
+			}
+		}
+	}
+	seen[h>>6] |= 1 << (h & 63)
+	u.keys = append(u.keys, k)
+	return false
 }
 
 // checkValue checks the value starting at b[i] as checkObject does.
@@ -426,8 +435,13 @@ func (u *Uniquer) rewriteObject(dst, b []byte, i, depth int) (_ []byte, end int,
 		}
 		i = skipSpace(b, i+1)
 	}
-	dst = append(dst, '}')
+	return u.settle(append(dst, '}'), start, ms, depth), end, true
+}
 
+// settle puts the members ms of the object rewritten in dst[start:], depth
+// levels deep, in their final order when it repeats a key: the member that
+// keeps each key where it was, the others in DupKey.
+func (u *Uniquer) settle(dst []byte, start int, ms []member, depth int) []byte {
 	// keep[k] is the index of the member that keeps key k.
 	keep := make(map[string]int, len(ms))
 	displaced := false
@@ -441,7 +455,7 @@ func (u *Uniquer) rewriteObject(dst, b []byte, i, depth int) (_ []byte, end int,
 		keep[m.key] = j
 	}
 	if !displaced {
-		return dst, end, true
+		return dst
 	}
 	if _, ok := keep[DupKey]; ok {
 		keep[DupKey] = -1 // the object's own DupKey member moves into DupKey
@@ -487,5 +501,5 @@ func (u *Uniquer) rewriteObject(dst, b []byte, i, depth int) (_ []byte, end int,
 		}
 		dst = append(dst, ']')
 	}
-	return append(dst, '}', '}'), end, true
+	return append(dst, '}', '}')
 }
