@@ -14,6 +14,16 @@
 // then the defaults; a bad value anywhere prints one "logcrest: warning:" line
 // on stderr and falls back to that key's default.
 //
+// Every line has unique keys at every depth (I-JSON, RFC 7493), whatever
+// fields the caller gives: LogCrest's own fields keep their names and values,
+// and a value that would repeat a key in an object is kept in that object's
+// "logcrest_dup" member, in an array under its key, in the order written
+// (jq: .logcrest_dup.seq[0]). Of LogCrest's fields written first (time,
+// level, logger, trace_id, span_id, flow_id, seq, fn) the first keeps the
+// key; of any other key repeated, the last, as a reader keeping the last
+// value read it before: the message, and the latest of a user's own
+// repeats. This is done by the background goroutine, not the log call.
+//
 // Call Close before the program exits: it writes out everything logged before
 // it returns.
 package logcrest

@@ -24,6 +24,7 @@ import (
 	"github.com/logcrest/logcrest"
 	"github.com/logcrest/logcrest/adapters"
 	logcresthttp "github.com/logcrest/logcrest/adapters/nethttp"
+	"github.com/logcrest/logcrest/internal/jsoncheck"
 )
 
 // readAll parses every line of every file (backups included) of a stream
@@ -46,6 +47,9 @@ func readAll(t *testing.T, dir, stream, name string) []stepRecord {
 			var r stepRecord
 			if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
 				t.Fatalf("%s: %q is not JSON: %v", f, sc.Text(), err)
+			}
+			if err := jsoncheck.Unique(sc.Bytes()); err != nil {
+				t.Fatalf("%s: %q: %v", f, sc.Text(), err)
 			}
 			out = append(out, r)
 		}

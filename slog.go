@@ -55,6 +55,15 @@ import (
 //     is every WithGroup, which holds the record's attributes and those
 //     added by WithAttrs after it; a WithGroup group with nothing in it is
 //     left out. WithGroup("") returns the handler itself.
+//   - every line has unique keys at every depth, where slog's own handlers
+//     write a key as often as it is given: of an attribute given twice in
+//     one object (by WithAttrs and by the record, twice in a record, twice
+//     in a group), the last keeps the key and the earlier values go, in
+//     order, into an array under that key in the object's "logcrest_dup"
+//     member ({"a":2,"logcrest_dup":{"a":[1]}}); an attribute named like a
+//     field LogCrest writes first (time, level, logger, trace_id, span_id,
+//     flow_id, seq, fn) or like the message goes there too, and LogCrest's
+//     field keeps its value.
 //   - opts.AddSource adds "source": {"function","file","line"}, the
 //     object slog's JSON handler writes.
 //   - opts.ReplaceAttr is called, as slog's handlers call it, on every

@@ -149,10 +149,10 @@ func TraceID(ctx context.Context) string { return flow.TraceID(ctx) }
 // answered by one record. Setting a key again replaces its value.
 //
 // Bounded: 16 fields a flow; keys of 1 to 64 characters of A-Z a-z 0-9 _ . -
-// that are not a field LogCrest writes itself nor end in "_truncated"; a
-// string value takes at most 256 bytes as written in the record (quotes and
-// escapes included: an invalid UTF-8 byte is written as the 6 bytes
-// \ufffd), a longer one is cut on a character boundary and the record says
+// that are not a field LogCrest writes itself (nor "logcrest_dup") nor end
+// in "_truncated"; a string value takes at most 256 bytes as written in the
+// record (quotes and escapes included: an invalid UTF-8 byte is written as
+// the 6 bytes \ufffd), a longer one is cut on a character boundary and the record says
 // "<key>_truncated": true; values are strings, bools, integers and floats
 // only. The error says why a field was refused (outside a flow, the flow
 // ended, a bound).

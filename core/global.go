@@ -428,8 +428,10 @@ func (p *Pipeline) LoggerOf(w zerolog.LevelWriter) zerolog.Logger {
 // for none), as p's own loggers do: error and above to the error stream,
 // the rest to the success stream, everything to the console, stamped with
 // the time now. fields, when not empty, is put in after the record's level
-// and logger fields: ,"key":value pairs, each with its leading comma. A
-// span's logger adds its IDs this way, at no cost until it writes, rather
+// and logger fields: ,"key":value pairs, each with its leading comma, of
+// keys among those LogCrest writes first (trace_id, span_id, flow_id, seq,
+// fn; see ownKeys), so that they win over a user's field of the same name,
+// which is kept under "logcrest_dup". A span's logger adds its IDs this way, at no cost until it writes, rather
 // than carrying them in a zerolog context (a 500-byte buffer per logger). A
 // fatal or panic record is the last a process may write: the call returns
 // only once it, and every record before it, is in its file and synced, as
@@ -465,17 +467,21 @@ func flowsOf(g *gen) *ring.Ring   { return g.flows }
 // itself, whose head (level and logger fields) is already in place.
 const headed = zerolog.Disabled
 
+// headedUnique is headed for a record whose keys are unique at every depth
+// already (WriteUniqueFlow, WriteUniqueRecord).
+const headedUnique = zerolog.Disabled + 1
+
 // dispatch sends rec to the file ring stream picks and to the console,
 // stamped with t. A record of a zerolog logger (l is its level, or NoLevel)
 // gets the live logger name put in after its level field, then fields (see
-// WriteWith); a record LogCrest encoded itself (l is headed) is written as
-// it is.
+// WriteWith); a record LogCrest encoded itself (l is headed or
+// headedUnique) is written as it is.
 func (p *Pipeline) dispatch(rec []byte, l zerolog.Level, fields []byte, stream func(*gen) *ring.Ring, t time.Time) (int, error) {
 	if len(rec) == 0 || rec[0] != '{' {
 		return 0, errNotJSON
 	}
 	n := len(rec)
-	if l != headed && needsFlatten(rec) {
+	if l != headed && l != headedUnique && needsFlatten(rec) {
 		// A zerolog record; LogCrest's own escape every CR and LF (see
 		// WriteRecord).
 		rec = flatten(rec)
@@ -494,7 +500,12 @@ func (p *Pipeline) dispatch(rec []byte, l zerolog.Level, fields []byte, stream f
 // field, then for a zerolog record its level and logger fields and fields)
 // and the rest of rec that follows it.
 func (g *gen) frame(dst []byte, t time.Time, l zerolog.Level, rec, fields []byte) (prefix, body []byte) {
-	if l == headed {
+	switch l {
+	case headedUnique:
+		// The caller vouches for its keys: marked, the sinks need not
+		// check them again.
+		return timePrefix(append(dst, uniqueMark), t, rec), rec[1:]
+	case headed:
 		return timePrefix(dst, t, rec), rec[1:]
 	}
 	dst = append(dst, `{"time":"`...)

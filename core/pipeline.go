@@ -72,23 +72,23 @@ const warnEvery = time.Minute
 func newGen(s Settings) *gen {
 	p := &gen{settings: s, closeBy: new(atomic.Int64)}
 	if s.Console != nil && s.ConsoleFmt != ConsoleOff {
-		format := writers.TextFormatter{Color: writers.ColorFor(s.Console)}.Append
-		if s.ConsoleFmt == ConsoleJSON {
-			format = nil // the records as the files hold them
+		var text func(dst, rec []byte) []byte
+		if s.ConsoleFmt != ConsoleJSON { // JSON: the records as the files hold them
+			text = writers.TextFormatter{Color: writers.ColorFor(s.Console)}.Append
 		}
-		p.console = p.ring(writers.NewConsole(s.Console), StreamConsole, format)
+		p.console = p.ring(writers.NewConsole(s.Console), StreamConsole, uniqueFormat(text))
 		p.rings = append(p.rings, p.console)
 	}
 	if s.Files {
-		var format func(dst, rec []byte) []byte
+		var text func(dst, rec []byte) []byte
 		if !s.JSON {
-			format = writers.TextFormatter{}.Append
+			text = writers.TextFormatter{}.Append
 		}
 		open := func(stream string) *ring.Ring {
 			sink := openFileSink(filepath.Join(s.Dir, stream, s.Name+".log"), s)
 			sink.closeBy, sink.closeTimeout = p.closeBy, s.CloseTimeout
 			p.files = append(p.files, sink)
-			return p.ring(sink, stream, format)
+			return p.ring(sink, stream, uniqueFormat(text))
 		}
 		p.success = open(StreamSuccess)
 		p.flows = open(StreamFlows)
@@ -99,6 +99,50 @@ func newGen(s Settings) *gen {
 	}
 	p.heads, p.zheads = recordHeads(s.Name)
 	return p
+}
+
+// uniqueFormat returns the Format of a ring: each record with its keys made
+// unique (see ownKeys), then given to text, or written as JSON when text is
+// nil. It runs on the ring's background goroutine, so a log call pays
+// nothing for it; a record whose keys are unique already, the common case,
+// costs one pass over its bytes and is not rewritten.
+//
+// A record that begins with uniqueMark (one LogCrest encoded itself, whose
+// keys are unique already) is written without the mark and unchecked. Every
+// ring of a gen has this Format, so the mark never reaches a sink.
+func uniqueFormat(text func(dst, rec []byte) []byte) func(dst, rec []byte) []byte {
+	u := jsonenc.NewUniquer(ownKeys()...)
+	unique := func(rec []byte) []byte {
+		if len(rec) > 0 && rec[0] == uniqueMark {
+			return rec[1:]
+		}
+		return u.Unique(rec)
+	}
+	if text == nil {
+		return func(dst, rec []byte) []byte { return append(dst, unique(rec)...) }
+	}
+	return func(dst, rec []byte) []byte { return text(dst, unique(rec)) }
+}
+
+// uniqueMark begins, in a ring, a record whose keys need no check (see
+// uniqueFormat). A record itself always begins with '{'.
+const uniqueMark = 0
+
+// ownKeys returns the keys LogCrest writes at the start of a record, before
+// any field of the user's: time, level (zerolog.LevelFieldName), logger,
+// and the fields of a step's logger (trace_id, span_id, flow_id, seq, fn;
+// see WriteWith). When a record holds one of them twice at its top level,
+// the first is LogCrest's and keeps the key; the user's moves into
+// "logcrest_dup" (jsonenc.DupKey). Of every other key repeated in an object
+// the last keeps it: the message (zerolog.MessageFieldName), which LogCrest
+// and zerolog write last, and, between a user's own fields, the latest,
+// which is the one a JSON reader that keeps the last value read before.
+func ownKeys() []string {
+	level := zerolog.LevelFieldName
+	if level == "" {
+		level = "level"
+	}
+	return []string{"time", level, "logger", "trace_id", "span_id", "flow_id", "seq", "fn"}
 }
 
 // ring starts the ring of one sink.

@@ -15,6 +15,8 @@ import (
 
 	"github.com/rs/zerolog"
 	"go.uber.org/goleak"
+
+	"github.com/logcrest/logcrest/internal/jsoncheck"
 )
 
 func TestMain(m *testing.M) {
@@ -54,6 +56,9 @@ func readRecords(t *testing.T, dir, stream, name string) []record {
 			var r record
 			if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
 				t.Fatalf("%s: line %q is not JSON: %v", f, sc.Text(), err)
+			}
+			if err := jsoncheck.Unique(sc.Bytes()); err != nil {
+				t.Fatalf("%s: line %q: %v", f, sc.Text(), err)
 			}
 			out = append(out, r)
 		}

@@ -85,6 +85,22 @@ func (p *Pipeline) WriteFlow(rec []byte, t time.Time) {
 	_, _ = p.dispatch(rec, headed, nil, flowsOf, t)
 }
 
+// WriteUniqueFlow is WriteFlow for a record whose keys the caller knows to
+// be unique at every depth: the sinks write it without checking them.
+func (p *Pipeline) WriteUniqueFlow(rec []byte, t time.Time) {
+	_, _ = p.dispatch(rec, headedUnique, nil, flowsOf, t)
+}
+
+// WriteUniqueRecord is WriteRecord for a record whose keys the caller knows
+// to be unique at every depth: the sinks write it without checking them.
+func (p *Pipeline) WriteUniqueRecord(rec []byte, l zerolog.Level, t time.Time) {
+	if l >= zerolog.ErrorLevel {
+		_, _ = p.dispatch(rec, headedUnique, nil, errsOf, t)
+	} else {
+		_, _ = p.dispatch(rec, headedUnique, nil, successOf, t)
+	}
+}
+
 // WriteRecord writes rec, a record at level l begun by AppendHead, where a
 // record of the global logger at l goes (the error stream from error
 // level, else the success stream; and the console), its time field stamped

@@ -47,6 +47,7 @@ var reserved = map[string]bool{
 	"method": true, "method_truncated": true, "path": true, "path_truncated": true, "route": true,
 	"route_truncated": true, "request_id": true, "http_status": true, "bytes": true, "client_ip": true,
 	"aborted": true, "hijacked": true, "client_gone": true, "returned_error": true,
+	jsonenc.DupKey: true, // where a line keeps the values of a key it repeats
 }
 
 // field is one field of a flow, its value encoded as JSON already; cut

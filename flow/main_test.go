@@ -16,6 +16,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/logcrest/logcrest/core"
+	"github.com/logcrest/logcrest/internal/jsoncheck"
 )
 
 // The pipeline is global: the tests of this package run one after the
@@ -102,6 +103,9 @@ func (c *capture) finish(t *testing.T) output {
 			var r record
 			if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
 				t.Fatalf("%s: line %q is not JSON: %v", stream, sc.Text(), err)
+			}
+			if err := jsoncheck.Unique(sc.Bytes()); err != nil {
+				t.Fatalf("%s: line %q: %v", stream, sc.Text(), err)
 			}
 			out = append(out, r)
 		}

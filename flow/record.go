@@ -22,28 +22,36 @@ type Fields interface {
 }
 
 // FieldWriter appends fields to the record a Fields adds to. Keys are
-// written as given (escaped, but not checked for duplicates): use constant
-// keys that the record does not already have. A FieldWriter is only valid
-// during the AddFields call it is passed to.
+// written as given (escaped): use constant keys that the record does not
+// already have and that no flow field can take (see SetField's reserved
+// keys). A key repeated anyway is made unique as the sinks write the
+// record, as in any record of the user's: the first value keeps the key
+// for the fields LogCrest writes first (trace_id, flow_id, seq, fn...), the
+// last for any other. A FieldWriter is only valid during the AddFields call
+// it is passed to.
 type FieldWriter struct {
-	buf []byte // the record being encoded
+	buf  []byte // the record being encoded
+	used bool   // a Fields wrote into buf: its keys are checked by the sinks
 }
 
 // Str adds a string field.
 func (w *FieldWriter) Str(key, val string) *FieldWriter {
 	w.buf = jsonenc.String(jsonenc.Key(w.buf, key), val)
+	w.used = true
 	return w
 }
 
 // Int adds an integer field.
 func (w *FieldWriter) Int(key string, val int64) *FieldWriter {
 	w.buf = strconv.AppendInt(jsonenc.Key(w.buf, key), val, 10)
+	w.used = true
 	return w
 }
 
 // Bool adds a boolean field.
 func (w *FieldWriter) Bool(key string, val bool) *FieldWriter {
 	w.buf = strconv.AppendBool(jsonenc.Key(w.buf, key), val)
+	w.used = true
 	return w
 }
 
@@ -70,7 +78,7 @@ func newRecord(p *core.Pipeline, l zerolog.Level) *record {
 		records.Put(r)
 		return nil
 	}
-	r.level, r.pipe = l, p
+	r.level, r.pipe, r.w.used = l, p, false
 	return r
 }
 
@@ -84,7 +92,7 @@ func newFlowRecord(p *core.Pipeline, l zerolog.Level, end, failed bool) *record 
 		records.Put(r)
 		return nil
 	}
-	r.level, r.pipe = l, p
+	r.level, r.pipe, r.w.used = l, p, false
 	return r
 }
 
@@ -97,15 +105,28 @@ func (r *record) end(msg string) []byte {
 
 // write ends a step record with its message, writes it to the success or
 // error stream stamped t, and puts r back in the pool.
+//
+// The keys of a record LogCrest encodes are unique (its own, flow fields,
+// which may not take one of them, and Args and results, made unique as
+// they are encoded): the sinks write it unchecked, unless a Fields added
+// to it.
 func (r *record) write(msg string, t time.Time) {
-	r.pipe.WriteRecord(r.end(msg), r.level, t)
+	if r.w.used {
+		r.pipe.WriteRecord(r.end(msg), r.level, t)
+	} else {
+		r.pipe.WriteUniqueRecord(r.end(msg), r.level, t)
+	}
 	release(r)
 }
 
 // writeFlow ends a flow record with its message, writes it to the flows
 // stream stamped t, and puts r back in the pool.
 func (r *record) writeFlow(msg string, t time.Time) {
-	r.pipe.WriteFlow(r.end(msg), t)
+	if r.w.used {
+		r.pipe.WriteFlow(r.end(msg), t)
+	} else {
+		r.pipe.WriteUniqueFlow(r.end(msg), t)
+	}
 	release(r)
 }
 
@@ -120,8 +141,9 @@ func release(r *record) {
 // record, for the values only zerolog knows how to encode (Args and results
 // of any type).
 type capture struct {
-	out []byte
-	log zerolog.Logger
+	out    []byte
+	log    zerolog.Logger
+	unique *jsonenc.Uniquer
 }
 
 func (c *capture) Write(p []byte) (int, error) {
@@ -132,6 +154,7 @@ func (c *capture) Write(p []byte) (int, error) {
 var captures = sync.Pool{New: func() any {
 	c := new(capture)
 	c.log = zerolog.New(c)
+	c.unique = jsonenc.NewUniquer()
 	return c
 }}
 
@@ -145,11 +168,14 @@ func appendZerolog(dst []byte, add func(*zerolog.Event)) []byte {
 		add(e)
 		e.Msg("")
 	}
-	// c.out is {<fields>}\n, or {}\n.
-	if len(c.out) > len("{}\n") {
+	// c.out is {<fields>}\n, or {}\n. The pipeline writes the records
+	// of steps and flows unchecked, so a key the caller gave twice (Args
+	// naming one twice, a result whose JSON repeats one) is made unique
+	// here, as the pipeline does for any other record.
+	if out := c.unique.Unique(c.out); len(out) > len("{}\n") {
 		dst = append(dst, ',')
 		start := len(dst)
-		dst = append(dst, c.out[1:len(c.out)-2]...)
+		dst = append(dst, out[1:len(out)-2]...)
 		// zerolog escapes CR and LF in strings, but a value's own JSON
 		// (a json.Marshaler, Event.RawJSON) may hold them, where they are
 		// whitespace: made spaces, they cannot end the record early. The

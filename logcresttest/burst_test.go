@@ -151,7 +151,11 @@ func TestRecorderFailsTheTestOnADrop(t *testing.T) {
 func TestRecordsWaitsPastTheCloseTimeout(t *testing.T) {
 	const goroutines, each = 4, 2500
 	pad := strings.Repeat("y", 1<<10)
-	rec := logcresttest.New(t, logcrest.WithCloseTimeout(time.Millisecond))
+	// 20 ms: far less than the burst takes to write on a loaded machine,
+	// but enough for the pipeline's own Close at the test's end (a 1 ms
+	// close timeout gave up on the sink's goroutine when it was not
+	// scheduled within the millisecond).
+	rec := logcresttest.New(t, logcrest.WithCloseTimeout(20*time.Millisecond))
 	var wg sync.WaitGroup
 	for g := range goroutines {
 		wg.Add(1)

@@ -37,6 +37,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/logcrest/logcrest"
+	"github.com/logcrest/logcrest/internal/jsoncheck"
 )
 
 // Record is one decoded record: the JSON object as encoding/json decodes it
@@ -71,7 +72,7 @@ type Recorder struct {
 	mu   sync.Mutex
 	raw  []byte   // written and not yet decoded: whole lines, then maybe a partial one
 	recs []Record // decoded, in the order written
-	bad  []string // lines that were not one JSON object
+	bad  []string // what was wrong with lines that were not one JSON object with unique keys
 }
 
 // New returns a Recorder whose pipeline has the settings of opts, with the
@@ -82,7 +83,8 @@ type Recorder struct {
 // Recorder is lossless, however fast the code under test logs.
 //
 // The pipeline is closed when the test ends, and the test fails if a line
-// it wrote was not one JSON object, or if a record was dropped or lost (a
+// it wrote was not one JSON object or repeated a key in an object
+// (LogCrest promises unique keys at every depth), or if a record was dropped or lost (a
 // bound given in opts, WithQueueSize or WithMaxBuffer, was reached): the
 // failure says how many, so a test never passes over records Records()
 // does not hold.
@@ -108,8 +110,8 @@ func New(t testing.TB, opts ...logcrest.Option) *Recorder {
 		r.mu.Lock()
 		defer r.mu.Unlock()
 		r.decodeLocked()
-		for _, line := range r.bad {
-			t.Errorf("logcresttest: a record is not one JSON object: %q", line)
+		for _, problem := range r.bad {
+			t.Errorf("logcresttest: %s", problem)
 		}
 	})
 	return r
@@ -155,8 +157,11 @@ func (r *Recorder) decodeLocked() {
 		data = data[i+1:]
 		var rec Record
 		if err := json.Unmarshal(line, &rec); err != nil {
-			r.bad = append(r.bad, string(line))
+			r.bad = append(r.bad, fmt.Sprintf("a record is not one JSON object: %q", line))
 			continue
+		}
+		if err := jsoncheck.Unique(line); err != nil {
+			r.bad = append(r.bad, fmt.Sprintf("a record repeats a key (%v): %q", err, line))
 		}
 		r.recs = append(r.recs, rec)
 	}

@@ -27,6 +27,7 @@ import (
 
 	"github.com/logcrest/logcrest"
 	"github.com/logcrest/logcrest/adapters"
+	"github.com/logcrest/logcrest/internal/jsoncheck"
 )
 
 // Name is the logger name, and file name, of a captured pipeline.
@@ -196,6 +197,9 @@ func (c *Capture) Finish(t testing.TB) *Output {
 			if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
 				t.Fatalf("%s: line %q is not JSON: %v", f.stream, sc.Text(), err)
 			}
+			if err := jsoncheck.Unique(sc.Bytes()); err != nil {
+				t.Fatalf("%s: line %q: %v", f.stream, sc.Text(), err)
+			}
 			*f.into = append(*f.into, r)
 		}
 	}
@@ -306,6 +310,9 @@ func ReadStream(dir, stream string) ([]Record, error) {
 	for line := range bytes.Lines(b) {
 		var r Record
 		if err := json.Unmarshal(line, &r); err != nil {
+			return nil, err
+		}
+		if err := jsoncheck.Unique(line); err != nil {
 			return nil, err
 		}
 		out = append(out, r)
