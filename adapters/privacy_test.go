@@ -242,8 +242,6 @@ func stdPrivate(s *scopeSecrets) http.HandlerFunc {
 	}
 }
 
-var errDeclined = errors.New("card declined")
-
 // account is a step result holding secrets, logged as JSON if ever logged.
 type account struct {
 	User, Token, Session, Password, Bearer, Key string

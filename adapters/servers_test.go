@@ -85,6 +85,9 @@ func (a *app) charge(ctx context.Context) error {
 	return logcrest.Run(ctx, "charge", func(context.Context) error { return errGateway })
 }
 
+// errDeclined is the error of the failing charge_card step.
+var errDeclined = errors.New("card declined")
+
 // declined runs step charge_card, which fails with errDeclined, and returns the handler's
 // own error about it, another error than the step's (gin's c.Error, echo's
 // returned error).
