@@ -14,6 +14,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/logcrest/logcrest/cmd/logcrest/internal/logread"
 )
 
 // Bounds on what stats holds, whatever the files hold: a group keeps its
@@ -99,32 +101,32 @@ type statsJSON struct {
 // groupKey is what stats groups a flow by: "GET /orders/{id}" for a
 // request, "GET (no route)" for one no route matched, "flow checkout" for
 // any other flow.
-func groupKey(fe *flowEnd) string {
+func groupKey(fe *logread.FlowEnd) string {
 	switch {
 	case fe.Route != "":
-		return clean(fe.Method) + " " + clean(fe.Route)
+		return logread.Clean(fe.Method) + " " + logread.Clean(fe.Route)
 	case fe.Method != "":
-		return clean(fe.Method) + " (no route)"
+		return logread.Clean(fe.Method) + " (no route)"
 	}
-	l := flowLabel(fe.FlowID)
+	l := logread.FlowLabel(fe.FlowID)
 	if l == "" {
 		return "flow (no label)"
 	}
-	return "flow " + clean(l)
+	return "flow " + logread.Clean(l)
 }
 
-func (g *statGroup) add(fe *flowEnd) {
+func (g *statGroup) add(fe *logread.FlowEnd) {
 	g.count++
 	if fe.FlowStatus == "failed" {
 		g.failed++
 	}
 	g.addMs(fe.TotalMs)
-	if !fe.t.IsZero() {
-		if g.first.IsZero() || fe.t.Before(g.first) {
-			g.first = fe.t
+	if !fe.At.IsZero() {
+		if g.first.IsZero() || fe.At.Before(g.first) {
+			g.first = fe.At
 		}
-		if fe.t.After(g.last) {
-			g.last = fe.t
+		if fe.At.After(g.last) {
+			g.last = fe.At
 		}
 	}
 }
@@ -236,27 +238,27 @@ func cmdStats(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return err
 	}
-	rep := newReport()
+	rep := logread.NewReport()
 	groups := map[string]*statGroup{}
 	all := &statGroup{key: "all"}
 	// Each file is summed up on its own, then merged: memory holds one
 	// number per flow, not the flows.
 	var mu sync.Mutex
 	var overflow atomic.Bool
-	forEach(splitSources(set.files), e.workers, func(_ int, src source) {
+	logread.ForEach(logread.SplitSources(set.Files, partSize), e.workers, func(_ int, src logread.Source) {
 		local := map[string]*statGroup{}
-		scanSource(ctx, src, e.stdin, flowEndNeedle, rep, func(line []byte, unterminated bool) {
-			var fe flowEnd
-			if err := decodeFlowEnd(line, &fe, true); err != nil {
-				if !(unterminated && src.active) {
-					rep.badLine(src)
+		logread.ScanSource(ctx, src, e.stdin, logread.FlowEndNeedle, rep, func(line []byte, unterminated bool) {
+			var fe logread.FlowEnd
+			if err := logread.DecodeFlowEnd(line, &fe, true); err != nil {
+				if !(unterminated && src.Active) {
+					rep.BadLine(src)
 				}
 				return
 			}
 			if fe.FlowType != "flow_end" {
 				return
 			}
-			fe.t = parseTime(fe.Time)
+			fe.At = logread.ParseTime(fe.Time)
 			if !f.match(&fe) {
 				return
 			}
@@ -290,7 +292,7 @@ func cmdStats(ctx context.Context, args []string, e env) error {
 			all.merge(g)
 		}
 	})
-	rep.write(e.stderr)
+	rep.Write(e.stderr)
 	if overflow.Load() {
 		fmt.Fprintf(e.stderr, "logcrest: warning: more than %d routes and labels: the flows of the others are counted under %q\n", statsMaxGroups, otherGroups)
 	}
@@ -331,7 +333,7 @@ func cmdStats(ctx context.Context, args []string, e env) error {
 		return out.flush()
 	}
 	if all.count == 0 {
-		fmt.Fprintf(e.stderr, "logcrest: no flow matched; looked in %s\n", set.describe())
+		fmt.Fprintf(e.stderr, "logcrest: no flow matched; looked in %s\n", set.Describe())
 		return out.flush()
 	}
 	keyW := len("route / flow")
@@ -339,7 +341,7 @@ func cmdStats(ctx context.Context, args []string, e env) error {
 		keyW = max(keyW, len([]rune(g.key)))
 	}
 	keyW = min(keyW, 48)
-	window := fmt.Sprintf("%d %s, %s to %s", all.count, plural(all.count, "flow", "flows"),
+	window := fmt.Sprintf("%d %s, %s to %s", all.count, logread.Plural(all.count, "flow", "flows"),
 		all.first.UTC().Format("2006-01-02T15:04:05.000Z"), all.last.UTC().Format("2006-01-02T15:04:05.000Z"))
 	if !f.sinceT.IsZero() {
 		window += " (since " + f.sinceT.UTC().Format("2006-01-02T15:04:05Z") + ")"

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/logcrest/logcrest/cmd/logcrest/internal/logread"
 )
 
 // wfRow is one row of the waterfall.
@@ -118,7 +120,7 @@ func waterfallRows(flows []*flowView, multi bool) ([]wfRow, float64) {
 			rows = append(rows, r)
 		} else {
 			s := f.steps[n.si]
-			rows = append(rows, wfRow{depth: depth, num: strconv.Itoa(n.si + 1), label: clean(s.fn),
+			rows = append(rows, wfRow{depth: depth, num: strconv.Itoa(n.si + 1), label: logread.Clean(s.fn),
 				at: offset[n.fi] + s.at, ms: s.ms, status: s.status, failed: s.failed})
 		}
 		kids := children[n]
