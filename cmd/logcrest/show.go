@@ -334,21 +334,19 @@ func (f *flowView) timeline() {
 	f.rebuild()
 }
 
-// rebuild works out a timeline from the step records, for a flow without
-// flow_end: still running, or its flow records were not kept
-// (flow_records=failed), or steps outside any flow.
-func (f *flowView) rebuild() {
-	f.rebuilt = true
-	type span struct {
-		fn, parentSpan string
-		start, end     time.Time
-		ms             float64
-		status         string
-		done           bool
-	}
-	spans := map[string]*span{}
-	var order []string
-	var first, last time.Time
+// stepSpan is one step as its step records tell it.
+type stepSpan struct {
+	fn, parentSpan string
+	start, end     time.Time
+	ms             float64
+	status         string
+	done           bool
+}
+
+// stepSpans gathers the steps of the flow from its step records, by span,
+// in the order first seen, and the times of its first and last records.
+func (f *flowView) stepSpans() (spans map[string]*stepSpan, order []string, first, last time.Time) {
+	spans = map[string]*stepSpan{}
 	for _, h := range f.hits {
 		r := &h.rec
 		if !r.At.IsZero() {
@@ -369,26 +367,35 @@ func (f *flowView) rebuild() {
 		}
 		s := spans[r.SpanID]
 		if s == nil {
-			s = &span{fn: r.Fn, parentSpan: r.ParentSpanID}
+			s = &stepSpan{fn: r.Fn, parentSpan: r.ParentSpanID}
 			spans[r.SpanID] = s
 			order = append(order, r.SpanID)
 		}
 		if r.Message == "step started" {
 			s.start = r.At
-		} else {
-			s.end, s.ms, s.done = r.At, r.Ms, true
-			s.status = r.Status
-			if s.status == "" {
-				s.status = "ok"
-				if r.Message == "step failed" {
-					s.status = "error"
-				}
-			}
-			if s.start.IsZero() {
-				s.start = r.At.Add(-time.Duration(r.Ms * float64(time.Millisecond)))
+			continue
+		}
+		s.end, s.ms, s.done = r.At, r.Ms, true
+		s.status = r.Status
+		if s.status == "" {
+			s.status = "ok"
+			if r.Message == "step failed" {
+				s.status = "error"
 			}
 		}
+		if s.start.IsZero() {
+			s.start = r.At.Add(-time.Duration(r.Ms * float64(time.Millisecond)))
+		}
 	}
+	return spans, order, first, last
+}
+
+// rebuild works out a timeline from the step records, for a flow without
+// flow_end: still running, or its flow records were not kept
+// (flow_records=failed), or steps outside any flow.
+func (f *flowView) rebuild() {
+	f.rebuilt = true
+	spans, order, first, last := f.stepSpans()
 	if f.start != nil && !f.start.rec.At.IsZero() {
 		first = f.start.rec.At
 	}

@@ -239,35 +239,48 @@ func cmdStats(ctx context.Context, args []string, e env) error {
 		return err
 	}
 	rep := logread.NewReport()
-	groups := map[string]*statGroup{}
-	all := &statGroup{key: "all"}
-	// Each file is summed up on its own, then merged: memory holds one
-	// number per flow, not the flows.
+	groups, all, overflow := sumStats(ctx, set, e, &f, rep)
+	rep.Write(e.stderr)
+	if overflow {
+		fmt.Fprintf(e.stderr, "logcrest: warning: more than %d routes and labels: the flows of the others are counted under %q\n", statsMaxGroups, otherGroups)
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	list := make([]*statGroup, 0, len(groups))
+	for _, g := range groups {
+		list = append(list, g)
+	}
+	slices.SortFunc(list, func(a, b *statGroup) int {
+		if a.count != b.count {
+			return cmp.Compare(b.count, a.count)
+		}
+		return cmp.Compare(a.key, b.key)
+	})
+	out := newStyle(e.stdout, color)
+	if *asJSON {
+		writeStatsJSON(out, &f, list, all)
+		return out.flush()
+	}
+	if all.count == 0 {
+		fmt.Fprintf(e.stderr, "logcrest: no flow matched; looked in %s\n", set.Describe())
+		return out.flush()
+	}
+	writeStatsTable(out, &f, list, all)
+	return out.flush()
+}
+
+// sumStats reads the flow_end records that pass f and sums them up by
+// route or label, and all together; overflow says whether some were
+// counted under otherGroups. Each file is summed up on its own, then
+// merged: memory holds one number per flow, not the flows.
+func sumStats(ctx context.Context, set *logread.Set, e env, f *filters, rep *logread.Report) (groups map[string]*statGroup, all *statGroup, overflow bool) {
+	groups = map[string]*statGroup{}
+	all = &statGroup{key: "all"}
 	var mu sync.Mutex
-	var overflow atomic.Bool
+	var over atomic.Bool
 	logread.ForEach(logread.SplitSources(set.Files, partSize), e.workers, func(_ int, src logread.Source) {
-		local := map[string]*statGroup{}
-		logread.ScanSource(ctx, src, e.stdin, logread.FlowEndNeedle, rep, func(line []byte, unterminated bool) {
-			var fe logread.FlowEnd
-			if err := logread.DecodeFlowEnd(line, &fe, true); err != nil {
-				if !(unterminated && src.Active) {
-					rep.BadLine(src)
-				}
-				return
-			}
-			if fe.FlowType != "flow_end" {
-				return
-			}
-			fe.At = logread.ParseTime(fe.Time)
-			if !f.match(&fe) {
-				return
-			}
-			g, other := groupFor(local, groupKey(&fe))
-			if other {
-				overflow.Store(true)
-			}
-			g.add(&fe)
-		})
+		local := sumFile(ctx, src, e, f, rep, &over)
 		// The biggest groups first: past statsMaxGroups, the smallest are
 		// the ones counted together.
 		keys := make([]string, 0, len(local))
@@ -286,56 +299,70 @@ func cmdStats(ctx context.Context, args []string, e env) error {
 			g := local[k]
 			into, other := groupFor(groups, k)
 			if other {
-				overflow.Store(true)
+				over.Store(true)
 			}
 			into.merge(g)
 			all.merge(g)
 		}
 	})
-	rep.Write(e.stderr)
-	if overflow.Load() {
-		fmt.Fprintf(e.stderr, "logcrest: warning: more than %d routes and labels: the flows of the others are counted under %q\n", statsMaxGroups, otherGroups)
-	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	list := make([]*statGroup, 0, len(groups))
-	for _, g := range groups {
-		list = append(list, g)
-	}
-	slices.SortFunc(list, func(a, b *statGroup) int {
-		if a.count != b.count {
-			return cmp.Compare(b.count, a.count)
+	return groups, all, over.Load()
+}
+
+// sumFile sums up the flow_end records of one source that pass f, by
+// group; it sets overflow when some were counted under otherGroups.
+func sumFile(ctx context.Context, src logread.Source, e env, f *filters, rep *logread.Report, overflow *atomic.Bool) map[string]*statGroup {
+	local := map[string]*statGroup{}
+	logread.ScanSource(ctx, src, e.stdin, logread.FlowEndNeedle, rep, func(line []byte, unterminated bool) {
+		var fe logread.FlowEnd
+		if err := logread.DecodeFlowEnd(line, &fe, true); err != nil {
+			if !(unterminated && src.Active) {
+				rep.BadLine(src)
+			}
+			return
 		}
-		return cmp.Compare(a.key, b.key)
+		if fe.FlowType != "flow_end" {
+			return
+		}
+		fe.At = logread.ParseTime(fe.Time)
+		if !f.match(&fe) {
+			return
+		}
+		g, other := groupFor(local, groupKey(&fe))
+		if other {
+			overflow.Store(true)
+		}
+		g.add(&fe)
 	})
-	out := newStyle(e.stdout, color)
-	if *asJSON {
-		doc := struct {
-			Since  string      `json:"since,omitempty"`
-			From   string      `json:"from,omitempty"`
-			To     string      `json:"to,omitempty"`
-			Groups []statsJSON `json:"groups"`
-			All    statsJSON   `json:"all"`
-		}{Groups: []statsJSON{}}
-		if !f.sinceT.IsZero() {
-			doc.Since = f.sinceT.UTC().Format(time.RFC3339Nano)
-		}
-		if !all.first.IsZero() {
-			doc.From, doc.To = all.first.UTC().Format(time.RFC3339Nano), all.last.UTC().Format(time.RFC3339Nano)
-		}
-		for _, g := range list {
-			doc.Groups = append(doc.Groups, g.summary())
-		}
-		doc.All = all.summary()
-		b, _ := json.MarshalIndent(doc, "", "  ")
-		out.write(append(jsonSafe(b), '\n'))
-		return out.flush()
+	return local
+}
+
+// writeStatsJSON writes stats --json: one object with the window and the
+// summary of each group and of all.
+func writeStatsJSON(out *style, f *filters, list []*statGroup, all *statGroup) {
+	doc := struct {
+		Since  string      `json:"since,omitempty"`
+		From   string      `json:"from,omitempty"`
+		To     string      `json:"to,omitempty"`
+		Groups []statsJSON `json:"groups"`
+		All    statsJSON   `json:"all"`
+	}{Groups: []statsJSON{}}
+	if !f.sinceT.IsZero() {
+		doc.Since = f.sinceT.UTC().Format(time.RFC3339Nano)
 	}
-	if all.count == 0 {
-		fmt.Fprintf(e.stderr, "logcrest: no flow matched; looked in %s\n", set.Describe())
-		return out.flush()
+	if !all.first.IsZero() {
+		doc.From, doc.To = all.first.UTC().Format(time.RFC3339Nano), all.last.UTC().Format(time.RFC3339Nano)
 	}
+	for _, g := range list {
+		doc.Groups = append(doc.Groups, g.summary())
+	}
+	doc.All = all.summary()
+	b, _ := json.MarshalIndent(doc, "", "  ")
+	out.write(append(jsonSafe(b), '\n'))
+}
+
+// writeStatsTable writes the stats table: the window, a header, a row a
+// group, and the total when there is more than one group.
+func writeStatsTable(out *style, f *filters, list []*statGroup, all *statGroup) {
 	keyW := len("route / flow")
 	for _, g := range list {
 		keyW = max(keyW, len([]rune(g.key)))
@@ -349,28 +376,29 @@ func cmdStats(ctx context.Context, args []string, e env) error {
 	out.printf("%s\n", out.dim(window))
 	out.printf("%s\n", out.bold(fmt.Sprintf("%s  %6s  %6s  %6s  %8s  %8s  %8s  %8s",
 		padRight("route / flow", keyW), "count", "failed", "fail%", "p50", "p95", "p99", "max")))
-	row := func(g *statGroup, bold bool) {
-		s := g.summary()
-		key := s.Key
-		if len([]rune(key)) > keyW {
-			key = string([]rune(key)[:keyW-1]) + "…"
-		}
-		rate := fmt.Sprintf("%5.1f%%", s.FailRate*100)
-		if s.Failed > 0 {
-			rate = out.paint(ansiFailed, rate)
-		}
-		line := fmt.Sprintf("%s  %6d  %6d  %s  %8s  %8s  %8s  %8s", padRight(key, keyW), s.Count, s.Failed, padLeft(rate, 6),
-			fmtMs(s.P50), fmtMs(s.P95), fmtMs(s.P99), fmtMs(s.Max))
-		if bold {
-			line = out.bold(line)
-		}
-		out.printf("%s\n", strings.TrimRight(line, " "))
-	}
 	for _, g := range list {
-		row(g, false)
+		writeStatsRow(out, g, keyW, false)
 	}
 	if len(list) > 1 {
-		row(all, true)
+		writeStatsRow(out, all, keyW, true)
 	}
-	return out.flush()
+}
+
+// writeStatsRow writes one group's row, its key cut to keyW columns.
+func writeStatsRow(out *style, g *statGroup, keyW int, bold bool) {
+	s := g.summary()
+	key := s.Key
+	if len([]rune(key)) > keyW {
+		key = string([]rune(key)[:keyW-1]) + "…"
+	}
+	rate := fmt.Sprintf("%5.1f%%", s.FailRate*100)
+	if s.Failed > 0 {
+		rate = out.paint(ansiFailed, rate)
+	}
+	line := fmt.Sprintf("%s  %6d  %6d  %s  %8s  %8s  %8s  %8s", padRight(key, keyW), s.Count, s.Failed, padLeft(rate, 6),
+		fmtMs(s.P50), fmtMs(s.P95), fmtMs(s.P99), fmtMs(s.Max))
+	if bold {
+		line = out.bold(line)
+	}
+	out.printf("%s\n", strings.TrimRight(line, " "))
 }
