@@ -1,12 +1,14 @@
 package logread
 
+// Values from the files made safe to print on a terminal.
+
 import (
 	"strconv"
 	"unicode"
 	"unicode/utf8"
 )
 
-// clean makes a value taken from a record safe to print on a terminal: a
+// Clean makes a value taken from a record safe to print on a terminal: a
 // string of printable characters is returned as is, anything else (control
 // characters, escape sequences, bidi overrides, invalid UTF-8) is quoted
 // with Go escapes, as the console renderer does.

@@ -1,5 +1,8 @@
 package logread
 
+// A JSON object's top-level fields without decoding their values: the
+// fast path under DecodeFlowEnd.
+
 import (
 	"bytes"
 	"encoding/json"

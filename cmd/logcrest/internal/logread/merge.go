@@ -1,5 +1,9 @@
 package logread
 
+// Running many files at once: one goroutine a file, at most workers
+// reading, in any order (ForEach) or in time order per group and merged
+// across groups with bounded memory (MergeGroups).
+
 import (
 	"container/heap"
 	"slices"
@@ -72,7 +76,7 @@ const (
 	batchBytes = 1 << 20
 )
 
-// timed is anything with a time to be merged by.
+// Timed is anything with a time to be merged by.
 type Timed interface{ When() time.Time }
 
 // MergeGroups emits the items of every group in time order. Each group's

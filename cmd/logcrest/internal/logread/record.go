@@ -10,7 +10,7 @@ import (
 	"time"
 )
 
-// entry is one step of a flow_end timeline.
+// Entry is one step of a flow_end timeline.
 type Entry struct {
 	Fn     string  `json:"fn"`
 	AtMs   float64 `json:"at_ms"`
@@ -19,7 +19,7 @@ type Entry struct {
 	Parent int     `json:"parent"` // 1-based index of the enclosing step; 0 for none
 }
 
-// record is every field this command uses, from any record.
+// Record is every field this command uses, from any record.
 type Record struct {
 	Time         string `json:"time"`
 	Level        string `json:"level"`
@@ -57,7 +57,7 @@ type Record struct {
 	At time.Time `json:"-"` // Time parsed; zero when missing or malformed
 }
 
-// decode reads one JSON record into v. A value of an unexpected type leaves
+// Decode reads one JSON record into v. A value of an unexpected type leaves
 // that field empty and the rest is kept; only a line that is not a JSON
 // object at all (torn, text, something else's) is an error.
 func Decode(line []byte, v any) error {

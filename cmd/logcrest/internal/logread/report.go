@@ -1,5 +1,8 @@
 package logread
 
+// What went wrong while reading, counted per file and said once, and
+// ScanSource, which reads one source into it.
+
 import (
 	"context"
 	"fmt"
@@ -10,7 +13,7 @@ import (
 	"sync"
 )
 
-// report gathers what went wrong while reading, for one summary on stderr.
+// Report gathers what went wrong while reading, for one summary on stderr.
 // It is safe for concurrent use.
 type Report struct {
 	mu         sync.Mutex
@@ -21,8 +24,10 @@ type Report struct {
 	bytes      int64          // bytes read (uncompressed)
 }
 
+// NewReport returns an empty Report.
 func NewReport() *Report { return &Report{bad: map[string]int{}, long: map[string]int{}} }
 
+// BadLine counts a line of src that is not a JSON record.
 func (r *Report) BadLine(src Source) {
 	r.mu.Lock()
 	r.bad[displayPath(src)]++
@@ -42,6 +47,7 @@ func (r *Report) fileDone(src Source, n int64, long int, err error) {
 	}
 }
 
+// Failed records that src could not be opened.
 func (r *Report) Failed(src Source, err error) {
 	r.mu.Lock()
 	r.unreadable = append(r.unreadable, displayPath(src)+": "+CleanErr(pathCause(err)))
@@ -57,7 +63,7 @@ func displayPath(s Source) string {
 	return Clean(s.Path)
 }
 
-// write prints the summary of the problems met, if any, to w.
+// Write prints the summary of the problems met, if any, to w.
 func (r *Report) Write(w io.Writer) {
 	r.mu.Lock()
 	defer r.mu.Unlock()

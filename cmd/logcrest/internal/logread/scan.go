@@ -1,9 +1,8 @@
 package logread
 
-// Reading: a streaming line scanner that looks for the bytes of what is
-// wanted in big chunks before anything is decoded, and runners that read
-// many files at once (one goroutine a file, at most GOMAXPROCS reading),
-// in any order or in file order with bounded memory.
+// Scanning: a streaming line scanner that looks for the bytes of what is
+// wanted in big chunks before anything is decoded, with a bound on a
+// line's length.
 
 import (
 	"bytes"
@@ -172,6 +171,7 @@ func eachLine(data []byte, f *finder, fn func([]byte, bool)) {
 	}
 }
 
+// TrimCR drops a trailing '\r' (a CRLF line end).
 func TrimCR(b []byte) []byte {
 	if n := len(b); n > 0 && b[n-1] == '\r' {
 		return b[:n-1]

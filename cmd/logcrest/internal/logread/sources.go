@@ -21,7 +21,7 @@ import (
 	"time"
 )
 
-// The three streams, in the order they are listed.
+// Streams are the three streams, in the order they are listed.
 var Streams = []string{"success", "error", "flows"}
 
 // Folder is one log folder and how it was chosen.
@@ -173,7 +173,7 @@ func ListFolder(f Folder, name string, streams []string, activeOnly bool) (files
 	return files, warnings, nil
 }
 
-// open opens a source for reading, through gzip for a gzipped backup.
+// Open opens a source for reading, through gzip for a gzipped backup.
 //
 // A plain backup listed a moment ago may have been compressed and removed
 // since: LogCrest's compressor renames the finished "<backup>.gz" into
@@ -310,7 +310,7 @@ func pathCause(err error) error {
 	return err
 }
 
-// describe says where a command looked: the folders and how many files.
+// Describe says where a command looked: the folders and how many files.
 func (set *Set) Describe() string {
 	var names []string
 	for _, f := range set.Folders {
@@ -350,6 +350,7 @@ func (set *Set) Describe() string {
 	return s
 }
 
+// Plural is one when n is 1, else many.
 func Plural(n int, one, many string) string {
 	if n == 1 {
 		return one
