@@ -30,6 +30,7 @@ import (
 	"github.com/logcrest/logcrest"
 	"github.com/logcrest/logcrest/adapters"
 	logcresthttp "github.com/logcrest/logcrest/adapters/nethttp"
+	"github.com/logcrest/logcrest/cmd/logcrest/internal/logread"
 )
 
 // fixture is one run of the scenario: the folders LogCrest wrote and their
@@ -351,7 +352,7 @@ func newNormaliser(dirs []string) (*normaliser, error) {
 	for round := 0; len(flowIDs) > 0 && round < 4; round++ {
 		var ready []string
 		for id := range flowIDs {
-			label := flowLabel(id)
+			label := logread.FlowLabel(id)
 			if !hex8RE.MatchString(label) || n.apply(label) != label {
 				ready = append(ready, id)
 			}
@@ -376,7 +377,7 @@ func newNormaliser(dirs []string) (*normaliser, error) {
 		case r.Logger == "stock":
 			n.plans[id] = "stock"
 		default:
-			n.plans[id] = flowLabel(id)
+			n.plans[id] = logread.FlowLabel(id)
 		}
 	}
 

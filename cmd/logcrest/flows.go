@@ -12,98 +12,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/logcrest/logcrest/cmd/logcrest/internal/logread"
 )
-
-// flowEnd is what flows and stats read from a flow_end record.
-type flowEnd struct {
-	Time       string  `json:"time"`
-	Level      string  `json:"level"`
-	Logger     string  `json:"logger"`
-	TraceID    string  `json:"trace_id"`
-	FlowID     string  `json:"flow_id"`
-	FlowType   string  `json:"flow_type"`
-	FlowStatus string  `json:"flow_status"`
-	TotalMs    float64 `json:"total_ms"`
-	Steps      int     `json:"steps"`
-	FailedAt   string  `json:"failed_at"`
-	Step       string  `json:"step"`
-	FlowError  string  `json:"flow_error"`
-	Method     string  `json:"method"`
-	Path       string  `json:"path"`
-	Route      string  `json:"route"`
-	RequestID  string  `json:"request_id"`
-	HTTPStatus int     `json:"http_status"`
-
-	t      time.Time
-	folder string
-}
-
-func (f *flowEnd) when() time.Time { return f.t }
-
-// decodeFlowEnd reads a flow_end record's fields with eachField; a field
-// of an unexpected type is left empty. lean skips the fields stats does not
-// use (logger, trace_id, level, the failure's details, path, request_id).
-func decodeFlowEnd(line []byte, fe *flowEnd, lean bool) error {
-	return eachField(line, func(key, val []byte) {
-		str := func(dst *string) {
-			if s, ok := jsonString(val); ok {
-				*dst = s
-			}
-		}
-		if lean {
-			switch string(key) {
-			case "level", "logger", "trace_id", "failed_at", "step", "flow_error", "path", "request_id":
-				return
-			}
-		}
-		switch string(key) {
-		case "time":
-			str(&fe.Time)
-		case "level":
-			str(&fe.Level)
-		case "logger":
-			str(&fe.Logger)
-		case "trace_id":
-			str(&fe.TraceID)
-		case "flow_id":
-			str(&fe.FlowID)
-		case "flow_type":
-			str(&fe.FlowType)
-		case "flow_status":
-			str(&fe.FlowStatus)
-		case "failed_at":
-			str(&fe.FailedAt)
-		case "step":
-			str(&fe.Step)
-		case "flow_error":
-			str(&fe.FlowError)
-		case "method":
-			str(&fe.Method)
-		case "path":
-			str(&fe.Path)
-		case "route":
-			str(&fe.Route)
-		case "request_id":
-			str(&fe.RequestID)
-		case "total_ms":
-			if f, ok := jsonNumber(val); ok {
-				fe.TotalMs = f
-			}
-		case "steps":
-			if f, ok := jsonNumber(val); ok && f == float64(int(f)) {
-				fe.Steps = int(f)
-			}
-		case "http_status":
-			if f, ok := jsonNumber(val); ok && f == float64(int(f)) {
-				fe.HTTPStatus = int(f)
-			}
-		}
-	})
-}
-
-// flowEndNeedle is searched for before a line is decoded: every flow_end
-// holds it, nearly no other line does.
-var flowEndNeedle = []byte(`"flow_end"`)
 
 // filters are the selections flows and stats share.
 type filters struct {
@@ -167,11 +78,11 @@ func (f *filters) prepare(now time.Time) error {
 	return nil
 }
 
-func (f *filters) match(e *flowEnd) bool {
+func (f *filters) match(e *logread.FlowEnd) bool {
 	if f.failed && e.FlowStatus != "failed" {
 		return false
 	}
-	if !f.sinceT.IsZero() && e.t.Before(f.sinceT) {
+	if !f.sinceT.IsZero() && e.At.Before(f.sinceT) {
 		return false
 	}
 	if f.minMs > 0 && e.TotalMs < f.minMs {
@@ -180,7 +91,7 @@ func (f *filters) match(e *flowEnd) bool {
 	if f.route != "" && !globMatch(f.route, e.Route) && !globMatch(f.route, e.Method+" "+e.Route) {
 		return false
 	}
-	if f.label != "" && !globMatch(f.label, flowLabel(e.FlowID)) && !globMatch(f.label, e.FlowID) {
+	if f.label != "" && !globMatch(f.label, logread.FlowLabel(e.FlowID)) && !globMatch(f.label, e.FlowID) {
 		return false
 	}
 	if len(f.statuses) > 0 {
@@ -213,32 +124,6 @@ func globMatch(pattern, s string) bool {
 	return ok
 }
 
-// readFlowEnds reads the flow_end records of the sources, in time order per
-// group and merged across groups, and calls emit with each that passes
-// keep.
-func readFlowEnds(ctx context.Context, set *sourceSet, e env, rep *report, keep func(*flowEnd) bool, emit func(*flowEnd)) {
-	groups := groupSources(splitSources(set.files))
-	mergeGroups(groups, e.workers, func(src source, yield func(*flowEnd, int)) {
-		scanSource(ctx, src, e.stdin, flowEndNeedle, rep, func(line []byte, unterminated bool) {
-			var fe flowEnd
-			if err := decodeFlowEnd(line, &fe, false); err != nil {
-				if !(unterminated && src.active) {
-					rep.badLine(src)
-				}
-				return
-			}
-			if fe.FlowType != "flow_end" {
-				return
-			}
-			fe.t = parseTime(fe.Time)
-			fe.folder = src.folder
-			if keep(&fe) {
-				yield(&fe, len(line))
-			}
-		})
-	}, emit)
-}
-
 func cmdFlows(ctx context.Context, args []string, e env) error {
 	var c common
 	var f filters
@@ -252,8 +137,8 @@ func cmdFlows(ctx context.Context, args []string, e env) error {
 		return err
 	}
 	out := newStyle(e.stdout, color)
-	multi := len(groupSources(set.files)) > 1 && distinctFolderNames(set.files) > 1
-	print := func(fe *flowEnd) {
+	multi := len(logread.GroupSources(set.Files)) > 1 && distinctFolderNames(set.Files) > 1
+	print := func(fe *logread.FlowEnd) {
 		if *asJSON {
 			b, _ := json.Marshal(jsonFlow(fe))
 			out.write(append(jsonSafe(b), '\n'))
@@ -261,11 +146,11 @@ func cmdFlows(ctx context.Context, args []string, e env) error {
 		}
 		writeFlowLine(out, fe, multi)
 	}
-	rep := newReport()
+	rep := logread.NewReport()
 	n := 0
 	if *last > 0 {
-		ring := make([]*flowEnd, 0, *last)
-		readFlowEnds(ctx, set, e, rep, f.match, func(fe *flowEnd) {
+		ring := make([]*logread.FlowEnd, 0, *last)
+		logread.ReadFlowEnds(ctx, logread.SplitSources(set.Files, partSize), e.workers, e.stdin, rep, f.match, func(fe *logread.FlowEnd) {
 			if len(ring) == *last {
 				copy(ring, ring[1:])
 				ring = ring[:len(ring)-1]
@@ -277,26 +162,26 @@ func cmdFlows(ctx context.Context, args []string, e env) error {
 			print(fe)
 		}
 	} else {
-		readFlowEnds(ctx, set, e, rep, f.match, func(fe *flowEnd) {
+		logread.ReadFlowEnds(ctx, logread.SplitSources(set.Files, partSize), e.workers, e.stdin, rep, f.match, func(fe *logread.FlowEnd) {
 			print(fe)
 			n++
 		})
 	}
-	rep.write(e.stderr)
+	rep.Write(e.stderr)
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	if n == 0 {
-		fmt.Fprintf(e.stderr, "logcrest: no flow matched; looked in %s\n", set.describe())
+		fmt.Fprintf(e.stderr, "logcrest: no flow matched; looked in %s\n", set.Describe())
 	}
 	return out.flush()
 }
 
 // distinctFolderNames counts the (folder, logger name) pairs read.
-func distinctFolderNames(files []source) int {
+func distinctFolderNames(files []logread.Source) int {
 	seen := map[string]bool{}
 	for _, f := range files {
-		seen[f.folder+"\x00"+f.name] = true
+		seen[f.Folder+"\x00"+f.Name] = true
 	}
 	return len(seen)
 }
@@ -322,31 +207,31 @@ type flowJSON struct {
 	Folder     string  `json:"folder,omitempty"`
 }
 
-func jsonFlow(fe *flowEnd) flowJSON {
+func jsonFlow(fe *logread.FlowEnd) flowJSON {
 	return flowJSON{
-		Time: fe.Time, Logger: fe.Logger, FlowID: fe.FlowID, TraceID: fe.TraceID, Label: flowLabel(fe.FlowID),
+		Time: fe.Time, Logger: fe.Logger, FlowID: fe.FlowID, TraceID: fe.TraceID, Label: logread.FlowLabel(fe.FlowID),
 		FlowStatus: fe.FlowStatus, TotalMs: fe.TotalMs, Steps: fe.Steps, Method: fe.Method, Path: fe.Path,
 		Route: fe.Route, RequestID: fe.RequestID, HTTPStatus: fe.HTTPStatus, FailedAt: fe.FailedAt,
-		Step: fe.Step, FlowError: fe.FlowError, Folder: fe.folder,
+		Step: fe.Step, FlowError: fe.FlowError, Folder: fe.Folder,
 	}
 }
 
 // writeFlowLine writes one flow:
 //
 //	2026-11-25T19:08:17.123Z  FAILED  502  POST /pay          3.10ms  1 step   pay-1-cf2dd4c4  charge_card 1/1: error: declined
-func writeFlowLine(out *style, fe *flowEnd, multi bool) {
+func writeFlowLine(out *style, fe *logread.FlowEnd, multi bool) {
 	ts := fe.Time
-	if !fe.t.IsZero() {
-		ts = fe.t.UTC().Format("2006-01-02T15:04:05.000Z")
+	if !fe.At.IsZero() {
+		ts = fe.At.UTC().Format("2006-01-02T15:04:05.000Z")
 	}
 	var b strings.Builder
-	b.WriteString(out.dim(clean(ts)))
+	b.WriteString(out.dim(logread.Clean(ts)))
 	if multi {
 		svc := fe.Logger
 		if svc == "" {
-			svc = fe.folder
+			svc = fe.Folder
 		}
-		b.WriteString("  " + out.paint(ansiService, padRight(clean(svc), 12)))
+		b.WriteString("  " + out.paint(ansiService, padRight(logread.Clean(svc), 12)))
 	}
 	switch fe.FlowStatus {
 	case "failed":
@@ -364,20 +249,20 @@ func writeFlowLine(out *style, fe *flowEnd, multi bool) {
 		}
 	}
 	b.WriteString("  " + code)
-	what := "flow " + clean(flowLabel(fe.FlowID))
+	what := "flow " + logread.Clean(logread.FlowLabel(fe.FlowID))
 	if fe.Method != "" {
-		what = clean(fe.Method) + " " + clean(fe.Path)
+		what = logread.Clean(fe.Method) + " " + logread.Clean(fe.Path)
 	}
 	b.WriteString("  " + padRight(what, 28))
 	b.WriteString("  " + padLeft(fmtMs(fe.TotalMs), 8))
-	b.WriteString("  " + padRight(fmt.Sprintf("%d %s", fe.Steps, plural(fe.Steps, "step", "steps")), 8))
-	b.WriteString("  " + clean(fe.FlowID))
+	b.WriteString("  " + padRight(fmt.Sprintf("%d %s", fe.Steps, logread.Plural(fe.Steps, "step", "steps")), 8))
+	b.WriteString("  " + logread.Clean(fe.FlowID))
 	if fe.FlowStatus == "failed" {
 		var why []string
 		if fe.FailedAt != "" {
-			w := clean(fe.FailedAt)
+			w := logread.Clean(fe.FailedAt)
 			if fe.Step != "" && !strings.HasPrefix(fe.Step, "0/") {
-				w += " " + clean(fe.Step)
+				w += " " + logread.Clean(fe.Step)
 			}
 			why = append(why, w)
 		}
@@ -386,7 +271,7 @@ func writeFlowLine(out *style, fe *flowEnd, multi bool) {
 			if msg != "" {
 				msg += ": "
 			}
-			msg += clean(fe.FlowError)
+			msg += logread.Clean(fe.FlowError)
 		}
 		if msg != "" {
 			b.WriteString("  " + out.paint(ansiFailed, msg))
@@ -396,24 +281,10 @@ func writeFlowLine(out *style, fe *flowEnd, multi bool) {
 	out.printf("%s", b.String())
 }
 
-func padRight(s string, n int) string {
-	if w := len([]rune(s)); w < n {
-		return s + strings.Repeat(" ", n-w)
-	}
-	return s
-}
-
-func padLeft(s string, n int) string {
-	if w := len([]rune(s)); w < n {
-		return strings.Repeat(" ", n-w) + s
-	}
-	return s
-}
-
 // prepareFlowEnds parses the arguments of a command that reads flow_end
 // records (flows, stats), prepares its filters and finds its sources,
 // printing their warnings; it reports whether to colour the output.
-func prepareFlowEnds(fs *flag.FlagSet, args []string, e env, c *common, f *filters) (*sourceSet, bool, error) {
+func prepareFlowEnds(fs *flag.FlagSet, args []string, e env, c *common, f *filters) (*logread.Set, bool, error) {
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return nil, false, err
@@ -428,12 +299,34 @@ func prepareFlowEnds(fs *flag.FlagSet, args []string, e env, c *common, f *filte
 	if err := f.prepare(c.nowT); err != nil {
 		return nil, false, err
 	}
-	set, err := resolveSources(c, pos, e, []string{"flows"}, false)
+	set, err := c.sources(e, pos, []string{"flows"}, false)
 	if err != nil {
 		return nil, false, err
 	}
-	for _, w := range set.warnings {
-		fmt.Fprintln(e.stderr, "logcrest:", w)
-	}
 	return set, color, nil
+}
+
+// parseSince reads --since: a duration back from now (15m, 2h, 3d) or a
+// time (RFC 3339, or a date).
+func parseSince(s string, now time.Time) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	if d, ok := strings.CutSuffix(s, "d"); ok {
+		if n, err := strconv.ParseFloat(d, 64); err == nil && n >= 0 {
+			return now.Add(-time.Duration(n * float64(24*time.Hour))), nil
+		}
+	}
+	if d, err := time.ParseDuration(s); err == nil {
+		if d < 0 {
+			d = -d
+		}
+		return now.Add(-d), nil
+	}
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, usagef("--since %q: want a duration (15m, 2h, 3d) or a time (RFC 3339)", s)
 }

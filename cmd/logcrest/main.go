@@ -56,6 +56,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/logcrest/logcrest/cmd/logcrest/internal/logread"
 	"github.com/logcrest/logcrest/writers"
 )
 
@@ -161,7 +162,7 @@ func run(ctx context.Context, args []string, e env) int {
 		return exitOK
 	case errors.As(err, &ue):
 		if ue.msg != "" {
-			fmt.Fprintf(e.stderr, "logcrest %s: %s\n", cmd, cleanErr(err))
+			fmt.Fprintf(e.stderr, "logcrest %s: %s\n", cmd, logread.CleanErr(err))
 		}
 		return exitUsage
 	case errors.Is(err, context.Canceled) && ctx.Err() != nil:
@@ -170,7 +171,7 @@ func run(ctx context.Context, args []string, e env) int {
 	// The parts that come from the filesystem are escaped where the error
 	// is made; cleanErr is the last guard (it leaves an escaped message as
 	// it is).
-	fmt.Fprintf(e.stderr, "logcrest %s: %s\n", cmd, cleanErr(err))
+	fmt.Fprintf(e.stderr, "logcrest %s: %s\n", cmd, logread.CleanErr(err))
 	return exitFailure
 }
 
@@ -232,6 +233,30 @@ func (c *common) columns(e env) int {
 	}
 	return 100
 }
+
+// sources finds what a command reads (see logread.Find) from the common
+// flags and the arguments, and prints the warnings of the folders read.
+func (c *common) sources(e env, args []string, streams []string, activeOnly bool) (*logread.Set, error) {
+	set, err := logread.Find(logread.Query{
+		Config: c.config, Name: c.name, Dirs: c.dirs, Args: args,
+		Streams: streams, ActiveOnly: activeOnly,
+		Getenv: e.getenv, Warn: e.stderr,
+	})
+	if errors.Is(err, logread.ErrBadName) {
+		return nil, usagef("%s", err)
+	}
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range set.Warnings {
+		fmt.Fprintln(e.stderr, "logcrest:", w)
+	}
+	return set, nil
+}
+
+// partSize is the size of the parts a big plain file is read in (see
+// logread.SplitSources). A variable for the tests.
+var partSize = logread.PartSize
 
 // parseNow sets nowT from --now or the clock.
 func (c *common) parseNow(e env) error {

@@ -4,27 +4,26 @@ package main
 // its summary, a waterfall of its timeline, and every record it left.
 
 import (
-	"bufio"
 	"bytes"
 	"container/heap"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/logcrest/logcrest/cmd/logcrest/internal/logread"
 	"github.com/logcrest/logcrest/writers"
 )
 
 // hit is one record of the flow shown: decoded, raw, and where it came from.
 type hit struct {
-	rec record
+	rec logread.Record
 	raw []byte
-	src source
+	src logread.Source
 }
 
 // flowView is one flow as show draws it.
@@ -80,26 +79,23 @@ func cmdShow(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return err
 	}
-	set, err := resolveSources(&c, pos[1:], e, allStreams, false)
+	set, err := c.sources(e, pos[1:], logread.Streams, false)
 	if err != nil {
 		return err
 	}
-	for _, w := range set.warnings {
-		fmt.Fprintln(e.stderr, "logcrest:", w)
-	}
 
-	rep := newReport()
-	hits, dropped := findHits(ctx, splitSources(set.files), id, e, rep)
-	rep.write(e.stderr)
+	rep := logread.NewReport()
+	hits, dropped := findHits(ctx, logread.SplitSources(set.Files, partSize), id, e, rep)
+	rep.Write(e.stderr)
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	if dropped > 0 {
 		fmt.Fprintf(e.stderr, "logcrest: warning: %d more %s of %q not shown: show holds %d records or %d MiB of them at most (the first in seq order, flow_start and flow_end first)\n",
-			dropped, plural(dropped, "record", "records"), id, showMaxRecords, showMaxBytes>>20)
+			dropped, logread.Plural(dropped, "record", "records"), id, showMaxRecords, showMaxBytes>>20)
 	}
 	if len(hits) == 0 {
-		return fmt.Errorf("no record has flow ID or trace ID %q; looked in %s", id, set.describe())
+		return fmt.Errorf("no record has flow ID or trace ID %q; looked in %s", id, set.Describe())
 	}
 	flows := buildFlows(hits)
 	out := newStyle(e.stdout, color)
@@ -115,7 +111,7 @@ func cmdShow(ctx context.Context, args []string, e env) error {
 	writeWaterfall(out, rows, total, c.columns(e))
 	for _, f := range flows {
 		if f.truncated > 0 {
-			out.printf("  %s\n", out.dim(fmt.Sprintf("(%s: %d more %s not in the timeline: timeline_cap)", f.title(multi), f.truncated, plural(f.truncated, "step", "steps"))))
+			out.printf("  %s\n", out.dim(fmt.Sprintf("(%s: %d more %s not in the timeline: timeline_cap)", f.title(multi), f.truncated, logread.Plural(f.truncated, "step", "steps"))))
 		}
 	}
 	if *records {
@@ -189,7 +185,7 @@ func (d dropOrder) Less(i, j int) bool {
 	if a.Seq != b.Seq {
 		return a.Seq > b.Seq
 	}
-	return a.t.After(b.t)
+	return a.At.After(b.At)
 }
 func (d dropOrder) Swap(i, j int) { d[i], d[j] = d[j], d[i] }
 func (d *dropOrder) Push(x any)   { *d = append(*d, x.(hit)) }
@@ -204,22 +200,22 @@ func (d *dropOrder) Pop() any {
 // findHits reads every source in parallel and returns the records whose
 // flow_id or trace_id is id, within show's bounds, and how many more were
 // left out. Each line is searched for id's bytes before it is decoded.
-func findHits(ctx context.Context, files []source, id string, e env, rep *report) ([]hit, int) {
+func findHits(ctx context.Context, files []logread.Source, id string, e env, rep *logread.Report) ([]hit, int) {
 	needle := []byte(id)
 	var set hitSet
-	forEach(files, e.workers, func(_ int, src source) {
-		scanSource(ctx, src, e.stdin, needle, rep, func(line []byte, unterminated bool) {
-			var r record
-			if err := decode(line, &r); err != nil {
-				if !(unterminated && src.active) { // a record being written
-					rep.badLine(src)
+	logread.ForEach(files, e.workers, func(_ int, src logread.Source) {
+		logread.ScanSource(ctx, src, e.stdin, needle, rep, func(line []byte, unterminated bool) {
+			var r logread.Record
+			if err := logread.Decode(line, &r); err != nil {
+				if !(unterminated && src.Active) { // a record being written
+					rep.BadLine(src)
 				}
 				return
 			}
 			if r.FlowID != id && r.TraceID != id {
 				return // the bytes were elsewhere: a message, a longer ID
 			}
-			r.t = parseTime(r.Time)
+			r.At = logread.ParseTime(r.Time)
 			set.add(hit{rec: r, src: src}, line)
 		})
 	})
@@ -249,8 +245,8 @@ func buildFlows(hits []hit) []*flowView {
 			switch {
 			case a.rec.Seq != b.rec.Seq && a.rec.Seq != 0 && b.rec.Seq != 0:
 				return int(a.rec.Seq - b.rec.Seq)
-			case !a.rec.t.Equal(b.rec.t):
-				return a.rec.t.Compare(b.rec.t)
+			case !a.rec.At.Equal(b.rec.At):
+				return a.rec.At.Compare(b.rec.At)
 			}
 			return int(a.rec.Seq - b.rec.Seq)
 		})
@@ -268,7 +264,7 @@ func buildFlows(hits []hit) []*flowView {
 				f.logger = h.rec.Logger
 			}
 			if f.folder == "" {
-				f.folder = h.src.folder
+				f.folder = h.src.Folder
 			}
 		}
 		f.timeline()
@@ -294,10 +290,10 @@ func (f *flowView) timeline() {
 		f.total = e.TotalMs
 		f.truncated = e.TimelineTruncated
 		switch {
-		case f.start != nil && !f.start.rec.t.IsZero():
-			f.origin = f.start.rec.t
-		case !e.t.IsZero():
-			f.origin = e.t.Add(-time.Duration(e.TotalMs * float64(time.Millisecond)))
+		case f.start != nil && !f.start.rec.At.IsZero():
+			f.origin = f.start.rec.At
+		case !e.At.IsZero():
+			f.origin = e.At.Add(-time.Duration(e.TotalMs * float64(time.Millisecond)))
 		}
 		failedAt := -1
 		if k, _, ok := strings.Cut(e.Step, "/"); ok && e.FlowStatus == "failed" {
@@ -338,29 +334,27 @@ func (f *flowView) timeline() {
 	f.rebuild()
 }
 
-// rebuild works out a timeline from the step records, for a flow without
-// flow_end: still running, or its flow records were not kept
-// (flow_records=failed), or steps outside any flow.
-func (f *flowView) rebuild() {
-	f.rebuilt = true
-	type span struct {
-		fn, parentSpan string
-		start, end     time.Time
-		ms             float64
-		status         string
-		done           bool
-	}
-	spans := map[string]*span{}
-	var order []string
-	var first, last time.Time
+// stepSpan is one step as its step records tell it.
+type stepSpan struct {
+	fn, parentSpan string
+	start, end     time.Time
+	ms             float64
+	status         string
+	done           bool
+}
+
+// stepSpans gathers the steps of the flow from its step records, by span,
+// in the order first seen, and the times of its first and last records.
+func (f *flowView) stepSpans() (spans map[string]*stepSpan, order []string, first, last time.Time) {
+	spans = map[string]*stepSpan{}
 	for _, h := range f.hits {
 		r := &h.rec
-		if !r.t.IsZero() {
-			if first.IsZero() || r.t.Before(first) {
-				first = r.t
+		if !r.At.IsZero() {
+			if first.IsZero() || r.At.Before(first) {
+				first = r.At
 			}
-			if r.t.After(last) {
-				last = r.t
+			if r.At.After(last) {
+				last = r.At
 			}
 		}
 		if r.SpanID == "" || r.SpanID == f.spanID || r.FlowType != "" {
@@ -373,28 +367,37 @@ func (f *flowView) rebuild() {
 		}
 		s := spans[r.SpanID]
 		if s == nil {
-			s = &span{fn: r.Fn, parentSpan: r.ParentSpanID}
+			s = &stepSpan{fn: r.Fn, parentSpan: r.ParentSpanID}
 			spans[r.SpanID] = s
 			order = append(order, r.SpanID)
 		}
 		if r.Message == "step started" {
-			s.start = r.t
-		} else {
-			s.end, s.ms, s.done = r.t, r.Ms, true
-			s.status = r.Status
-			if s.status == "" {
-				s.status = "ok"
-				if r.Message == "step failed" {
-					s.status = "error"
-				}
-			}
-			if s.start.IsZero() {
-				s.start = r.t.Add(-time.Duration(r.Ms * float64(time.Millisecond)))
+			s.start = r.At
+			continue
+		}
+		s.end, s.ms, s.done = r.At, r.Ms, true
+		s.status = r.Status
+		if s.status == "" {
+			s.status = "ok"
+			if r.Message == "step failed" {
+				s.status = "error"
 			}
 		}
+		if s.start.IsZero() {
+			s.start = r.At.Add(-time.Duration(r.Ms * float64(time.Millisecond)))
+		}
 	}
-	if f.start != nil && !f.start.rec.t.IsZero() {
-		first = f.start.rec.t
+	return spans, order, first, last
+}
+
+// rebuild works out a timeline from the step records, for a flow without
+// flow_end: still running, or its flow records were not kept
+// (flow_records=failed), or steps outside any flow.
+func (f *flowView) rebuild() {
+	f.rebuilt = true
+	spans, order, first, last := f.stepSpans()
+	if f.start != nil && !f.start.rec.At.IsZero() {
+		first = f.start.rec.At
 	}
 	for _, s := range spans {
 		if !s.start.IsZero() && (first.IsZero() || s.start.Before(first)) {
@@ -437,9 +440,9 @@ func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond)
 // name is how the records header names the flow.
 func (f *flowView) name() string {
 	if f.flowID != "" {
-		return clean(f.flowID)
+		return logread.Clean(f.flowID)
 	}
-	return "trace " + clean(f.traceID) + " (steps outside any flow)"
+	return "trace " + logread.Clean(f.traceID) + " (steps outside any flow)"
 }
 
 // title names the flow in one short phrase: "GET /orders/{id}" for a
@@ -453,13 +456,13 @@ func (f *flowView) title(withService bool) string {
 		if p == "" {
 			p = r.Path
 		}
-		t = clean(r.Method) + " " + clean(p)
+		t = logread.Clean(r.Method) + " " + logread.Clean(p)
 	case f.flowID == "":
 		t = "(no flow)"
 	default:
-		t = clean(flowLabel(f.flowID))
+		t = logread.Clean(logread.FlowLabel(f.flowID))
 		if t == "" {
-			t = clean(f.flowID)
+			t = logread.Clean(f.flowID)
 		}
 	}
 	if withService {
@@ -470,12 +473,12 @@ func (f *flowView) title(withService bool) string {
 
 func (f *flowView) service() string {
 	if f.logger != "" {
-		return clean(f.logger)
+		return logread.Clean(f.logger)
 	}
-	return clean(f.folder)
+	return logread.Clean(f.folder)
 }
 
-func (f *flowView) endOrStart() *record {
+func (f *flowView) endOrStart() *logread.Record {
 	if f.end != nil {
 		return &f.end.rec
 	}
@@ -499,14 +502,14 @@ func (f *flowView) writeSummary(out *style, multi bool) {
 	r := f.endOrStart()
 	var head strings.Builder
 	if r != nil && r.Method != "" {
-		head.WriteString(clean(r.Method) + " " + clean(r.Path))
+		head.WriteString(logread.Clean(r.Method) + " " + logread.Clean(r.Path))
 	} else if f.flowID != "" {
-		head.WriteString("flow " + clean(flowLabel(f.flowID)))
-		if flowLabel(f.flowID) == "" {
-			head.WriteString(clean(f.flowID))
+		head.WriteString("flow " + logread.Clean(logread.FlowLabel(f.flowID)))
+		if logread.FlowLabel(f.flowID) == "" {
+			head.WriteString(logread.Clean(f.flowID))
 		}
 	} else {
-		head.WriteString("steps of trace " + clean(f.traceID) + " outside any flow")
+		head.WriteString("steps of trace " + logread.Clean(f.traceID) + " outside any flow")
 	}
 	if multi {
 		out.printf("%s ", out.paint(ansiService, "["+f.service()+"]"))
@@ -525,7 +528,7 @@ func (f *flowView) writeSummary(out *style, multi bool) {
 		default:
 			out.printf("  %s", out.paint(ansiOK, "ok"))
 		}
-		out.printf("  %s  %d %s", fmtMs(e.TotalMs), e.Steps, plural(e.Steps, "step", "steps"))
+		out.printf("  %s  %d %s", fmtMs(e.TotalMs), e.Steps, logread.Plural(e.Steps, "step", "steps"))
 	} else if f.rebuilt {
 		out.printf("  %s", out.paint(ansiRunning, "no flow_end"))
 	}
@@ -533,16 +536,16 @@ func (f *flowView) writeSummary(out *style, multi bool) {
 
 	var ids []string
 	if f.flowID != "" {
-		ids = append(ids, "flow "+clean(f.flowID))
+		ids = append(ids, "flow "+logread.Clean(f.flowID))
 	}
 	if f.traceID != "" {
-		ids = append(ids, "trace "+clean(f.traceID))
+		ids = append(ids, "trace "+logread.Clean(f.traceID))
 	}
 	if f.parentSpan != "" {
-		ids = append(ids, "parent span "+clean(f.parentSpan))
+		ids = append(ids, "parent span "+logread.Clean(f.parentSpan))
 	}
 	if f.logger != "" {
-		ids = append(ids, "logger "+clean(f.logger))
+		ids = append(ids, "logger "+logread.Clean(f.logger))
 	}
 	if !f.origin.IsZero() {
 		ids = append(ids, "started "+f.origin.UTC().Format("2006-01-02T15:04:05.000000Z"))
@@ -554,15 +557,15 @@ func (f *flowView) writeSummary(out *style, multi bool) {
 	}
 	if f.end != nil && f.end.rec.FlowStatus == "failed" {
 		e := &f.end.rec
-		msg := "failed at " + clean(e.FailedAt)
+		msg := "failed at " + logread.Clean(e.FailedAt)
 		switch {
 		case strings.HasPrefix(e.Step, "0/"):
-			msg = "failed in " + clean(e.FailedAt) + " itself, outside any step"
+			msg = "failed in " + logread.Clean(e.FailedAt) + " itself, outside any step"
 		case e.Step != "":
-			msg += " (step " + clean(e.Step) + ")"
+			msg += " (step " + logread.Clean(e.Step) + ")"
 		}
 		if e.FlowError != "" {
-			msg += ": " + clean(e.FlowError)
+			msg += ": " + logread.Clean(e.FlowError)
 		}
 		out.printf("  %s\n", out.paint(ansiFailed, msg))
 	}
@@ -616,7 +619,7 @@ func (f *flowView) fields() []string {
 		if reservedFields[key] {
 			continue
 		}
-		out = append(out, clean(key)+"="+fieldValue(raw))
+		out = append(out, logread.Clean(key)+"="+fieldValue(raw))
 	}
 	return out
 }
@@ -630,79 +633,11 @@ func fieldValue(raw json.RawMessage) string {
 		if s == "" || strings.ContainsAny(s, " =\"") {
 			return strconv.Quote(s)
 		}
-		return clean(s)
+		return logread.Clean(s)
 	}
 	var b bytes.Buffer
 	if json.Compact(&b, raw) == nil {
-		return clean(b.String())
+		return logread.Clean(b.String())
 	}
-	return clean(string(raw))
+	return logread.Clean(string(raw))
 }
-
-// style writes to the output, buffered, with or without colour,
-// remembering the first write error.
-type style struct {
-	w     *bufio.Writer
-	color bool
-	err   error
-}
-
-func newStyle(w io.Writer, color bool) *style {
-	return &style{w: bufio.NewWriterSize(w, 64<<10), color: color}
-}
-
-// flush writes out what is buffered and returns the first error met.
-func (s *style) flush() error {
-	if err := s.w.Flush(); s.err == nil {
-		s.err = err
-	}
-	return s.err
-}
-
-// Colours, as SGR parameters.
-const (
-	ansiFailed  = "1;31"
-	ansiOK      = "32"
-	ansiRunning = "33"
-	ansiStep    = "36"
-	ansiFlow    = "34"
-	ansiService = "35"
-	ansiDim     = "2"
-	ansiBold    = "1"
-	ansiWarn    = "33"
-)
-
-func (s *style) paint(sgr, text string) string {
-	if !s.color || text == "" {
-		return text
-	}
-	return "\x1b[" + sgr + "m" + text + "\x1b[0m"
-}
-
-func (s *style) dim(text string) string  { return s.paint(ansiDim, text) }
-func (s *style) bold(text string) string { return s.paint(ansiBold, text) }
-
-func (s *style) statusCode(code int) string {
-	t := strconv.Itoa(code)
-	switch {
-	case code >= 500:
-		return s.paint(ansiFailed, t)
-	case code >= 400:
-		return s.paint(ansiWarn, t)
-	}
-	return s.paint(ansiOK, t)
-}
-
-func (s *style) printf(format string, args ...any) {
-	if s.err == nil {
-		_, s.err = fmt.Fprintf(s.w, format, args...)
-	}
-}
-
-func (s *style) write(b []byte) {
-	if s.err == nil {
-		_, s.err = s.w.Write(b)
-	}
-}
-
-func (s *style) nl() { s.printf("\n") }

@@ -14,6 +14,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/logcrest/logcrest/cmd/logcrest/internal/logread"
 )
 
 // Bounds on what stats holds, whatever the files hold: a group keeps its
@@ -99,32 +101,32 @@ type statsJSON struct {
 // groupKey is what stats groups a flow by: "GET /orders/{id}" for a
 // request, "GET (no route)" for one no route matched, "flow checkout" for
 // any other flow.
-func groupKey(fe *flowEnd) string {
+func groupKey(fe *logread.FlowEnd) string {
 	switch {
 	case fe.Route != "":
-		return clean(fe.Method) + " " + clean(fe.Route)
+		return logread.Clean(fe.Method) + " " + logread.Clean(fe.Route)
 	case fe.Method != "":
-		return clean(fe.Method) + " (no route)"
+		return logread.Clean(fe.Method) + " (no route)"
 	}
-	l := flowLabel(fe.FlowID)
+	l := logread.FlowLabel(fe.FlowID)
 	if l == "" {
 		return "flow (no label)"
 	}
-	return "flow " + clean(l)
+	return "flow " + logread.Clean(l)
 }
 
-func (g *statGroup) add(fe *flowEnd) {
+func (g *statGroup) add(fe *logread.FlowEnd) {
 	g.count++
 	if fe.FlowStatus == "failed" {
 		g.failed++
 	}
 	g.addMs(fe.TotalMs)
-	if !fe.t.IsZero() {
-		if g.first.IsZero() || fe.t.Before(g.first) {
-			g.first = fe.t
+	if !fe.At.IsZero() {
+		if g.first.IsZero() || fe.At.Before(g.first) {
+			g.first = fe.At
 		}
-		if fe.t.After(g.last) {
-			g.last = fe.t
+		if fe.At.After(g.last) {
+			g.last = fe.At
 		}
 	}
 }
@@ -236,36 +238,49 @@ func cmdStats(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return err
 	}
-	rep := newReport()
-	groups := map[string]*statGroup{}
-	all := &statGroup{key: "all"}
-	// Each file is summed up on its own, then merged: memory holds one
-	// number per flow, not the flows.
+	rep := logread.NewReport()
+	groups, all, overflow := sumStats(ctx, set, e, &f, rep)
+	rep.Write(e.stderr)
+	if overflow {
+		fmt.Fprintf(e.stderr, "logcrest: warning: more than %d routes and labels: the flows of the others are counted under %q\n", statsMaxGroups, otherGroups)
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	list := make([]*statGroup, 0, len(groups))
+	for _, g := range groups {
+		list = append(list, g)
+	}
+	slices.SortFunc(list, func(a, b *statGroup) int {
+		if a.count != b.count {
+			return cmp.Compare(b.count, a.count)
+		}
+		return cmp.Compare(a.key, b.key)
+	})
+	out := newStyle(e.stdout, color)
+	if *asJSON {
+		writeStatsJSON(out, &f, list, all)
+		return out.flush()
+	}
+	if all.count == 0 {
+		fmt.Fprintf(e.stderr, "logcrest: no flow matched; looked in %s\n", set.Describe())
+		return out.flush()
+	}
+	writeStatsTable(out, &f, list, all)
+	return out.flush()
+}
+
+// sumStats reads the flow_end records that pass f and sums them up by
+// route or label, and all together; overflow says whether some were
+// counted under otherGroups. Each file is summed up on its own, then
+// merged: memory holds one number per flow, not the flows.
+func sumStats(ctx context.Context, set *logread.Set, e env, f *filters, rep *logread.Report) (groups map[string]*statGroup, all *statGroup, overflow bool) {
+	groups = map[string]*statGroup{}
+	all = &statGroup{key: "all"}
 	var mu sync.Mutex
-	var overflow atomic.Bool
-	forEach(splitSources(set.files), e.workers, func(_ int, src source) {
-		local := map[string]*statGroup{}
-		scanSource(ctx, src, e.stdin, flowEndNeedle, rep, func(line []byte, unterminated bool) {
-			var fe flowEnd
-			if err := decodeFlowEnd(line, &fe, true); err != nil {
-				if !(unterminated && src.active) {
-					rep.badLine(src)
-				}
-				return
-			}
-			if fe.FlowType != "flow_end" {
-				return
-			}
-			fe.t = parseTime(fe.Time)
-			if !f.match(&fe) {
-				return
-			}
-			g, other := groupFor(local, groupKey(&fe))
-			if other {
-				overflow.Store(true)
-			}
-			g.add(&fe)
-		})
+	var over atomic.Bool
+	logread.ForEach(logread.SplitSources(set.Files, partSize), e.workers, func(_ int, src logread.Source) {
+		local := sumFile(ctx, src, e, f, rep, &over)
 		// The biggest groups first: past statsMaxGroups, the smallest are
 		// the ones counted together.
 		keys := make([]string, 0, len(local))
@@ -284,62 +299,76 @@ func cmdStats(ctx context.Context, args []string, e env) error {
 			g := local[k]
 			into, other := groupFor(groups, k)
 			if other {
-				overflow.Store(true)
+				over.Store(true)
 			}
 			into.merge(g)
 			all.merge(g)
 		}
 	})
-	rep.write(e.stderr)
-	if overflow.Load() {
-		fmt.Fprintf(e.stderr, "logcrest: warning: more than %d routes and labels: the flows of the others are counted under %q\n", statsMaxGroups, otherGroups)
-	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	list := make([]*statGroup, 0, len(groups))
-	for _, g := range groups {
-		list = append(list, g)
-	}
-	slices.SortFunc(list, func(a, b *statGroup) int {
-		if a.count != b.count {
-			return cmp.Compare(b.count, a.count)
+	return groups, all, over.Load()
+}
+
+// sumFile sums up the flow_end records of one source that pass f, by
+// group; it sets overflow when some were counted under otherGroups.
+func sumFile(ctx context.Context, src logread.Source, e env, f *filters, rep *logread.Report, overflow *atomic.Bool) map[string]*statGroup {
+	local := map[string]*statGroup{}
+	logread.ScanSource(ctx, src, e.stdin, logread.FlowEndNeedle, rep, func(line []byte, unterminated bool) {
+		var fe logread.FlowEnd
+		if err := logread.DecodeFlowEnd(line, &fe, true); err != nil {
+			if !(unterminated && src.Active) {
+				rep.BadLine(src)
+			}
+			return
 		}
-		return cmp.Compare(a.key, b.key)
+		if fe.FlowType != "flow_end" {
+			return
+		}
+		fe.At = logread.ParseTime(fe.Time)
+		if !f.match(&fe) {
+			return
+		}
+		g, other := groupFor(local, groupKey(&fe))
+		if other {
+			overflow.Store(true)
+		}
+		g.add(&fe)
 	})
-	out := newStyle(e.stdout, color)
-	if *asJSON {
-		doc := struct {
-			Since  string      `json:"since,omitempty"`
-			From   string      `json:"from,omitempty"`
-			To     string      `json:"to,omitempty"`
-			Groups []statsJSON `json:"groups"`
-			All    statsJSON   `json:"all"`
-		}{Groups: []statsJSON{}}
-		if !f.sinceT.IsZero() {
-			doc.Since = f.sinceT.UTC().Format(time.RFC3339Nano)
-		}
-		if !all.first.IsZero() {
-			doc.From, doc.To = all.first.UTC().Format(time.RFC3339Nano), all.last.UTC().Format(time.RFC3339Nano)
-		}
-		for _, g := range list {
-			doc.Groups = append(doc.Groups, g.summary())
-		}
-		doc.All = all.summary()
-		b, _ := json.MarshalIndent(doc, "", "  ")
-		out.write(append(jsonSafe(b), '\n'))
-		return out.flush()
+	return local
+}
+
+// writeStatsJSON writes stats --json: one object with the window and the
+// summary of each group and of all.
+func writeStatsJSON(out *style, f *filters, list []*statGroup, all *statGroup) {
+	doc := struct {
+		Since  string      `json:"since,omitempty"`
+		From   string      `json:"from,omitempty"`
+		To     string      `json:"to,omitempty"`
+		Groups []statsJSON `json:"groups"`
+		All    statsJSON   `json:"all"`
+	}{Groups: []statsJSON{}}
+	if !f.sinceT.IsZero() {
+		doc.Since = f.sinceT.UTC().Format(time.RFC3339Nano)
 	}
-	if all.count == 0 {
-		fmt.Fprintf(e.stderr, "logcrest: no flow matched; looked in %s\n", set.describe())
-		return out.flush()
+	if !all.first.IsZero() {
+		doc.From, doc.To = all.first.UTC().Format(time.RFC3339Nano), all.last.UTC().Format(time.RFC3339Nano)
 	}
+	for _, g := range list {
+		doc.Groups = append(doc.Groups, g.summary())
+	}
+	doc.All = all.summary()
+	b, _ := json.MarshalIndent(doc, "", "  ")
+	out.write(append(jsonSafe(b), '\n'))
+}
+
+// writeStatsTable writes the stats table: the window, a header, a row a
+// group, and the total when there is more than one group.
+func writeStatsTable(out *style, f *filters, list []*statGroup, all *statGroup) {
 	keyW := len("route / flow")
 	for _, g := range list {
 		keyW = max(keyW, len([]rune(g.key)))
 	}
 	keyW = min(keyW, 48)
-	window := fmt.Sprintf("%d %s, %s to %s", all.count, plural(all.count, "flow", "flows"),
+	window := fmt.Sprintf("%d %s, %s to %s", all.count, logread.Plural(all.count, "flow", "flows"),
 		all.first.UTC().Format("2006-01-02T15:04:05.000Z"), all.last.UTC().Format("2006-01-02T15:04:05.000Z"))
 	if !f.sinceT.IsZero() {
 		window += " (since " + f.sinceT.UTC().Format("2006-01-02T15:04:05Z") + ")"
@@ -347,28 +376,29 @@ func cmdStats(ctx context.Context, args []string, e env) error {
 	out.printf("%s\n", out.dim(window))
 	out.printf("%s\n", out.bold(fmt.Sprintf("%s  %6s  %6s  %6s  %8s  %8s  %8s  %8s",
 		padRight("route / flow", keyW), "count", "failed", "fail%", "p50", "p95", "p99", "max")))
-	row := func(g *statGroup, bold bool) {
-		s := g.summary()
-		key := s.Key
-		if len([]rune(key)) > keyW {
-			key = string([]rune(key)[:keyW-1]) + "…"
-		}
-		rate := fmt.Sprintf("%5.1f%%", s.FailRate*100)
-		if s.Failed > 0 {
-			rate = out.paint(ansiFailed, rate)
-		}
-		line := fmt.Sprintf("%s  %6d  %6d  %s  %8s  %8s  %8s  %8s", padRight(key, keyW), s.Count, s.Failed, padLeft(rate, 6),
-			fmtMs(s.P50), fmtMs(s.P95), fmtMs(s.P99), fmtMs(s.Max))
-		if bold {
-			line = out.bold(line)
-		}
-		out.printf("%s\n", strings.TrimRight(line, " "))
-	}
 	for _, g := range list {
-		row(g, false)
+		writeStatsRow(out, g, keyW, false)
 	}
 	if len(list) > 1 {
-		row(all, true)
+		writeStatsRow(out, all, keyW, true)
 	}
-	return out.flush()
+}
+
+// writeStatsRow writes one group's row, its key cut to keyW columns.
+func writeStatsRow(out *style, g *statGroup, keyW int, bold bool) {
+	s := g.summary()
+	key := s.Key
+	if len([]rune(key)) > keyW {
+		key = string([]rune(key)[:keyW-1]) + "…"
+	}
+	rate := fmt.Sprintf("%5.1f%%", s.FailRate*100)
+	if s.Failed > 0 {
+		rate = out.paint(ansiFailed, rate)
+	}
+	line := fmt.Sprintf("%s  %6d  %6d  %s  %8s  %8s  %8s  %8s", padRight(key, keyW), s.Count, s.Failed, padLeft(rate, 6),
+		fmtMs(s.P50), fmtMs(s.P95), fmtMs(s.P99), fmtMs(s.Max))
+	if bold {
+		line = out.bold(line)
+	}
+	out.printf("%s\n", strings.TrimRight(line, " "))
 }

@@ -7,17 +7,15 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
 	"errors"
-	"fmt"
 	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/logcrest/logcrest/cmd/logcrest/internal/logread"
 	"github.com/logcrest/logcrest/writers"
 )
 
@@ -27,7 +25,7 @@ type tailFilter struct {
 	flow     string // flow ID or trace ID; "" for every record
 	needle   []byte // flow's bytes
 	tf       writers.TextFormatter
-	rep      *report
+	rep      *logread.Report
 }
 
 // tailRec is what tail decodes of a record.
@@ -40,7 +38,7 @@ type tailRec struct {
 
 // keep decodes line and says whether it passes; a line that is not a
 // record is counted and dropped.
-func (tf *tailFilter) keep(src source, line []byte) (time.Time, bool) {
+func (tf *tailFilter) keep(src logread.Source, line []byte) (time.Time, bool) {
 	if len(bytes.TrimSpace(line)) == 0 {
 		return time.Time{}, false
 	}
@@ -48,17 +46,17 @@ func (tf *tailFilter) keep(src source, line []byte) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	var r tailRec
-	if err := decode(line, &r); err != nil {
-		tf.rep.badLine(src)
+	if err := logread.Decode(line, &r); err != nil {
+		tf.rep.BadLine(src)
 		return time.Time{}, false
 	}
 	if tf.flow != "" && r.FlowID != tf.flow && r.TraceID != tf.flow {
 		return time.Time{}, false
 	}
-	if tf.minLevel >= 0 && levelRank(r.Level) >= 0 && levelRank(r.Level) < tf.minLevel {
+	if tf.minLevel >= 0 && logread.LevelRank(r.Level) >= 0 && logread.LevelRank(r.Level) < tf.minLevel {
 		return time.Time{}, false
 	}
-	return parseTime(r.Time), true
+	return logread.ParseTime(r.Time), true
 }
 
 type tailLine struct {
@@ -82,31 +80,28 @@ func cmdTail(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return err
 	}
-	tf := &tailFilter{minLevel: -1, flow: strings.TrimSpace(*flowID), tf: writers.TextFormatter{Color: color}, rep: newReport()}
+	tf := &tailFilter{minLevel: -1, flow: strings.TrimSpace(*flowID), tf: writers.TextFormatter{Color: color}, rep: logread.NewReport()}
 	tf.needle = []byte(tf.flow)
 	if *level != "" {
-		if tf.minLevel = levelRank(*level); tf.minLevel < 0 {
+		if tf.minLevel = logread.LevelRank(*level); tf.minLevel < 0 {
 			return usagef("--level %q: want trace, debug, info, warn, error, fatal or panic", *level)
 		}
 	}
-	set, err := resolveSources(&c, pos, e, allStreams, true)
+	set, err := c.sources(e, pos, logread.Streams, true)
 	if err != nil {
 		return err
-	}
-	for _, w := range set.warnings {
-		fmt.Fprintln(e.stderr, "logcrest:", w)
 	}
 	out := newStyle(e.stdout, false)
 	print := func(raw []byte) {
 		out.write(tf.tf.Append(nil, raw))
 	}
-	defer tf.rep.write(e.stderr)
+	defer tf.rep.Write(e.stderr)
 
-	var files []source
-	for _, s := range set.files {
-		if s.isStdin() {
+	var files []logread.Source
+	for _, s := range set.Files {
+		if s.IsStdin() {
 			// A pipe: every record as it comes, to its end.
-			scanSource(ctx, s, e.stdin, nil, tf.rep, func(line []byte, _ bool) {
+			logread.ScanSource(ctx, s, e.stdin, nil, tf.rep, func(line []byte, _ bool) {
 				if _, ok := tf.keep(s, line); ok {
 					print(line)
 					_ = out.flush() // as it comes: a pipe may be slow
@@ -126,7 +121,7 @@ func cmdTail(ctx context.Context, args []string, e env) error {
 		}
 		return out.flush()
 	}
-	if len(files) == 0 && len(set.folders) == 0 {
+	if len(files) == 0 && len(set.Folders) == 0 {
 		return out.flush() // stdin alone: done at its end
 	}
 	return followFiles(ctx, set, files, e, *n, tf, print, out)
@@ -143,13 +138,13 @@ func lastOf(lines []tailLine, n int) []tailLine {
 }
 
 // lastLines returns the last n records of src that pass the filter.
-func lastLines(ctx context.Context, src source, e env, n int, tf *tailFilter) []tailLine {
+func lastLines(ctx context.Context, src logread.Source, e env, n int, tf *tailFilter) []tailLine {
 	if n <= 0 {
 		return nil
 	}
 	ring := make([]tailLine, 0, n)
-	scanSource(ctx, src, e.stdin, nil, tf.rep, func(line []byte, unterminated bool) {
-		if unterminated && src.active {
+	logread.ScanSource(ctx, src, e.stdin, nil, tf.rep, func(line []byte, unterminated bool) {
+		if unterminated && src.Active {
 			return // being written
 		}
 		t, ok := tf.keep(src, line)
@@ -168,7 +163,7 @@ func lastLines(ctx context.Context, src source, e env, n int, tf *tailFilter) []
 // follower follows one live file by path, across rotation.
 type follower struct {
 	path    string
-	src     source
+	src     logread.Source
 	f       *os.File
 	info    fs.FileInfo // of f, when opened or last read
 	off     int64       // bytes of f consumed
@@ -178,16 +173,16 @@ type follower struct {
 
 // followFiles prints the last n records of the live files, then every
 // record written to them, until ctx is done.
-func followFiles(ctx context.Context, set *sourceSet, files []source, e env, n int, tf *tailFilter, print func([]byte), out *style) error {
+func followFiles(ctx context.Context, set *logread.Set, files []logread.Source, e env, n int, tf *tailFilter, print func([]byte), out *style) error {
 	followers := map[string]*follower{}
 	var order []string
-	add := func(s source, from openMode) []tailLine {
-		if _, ok := followers[s.path]; ok {
+	add := func(s logread.Source, from openMode) []tailLine {
+		if _, ok := followers[s.Path]; ok {
 			return nil
 		}
-		fl := &follower{path: s.path, src: s}
-		followers[s.path] = fl
-		order = append(order, s.path)
+		fl := &follower{path: s.Path, src: s}
+		followers[s.Path] = fl
+		order = append(order, s.Path)
 		return fl.open(ctx, n, tf, from)
 	}
 	var history []tailLine
@@ -218,8 +213,8 @@ func followFiles(ctx context.Context, set *sourceSet, files []source, e env, n i
 		// New live files: a stream written for the first time, a new name.
 		if time.Since(rescan) >= time.Second || len(followers) == 0 {
 			rescan = time.Now()
-			for _, f := range set.folders {
-				found, _, err := listFolder(f, set.name, allStreams, true)
+			for _, f := range set.Folders {
+				found, _, err := logread.ListFolder(f, set.Name, logread.Streams, true)
 				if err != nil {
 					continue
 				}
@@ -251,7 +246,7 @@ func (fl *follower) open(ctx context.Context, n int, tf *tailFilter, from openMo
 	f, err := os.Open(fl.path)
 	if err != nil {
 		if !errors.Is(err, fs.ErrNotExist) {
-			tf.rep.failed(fl.src, err)
+			tf.rep.Failed(fl.src, err)
 		}
 		return nil
 	}
@@ -265,7 +260,7 @@ func (fl *follower) open(ctx context.Context, n int, tf *tailFilter, from openMo
 		return nil
 	}
 	var ring []tailLine
-	read, _, _ := scanLines(ctx, f, nil, func(line []byte, unterminated bool) {
+	read, _, _ := logread.ScanLines(ctx, f, nil, func(line []byte, unterminated bool) {
 		if unterminated {
 			fl.partial = append(fl.partial[:0], line...)
 			return
@@ -332,7 +327,7 @@ func (fl *follower) drain(emit func(*follower, []byte)) {
 					line = append(fl.partial, line...)
 					fl.partial = fl.partial[:0]
 				}
-				last = trimCR(line)
+				last = logread.TrimCR(line)
 				emit(fl, last)
 				data = data[i+1:]
 			}
@@ -340,7 +335,7 @@ func (fl *follower) drain(emit func(*follower, []byte)) {
 				fl.last = append(fl.last[:0], last...)
 			}
 			fl.partial = append(fl.partial, data...)
-			if len(fl.partial) > maxLineSize {
+			if len(fl.partial) > logread.MaxLineSize {
 				fl.partial = nil // no record is that long
 			}
 		}
@@ -357,7 +352,7 @@ func (fl *follower) rotated(ctx context.Context, tf *tailFilter, emit func(*foll
 	fl.drain(emit)
 	if len(fl.partial) > 0 { // a torn end: a record never finished
 		emit(fl, fl.partial)
-		fl.last = append(fl.last[:0], trimCR(fl.partial)...)
+		fl.last = append(fl.last[:0], logread.TrimCR(fl.partial)...)
 		fl.partial = nil
 	}
 	old := fl.f
@@ -374,153 +369,10 @@ func (fl *follower) rotated(ctx context.Context, tf *tailFilter, emit func(*foll
 		next.Close()
 		return
 	}
-	for _, b := range fl.backupsBetween(oldInfo, nextInfo, fl.last) {
-		src := fl.src
-		src.path, src.gz, src.active = b.path, b.gz, false // open reads the .gz of a backup compressed since
-		scanSource(ctx, src, nil, nil, tf.rep, func(line []byte, _ bool) { emit(fl, line) })
+	for _, b := range logread.BackupsBetween(fl.src, oldInfo, nextInfo, fl.last) {
+		logread.ScanSource(ctx, b.Source(fl.src), nil, nil, tf.rep, func(line []byte, _ bool) { emit(fl, line) })
 	}
 	old.Close()
 	fl.f, fl.info, fl.off, fl.partial, fl.last = next, nextInfo, 0, nil, fl.last[:0]
 	fl.drain(emit)
-}
-
-type backup struct {
-	path string
-	gz   bool
-	info fs.FileInfo
-	tie  bool // modified in the same clock tick as the old file
-}
-
-// backupsBetween lists the backups of the followed file written after the
-// old file and before the new one, oldest first: the files rotated in
-// between that were never the live file at a poll. They are told apart by
-// modification time, which a compressed backup keeps, not by inode: once
-// a compressed backup's original is removed its inode may be reused. (The
-// old and new files are open, so theirs cannot be.)
-//
-// File times come from a coarse clock (a few milliseconds on Linux), so
-// files rotated in quick succession can share the old file's time. Among
-// those, the old file's own backup is found by inode while it is plain,
-// else by content (its size and its last line, oldLast); the ones named
-// after it (a backup's name is its rotation time) came after it. When it
-// is not found (pruned already), all of them did.
-func (fl *follower) backupsBetween(old, next fs.FileInfo, oldLast []byte) []backup {
-	dir := filepath.Dir(fl.path)
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return nil
-	}
-	var out []backup
-	plain := map[string]bool{}
-	oldName := "" // the old file's backup, plain
-	for _, ent := range entries {
-		name, gz, active, ok := parseFileName(ent.Name())
-		if !ok || active || name != fl.src.name {
-			continue
-		}
-		entName := ent.Name()
-		info, err := ent.Info()
-		if err != nil && !gz {
-			// Compressed and removed since the folder was read: its .gz
-			// (renamed in place before the removal) has its time.
-			entName, gz = entName+".gz", true
-			info, err = os.Lstat(filepath.Join(dir, entName))
-		}
-		if err != nil || !info.Mode().IsRegular() {
-			continue
-		}
-		if os.SameFile(info, old) {
-			oldName = entName
-			continue
-		}
-		if info.ModTime().Before(old.ModTime()) || info.ModTime().After(next.ModTime()) || os.SameFile(info, next) {
-			continue
-		}
-		if !gz {
-			plain[entName] = true
-		}
-		out = append(out, backup{filepath.Join(dir, entName), gz, info, info.ModTime().Equal(old.ModTime())})
-	}
-	// A backup and its .gz twin (compressed meanwhile) are one file.
-	seen := map[string]bool{}
-	out = slices.DeleteFunc(out, func(b backup) bool {
-		if seen[b.path] {
-			return true
-		}
-		seen[b.path] = true
-		return b.gz && plain[strings.TrimSuffix(filepath.Base(b.path), ".gz")]
-	})
-	slices.SortFunc(out, func(a, b backup) int {
-		if c := a.info.ModTime().Compare(b.info.ModTime()); c != 0 {
-			return c
-		}
-		return strings.Compare(a.path, b.path)
-	})
-	// The ties come first, in name order: drop the old file's backup and
-	// the ones before it.
-	ties := 0
-	for ties < len(out) && out[ties].tie {
-		ties++
-	}
-	if ties == 0 {
-		return out
-	}
-	drop := 0
-	if oldName != "" {
-		oldBase := strings.TrimSuffix(oldName, ".gz")
-		for drop < ties && strings.TrimSuffix(filepath.Base(out[drop].path), ".gz") <= oldBase {
-			drop++
-		}
-	} else {
-		for k := range ties {
-			if sameContent(out[k], old.Size(), oldLast) {
-				drop = k + 1
-				break
-			}
-		}
-	}
-	return out[drop:]
-}
-
-// sameContent reports whether backup b holds size bytes ending with the
-// line last: whether it is a copy of the file they were read from.
-func sameContent(b backup, size int64, last []byte) bool {
-	if !b.gz {
-		if b.info.Size() != size {
-			return false
-		}
-	} else if n, ok := gzipSize(b.path); !ok || n != uint32(size) {
-		return false // gzip records the size modulo 2^32
-	}
-	src := source{path: b.path, gz: b.gz}
-	rc, err := src.open(nil)
-	if err != nil {
-		return false
-	}
-	defer rc.Close()
-	var got []byte
-	var total int64
-	total, _, err = scanLines(context.Background(), rc, nil, func(line []byte, _ bool) {
-		got = append(got[:0], trimCR(line)...)
-	})
-	return err == nil && total == size && bytes.Equal(got, last)
-}
-
-// gzipSize returns the uncompressed size modulo 2^32 that a gzip file
-// records in its last four bytes.
-func gzipSize(path string) (uint32, bool) {
-	f, err := os.Open(path)
-	if err != nil {
-		return 0, false
-	}
-	defer f.Close()
-	var tail [4]byte
-	info, err := f.Stat()
-	if err != nil || info.Size() < 18 {
-		return 0, false
-	}
-	if _, err := f.ReadAt(tail[:], info.Size()-4); err != nil {
-		return 0, false
-	}
-	return binary.LittleEndian.Uint32(tail[:]), true
 }

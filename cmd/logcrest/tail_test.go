@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/logcrest/logcrest"
+	"github.com/logcrest/logcrest/cmd/logcrest/internal/logread"
 )
 
 // lockedBuffer is a bytes.Buffer the command writes while the test reads.
@@ -162,7 +163,7 @@ func TestTailFollowsAcrossRotation(t *testing.T) {
 // stream file that appears while following is followed from its start.
 func TestTailFollowsTruncationAndNewFiles(t *testing.T) {
 	dir := t.TempDir()
-	for _, s := range allStreams {
+	for _, s := range logread.Streams {
 		if err := os.MkdirAll(filepath.Join(dir, s), 0o700); err != nil {
 			t.Fatal(err)
 		}
@@ -266,8 +267,8 @@ func TestTailRotationsWithinOneClockTick(t *testing.T) {
 			write(filepath.Join(dir, backup(0)), "Z1", "Z2", "Z3", "Z4")
 			write(live, "A1", "A2", "A3")
 			var got []string
-			tf := &tailFilter{minLevel: -1, rep: newReport()}
-			fl := &follower{path: live, src: source{path: live, name: "app", stream: "success", active: true}}
+			tf := &tailFilter{minLevel: -1, rep: logread.NewReport()}
+			fl := &follower{path: live, src: logread.Source{Path: live, Name: "app", Stream: "success", Active: true}}
 			fl.open(context.Background(), 0, tf, fromEnd)
 			emit := func(_ *follower, line []byte) {
 				var r struct{ N string }

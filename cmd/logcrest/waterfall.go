@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/logcrest/logcrest/cmd/logcrest/internal/logread"
 )
 
 // wfRow is one row of the waterfall.
@@ -26,119 +28,150 @@ type wfRow struct {
 	failed bool    // the step its flow failed at
 }
 
+// wfNode is a row before it is laid out: a flow is (fi, -1), a step
+// (fi, si).
+type wfNode struct{ fi, si int }
+
+// wfLayout is the waterfall of some flows being laid out.
+type wfLayout struct {
+	flows    []*flowView
+	multi    bool
+	offset   []float64 // each flow's start on the shared axis, in ms
+	children map[wfNode][]wfNode
+	seen     map[wfNode]bool
+	rows     []wfRow
+}
+
 // waterfallRows lays out the rows of every flow on one axis: flows in
 // start order, each followed by its steps as a tree; a flow whose parent
 // span is a step (or the flow) of another flow shown goes under it.
 func waterfallRows(flows []*flowView, multi bool) ([]wfRow, float64) {
-	var origin time.Time
-	for _, f := range flows {
-		if !f.origin.IsZero() && (origin.IsZero() || f.origin.Before(origin)) {
-			origin = f.origin
-		}
-	}
-	offset := make([]float64, len(flows))
-	total := 0.0
-	for i, f := range flows {
-		if !f.origin.IsZero() {
-			offset[i] = ms(f.origin.Sub(origin))
-		}
-		total = math.Max(total, offset[i]+f.total)
-		for _, s := range f.steps {
-			total = math.Max(total, offset[i]+s.at+s.ms)
-		}
-	}
-
-	// Nodes: a flow is (fi, -1), a step (fi, si).
-	type node struct{ fi, si int }
-	children := map[node][]node{}
-	var roots []node
-	start := func(n node) float64 {
-		if n.si < 0 {
-			return offset[n.fi]
-		}
-		return offset[n.fi] + flows[n.fi].steps[n.si].at
-	}
-	for fi, f := range flows {
-		parent, placed := node{}, false
-		if f.parentSpan != "" {
-			for gi, g := range flows {
-				if gi == fi {
-					continue
-				}
-				if si, ok := g.spanIndex[f.parentSpan]; ok {
-					parent, placed = node{gi, si}, true
-				} else if g.spanID == f.parentSpan {
-					parent, placed = node{gi, -1}, true
-				}
-				if placed {
-					break
-				}
-			}
-		}
-		if placed {
-			children[parent] = append(children[parent], node{fi, -1})
-		} else {
-			roots = append(roots, node{fi, -1})
-		}
-		for si, s := range f.steps {
-			p := node{fi, -1}
-			if s.parent >= 0 && s.parent < len(f.steps) && s.parent != si {
-				p = node{fi, s.parent}
-			}
-			children[p] = append(children[p], node{fi, si})
-		}
-	}
-	order := func(ns []node) {
-		slices.SortStableFunc(ns, func(a, b node) int {
-			if c := cmp.Compare(start(a), start(b)); c != 0 {
-				return c
-			}
-			if a.fi != b.fi {
-				return cmp.Compare(a.fi, b.fi)
-			}
-			return cmp.Compare(a.si, b.si)
-		})
-	}
-	order(roots)
-
-	var rows []wfRow
-	seen := map[node]bool{}
-	var walk func(n node, depth int)
-	walk = func(n node, depth int) {
-		if seen[n] {
-			return // a cycle in hostile parent references
-		}
-		seen[n] = true
-		f := flows[n.fi]
-		if n.si < 0 {
-			r := wfRow{depth: depth, label: f.title(multi), at: offset[n.fi], ms: f.total, flow: true}
-			if f.end != nil {
-				r.status = f.end.rec.FlowStatus
-			}
-			rows = append(rows, r)
-		} else {
-			s := f.steps[n.si]
-			rows = append(rows, wfRow{depth: depth, num: strconv.Itoa(n.si + 1), label: clean(s.fn),
-				at: offset[n.fi] + s.at, ms: s.ms, status: s.status, failed: s.failed})
-		}
-		kids := children[n]
-		order(kids)
-		for _, k := range kids {
-			walk(k, depth+1)
-		}
-	}
+	l := &wfLayout{flows: flows, multi: multi, children: map[wfNode][]wfNode{}, seen: map[wfNode]bool{}}
+	total := l.place()
+	roots := l.tree()
+	l.order(roots)
 	for _, r := range roots {
-		walk(r, 0)
+		l.walk(r, 0)
 	}
 	// Anything left out by a cycle still gets a row.
 	for fi, f := range flows {
 		for si := -1; si < len(f.steps); si++ {
-			if !seen[node{fi, si}] {
-				walk(node{fi, si}, 0)
+			if !l.seen[wfNode{fi, si}] {
+				l.walk(wfNode{fi, si}, 0)
 			}
 		}
 	}
-	return rows, total
+	return l.rows, total
+}
+
+// place sets each flow's offset from the earliest start and returns the
+// length of the axis.
+func (l *wfLayout) place() float64 {
+	var origin time.Time
+	for _, f := range l.flows {
+		if !f.origin.IsZero() && (origin.IsZero() || f.origin.Before(origin)) {
+			origin = f.origin
+		}
+	}
+	l.offset = make([]float64, len(l.flows))
+	total := 0.0
+	for i, f := range l.flows {
+		if !f.origin.IsZero() {
+			l.offset[i] = ms(f.origin.Sub(origin))
+		}
+		total = math.Max(total, l.offset[i]+f.total)
+		for _, s := range f.steps {
+			total = math.Max(total, l.offset[i]+s.at+s.ms)
+		}
+	}
+	return total
+}
+
+// start is where a node starts on the axis.
+func (l *wfLayout) start(n wfNode) float64 {
+	if n.si < 0 {
+		return l.offset[n.fi]
+	}
+	return l.offset[n.fi] + l.flows[n.fi].steps[n.si].at
+}
+
+// tree links every node to its parent and returns the roots.
+func (l *wfLayout) tree() []wfNode {
+	var roots []wfNode
+	for fi, f := range l.flows {
+		if parent, ok := l.caller(fi); ok {
+			l.children[parent] = append(l.children[parent], wfNode{fi, -1})
+		} else {
+			roots = append(roots, wfNode{fi, -1})
+		}
+		for si, s := range f.steps {
+			p := wfNode{fi, -1}
+			if s.parent >= 0 && s.parent < len(f.steps) && s.parent != si {
+				p = wfNode{fi, s.parent}
+			}
+			l.children[p] = append(l.children[p], wfNode{fi, si})
+		}
+	}
+	return roots
+}
+
+// caller finds the node of another flow shown whose span is flow fi's
+// parent span: the step (or flow) of another service that called it.
+func (l *wfLayout) caller(fi int) (wfNode, bool) {
+	f := l.flows[fi]
+	if f.parentSpan == "" {
+		return wfNode{}, false
+	}
+	for gi, g := range l.flows {
+		if gi == fi {
+			continue
+		}
+		if si, ok := g.spanIndex[f.parentSpan]; ok {
+			return wfNode{gi, si}, true
+		}
+		if g.spanID == f.parentSpan {
+			return wfNode{gi, -1}, true
+		}
+	}
+	return wfNode{}, false
+}
+
+// order sorts nodes by start, then flow, then place in the timeline.
+func (l *wfLayout) order(ns []wfNode) {
+	slices.SortStableFunc(ns, func(a, b wfNode) int {
+		if c := cmp.Compare(l.start(a), l.start(b)); c != 0 {
+			return c
+		}
+		if a.fi != b.fi {
+			return cmp.Compare(a.fi, b.fi)
+		}
+		return cmp.Compare(a.si, b.si)
+	})
+}
+
+// walk adds the row of n and, under it, its children's, depth first.
+func (l *wfLayout) walk(n wfNode, depth int) {
+	if l.seen[n] {
+		return // a cycle in hostile parent references
+	}
+	l.seen[n] = true
+	f := l.flows[n.fi]
+	if n.si < 0 {
+		r := wfRow{depth: depth, label: f.title(l.multi), at: l.offset[n.fi], ms: f.total, flow: true}
+		if f.end != nil {
+			r.status = f.end.rec.FlowStatus
+		}
+		l.rows = append(l.rows, r)
+	} else {
+		s := f.steps[n.si]
+		l.rows = append(l.rows, wfRow{depth: depth, num: strconv.Itoa(n.si + 1), label: logread.Clean(s.fn),
+			at: l.offset[n.fi] + s.at, ms: s.ms, status: s.status, failed: s.failed})
+	}
+	kids := l.children[n]
+	l.order(kids)
+	for _, k := range kids {
+		l.walk(k, depth+1)
+	}
 }
 
 const (

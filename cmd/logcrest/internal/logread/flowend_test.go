@@ -1,24 +1,23 @@
-package main
+package logread
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/logcrest/logcrest"
 )
 
-// decodeFlowEnd, the fast path of flows and stats, reads what
+// DecodeFlowEnd, the fast path of flows and stats, reads what
 // encoding/json reads, and refuses what it refuses.
 func FuzzDecodeFlowEnd(f *testing.F) {
-	if fx := sharedFixture; fx != nil {
-		for _, dir := range []string{fx.raw.shop, fx.raw.stock} {
-			data, _ := os.ReadFile(filepath.Join(dir, "flows", filepath.Base(dir)+".log"))
-			for _, l := range strings.Split(string(data), "\n") {
-				f.Add(l)
-			}
-		}
+	for _, l := range flowEndLines(f) {
+		f.Add(l)
 	}
 	for _, s := range []string{
 		`{"flow_type":"flow_end","flow_id":"a\"b\\\\","route":"/x\\"}`,
@@ -31,9 +30,9 @@ func FuzzDecodeFlowEnd(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, line string) {
-		var fast flowEnd
-		errFast := decodeFlowEnd([]byte(line), &fast, false)
-		var std flowEnd
+		var fast FlowEnd
+		errFast := DecodeFlowEnd([]byte(line), &fast, false)
+		var std FlowEnd
 		errStd := json.Unmarshal([]byte(line), &std)
 		var te *json.UnmarshalTypeError
 		typeErr := errStd != nil && errorsAs(errStd, &te)
@@ -74,4 +73,35 @@ func errorsAs(err error, target **json.UnmarshalTypeError) bool {
 		*target = te
 	}
 	return ok
+}
+
+// flowEndLines returns the lines of the flows stream LogCrest itself
+// writes for a flow with a step and a field, and one failed at a step.
+func flowEndLines(f *testing.F) []string {
+	f.Helper()
+	dir := f.TempDir()
+	p, err := logcrest.New(logcrest.WithDir(dir), logcrest.WithName("app"), logcrest.WithConsole(nil), logcrest.WithConfigFile(""))
+	if err != nil {
+		f.Fatal(err)
+	}
+	ctx := logcrest.NewContext(context.Background(), p)
+	_ = logcrest.RunFlow(ctx, "checkout", func(ctx context.Context) error {
+		_ = logcrest.SetFlowField(ctx, "user_id", "u-1842")
+		return logcrest.Run(ctx, "validate", func(context.Context) error { return nil })
+	})
+	_ = logcrest.RunFlow(ctx, "refund", func(ctx context.Context) error {
+		return logcrest.Run(ctx, "charge_back", func(context.Context) error { return errors.New("gateway timeout") })
+	})
+	if err := p.Close(); err != nil {
+		f.Fatal(err)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "flows", "app.log"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	if n := strings.Count(string(data), `"flow_type":"flow_end"`); n != 2 {
+		f.Fatalf("%d flow_end records written, want 2:\n%s", n, data)
+	}
+	return lines
 }

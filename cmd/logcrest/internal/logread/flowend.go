@@ -1,0 +1,128 @@
+package logread
+
+// The flow_end record, read fast: flows and stats read millions of them.
+
+import (
+	"context"
+	"io"
+	"time"
+)
+
+// FlowEnd is what flows and stats read from a flow_end record.
+type FlowEnd struct {
+	Time       string  `json:"time"`
+	Level      string  `json:"level"`
+	Logger     string  `json:"logger"`
+	TraceID    string  `json:"trace_id"`
+	FlowID     string  `json:"flow_id"`
+	FlowType   string  `json:"flow_type"`
+	FlowStatus string  `json:"flow_status"`
+	TotalMs    float64 `json:"total_ms"`
+	Steps      int     `json:"steps"`
+	FailedAt   string  `json:"failed_at"`
+	Step       string  `json:"step"`
+	FlowError  string  `json:"flow_error"`
+	Method     string  `json:"method"`
+	Path       string  `json:"path"`
+	Route      string  `json:"route"`
+	RequestID  string  `json:"request_id"`
+	HTTPStatus int     `json:"http_status"`
+
+	At     time.Time `json:"-"` // Time parsed; zero when missing or malformed
+	Folder string    `json:"-"` // the log folder it was read from
+}
+
+// When is the time the flow ended, for MergeGroups.
+func (f *FlowEnd) When() time.Time { return f.At }
+
+// DecodeFlowEnd reads a flow_end record's fields with eachField; a field
+// of an unexpected type is left empty. lean skips the fields stats does not
+// use (logger, trace_id, level, the failure's details, path, request_id).
+func DecodeFlowEnd(line []byte, fe *FlowEnd, lean bool) error {
+	return eachField(line, func(key, val []byte) {
+		str := func(dst *string) {
+			if s, ok := jsonString(val); ok {
+				*dst = s
+			}
+		}
+		if lean {
+			switch string(key) {
+			case "level", "logger", "trace_id", "failed_at", "step", "flow_error", "path", "request_id":
+				return
+			}
+		}
+		switch string(key) {
+		case "time":
+			str(&fe.Time)
+		case "level":
+			str(&fe.Level)
+		case "logger":
+			str(&fe.Logger)
+		case "trace_id":
+			str(&fe.TraceID)
+		case "flow_id":
+			str(&fe.FlowID)
+		case "flow_type":
+			str(&fe.FlowType)
+		case "flow_status":
+			str(&fe.FlowStatus)
+		case "failed_at":
+			str(&fe.FailedAt)
+		case "step":
+			str(&fe.Step)
+		case "flow_error":
+			str(&fe.FlowError)
+		case "method":
+			str(&fe.Method)
+		case "path":
+			str(&fe.Path)
+		case "route":
+			str(&fe.Route)
+		case "request_id":
+			str(&fe.RequestID)
+		case "total_ms":
+			if f, ok := jsonNumber(val); ok {
+				fe.TotalMs = f
+			}
+		case "steps":
+			if f, ok := jsonNumber(val); ok && f == float64(int(f)) {
+				fe.Steps = int(f)
+			}
+		case "http_status":
+			if f, ok := jsonNumber(val); ok && f == float64(int(f)) {
+				fe.HTTPStatus = int(f)
+			}
+		}
+	})
+}
+
+// FlowEndNeedle is searched for before a line is decoded: every flow_end
+// holds it, nearly no other line does.
+var FlowEndNeedle = []byte(`"flow_end"`)
+
+// ReadFlowEnds reads the flow_end records of files (stdin from stdin), at
+// most workers files at once, in time order per group (GroupSources) and
+// merged across groups, and calls emit with each that passes keep. What
+// cannot be read or decoded is counted in rep.
+func ReadFlowEnds(ctx context.Context, files []Source, workers int, stdin io.Reader, rep *Report, keep func(*FlowEnd) bool, emit func(*FlowEnd)) {
+	groups := GroupSources(files)
+	MergeGroups(groups, workers, func(src Source, yield func(*FlowEnd, int)) {
+		ScanSource(ctx, src, stdin, FlowEndNeedle, rep, func(line []byte, unterminated bool) {
+			var fe FlowEnd
+			if err := DecodeFlowEnd(line, &fe, false); err != nil {
+				if !(unterminated && src.Active) {
+					rep.BadLine(src)
+				}
+				return
+			}
+			if fe.FlowType != "flow_end" {
+				return
+			}
+			fe.At = ParseTime(fe.Time)
+			fe.Folder = src.Folder
+			if keep(&fe) {
+				yield(&fe, len(line))
+			}
+		})
+	}, emit)
+}
