@@ -260,3 +260,54 @@ func typeAPI(prefix string, obj *types.TypeName, str func(types.Type) string) []
 func isPointerMethod(t types.Type, name string) bool {
 	return types.NewMethodSet(t).Lookup(nil, name) == nil
 }
+
+// engineOnly are methods and names the engine exports for its sibling
+// packages alone. WriteRecord and WriteFlow skip the CR/LF defence of a log
+// call, so a program that could reach them could forge lines in the files.
+var engineOnly = []string{
+	"WriteRecord", "WriteFlow", "WriteUniqueRecord", "WriteUniqueFlow", "WriteWith",
+	"AppendHead", "AppendFlowHead", "LoggerOf", "LoggerOn", "SetTraceSource", "SetEndHook",
+	"BeginIn", "Claim", "EndRecovered", "ContextKey", "FromContext",
+}
+
+// TestAPIReachesNoEngine checks that no importable package hands out the
+// engine: no identifier of the public API is one of the engine's own names,
+// an internal type is named only as the right side of a type alias, and
+// such an alias brings no method or field with it.
+func TestAPIReachesNoEngine(t *testing.T) {
+	lines, err := publicAPI()
+	if err != nil {
+		t.Fatal(err)
+	}
+	aliases := map[string]bool{} // "pkg ..., Name" of aliases of internal types
+	for _, l := range lines {
+		prefix, decl, _ := strings.Cut(l, ", ")
+		if !strings.Contains(decl, "internal/") {
+			continue
+		}
+		name, ok := strings.CutPrefix(decl, "type ")
+		name, target, isAlias := strings.Cut(name, " = ")
+		if !ok || !isAlias || strings.ContainsAny(target, " (") {
+			t.Errorf("an internal type reaches users other than as an alias: %s", l)
+			continue
+		}
+		aliases[prefix+", "+name] = true
+	}
+	for _, l := range lines {
+		prefix, decl, _ := strings.Cut(l, ", ")
+		for a := range aliases {
+			p, name, _ := strings.Cut(a, ", ")
+			if p == prefix && (strings.HasPrefix(decl, "method ("+name+")") ||
+				strings.HasPrefix(decl, "method (*"+name+")") ||
+				strings.HasPrefix(decl, "type "+name+" struct, ")) {
+				t.Errorf("%s aliases an internal type and brings its members: %s", name, l)
+			}
+		}
+		for _, e := range engineOnly {
+			if strings.Contains(decl, " "+e+"(") || strings.Contains(decl, ") "+e+"(") ||
+				strings.HasSuffix(decl, " "+e) || strings.Contains(decl, " "+e+" ") {
+				t.Errorf("the engine's %s is public: %s", e, l)
+			}
+		}
+	}
+}

@@ -21,7 +21,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/logcrest/logcrest/core"
+	"github.com/logcrest/logcrest/internal/core"
 )
 
 // The three streams, in the order they are listed.
