@@ -11,7 +11,6 @@ import (
 	"testing"
 
 	"github.com/logcrest/logcrest"
-	"github.com/logcrest/logcrest/flow"
 )
 
 // TestFlowFieldCapIsOnTheWrittenBytes sets string flow fields whose
@@ -50,7 +49,7 @@ func TestFlowFieldCapIsOnTheWrittenBytes(t *testing.T) {
 	}
 	ctx := logcrest.NewContext(context.Background(), p)
 	err = logcrest.RunFlow(ctx, "fields", func(ctx context.Context) error {
-		if err := logcrest.SetFlowField(ctx, "note_truncated", "x"); !errors.Is(err, flow.ErrReservedField) {
+		if err := logcrest.SetFlowField(ctx, "note_truncated", "x"); !errors.Is(err, logcrest.ErrReservedField) {
 			t.Errorf("SetFlowField(\"note_truncated\") = %v, want ErrReservedField", err)
 		}
 		for _, c := range cases {
@@ -88,8 +87,8 @@ func TestFlowFieldCapIsOnTheWrittenBytes(t *testing.T) {
 	}
 	for _, c := range cases {
 		raw := end[c.key]
-		if len(raw) > flow.MaxFieldValueLen {
-			t.Errorf("%s: the value takes %d bytes on the line, over %d: %s", c.key, len(raw), flow.MaxFieldValueLen, raw)
+		if len(raw) > logcrest.MaxFlowFieldValueLen {
+			t.Errorf("%s: the value takes %d bytes on the line, over %d: %s", c.key, len(raw), logcrest.MaxFlowFieldValueLen, raw)
 		}
 		var got string
 		if err := json.Unmarshal(raw, &got); err != nil {
@@ -103,5 +102,58 @@ func TestFlowFieldCapIsOnTheWrittenBytes(t *testing.T) {
 		if c.cut && string(marker) != "true" || !c.cut && marked {
 			t.Errorf("%s: %s_truncated = %s, want it only when cut (cut: %v)", c.key, c.key, marker, c.cut)
 		}
+	}
+}
+
+// TestSetFlowFieldErrorsFromTheRoot checks that a user can tell every
+// refusal of SetFlowField apart with errors.Is and the root package alone:
+// outside a flow, a bad key, a reserved key, a bad value type, one field
+// too many, the flow ended; and that the bounds the root names are the
+// ones enforced.
+func TestSetFlowFieldErrorsFromTheRoot(t *testing.T) {
+	p, err := logcrest.New(logcrest.WithDir(t.TempDir()), logcrest.WithConsole(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	ctx := logcrest.NewContext(context.Background(), p)
+	if err := logcrest.SetFlowField(ctx, "user", "u1"); !errors.Is(err, logcrest.ErrNoFlow) {
+		t.Errorf("outside a flow: %v, want ErrNoFlow", err)
+	}
+	var ended context.Context
+	_ = logcrest.RunFlow(ctx, "errs", func(ctx context.Context) error {
+		ended = ctx
+		cases := []struct {
+			key   string
+			value any
+			want  error
+		}{
+			{"", "x", logcrest.ErrFieldKey},
+			{"bad key", "x", logcrest.ErrFieldKey},
+			{strings.Repeat("k", logcrest.MaxFlowFieldKeyLen+1), "x", logcrest.ErrFieldKey},
+			{"flow_id", "x", logcrest.ErrReservedField},
+			{"logcrest_dup", "x", logcrest.ErrReservedField},
+			{"v", struct{}{}, logcrest.ErrFieldValueType},
+		}
+		for _, c := range cases {
+			if err := logcrest.SetFlowField(ctx, c.key, c.value); !errors.Is(err, c.want) {
+				t.Errorf("SetFlowField(%q, %v) = %v, want %v", c.key, c.value, err, c.want)
+			}
+		}
+		if err := logcrest.SetFlowField(ctx, strings.Repeat("k", logcrest.MaxFlowFieldKeyLen), 1); err != nil {
+			t.Errorf("a key of MaxFlowFieldKeyLen bytes: %v", err)
+		}
+		for i := 1; i < logcrest.MaxFlowFields; i++ {
+			if err := logcrest.SetFlowField(ctx, "f"+strings.Repeat("x", i), i); err != nil {
+				t.Fatalf("field %d of %d: %v", i+1, logcrest.MaxFlowFields, err)
+			}
+		}
+		if err := logcrest.SetFlowField(ctx, "one_too_many", 1); !errors.Is(err, logcrest.ErrTooManyFields) {
+			t.Errorf("field %d: %v, want ErrTooManyFields", logcrest.MaxFlowFields+1, err)
+		}
+		return nil
+	})
+	if err := logcrest.SetFlowField(ended, "late", 1); !errors.Is(err, logcrest.ErrFlowEnded) {
+		t.Errorf("after the flow ended: %v, want ErrFlowEnded", err)
 	}
 }

@@ -11,8 +11,8 @@ import (
 
 	"github.com/rs/zerolog"
 
-	"github.com/logcrest/logcrest/core"
-	"github.com/logcrest/logcrest/flow"
+	"github.com/logcrest/logcrest/internal/core"
+	"github.com/logcrest/logcrest/internal/flow"
 )
 
 // Pipeline is a logging pipeline as a value: its own settings, sinks

@@ -5,7 +5,7 @@ import (
 
 	"github.com/rs/zerolog"
 
-	"github.com/logcrest/logcrest/flow"
+	"github.com/logcrest/logcrest/internal/flow"
 )
 
 // Span is a running step or flow, returned by Step and Flow. End it with
@@ -101,7 +101,7 @@ func AtLevel(l zerolog.Level) StepOption { return flow.AtLevel(l) }
 // step's entry record, or on flow_start. Arguments are logged only when
 // given here: never pass passwords, tokens or personal data. A value whose
 // encoding panics is recorded as "!PANIC: ..." (null for a nil pointer); the
-// step runs on (see flow.Args).
+// step runs on.
 func Args(keyvals ...any) StepOption { return flow.Args(keyvals...) }
 
 // LogResult makes Call record its successful result as "result" on the exit
@@ -159,3 +159,37 @@ func TraceID(ctx context.Context) string { return flow.TraceID(ctx) }
 func SetFlowField(ctx context.Context, key string, value any) error {
 	return flow.SetField(ctx, key, value)
 }
+
+// Bounds of the fields SetFlowField attaches to a flow.
+const (
+	// MaxFlowFields is how many fields one flow keeps.
+	MaxFlowFields = flow.MaxFields
+	// MaxFlowFieldKeyLen is the longest field key, in bytes.
+	MaxFlowFieldKeyLen = flow.MaxFieldKeyLen
+	// MaxFlowFieldValueLen is the most bytes a string value takes in the
+	// record, as written: its quotes and escapes included (an invalid UTF-8
+	// byte is written as the 6 bytes \ufffd, a control character as
+	// \u00XX). A longer one is cut on a character boundary to fit, and the
+	// record says "<key>_truncated": true.
+	MaxFlowFieldValueLen = flow.MaxFieldValueLen
+)
+
+// The errors of SetFlowField, for errors.Is. Each is the very value the
+// engine returns, so a comparison holds whichever package returned it.
+var (
+	// ErrNoFlow: the context is not inside a flow.
+	ErrNoFlow = flow.ErrNoFlow
+	// ErrFlowEnded: the flow has already written flow_end.
+	ErrFlowEnded = flow.ErrFlowEnded
+	// ErrTooManyFields: the flow already holds MaxFlowFields other keys.
+	ErrTooManyFields = flow.ErrTooManyFields
+	// ErrFieldKey: the key is empty, longer than MaxFlowFieldKeyLen or has
+	// a character outside A-Z a-z 0-9 _ . -.
+	ErrFieldKey = flow.ErrFieldKey
+	// ErrReservedField: the key is a field LogCrest writes itself, or
+	// "logcrest_dup", or ends in "_truncated".
+	ErrReservedField = flow.ErrReservedField
+	// ErrFieldValueType: the value is not a string, a bool, an integer or a
+	// float.
+	ErrFieldValueType = flow.ErrFieldValueType
+)

@@ -17,7 +17,6 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/logcrest/logcrest"
-	"github.com/logcrest/logcrest/flow"
 )
 
 type panicJSON struct{}
@@ -236,7 +235,7 @@ func TestFlowFieldRefusesValuesThatCouldPanic(t *testing.T) {
 			t.Error(err)
 		}
 		for _, c := range panicking {
-			if err := logcrest.SetFlowField(ctx, "v", c.v); !errors.Is(err, flow.ErrFieldValueType) {
+			if err := logcrest.SetFlowField(ctx, "v", c.v); !errors.Is(err, logcrest.ErrFieldValueType) {
 				t.Errorf("%s: SetFlowField returned %v, want ErrFieldValueType", c.name, err)
 			}
 		}

@@ -22,7 +22,7 @@ import (
 	logcrestgin "github.com/logcrest/logcrest/adapters/gin"
 	"github.com/logcrest/logcrest/adapters/internal/httpflow"
 	logcresthttp "github.com/logcrest/logcrest/adapters/nethttp"
-	"github.com/logcrest/logcrest/flow"
+	"github.com/logcrest/logcrest/internal/flow"
 )
 
 // BenchmarkAdapters measures the per-request cost each adapter adds to its

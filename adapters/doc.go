@@ -32,7 +32,7 @@
 // string), request_id (when a valid one came in) and client_ip (see
 // WithTrustedProxies); flow_end has them too, so it stands alone, plus
 // http_status, bytes and route (when a route matched), the fields of
-// WithFlowFields and flow.SetField, and the flow's outcome. Method, path
+// WithFlowFields and logcrest.SetFlowField, and the flow's outcome. Method, path
 // and route are bounded (MaxMethodLen, MaxPathLen, MaxRouteLen; a cut one
 // is marked method_truncated, path_truncated, route_truncated). The
 // outcome:

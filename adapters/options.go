@@ -8,7 +8,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/logcrest/logcrest"
-	"github.com/logcrest/logcrest/core"
+	"github.com/logcrest/logcrest/internal/core"
 )
 
 // DefaultRequestIDHeader is the request header whose value, when valid,

@@ -1,6 +1,6 @@
 package adapters
 
-import "github.com/logcrest/logcrest/flow"
+import "github.com/logcrest/logcrest/internal/flow"
 
 // TraceparentHeader is the W3C Trace Context request header a flow adopts
 // its trace from.

@@ -6,8 +6,8 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/logcrest/logcrest"
-	"github.com/logcrest/logcrest/core"
-	"github.com/logcrest/logcrest/flow"
+	"github.com/logcrest/logcrest/internal/core"
+	"github.com/logcrest/logcrest/internal/flow"
 )
 
 // pipelineOf returns p as the core pipeline it is, or the default pipeline

@@ -16,7 +16,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/logcrest/logcrest"
-	"github.com/logcrest/logcrest/core"
+	"github.com/logcrest/logcrest/internal/core"
 )
 
 // ScopeName is the instrumentation scope of the spans Export makes.

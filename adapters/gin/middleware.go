@@ -27,7 +27,7 @@ import (
 
 	"github.com/logcrest/logcrest/adapters"
 	"github.com/logcrest/logcrest/adapters/internal/httpflow"
-	"github.com/logcrest/logcrest/flow"
+	"github.com/logcrest/logcrest/internal/flow"
 )
 
 // Middleware returns gin middleware that makes each request a flow,

@@ -7,7 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/logcrest/logcrest/adapters"
-	"github.com/logcrest/logcrest/flow"
+	"github.com/logcrest/logcrest/internal/flow"
 )
 
 // maxHostLen is the most bytes of the URL host (with its port) an outbound

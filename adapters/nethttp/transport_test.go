@@ -16,7 +16,7 @@ import (
 	"github.com/logcrest/logcrest"
 	"github.com/logcrest/logcrest/adapters"
 	logcresthttp "github.com/logcrest/logcrest/adapters/nethttp"
-	"github.com/logcrest/logcrest/flow"
+	"github.com/logcrest/logcrest/internal/flow"
 	"github.com/logcrest/logcrest/logcresttest"
 )
 

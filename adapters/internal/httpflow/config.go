@@ -7,8 +7,8 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/logcrest/logcrest/adapters"
-	"github.com/logcrest/logcrest/core"
-	"github.com/logcrest/logcrest/flow"
+	"github.com/logcrest/logcrest/internal/core"
+	"github.com/logcrest/logcrest/internal/flow"
 )
 
 // Config is an adapter instance: its adapters.Options, resolved once when the

@@ -8,7 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/logcrest/logcrest/adapters"
-	"github.com/logcrest/logcrest/flow"
+	"github.com/logcrest/logcrest/internal/flow"
 )
 
 // flowIDKey is adapters.FlowIDHeader in canonical form, the key of the
@@ -26,7 +26,7 @@ const flowIDKey = "X-Flow-Id"
 // adapters documents for its users: flow_start and flow_end with method,
 // path, request_id and client_ip (see adapters.WithTrustedProxies),
 // flow_end adding http_status, bytes, route, the fields of
-// adapters.WithFlowFields and flow.SetField; method, path and route bounded
+// adapters.WithFlowFields and logcrest.SetFlowField; method, path and route bounded
 // (adapters.MaxMethodLen, MaxPathLen, MaxRouteLen); a status of 500 or more
 // fails the flow with the first failed step's error, the handler's own
 // (Result.Err, when the framework gave one) kept beside it as

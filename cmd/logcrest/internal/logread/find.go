@@ -12,7 +12,7 @@ import (
 	"os"
 	"strings"
 
-	"github.com/logcrest/logcrest/core"
+	"github.com/logcrest/logcrest/internal/core"
 )
 
 // Query says what a command reads: its flags, its arguments and its

@@ -13,8 +13,8 @@ import (
 
 	"github.com/rs/zerolog"
 
-	"github.com/logcrest/logcrest/core"
-	"github.com/logcrest/logcrest/flow"
+	"github.com/logcrest/logcrest/internal/core"
+	"github.com/logcrest/logcrest/internal/flow"
 )
 
 // hostile is a string with everything a JSON encoder must escape or

@@ -6,7 +6,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/logcrest/logcrest/flow"
+	"github.com/logcrest/logcrest/internal/flow"
 )
 
 // These tests use Begin and Finish the way an HTTP adapter does: the

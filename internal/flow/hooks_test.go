@@ -8,8 +8,8 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/logcrest/logcrest/core"
-	"github.com/logcrest/logcrest/flow"
+	"github.com/logcrest/logcrest/internal/core"
+	"github.com/logcrest/logcrest/internal/flow"
 )
 
 type hookExtKey struct{}

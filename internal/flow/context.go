@@ -1,5 +1,8 @@
 // Package flow holds steps, flows, their timelines and the trace, span and
-// flow IDs carried in a context.Context.
+// flow IDs carried in a context.Context. It is internal: users reach it
+// through package logcrest (Step, Flow, Span, SetFlowField and their
+// errors), whose Span is a distinct type over this one, and the adapters
+// and otel build on the lower-level part named below.
 //
 // A step (Step, Run, Call) is one timed unit of work: an entry record, an
 // exit record with its duration and status, and a span ID. A flow (Flow,

@@ -6,7 +6,7 @@ import (
 	"encoding/hex"
 	"time"
 
-	"github.com/logcrest/logcrest/core"
+	"github.com/logcrest/logcrest/internal/core"
 )
 
 // The pipeline's hooks (core.TraceSource, core.EndHook) as steps and flows

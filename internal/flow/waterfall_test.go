@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/logcrest/logcrest/core"
-	"github.com/logcrest/logcrest/flow"
+	"github.com/logcrest/logcrest/internal/core"
+	"github.com/logcrest/logcrest/internal/flow"
 )
 
 // TestWaterfallAndSeq: a flow with a nested step and two concurrent steps.

@@ -7,7 +7,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/logcrest/logcrest/flow"
+	"github.com/logcrest/logcrest/internal/flow"
 )
 
 // The checkout example of the Python README, in Go: a flow "checkout" with
