@@ -358,7 +358,7 @@ func OpenRotatingFile(o RotatingFileOptions) (*RotatingFile, error) {
 	}
 	st.mu.Unlock()
 	if err != nil {
-		_ = st.release(nil)
+		_ = st.release(closeWait{})
 		return nil, err
 	}
 	f := &RotatingFile{st: st, maxSize: o.MaxSize, backups: o.Backups, maxAge: o.MaxAge, compress: o.Compress, modes: m, warn: o.Warn}
@@ -544,7 +544,7 @@ func (f *RotatingFile) Sync() error {
 // machine stopping. CloseContext bounds the wait for the compressor by a
 // context instead of 2 seconds.
 func (f *RotatingFile) Close() error {
-	return f.close(nil)
+	return f.close(closeWait{})
 }
 
 // CloseContext is Close with the wait for the compressor bounded by ctx
@@ -561,12 +561,16 @@ func (f *RotatingFile) CloseContext(ctx context.Context) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	return f.close(ctx)
+	return f.close(closeWait{ctx})
 }
 
-// close is Close (ctx nil: the compressor gets compressCloseWait) and
-// CloseContext.
-func (f *RotatingFile) close(ctx context.Context) error {
+// closeWait is how long the last Close of a path waits for the compressor:
+// until ctx is done, or shortly before its deadline (CloseContext); the zero
+// value, Close's, waits compressCloseWait.
+type closeWait struct{ ctx context.Context }
+
+// close is Close and CloseContext.
+func (f *RotatingFile) close(w closeWait) error {
 	st := f.st
 	st.mu.Lock()
 	if f.closed {
@@ -576,22 +580,22 @@ func (f *RotatingFile) close(ctx context.Context) error {
 	f.closed = true
 	pending := st.takeHousekeepingErr()
 	st.mu.Unlock()
-	if err := st.release(ctx); err != nil {
+	if err := st.release(w); err != nil {
 		return err
 	}
 	return pending
 }
 
 // release counts one user of st less; the last one stops the compressor
-// (waiting for it as ctx allows, see CloseContext; nil: compressCloseWait),
+// (waiting for it as w allows, see closeWait),
 // closes the live file and the lock, and st leaves the registry. It returns
 // the close failure or, failing that, a compression failure met while
 // stopping.
-func (st *pathState) release(ctx context.Context) error {
+func (st *pathState) release(w closeWait) error {
 	if !releaseState(st) {
 		return nil
 	}
-	st.stopCompressor(ctx) // first: the compressor takes the file lock
+	st.stopCompressor(w) // first: the compressor takes the file lock
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	err := st.shutdown()

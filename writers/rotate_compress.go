@@ -49,7 +49,6 @@ import (
 	"bufio"
 	"bytes"
 	"compress/gzip"
-	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -175,7 +174,7 @@ func (st *pathState) startCompressor() {
 // until ctx is done or shortly before its deadline (compressGiveUpTime). It
 // is called by the last Close of the path, without st.mu, when nothing can
 // queue more work.
-func (st *pathState) stopCompressor(ctx context.Context) {
+func (st *pathState) stopCompressor(w closeWait) {
 	st.mu.Lock()
 	running, done := st.z.running, st.z.done
 	st.mu.Unlock()
@@ -184,7 +183,7 @@ func (st *pathState) stopCompressor(ctx context.Context) {
 	}
 	var ctxDone <-chan struct{}
 	wait := compressCloseWait
-	if ctx != nil {
+	if ctx := w.ctx; ctx != nil {
 		ctxDone = ctx.Done()
 		wait = -1 // no timer: until ctx is done
 		if d, ok := ctx.Deadline(); ok {
