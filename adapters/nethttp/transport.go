@@ -8,6 +8,7 @@ import (
 
 	"github.com/logcrest/logcrest/adapters"
 	"github.com/logcrest/logcrest/internal/flow"
+	"github.com/logcrest/logcrest/internal/w3c"
 )
 
 // maxHostLen is the most bytes of the URL host (with its port) an outbound
@@ -226,7 +227,7 @@ func (e statusError) Error() string { return "http " + strconv.Itoa(int(e)) }
 // traceparent is the W3C traceparent value naming span as the parent of
 // the request: version 00, the span's trace ID, its span ID, sampled.
 func traceparent(span *flow.Span) string {
-	return "00-" + span.TraceID() + "-" + span.SpanID() + "-01"
+	return w3c.Format(span.TraceID(), span.SpanID(), w3c.FlagsSampled)
 }
 
 // hasHeader reports whether h has the header key, canonical, under that key

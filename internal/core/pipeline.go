@@ -1,493 +1,571 @@
 package core
 
 import (
+	"bytes"
 	"context"
 	"errors"
-	"fmt"
-	"io"
-	"math"
-	"path/filepath"
-	"strconv"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/rs/zerolog"
 
-	"github.com/logcrest/logcrest/internal/jsonenc"
 	"github.com/logcrest/logcrest/internal/ring"
-	"github.com/logcrest/logcrest/writers"
 )
 
-// Stream names: the folders under the log directory, and the sink names in
-// Stats.
-const (
-	StreamSuccess = "success"
-	StreamError   = "error"
-	StreamFlows   = "flows"
-	StreamConsole = "console"
-)
+// Pipeline is a logging pipeline as its users see it: settings, a level, the
+// loggers it hands out and cumulative counters. What it writes into is a
+// generation (gen) of sinks built from its settings; Configure builds a new
+// generation and retires the old one, and Close retires the live one, while
+// every logger already handed out keeps writing through the Pipeline, so it
+// always reaches the live sinks with the live level and logger name.
+//
+// The package functions (Configure, Logger, Close, ...) act on the process's
+// default Pipeline.
+type Pipeline struct {
+	live  atomic.Pointer[gen]
+	level atomic.Int32 // the zerolog.Level in force
+	base  zerolog.Logger
+	hooks hooks // a TraceSource and an EndHook (see hooks.go)
 
-// sinkMask says which sinks a record still has to reach; a write that raced a
-// rebuild is retried only for the sinks the old pipeline refused, so a record
-// is never written twice.
-type sinkMask uint8
-
-const (
-	toFile sinkMask = 1 << iota
-	toConsole
-)
-
-// gen is one generation of a Pipeline: the sinks built from one set of
-// settings, a ring per stream, each draining into a rotating file, plus the
-// console ring. A gen is immutable once built; a rebuild makes a new one and
-// retires the old.
-type gen struct {
-	settings Settings
-	success  *ring.Ring
-	errs     *ring.Ring
-	flows    *ring.Ring
-	console  *ring.Ring // nil when the console is off
-	rings    []*ring.Ring
-	files    []*fileSink
-	// closeBy is the deadline (Unix nanoseconds) of the close under way,
-	// or 0; the file sinks, closed by their rings' goroutines, read it to
-	// bound their own closing (the compressor) within it.
-	closeBy *atomic.Int64
-
-	// heads[l] begins a record at level l with its level and logger fields,
-	// {"level":"info","logger":"<name>" (see AppendHead); zheads[l] is how
-	// a zerolog record at l begins, {"level":"info", which dispatch
-	// replaces with heads[l] so the logger name is the live one.
-	heads  [numLevels]string
-	zheads [numLevels]string
+	// mu guards what follows. It is held only for bookkeeping, never while
+	// a sink is waited on, so a log call (which may need to build the next
+	// generation) and Stats never wait on a sink.
+	mu sync.Mutex
+	// configured holds the settings of the last Configure; nil until then,
+	// in which case the first use resolves env, file and defaults.
+	configured *Settings
+	// retired sums the counters of retired generations whose sinks have
+	// finished, so Stats is cumulative.
+	retired Counters
+	// lastSinks are the per-sink counters of the last retired generation,
+	// once its sinks have finished.
+	lastSinks []ring.Stats
+	// draining holds retired generations whose sinks have not finished yet,
+	// oldest first. Stats counts them live, Flush and Close wait for them,
+	// and settle moves them to retired once they finish.
+	draining []*gen
+	// newest is the last generation retired, while it is still draining.
+	newest *gen
 }
 
-// numLevels counts the levels from trace to panic.
-const numLevels = int(zerolog.PanicLevel-zerolog.TraceLevel) + 1
+// builtin is the process's own default Pipeline; dflt is the default in
+// force, the one the package functions act on (SetDefault changes it).
+var (
+	builtin = newHandle()
+	dflt    atomic.Pointer[Pipeline]
+)
 
-// warnEvery is the shortest interval between two warnings about one fault.
-const warnEvery = time.Minute
+func init() { dflt.Store(builtin) }
 
-func newGen(s Settings) *gen {
-	p := &gen{settings: s, closeBy: new(atomic.Int64)}
-	if s.Console != nil && s.ConsoleFmt != ConsoleOff {
-		var text func(dst, rec []byte) []byte
-		if s.ConsoleFmt != ConsoleJSON { // JSON: the records as the files hold them
-			text = writers.TextFormatter{Color: writers.ColorFor(s.Console)}.Append
-		}
-		p.console = p.ring(writers.NewConsole(s.Console), StreamConsole, uniqueFormat(text))
-		p.rings = append(p.rings, p.console)
-	}
-	if s.Files {
-		var text func(dst, rec []byte) []byte
-		if !s.JSON {
-			text = writers.TextFormatter{}.Append
-		}
-		open := func(stream string) *ring.Ring {
-			sink := openFileSink(filepath.Join(s.Dir, stream, s.Name+".log"), s)
-			sink.closeBy, sink.closeTimeout = p.closeBy, s.CloseTimeout
-			p.files = append(p.files, sink)
-			return p.ring(sink, stream, uniqueFormat(text))
-		}
-		p.success = open(StreamSuccess)
-		p.flows = open(StreamFlows)
-		p.errs = open(StreamError)
-		// Close order: the error ring last, as the others report drops
-		// into it.
-		p.rings = append(p.rings, p.success, p.flows, p.errs)
-	}
-	p.heads, p.zheads = recordHeads(s.Name)
+func newHandle() *Pipeline {
+	p := &Pipeline{}
+	p.level.Store(int32(defaultLevel))
+	p.base = zerolog.New(pipeWriter{p}).Sample(levelGate{p})
 	return p
 }
 
-// uniqueFormat returns the Format of a ring: each record with its keys made
-// unique (see ownKeys), then given to text, or written as JSON when text is
-// nil. It runs on the ring's background goroutine, so a log call pays
-// nothing for it; a record whose keys are unique already, the common case,
-// costs one pass over its bytes and is not rewritten.
-//
-// A record that begins with uniqueMark (one LogCrest encoded itself, whose
-// keys are unique already) is written without the mark and unchecked. Every
-// ring of a gen has this Format, so the mark never reaches a sink.
-func uniqueFormat(text func(dst, rec []byte) []byte) func(dst, rec []byte) []byte {
-	u := jsonenc.NewUniquer(ownKeys()...)
-	unique := func(rec []byte) []byte {
-		if len(rec) > 0 && rec[0] == uniqueMark {
-			return rec[1:]
-		}
-		return u.Unique(rec)
-	}
-	if text == nil {
-		return func(dst, rec []byte) []byte { return append(dst, unique(rec)...) }
-	}
-	return func(dst, rec []byte) []byte { return text(dst, unique(rec)) }
-}
-
-// uniqueMark begins, in a ring, a record whose keys need no check (see
-// uniqueFormat). A record itself always begins with '{'.
-const uniqueMark = 0
-
-// ownKeys returns the keys LogCrest writes at the start of a record, before
-// any field of the user's: time, level (zerolog.LevelFieldName), logger,
-// and the fields of a step's logger (trace_id, span_id, flow_id, seq, fn;
-// see WriteWith). When a record holds one of them twice at its top level,
-// the first is LogCrest's and keeps the key; the user's moves into
-// "logcrest_dup" (jsonenc.DupKey). Of every other key repeated in an object
-// the last keeps it: the message (zerolog.MessageFieldName), which LogCrest
-// and zerolog write last, and, between a user's own fields, the latest,
-// which is the one a JSON reader that keeps the last value read before.
-func ownKeys() []string {
-	level := zerolog.LevelFieldName
-	if level == "" {
-		level = "level"
-	}
-	return []string{"time", level, "logger", "trace_id", "span_id", "flow_id", "seq", "fn"}
-}
-
-// ring starts the ring of one sink.
-func (p *gen) ring(sink io.Writer, name string, format func(dst, rec []byte) []byte) *ring.Ring {
-	return ring.New(sink, ring.Options{
-		Name:      name,
-		QueueSize: p.settings.QueueSize,
-		MaxBytes:  p.settings.MaxBuffer,
-		Format:    format,
-		OnDrop:    p.reportDrop,
-		OnError:   p.reportError,
-	})
-}
-
-// route sends one record, prefix then body, to the sinks in todo and returns those that refused
-// it because this pipeline is closing.
-func (p *gen) route(file *ring.Ring, prefix, body []byte, todo sinkMask) sinkMask {
-	var left sinkMask
-	if todo&toFile != 0 && file != nil {
-		if _, err := file.WriteWithPrefix(prefix, body); errors.Is(err, ring.ErrClosed) {
-			left |= toFile
-		}
-	}
-	if todo&toConsole != 0 && p.console != nil {
-		if _, err := p.console.WriteWithPrefix(prefix, body); errors.Is(err, ring.ErrClosed) {
-			left |= toConsole
-		}
-	}
-	return left
-}
-
-// reportDrop writes the "logcrest dropped N records" warning into the error
-// stream (and the console), bypassing the queue bound.
-func (p *gen) reportDrop(sink string, n uint64) {
-	rec := make([]byte, 0, 192)
-	rec = timePrefix(rec, time.Now(), nil)
-	rec = append(rec, p.heads[zerolog.WarnLevel-zerolog.TraceLevel][1:]...)
-	rec = append(rec, `,"sink":`...)
-	rec = jsonenc.String(rec, sink)
-	rec = append(rec, `,"dropped":`...)
-	rec = strconv.AppendUint(rec, n, 10)
-	rec = append(rec, `,"message":"logcrest dropped `...)
-	rec = strconv.AppendUint(rec, n, 10)
-	rec = append(rec, " records\"}\n"...)
-	if p.errs != nil {
-		_ = p.errs.Notice(rec)
-	}
-	if p.console != nil {
-		_ = p.console.Notice(rec)
-	}
-}
-
-// faultKey names the fault a failing sink belongs to, for the warning rate
-// limit: the three files share their folder, so a folder that cannot be used
-// is one fault however many streams (and rebuilds) run into it.
-func (p *gen) faultKey(sink string) string {
-	if sink == StreamConsole {
-		return StreamConsole
-	}
-	return filesFault(p.settings.Dir)
-}
-
-func filesFault(dir string) string { return "files:" + dir }
-
-// reportError turns a sink failure into at most one warning a minute per
-// fault, process-wide; the lost records are counted in the ring's stats
+// New returns an independent Pipeline: its own settings (opts over the
+// LOGCREST_* environment, the config file and the defaults, as Configure
+// resolves them), sinks, files, level, counters and goroutines. Its sinks
+// are built on first use. Every bad value is reported in the error (and on
+// stderr) and its key takes its default: the Pipeline returned is usable
 // either way.
-func (p *gen) reportError(sink string, err error, records int) {
-	if !writeWarnings.allow(p.faultKey(sink), time.Now()) {
-		return
+func New(opts ...Option) (*Pipeline, error) {
+	p := newHandle()
+	s, problems := Resolve(opts, os.LookupEnv, nil)
+	p.configured = &s
+	p.level.Store(int32(s.Level))
+	return p, errors.Join(problems...)
+}
+
+// Default returns the default Pipeline, the one the package functions act
+// on and steps, flows and adapters write to when their context names none.
+func Default() *Pipeline { return dflt.Load() }
+
+// SetDefault makes p the default Pipeline; nil puts back the process's
+// built-in one. Loggers handed out before keep writing to the Pipeline they
+// came from. The previous default is not closed.
+func SetDefault(p *Pipeline) {
+	if p == nil {
+		p = builtin
 	}
-	Warnf("writing to the %s sink failed (%d records lost): %v; "+
-		"further failures are counted in Stats and warned about at most once a minute", sink, records, err)
+	dflt.Store(p)
 }
 
-// errsFloor is the least time the error stream gets to finish closing, even
-// when another sink (a stuck console) used up the whole close timeout: it is
-// closed last, as the other sinks report their drops into it, and its
-// records are the ones that matter most. A stuck sink therefore holds Close
-// up for the close timeout plus at most errsFloor.
-const errsFloor = 500 * time.Millisecond
+// ctxKey is the key under which a context carries its Pipeline.
+type ctxKey struct{}
 
-// capFactor sets the hard cap on Close, Flush and the close of a replaced
-// generation: capFactor close timeouts, however steadily the sinks are
-// still writing. The close timeout alone bounds a sink that makes no
-// progress; a slow one is waited for, as giving up on it loses records it
-// would have written (two processes rotating in a folder of 20,000 backups
-// still held ~97k records each after 5 s), but a sink that trickles (a
-// console read a line a second, with 64 MiB queued for it) would otherwise
-// hold a process's exit for hours. Ten times the timeout, 50 s by default,
-// drains 64 MiB at 1.3 MB/s and still ends within systemd's default stop
-// timeout of 90 s.
-const capFactor = 10
-
-// hardCap returns when a wait begun at start with close timeout d gives up
-// whatever the progress.
-func hardCap(start time.Time, d time.Duration) time.Time {
-	if d > math.MaxInt64/capFactor {
-		return start.Add(math.MaxInt64)
+// NewContext returns a copy of ctx that carries p: steps and flows started
+// from it (and the loggers of Log on it) write to p.
+func NewContext(ctx context.Context, p *Pipeline) context.Context {
+	if ctx == nil {
+		ctx = context.Background()
 	}
-	return start.Add(capFactor * d)
+	return context.WithValue(ctx, ctxKey{}, p)
 }
 
-// patience is how a wait begun at start, with the generation's close
-// timeout, waits for each of its rings: it gives up on one that has made no
-// progress for the close timeout, and on every one at deadline.
-func (p *gen) patience(start, deadline time.Time) ring.Patience {
-	return ring.Patience{Idle: p.settings.CloseTimeout, Since: start, Until: deadline}
-}
-
-// flush waits until everything accepted so far is handed to the sinks, or
-// until a sink has made no progress for the close timeout since start (when
-// the caller began to wait), or until deadline.
-func (p *gen) flush(start, deadline time.Time) error {
-	wait := p.patience(start, deadline)
-	var errs []error
-	for _, r := range p.rings {
-		if err := r.FlushWith(wait); err != nil {
-			errs = append(errs, err)
+// FromContext returns the Pipeline ctx carries (see NewContext), or the
+// default one. ctx may be nil.
+func FromContext(ctx context.Context) *Pipeline {
+	if ctx != nil {
+		if p, ok := ctx.Value(ctxKey{}).(*Pipeline); ok && p != nil {
+			return p
 		}
 	}
-	return errors.Join(errs...)
+	return Default()
 }
 
-// setCloseBy tells the sinks the deadline of the close under way (before
-// stop, which may have them closed at once).
-func (p *gen) setCloseBy(deadline time.Time) {
-	p.closeBy.Store(deadline.UnixNano())
+// SetLevel changes the minimum level at once, for every logger the Pipeline
+// has handed out (and their children, on any goroutine) and for its steps
+// and flows. It costs a log call nothing: the level is one atomic value read
+// before a record is encoded. Configure sets it again from its settings.
+func (p *Pipeline) SetLevel(l zerolog.Level) {
+	if l < zerolog.TraceLevel {
+		l = zerolog.TraceLevel
+	}
+	p.level.Store(int32(l))
 }
 
-// stop makes every ring but the error stream's refuse new records and write
-// out what they hold, without waiting; close stops the error stream once the
-// others are done, as they report their drops into it.
-func (p *gen) stop() {
-	for _, r := range p.rings {
-		if r != p.errs {
-			r.Stop()
-		}
-	}
+// Level returns the minimum level in force.
+func (p *Pipeline) Level() zerolog.Level { return zerolog.Level(p.level.Load()) }
+
+// Counters is a snapshot of what the pipeline did since the process started,
+// summed over every sink and every rebuild.
+type Counters struct {
+	Written     uint64 // records a sink accepted
+	Dropped     uint64 // records refused by a full bounded queue or the memory cap
+	Failed      uint64 // records lost because a sink returned an error (or never returned)
+	WriteErrors uint64 // sink writes that returned an error
+	Buffered    uint64 // records accepted and not yet written
+	// Sinks has one entry per sink of the live pipeline (or, when none is
+	// live, of the last one closed), in the order console, success, flows,
+	// error.
+	Sinks []ring.Stats
 }
 
-// sync commits the files to stable storage.
-func (p *gen) sync() error {
-	var errs []error
-	for _, f := range p.files {
-		errs = append(errs, f.Sync())
-	}
-	return errors.Join(errs...)
+func (c *Counters) add(s ring.Stats) {
+	c.Written += s.Written
+	c.Dropped += s.Dropped
+	c.Failed += s.Failed
+	c.WriteErrors += s.WriteErrors
+	c.Buffered += s.Buffered
 }
 
-// close stops every sink and waits for them to write what they hold and
-// close: as long as each makes progress, up to deadline; a sink that has
-// made none for the close timeout is given up on. The sinks drain in
-// parallel, so a stuck one (a console that never returns) costs the others
-// nothing; the error stream stops only once the others are done (or given up
-// on) and gets at least errsFloor. Calling close again waits again, with the
-// new deadline.
-func (p *gen) close(deadline time.Time) error {
-	p.setCloseBy(deadline)
-	start := time.Now()
-	wait := p.patience(start, deadline)
-	p.stop()
-	var errs []error
-	for _, r := range p.rings {
-		if r != p.errs {
-			if err := r.CloseWith(wait); err != nil {
-				errs = append(errs, err)
-			}
-		}
+// current returns the live generation, building it on first use (and on the
+// first use after Close).
+func (p *Pipeline) current() *gen {
+	if g := p.live.Load(); g != nil {
+		return g
 	}
-	if p.errs != nil {
-		// The error stream's idle clock runs from the start, as the
-		// others' did, but not so that it gets less than errsFloor from
-		// now; the floor also lifts the cap.
-		now := time.Now()
-		floor := min(errsFloor, p.settings.CloseTimeout)
-		if since := now.Add(floor - p.settings.CloseTimeout); since.After(wait.Since) {
-			wait.Since = since
-		}
-		if until := now.Add(floor); until.After(wait.Until) {
-			wait.Until = until
-			p.setCloseBy(until) // the error stream's own, stopped only now
-		}
-		if err := p.errs.CloseWith(wait); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	return errors.Join(errs...)
+	return p.build()
 }
 
-// finished reports whether every sink has written all it held and closed.
-func (p *gen) finished() bool {
-	for _, r := range p.rings {
-		select {
-		case <-r.Done():
-		default:
-			return false
-		}
+func (p *Pipeline) build() *gen {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if g := p.live.Load(); g != nil {
+		return g
 	}
-	return true
+	if p.configured == nil {
+		s, _ := Resolve(nil, os.LookupEnv, nil)
+		p.configured = &s
+		p.level.Store(int32(s.Level))
+	}
+	g := newGen(*p.configured)
+	p.live.Store(g)
+	return g
 }
 
-func (p *gen) stats() []ring.Stats {
-	out := make([]ring.Stats, 0, len(p.rings))
-	for _, r := range p.rings {
-		out = append(out, r.Stats())
-	}
-	return out
+// Logger returns the Pipeline's logger. Every logger derived from it follows
+// the Pipeline: its records go to the live sinks, are filtered by the level
+// in force and carry the logger name in force, whatever Configure changed
+// since it was handed out.
+func (p *Pipeline) Logger() *zerolog.Logger {
+	p.current()
+	return &p.base
 }
 
-// fileSink opens its rotating file on first use and again after a failure,
-// so a folder that cannot be created at start (or disappears) costs counted
-// write errors, not the service, and writing resumes once the fault clears.
-type fileSink struct {
-	mu   sync.Mutex // the ring's goroutine writes, a fatal record syncs
-	opt  writers.RotatingFileOptions
-	f    *writers.RotatingFile
-	next time.Time // earliest retry after a failed open
-	// closeBy is its gen's close deadline (Unix nanoseconds, 0 for none
-	// yet, the hard cap of the close under way): Close gives the file the
-	// close timeout from when it is called, and never past closeBy.
-	closeBy      *atomic.Int64
-	closeTimeout time.Duration
-}
+// Enabled reports whether the Pipeline writes records at level l.
+func (p *Pipeline) Enabled(l zerolog.Level) bool { return l >= zerolog.Level(p.level.Load()) }
 
-func openFileSink(path string, s Settings) *fileSink {
-	backups := s.BackupCount
-	if backups == 0 {
-		backups = writers.NoBackups // backup_count 0 keeps none (writers' 0 keeps all, like lumberjack)
-	}
-	fs := &fileSink{opt: writers.RotatingFileOptions{Path: path, MaxSize: s.MaxSize, Backups: backups,
-		MaxAge: s.maxAgeDuration(), Compress: s.Compress, GroupReadable: s.GroupReadable,
-		Warn: func(msg string) { Warnf("%s", msg) }}}
-	if err := fs.open(); err != nil && writeWarnings.allow(filesFault(s.Dir), time.Now()) {
-		Warnf("cannot open log file %q, its records are counted as failed until it can be "+
-			"(warned about at most once a minute): %v", path, err)
-	}
-	return fs
-}
+// Settings returns the settings in force: those of the live generation, or
+// those the next one will be built with.
+func (p *Pipeline) Settings() Settings { return p.current().settings }
 
-func (fs *fileSink) open() error {
-	f, err := writers.OpenRotatingFile(fs.opt)
-	if err != nil {
-		fs.next = time.Now().Add(time.Second)
-		return err
+// Configure resolves opts over env, file and defaults. Before first use it
+// only records the result; after, it builds a new generation, switches every
+// logger to it, and drains and closes the old one. A record racing the
+// switch lands in the old files or the new, exactly once. Every bad value is
+// reported on stderr and in the returned error; its key takes its default.
+// An old sink is waited for as Close waits for it: if it writes nothing for
+// the close timeout, or is still writing after ten, the error names it and
+// the records it still holds are counted as failed.
+func (p *Pipeline) Configure(opts ...Option) error {
+	s, problems := Resolve(opts, os.LookupEnv, nil)
+	p.mu.Lock()
+	p.configured = &s
+	p.level.Store(int32(s.Level))
+	old := p.live.Load()
+	var deadline time.Time
+	if old != nil {
+		deadline = hardCap(time.Now(), old.settings.CloseTimeout)
+		p.live.Store(newGen(s))
+		p.retire(old, deadline)
 	}
-	fs.f = f
-	return nil
-}
-
-func (fs *fileSink) Write(p []byte) (int, error) {
-	fs.mu.Lock()
-	defer fs.mu.Unlock()
-	if fs.f == nil {
-		if time.Now().Before(fs.next) {
-			return 0, fmt.Errorf("log file %q is not open", fs.opt.Path)
-		}
-		if err := fs.open(); err != nil {
-			return 0, err
-		}
-	}
-	return fs.f.Write(p)
-}
-
-// Close commits the file (and the backups rotated since the last sync) to
-// stable storage, then closes it, within the deadline of the pipeline's
-// close: the compressor, if at work, is given up on in time for Close to
-// return by then (its backup stays plain, to be compressed after the next
-// start), so a close timeout under the writers' own 2 s is honoured too.
-func (fs *fileSink) Close() error {
-	fs.mu.Lock()
-	defer fs.mu.Unlock()
-	if fs.f == nil {
-		return nil
-	}
-	syncErr := fs.f.Sync()
+	p.mu.Unlock()
 	var closeErr error
-	if by := fs.closeBy; by != nil && by.Load() != 0 {
-		// The ring waits for a sink while it makes progress, giving up
-		// after the close timeout without any: the writer's own close
-		// (the compressor) gets the close timeout from now, within the
-		// close's hard cap.
-		end := time.Unix(0, by.Load())
-		if byTimeout := time.Now().Add(fs.closeTimeout); fs.closeTimeout > 0 && byTimeout.Before(end) {
-			end = byTimeout
-		}
-		ctx, cancel := context.WithDeadline(context.Background(), end)
-		closeErr = fs.f.CloseContext(ctx)
-		cancel()
-	} else {
-		closeErr = fs.f.Close()
+	if old != nil {
+		closeErr = old.close(deadline)
+		p.settle()
 	}
-	return errors.Join(syncErr, closeErr)
+	return errors.Join(append(problems, closeErr)...)
 }
 
-// Sync commits what has been written to the file to stable storage.
-func (fs *fileSink) Sync() error {
-	fs.mu.Lock()
-	defer fs.mu.Unlock()
-	if fs.f == nil {
+// retire stops a generation that is no longer live (its rings refuse new
+// records and write out what they hold) and keeps it for Stats, Flush and
+// Close until it has finished; its sinks are to be closed by deadline.
+// With p.mu held; it does not wait.
+func (p *Pipeline) retire(g *gen, deadline time.Time) {
+	g.setCloseBy(deadline)
+	g.stop()
+	p.draining = append(p.draining, g)
+	p.newest = g
+}
+
+// settle moves the retired generations whose sinks have all finished from
+// draining into the retired counters.
+func (p *Pipeline) settle() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.settleLocked()
+}
+
+func (p *Pipeline) settleLocked() {
+	kept := p.draining[:0]
+	for _, g := range p.draining {
+		if !g.finished() {
+			kept = append(kept, g)
+			continue
+		}
+		s := g.stats()
+		for _, x := range s {
+			p.retired.add(x)
+		}
+		if g == p.newest {
+			p.lastSinks, p.newest = s, nil
+		}
+	}
+	clear(p.draining[len(kept):])
+	p.draining = kept
+}
+
+// Close drains every sink, syncs and closes the files and releases the
+// background goroutines. It waits for each sink as long as it keeps
+// writing, up to ten close timeouts; a sink that has written nothing for the
+// close timeout (one stuck, or one left over from a Configure that gave up
+// on it) is named in the error with the records it still holds, which are
+// counted as failed. A later log call builds the pipeline afresh with the same
+// settings. Log calls and Stats made while Close waits do not wait.
+func (p *Pipeline) Close() error {
+	p.mu.Lock()
+	timeout := Defaults().CloseTimeout
+	if p.configured != nil {
+		timeout = p.configured.CloseTimeout
+	}
+	old := p.live.Swap(nil)
+	if old != nil {
+		timeout = old.settings.CloseTimeout
+	}
+	deadline := hardCap(time.Now(), timeout)
+	if old != nil {
+		p.retire(old, deadline)
+	}
+	pending := append([]*gen(nil), p.draining...)
+	p.mu.Unlock()
+	err := closeAll(pending, deadline)
+	p.settle()
+	return err
+}
+
+// closeAll closes gens in parallel, each within deadline.
+func closeAll(gens []*gen, deadline time.Time) error {
+	errs := make([]error, len(gens))
+	var wg sync.WaitGroup
+	for i, g := range gens {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = g.close(deadline)
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// Flush returns once every record logged before the call has been written to
+// its sink, or with an error naming the sinks still behind: one that has
+// written nothing for the close timeout, or any still writing after ten.
+func (p *Pipeline) Flush() error {
+	p.mu.Lock()
+	pending := append([]*gen(nil), p.draining...)
+	g := p.live.Load()
+	p.mu.Unlock()
+	if g == nil && len(pending) == 0 {
 		return nil
 	}
-	err := fs.f.Sync()
-	if errors.Is(err, writers.ErrClosed) {
-		return nil
+	timeout := Defaults().CloseTimeout
+	if g != nil {
+		timeout = g.settings.CloseTimeout
+	}
+	start := time.Now()
+	deadline := hardCap(start, timeout)
+	var errs []error
+	for _, d := range pending {
+		errs = append(errs, d.flush(start, deadline))
+	}
+	if g != nil {
+		errs = append(errs, g.flush(start, deadline))
+	}
+	return errors.Join(errs...)
+}
+
+// Sync flushes, then commits the live files to stable storage: what was
+// logged before the call survives the process and the machine stopping.
+func (p *Pipeline) Sync() error {
+	err := p.Flush()
+	if g := p.live.Load(); g != nil {
+		err = errors.Join(err, g.sync())
 	}
 	return err
 }
 
-// warnLimiter lets one warning through per fault and per minute. Its state
-// outlives pipelines, so a rebuild does not repeat a warning.
-type warnLimiter struct {
-	mu   sync.Mutex
-	last map[string]time.Time
-}
-
-// writeWarnings rate-limits the warnings about failing sinks for the whole
-// process, across rebuilds.
-var writeWarnings warnLimiter
-
-// allow reports whether a warning about the fault key may be written at now,
-// and if so starts its quiet minute.
-func (l *warnLimiter) allow(key string, now time.Time) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if last, seen := l.last[key]; seen && now.Sub(last) < warnEvery {
-		return false
-	}
-	if l.last == nil {
-		l.last = make(map[string]time.Time)
-	}
-	if len(l.last) >= 64 { // forget quiet faults so the map stays small
-		for k, t := range l.last {
-			if now.Sub(t) >= warnEvery {
-				delete(l.last, k)
-			}
+// Stats returns the cumulative counters. It never waits on a sink.
+func (p *Pipeline) Stats() Counters {
+	p.mu.Lock()
+	p.settleLocked()
+	c := p.retired
+	for _, d := range p.draining {
+		for _, s := range d.stats() {
+			c.add(s)
 		}
 	}
-	l.last[key] = now
-	return true
+	if p.newest != nil {
+		c.Sinks = p.newest.stats()
+	} else {
+		c.Sinks = append([]ring.Stats(nil), p.lastSinks...)
+	}
+	g := p.live.Load()
+	p.mu.Unlock()
+	if g != nil {
+		c.Sinks = g.stats()
+		for _, s := range c.Sinks {
+			c.add(s)
+		}
+	}
+	return c
 }
 
-// reset forgets every fault.
-func (l *warnLimiter) reset() {
-	l.mu.Lock()
-	l.last = nil
-	l.mu.Unlock()
+// The package functions act on the default Pipeline.
+
+// Logger returns the default Pipeline's logger. It never returns nil and
+// does not allocate.
+func Logger() *zerolog.Logger { return Default().Logger() }
+
+// Active returns the settings in force: those of the live pipeline, or those
+// the next one will be built with.
+func Active() Settings { return Default().Settings() }
+
+// Configure configures the default Pipeline; see Pipeline.Configure.
+func Configure(opts ...Option) error { return Default().Configure(opts...) }
+
+// Close closes the default Pipeline; see Pipeline.Close.
+func Close() error { return Default().Close() }
+
+// Flush flushes the default Pipeline; see Pipeline.Flush.
+func Flush() error { return Default().Flush() }
+
+// Sync flushes the default Pipeline and commits its files to stable storage.
+func Sync() error { return Default().Sync() }
+
+// Stats returns the default Pipeline's counters; see Pipeline.Stats.
+func Stats() Counters { return Default().Stats() }
+
+// levelGate is the sampler of every logger a Pipeline hands out: zerolog
+// asks it before it encodes anything, so a record below the Pipeline's level
+// costs one atomic load, and a change of level reaches loggers already
+// handed out (and their children) without rebuilding them.
+type levelGate struct{ p *Pipeline }
+
+// Sample reports whether the Pipeline writes records at level l.
+func (g levelGate) Sample(l zerolog.Level) bool { return g.p.Enabled(l) }
+
+// pipeWriter is the writer behind every logger a Pipeline hands out. Each
+// record goes to the generation live when it is written, so a logger kept
+// across a rebuild still reaches live sinks.
+type pipeWriter struct{ p *Pipeline }
+
+func (w pipeWriter) Write(rec []byte) (int, error) { return w.WriteLevel(zerolog.NoLevel, rec) }
+
+// WriteLevel routes error and above to the error stream, the rest to the
+// success stream, and everything to the console. A fatal or panic record is
+// the last a process may write: the call returns only once it, and every
+// record before it, is in its file and synced, as zerolog then exits or
+// panics.
+func (w pipeWriter) WriteLevel(l zerolog.Level, rec []byte) (int, error) {
+	return w.p.WriteWith(l, rec, nil)
 }
+
+// LoggerOf returns a logger of p that writes through w, gated by p's level
+// like every logger p hands out (see SetLevel). w is typically a small
+// writer of the caller's that calls WriteWith with fields of its own.
+func (p *Pipeline) LoggerOf(w zerolog.LevelWriter) zerolog.Logger {
+	return zerolog.New(w).Sample(levelGate{p})
+}
+
+// WriteWith writes rec, a record of a zerolog logger at level l (NoLevel
+// for none), as p's own loggers do: error and above to the error stream,
+// the rest to the success stream, everything to the console, stamped with
+// the time now. fields, when not empty, is put in after the record's level
+// and logger fields: ,"key":value pairs, each with its leading comma, of
+// keys among those LogCrest writes first (trace_id, span_id, flow_id, seq,
+// fn; see ownKeys), so that they win over a user's field of the same name,
+// which is kept under "logcrest_dup". A span's logger adds its IDs this way, at no cost until it writes, rather
+// than carrying them in a zerolog context (a 500-byte buffer per logger). A
+// fatal or panic record is the last a process may write: the call returns
+// only once it, and every record before it, is in its file and synced, as
+// zerolog then exits or panics. The caller may reuse rec and fields once
+// WriteWith returns.
+func (p *Pipeline) WriteWith(l zerolog.Level, rec, fields []byte) (int, error) {
+	if l < zerolog.Level(p.level.Load()) {
+		// Only reached with sampling disabled process-wide
+		// (zerolog.DisableSampling), which bypasses levelGate.
+		return len(rec), nil
+	}
+	stream := successOf
+	if l >= zerolog.ErrorLevel && l <= zerolog.PanicLevel {
+		stream = errsOf
+	}
+	n, err := p.dispatch(rec, l, fields, stream, time.Now())
+	if l == zerolog.FatalLevel || l == zerolog.PanicLevel {
+		_ = p.Sync()
+	}
+	return n, err
+}
+
+// Close syncs the Pipeline (zerolog's Fatal calls it before os.Exit). It
+// does not close the Pipeline: the process is about to end, or, with
+// zerolog.FatalExitFunc set, goes on logging.
+func (w pipeWriter) Close() error { return w.p.Sync() }
+
+func errsOf(g *gen) *ring.Ring    { return g.errs }
+func successOf(g *gen) *ring.Ring { return g.success }
+func flowsOf(g *gen) *ring.Ring   { return g.flows }
+
+// headed is the level dispatch is given for a record that LogCrest encoded
+// itself, whose head (level and logger fields) is already in place.
+const headed = zerolog.Disabled
+
+// headedUnique is headed for a record whose keys are unique at every depth
+// already (WriteUniqueFlow, WriteUniqueRecord).
+const headedUnique = zerolog.Disabled + 1
+
+// dispatch sends rec to the file ring stream picks and to the console,
+// stamped with t. A record of a zerolog logger (l is its level, or NoLevel)
+// gets the live logger name put in after its level field, then fields (see
+// WriteWith); a record LogCrest encoded itself (l is headed or
+// headedUnique) is written as it is.
+func (p *Pipeline) dispatch(rec []byte, l zerolog.Level, fields []byte, stream func(*gen) *ring.Ring, t time.Time) (int, error) {
+	if len(rec) == 0 || rec[0] != '{' {
+		return 0, errNotJSON
+	}
+	n := len(rec)
+	if l != headed && l != headedUnique && needsFlatten(rec) {
+		// A zerolog record; LogCrest's own escape every CR and LF (see
+		// WriteRecord).
+		rec = flatten(rec)
+	}
+	var buf [256]byte
+	todo := toFile | toConsole
+	for todo != 0 {
+		g := p.current()
+		prefix, body := g.frame(buf[:0], t, l, rec, fields)
+		todo = g.route(stream(g), prefix, body, todo)
+	}
+	return n, nil
+}
+
+// frame splits the record as written into a prefix built in dst (its time
+// field, then for a zerolog record its level and logger fields and fields)
+// and the rest of rec that follows it.
+func (g *gen) frame(dst []byte, t time.Time, l zerolog.Level, rec, fields []byte) (prefix, body []byte) {
+	switch l {
+	case headedUnique:
+		// The caller vouches for its keys: marked, the sinks need not
+		// check them again.
+		return timePrefix(append(dst, uniqueMark), t, rec), rec[1:]
+	case headed:
+		return timePrefix(dst, t, rec), rec[1:]
+	}
+	dst = append(dst, `{"time":"`...)
+	dst = appendTimestamp(dst, t)
+	dst = append(dst, `",`...)
+	i := int(zerolog.InfoLevel - zerolog.TraceLevel) // any level: for the logger field alone
+	if l >= zerolog.TraceLevel && l <= zerolog.PanicLevel {
+		i = int(l - zerolog.TraceLevel)
+	}
+	head, zhead := g.heads[i], g.zheads[i]
+	if l <= zerolog.PanicLevel && len(zhead) > 1 && bytes.HasPrefix(rec, []byte(zhead)) {
+		dst = append(dst, head[1:]...)
+		body = rec[len(zhead):]
+	} else {
+		// No level field (NoLevel, or zerolog's level field renamed
+		// since the generation was built): the logger field alone.
+		skip := len(zhead)
+		if skip > 1 {
+			skip++ // the comma after the level field
+		}
+		dst = append(dst, head[skip:]...)
+		body = rec[1:]
+	}
+	if len(fields) > 0 {
+		if dst[len(dst)-1] == ',' {
+			fields = fields[1:] // the head was empty: its comma is in place
+		}
+		dst = append(dst, fields...)
+	}
+	if len(body) > 0 && body[0] != ',' && body[0] != '}' {
+		dst = append(dst, ',')
+	}
+	return dst, body
+}
+
+// needsFlatten reports whether rec holds a CR anywhere or an LF before its
+// end (see flatten).
+func needsFlatten(rec []byte) bool {
+	if i := bytes.IndexByte(rec, '\n'); i >= 0 && i < len(rec)-1 {
+		return true
+	}
+	return bytes.IndexByte(rec, '\r') >= 0
+}
+
+// flatten returns a copy of rec in which every CR and every LF but a final
+// one is a space. zerolog escapes them in strings, so they can only come from
+// raw JSON (Event.RawJSON), where they are whitespace (or the JSON is invalid
+// anyway); left in, they would end the record early (a lone CR ends a line
+// for Python's and many other line readers), and the rest of it, chosen by
+// whoever controls that JSON, would read as a record of its own. Records are
+// rarely like this, so the copy is allowed to allocate.
+func flatten(rec []byte) []byte {
+	out := bytes.Clone(rec)
+	last := len(out) - 1
+	for i, c := range out {
+		if (c == '\n' && i != last) || c == '\r' {
+			out[i] = ' '
+		}
+	}
+	return out
+}
+
+var errNotJSON = errors.New("logcrest: record is not a JSON object")

@@ -6,6 +6,7 @@ import (
 	"os"
 	"strconv"
 	"sync"
+	"time"
 	"unicode/utf8"
 
 	"github.com/logcrest/logcrest/internal/stdio"
@@ -138,4 +139,44 @@ func quote(s string) string {
 		cut--
 	}
 	return strconv.Quote(s[:cut]) + "..."
+}
+
+// warnLimiter lets one warning through per fault and per minute. Its state
+// outlives pipelines, so a rebuild does not repeat a warning.
+type warnLimiter struct {
+	mu   sync.Mutex
+	last map[string]time.Time
+}
+
+// writeWarnings rate-limits the warnings about failing sinks for the whole
+// process, across rebuilds.
+var writeWarnings warnLimiter
+
+// allow reports whether a warning about the fault key may be written at now,
+// and if so starts its quiet minute.
+func (l *warnLimiter) allow(key string, now time.Time) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if last, seen := l.last[key]; seen && now.Sub(last) < warnEvery {
+		return false
+	}
+	if l.last == nil {
+		l.last = make(map[string]time.Time)
+	}
+	if len(l.last) >= 64 { // forget quiet faults so the map stays small
+		for k, t := range l.last {
+			if now.Sub(t) >= warnEvery {
+				delete(l.last, k)
+			}
+		}
+	}
+	l.last[key] = now
+	return true
+}
+
+// reset forgets every fault.
+func (l *warnLimiter) reset() {
+	l.mu.Lock()
+	l.last = nil
+	l.mu.Unlock()
 }

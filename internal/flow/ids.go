@@ -1,6 +1,10 @@
 package flow
 
-import "math/rand/v2"
+import (
+	"math/rand/v2"
+
+	"github.com/logcrest/logcrest/internal/w3c"
+)
 
 // IDs are correlation handles, not secrets: they come from math/rand/v2's
 // per-thread generator, which is fast, safe for concurrent use and never
@@ -70,26 +74,9 @@ func putHex64(dst []byte, v uint64) {
 	}
 }
 
-// isIDHex reports whether s is n lowercase hex digits, not all zero: a
-// valid W3C trace ID (n = 32) or span ID (n = 16).
-func isIDHex(s string, n int) bool {
-	if len(s) != n {
-		return false
-	}
-	zero := true
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
-			return false
-		}
-		zero = zero && c == '0'
-	}
-	return !zero
-}
-
 // parseTraceID returns s as a traceID when it is a valid trace ID.
 func parseTraceID(s string) (t traceID, ok bool) {
-	if !isIDHex(s, 32) {
+	if !w3c.ValidTraceID(s) {
 		return t, false
 	}
 	t[0], t[33] = '"', '"'
@@ -101,7 +88,7 @@ func parseTraceID(s string) (t traceID, ok bool) {
 // zero spanID (none) otherwise.
 func parseSpanID(s string) spanID {
 	var p spanID
-	if isIDHex(s, 16) {
+	if w3c.ValidSpanID(s) {
 		p[0], p[17] = '"', '"'
 		copy(p[1:17], s)
 	}
@@ -110,11 +97,11 @@ func parseSpanID(s string) spanID {
 
 // ValidTraceID reports whether s is a valid W3C trace ID: 32 lowercase hex
 // digits, not all zero. Begin adopts FlowSpec.TraceID only when it is.
-func ValidTraceID(s string) bool { return isIDHex(s, 32) }
+func ValidTraceID(s string) bool { return w3c.ValidTraceID(s) }
 
 // ValidSpanID reports whether s is a valid W3C span (parent) ID: 16
 // lowercase hex digits, not all zero.
-func ValidSpanID(s string) bool { return isIDHex(s, 16) }
+func ValidSpanID(s string) bool { return w3c.ValidSpanID(s) }
 
 // maxLabel is the longest flow label kept, in bytes.
 const maxLabel = 64

@@ -9,6 +9,7 @@ import (
 
 	"github.com/logcrest/logcrest/adapters"
 	"github.com/logcrest/logcrest/internal/flow"
+	"github.com/logcrest/logcrest/internal/w3c"
 )
 
 // flowIDKey is adapters.FlowIDHeader in canonical form, the key of the
@@ -447,12 +448,9 @@ func traceparent(r *http.Request) (traceID, parentID, flags string) {
 	if len(v) != 1 {
 		return "", "", ""
 	}
-	traceID, parentID, ok := adapters.ParseTraceparent(v[0])
+	traceID, parentID, flags, ok := w3c.Parse(v[0])
 	if !ok {
 		return "", "", ""
 	}
-	// ParseTraceparent checked the whole header: the flags are the two
-	// lowercase hex digits after the parent ID, at the same place in every
-	// version ("vv-<32>-<16>-ff"). A substring: no allocation.
-	return traceID, parentID, v[0][53:55]
+	return traceID, parentID, flags
 }

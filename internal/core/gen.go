@@ -1,0 +1,351 @@
+package core
+
+import (
+	"errors"
+	"io"
+	"math"
+	"path/filepath"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/logcrest/logcrest/internal/jsonenc"
+	"github.com/logcrest/logcrest/internal/ring"
+	"github.com/logcrest/logcrest/writers"
+)
+
+// Stream names: the folders under the log directory, and the sink names in
+// Stats.
+const (
+	StreamSuccess = "success"
+	StreamError   = "error"
+	StreamFlows   = "flows"
+	StreamConsole = "console"
+)
+
+// sinkMask says which sinks a record still has to reach; a write that raced a
+// rebuild is retried only for the sinks the old pipeline refused, so a record
+// is never written twice.
+type sinkMask uint8
+
+const (
+	toFile sinkMask = 1 << iota
+	toConsole
+)
+
+// gen is one generation of a Pipeline: the sinks built from one set of
+// settings, a ring per stream, each draining into a rotating file, plus the
+// console ring. A gen is immutable once built; a rebuild makes a new one and
+// retires the old.
+type gen struct {
+	settings Settings
+	success  *ring.Ring
+	errs     *ring.Ring
+	flows    *ring.Ring
+	console  *ring.Ring // nil when the console is off
+	rings    []*ring.Ring
+	files    []*fileSink
+	// closeBy is the deadline (Unix nanoseconds) of the close under way,
+	// or 0; the file sinks, closed by their rings' goroutines, read it to
+	// bound their own closing (the compressor) within it.
+	closeBy *atomic.Int64
+
+	// heads[l] begins a record at level l with its level and logger fields,
+	// {"level":"info","logger":"<name>" (see AppendHead); zheads[l] is how
+	// a zerolog record at l begins, {"level":"info", which dispatch
+	// replaces with heads[l] so the logger name is the live one.
+	heads  [numLevels]string
+	zheads [numLevels]string
+}
+
+// numLevels counts the levels from trace to panic.
+const numLevels = int(zerolog.PanicLevel-zerolog.TraceLevel) + 1
+
+// warnEvery is the shortest interval between two warnings about one fault.
+const warnEvery = time.Minute
+
+func newGen(s Settings) *gen {
+	p := &gen{settings: s, closeBy: new(atomic.Int64)}
+	if s.Console != nil && s.ConsoleFmt != ConsoleOff {
+		var text func(dst, rec []byte) []byte
+		if s.ConsoleFmt != ConsoleJSON { // JSON: the records as the files hold them
+			text = writers.TextFormatter{Color: writers.ColorFor(s.Console)}.Append
+		}
+		p.console = p.ring(writers.NewConsole(s.Console), StreamConsole, uniqueFormat(text))
+		p.rings = append(p.rings, p.console)
+	}
+	if s.Files {
+		var text func(dst, rec []byte) []byte
+		if !s.JSON {
+			text = writers.TextFormatter{}.Append
+		}
+		open := func(stream string) *ring.Ring {
+			sink := openFileSink(filepath.Join(s.Dir, stream, s.Name+".log"), s)
+			sink.closeBy, sink.closeTimeout = p.closeBy, s.CloseTimeout
+			p.files = append(p.files, sink)
+			return p.ring(sink, stream, uniqueFormat(text))
+		}
+		p.success = open(StreamSuccess)
+		p.flows = open(StreamFlows)
+		p.errs = open(StreamError)
+		// Close order: the error ring last, as the others report drops
+		// into it.
+		p.rings = append(p.rings, p.success, p.flows, p.errs)
+	}
+	p.heads, p.zheads = recordHeads(s.Name)
+	return p
+}
+
+// uniqueFormat returns the Format of a ring: each record with its keys made
+// unique (see ownKeys), then given to text, or written as JSON when text is
+// nil. It runs on the ring's background goroutine, so a log call pays
+// nothing for it; a record whose keys are unique already, the common case,
+// costs one pass over its bytes and is not rewritten.
+//
+// A record that begins with uniqueMark (one LogCrest encoded itself, whose
+// keys are unique already) is written without the mark and unchecked. Every
+// ring of a gen has this Format, so the mark never reaches a sink.
+func uniqueFormat(text func(dst, rec []byte) []byte) func(dst, rec []byte) []byte {
+	u := jsonenc.NewUniquer(ownKeys()...)
+	unique := func(rec []byte) []byte {
+		if len(rec) > 0 && rec[0] == uniqueMark {
+			return rec[1:]
+		}
+		return u.Unique(rec)
+	}
+	if text == nil {
+		return func(dst, rec []byte) []byte { return append(dst, unique(rec)...) }
+	}
+	return func(dst, rec []byte) []byte { return text(dst, unique(rec)) }
+}
+
+// uniqueMark begins, in a ring, a record whose keys need no check (see
+// uniqueFormat). A record itself always begins with '{'.
+const uniqueMark = 0
+
+// ownKeys returns the keys LogCrest writes at the start of a record, before
+// any field of the user's: time, level (zerolog.LevelFieldName), logger,
+// and the fields of a step's logger (trace_id, span_id, flow_id, seq, fn;
+// see WriteWith). When a record holds one of them twice at its top level,
+// the first is LogCrest's and keeps the key; the user's moves into
+// "logcrest_dup" (jsonenc.DupKey). Of every other key repeated in an object
+// the last keeps it: the message (zerolog.MessageFieldName), which LogCrest
+// and zerolog write last, and, between a user's own fields, the latest,
+// which is the one a JSON reader that keeps the last value read before.
+func ownKeys() []string {
+	level := zerolog.LevelFieldName
+	if level == "" {
+		level = "level"
+	}
+	return []string{"time", level, "logger", "trace_id", "span_id", "flow_id", "seq", "fn"}
+}
+
+// ring starts the ring of one sink.
+func (p *gen) ring(sink io.Writer, name string, format func(dst, rec []byte) []byte) *ring.Ring {
+	return ring.New(sink, ring.Options{
+		Name:      name,
+		QueueSize: p.settings.QueueSize,
+		MaxBytes:  p.settings.MaxBuffer,
+		Format:    format,
+		OnDrop:    p.reportDrop,
+		OnError:   p.reportError,
+	})
+}
+
+// route sends one record, prefix then body, to the sinks in todo and returns those that refused
+// it because this pipeline is closing.
+func (p *gen) route(file *ring.Ring, prefix, body []byte, todo sinkMask) sinkMask {
+	var left sinkMask
+	if todo&toFile != 0 && file != nil {
+		if _, err := file.WriteWithPrefix(prefix, body); errors.Is(err, ring.ErrClosed) {
+			left |= toFile
+		}
+	}
+	if todo&toConsole != 0 && p.console != nil {
+		if _, err := p.console.WriteWithPrefix(prefix, body); errors.Is(err, ring.ErrClosed) {
+			left |= toConsole
+		}
+	}
+	return left
+}
+
+// reportDrop writes the "logcrest dropped N records" warning into the error
+// stream (and the console), bypassing the queue bound.
+func (p *gen) reportDrop(sink string, n uint64) {
+	rec := make([]byte, 0, 192)
+	rec = timePrefix(rec, time.Now(), nil)
+	rec = append(rec, p.heads[zerolog.WarnLevel-zerolog.TraceLevel][1:]...)
+	rec = append(rec, `,"sink":`...)
+	rec = jsonenc.String(rec, sink)
+	rec = append(rec, `,"dropped":`...)
+	rec = strconv.AppendUint(rec, n, 10)
+	rec = append(rec, `,"message":"logcrest dropped `...)
+	rec = strconv.AppendUint(rec, n, 10)
+	rec = append(rec, " records\"}\n"...)
+	if p.errs != nil {
+		_ = p.errs.Notice(rec)
+	}
+	if p.console != nil {
+		_ = p.console.Notice(rec)
+	}
+}
+
+// faultKey names the fault a failing sink belongs to, for the warning rate
+// limit: the three files share their folder, so a folder that cannot be used
+// is one fault however many streams (and rebuilds) run into it.
+func (p *gen) faultKey(sink string) string {
+	if sink == StreamConsole {
+		return StreamConsole
+	}
+	return filesFault(p.settings.Dir)
+}
+
+func filesFault(dir string) string { return "files:" + dir }
+
+// reportError turns a sink failure into at most one warning a minute per
+// fault, process-wide; the lost records are counted in the ring's stats
+// either way.
+func (p *gen) reportError(sink string, err error, records int) {
+	if !writeWarnings.allow(p.faultKey(sink), time.Now()) {
+		return
+	}
+	Warnf("writing to the %s sink failed (%d records lost): %v; "+
+		"further failures are counted in Stats and warned about at most once a minute", sink, records, err)
+}
+
+// errsFloor is the least time the error stream gets to finish closing, even
+// when another sink (a stuck console) used up the whole close timeout: it is
+// closed last, as the other sinks report their drops into it, and its
+// records are the ones that matter most. A stuck sink therefore holds Close
+// up for the close timeout plus at most errsFloor.
+const errsFloor = 500 * time.Millisecond
+
+// capFactor sets the hard cap on Close, Flush and the close of a replaced
+// generation: capFactor close timeouts, however steadily the sinks are
+// still writing. The close timeout alone bounds a sink that makes no
+// progress; a slow one is waited for, as giving up on it loses records it
+// would have written (two processes rotating in a folder of 20,000 backups
+// still held ~97k records each after 5 s), but a sink that trickles (a
+// console read a line a second, with 64 MiB queued for it) would otherwise
+// hold a process's exit for hours. Ten times the timeout, 50 s by default,
+// drains 64 MiB at 1.3 MB/s and still ends within systemd's default stop
+// timeout of 90 s.
+const capFactor = 10
+
+// hardCap returns when a wait begun at start with close timeout d gives up
+// whatever the progress.
+func hardCap(start time.Time, d time.Duration) time.Time {
+	if d > math.MaxInt64/capFactor {
+		return start.Add(math.MaxInt64)
+	}
+	return start.Add(capFactor * d)
+}
+
+// patience is how a wait begun at start, with the generation's close
+// timeout, waits for each of its rings: it gives up on one that has made no
+// progress for the close timeout, and on every one at deadline.
+func (p *gen) patience(start, deadline time.Time) ring.Patience {
+	return ring.Patience{Idle: p.settings.CloseTimeout, Since: start, Until: deadline}
+}
+
+// flush waits until everything accepted so far is handed to the sinks, or
+// until a sink has made no progress for the close timeout since start (when
+// the caller began to wait), or until deadline.
+func (p *gen) flush(start, deadline time.Time) error {
+	wait := p.patience(start, deadline)
+	var errs []error
+	for _, r := range p.rings {
+		if err := r.FlushWith(wait); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// setCloseBy tells the sinks the deadline of the close under way (before
+// stop, which may have them closed at once).
+func (p *gen) setCloseBy(deadline time.Time) {
+	p.closeBy.Store(deadline.UnixNano())
+}
+
+// stop makes every ring but the error stream's refuse new records and write
+// out what they hold, without waiting; close stops the error stream once the
+// others are done, as they report their drops into it.
+func (p *gen) stop() {
+	for _, r := range p.rings {
+		if r != p.errs {
+			r.Stop()
+		}
+	}
+}
+
+// sync commits the files to stable storage.
+func (p *gen) sync() error {
+	var errs []error
+	for _, f := range p.files {
+		errs = append(errs, f.Sync())
+	}
+	return errors.Join(errs...)
+}
+
+// close stops every sink and waits for them to write what they hold and
+// close: as long as each makes progress, up to deadline; a sink that has
+// made none for the close timeout is given up on. The sinks drain in
+// parallel, so a stuck one (a console that never returns) costs the others
+// nothing; the error stream stops only once the others are done (or given up
+// on) and gets at least errsFloor. Calling close again waits again, with the
+// new deadline.
+func (p *gen) close(deadline time.Time) error {
+	p.setCloseBy(deadline)
+	start := time.Now()
+	wait := p.patience(start, deadline)
+	p.stop()
+	var errs []error
+	for _, r := range p.rings {
+		if r != p.errs {
+			if err := r.CloseWith(wait); err != nil {
+				errs = append(errs, err)
+			}
+		}
+	}
+	if p.errs != nil {
+		// The error stream's idle clock runs from the start, as the
+		// others' did, but not so that it gets less than errsFloor from
+		// now; the floor also lifts the cap.
+		now := time.Now()
+		floor := min(errsFloor, p.settings.CloseTimeout)
+		if since := now.Add(floor - p.settings.CloseTimeout); since.After(wait.Since) {
+			wait.Since = since
+		}
+		if until := now.Add(floor); until.After(wait.Until) {
+			wait.Until = until
+			p.setCloseBy(until) // the error stream's own, stopped only now
+		}
+		if err := p.errs.CloseWith(wait); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// finished reports whether every sink has written all it held and closed.
+func (p *gen) finished() bool {
+	for _, r := range p.rings {
+		select {
+		case <-r.Done():
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+func (p *gen) stats() []ring.Stats {
+	out := make([]ring.Stats, 0, len(p.rings))
+	for _, r := range p.rings {
+		out = append(out, r.Stats())
+	}
+	return out
+}
