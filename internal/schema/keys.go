@@ -111,3 +111,26 @@ const (
 	StepCancelled = "cancelled"
 	StepRunning   = "running"
 )
+
+// known are the keys above: the ones LogCrest writes.
+var known = map[string]bool{
+	KeyTime: true, KeyLevel: true, KeyLogger: true, KeyMessage: true,
+	KeyTraceID: true, KeySpanID: true, KeyParentSpanID: true, KeyTraceFlags: true,
+	KeyFlowID: true, KeySeq: true,
+	KeyFn: true, KeyMs: true, KeyStatus: true, KeyError: true, KeyErrorType: true,
+	KeyStack: true, KeyArgs: true, KeyResult: true,
+	KeyFlowType: true, KeyFlowStatus: true, KeyLabel: true, KeyTotalMs: true,
+	KeySteps: true, KeyTimeline: true, KeyTimelineTruncated: true, KeyFailedAt: true,
+	KeyStep: true, KeyFlowError: true, KeyReturnedError: true,
+	KeyAtMs: true, KeyParent: true,
+	KeyMethod: true, KeyPath: true, KeyRoute: true, KeyHost: true, KeyRequestID: true,
+	KeyClientIP: true, KeyHTTPStatus: true, KeyBytes: true, KeyAborted: true,
+	KeyHijacked: true, KeyClientGone: true,
+	KeyMethodTruncated: true, KeyPathTruncated: true, KeyRouteTruncated: true,
+	KeyHostTruncated: true, KeySink: true, KeyDropped: true, KeyDup: true,
+}
+
+// Known reports whether key is one LogCrest writes in a record of its own
+// (one of the Key constants). A reader whose keys cannot be constants (a
+// struct tag) checks them with it in a test.
+func Known(key string) bool { return known[key] }

@@ -1,8 +1,14 @@
 package schema
 
 import (
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"regexp"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -97,4 +103,63 @@ func TestBackupMsRejectsImpossibleTimes(t *testing.T) {
 	if _, ok := BackupMs("2026-13-04T05-06-07.891"); ok {
 		t.Fatal("month 13 parsed")
 	}
+}
+
+// TestKnownIsEveryKeyConstant: Known holds exactly the Key constants of
+// keys.go, so a key added there cannot be missed by the readers' tag
+// checks.
+func TestKnownIsEveryKeyConstant(t *testing.T) {
+	f, err := parser.ParseFile(token.NewFileSet(), "keys.go", nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, d := range f.Decls {
+		g, ok := d.(*ast.GenDecl)
+		if !ok || g.Tok != token.CONST {
+			continue
+		}
+		for _, spec := range g.Specs {
+			for i, name := range spec.(*ast.ValueSpec).Names {
+				if !strings.HasPrefix(name.Name, "Key") {
+					continue
+				}
+				n++
+				v, err := constValue(spec.(*ast.ValueSpec), i)
+				if err != nil {
+					t.Fatalf("%s: %v", name.Name, err)
+				}
+				if !Known(v) {
+					t.Errorf("%s = %q is not Known", name.Name, v)
+				}
+			}
+		}
+	}
+	if n != len(known) {
+		t.Errorf("%d Key constants, %d Known keys", n, len(known))
+	}
+	for k := range known {
+		if k == "" || strings.Trim(k, "abcdefghijklmnopqrstuvwxyz_") != "" {
+			t.Errorf("key %q is not lowercase snake case", k)
+		}
+	}
+}
+
+// constValue evaluates the i-th value of spec: a string literal, or
+// Key<Name> + TruncatedSuffix.
+func constValue(spec *ast.ValueSpec, i int) (string, error) {
+	switch e := spec.Values[i].(type) {
+	case *ast.BasicLit:
+		return strconv.Unquote(e.Value)
+	case *ast.BinaryExpr:
+		x, _ := e.X.(*ast.Ident)
+		y, _ := e.Y.(*ast.Ident)
+		if x != nil && y != nil && y.Name == "TruncatedSuffix" {
+			base := map[string]string{"KeyMethod": KeyMethod, "KeyPath": KeyPath, "KeyRoute": KeyRoute, "KeyHost": KeyHost}[x.Name]
+			if base != "" {
+				return base + TruncatedSuffix, nil
+			}
+		}
+	}
+	return "", fmt.Errorf("unexpected expression %T", spec.Values[i])
 }
