@@ -10,7 +10,9 @@
 // writer builds its fixed record fragments from them at compile time
 // (`,"` + schema.KeyFlowID + `":"`), which costs nothing at run time.
 //
-// Adding a key to flow_end takes a constant here, the line that writes it
-// in internal/flow (flow.go), and, when a flow field must not take it, its
-// entry in the reserved set below.
+// Adding a key to flow_end takes its constant in keys.go and its entry in
+// known there (which reserves it from flow fields, unless it is listed in
+// notReserved), and the line that writes it in internal/flow (endFlow in
+// flow.go). A reader that wants it adds it where it decodes (logread's
+// FlowEnd or Record, whose tags TestDecodedKeysAreSchemaKeys checks).
 package schema

@@ -1,22 +1,26 @@
 package schema
 
-// reserved are the keys of flow_end and of the records of a flow: a flow
-// field may not take their place.
-var reserved = map[string]bool{
-	KeyTime: true, KeyLevel: true, KeyLogger: true, KeyMessage: true,
-	KeyTraceID: true, KeySpanID: true, KeyParentSpanID: true, KeyTraceFlags: true,
-	KeyFlowID: true, KeySeq: true,
-	KeyFlowType: true, KeyFlowStatus: true, KeyTotalMs: true, KeySteps: true,
-	KeyTimeline: true, KeyTimelineTruncated: true, KeyFailedAt: true, KeyStep: true,
-	KeyFlowError: true, KeyStack: true,
-	KeyFn: true, KeyMs: true, KeyStatus: true, KeyError: true, KeyErrorType: true,
-	KeyArgs: true, KeyResult: true, KeyLabel: true,
-	KeyMethod: true, KeyMethodTruncated: true, KeyPath: true, KeyPathTruncated: true,
-	KeyRoute: true, KeyRouteTruncated: true, KeyRequestID: true, KeyHTTPStatus: true,
-	KeyBytes: true, KeyClientIP: true, KeyAborted: true, KeyHijacked: true,
-	KeyClientGone: true, KeyReturnedError: true,
-	KeyDup: true,
+// notReserved are the keys LogCrest writes that a flow field may take:
+// those of a timeline entry (inside the timeline array), of a client
+// call's step (Transport's host) and of the drop notice, none of which is
+// a top-level key of flow_end.
+var notReserved = map[string]bool{
+	KeyAtMs: true, KeyParent: true, KeyHost: true, KeyHostTruncated: true,
+	KeySink: true, KeyDropped: true,
 }
+
+// reserved are the keys of flow_end and of the records of a flow: a flow
+// field may not take their place. A key added to known is reserved unless
+// it is listed in notReserved.
+var reserved = func() map[string]bool {
+	m := make(map[string]bool, len(known))
+	for k := range known {
+		if !notReserved[k] {
+			m[k] = true
+		}
+	}
+	return m
+}()
 
 // Reserved reports whether key is one LogCrest writes in the records of a
 // flow, which a flow field may not take.
