@@ -38,6 +38,7 @@ import (
 
 	"github.com/logcrest/logcrest"
 	"github.com/logcrest/logcrest/internal/jsoncheck"
+	"github.com/logcrest/logcrest/internal/schema"
 )
 
 // Record is one decoded record: the JSON object as encoding/json decodes it
@@ -237,13 +238,13 @@ func (r *Recorder) Messages() []string {
 // Flow returns every record carrying flow ID id (flow_start, the records of
 // its steps and of Log inside it, flow_end), in order.
 func (r *Recorder) Flow(id string) []Record {
-	return r.Filter(func(rec Record) bool { return rec.Str("flow_id") == id })
+	return r.Filter(func(rec Record) bool { return rec.Str(schema.KeyFlowID) == id })
 }
 
 // FlowEnd returns the flow_end record of flow id, and whether there is one.
 func (r *Recorder) FlowEnd(id string) (Record, bool) {
 	for _, rec := range r.Flow(id) {
-		if rec.Str("flow_type") == "flow_end" {
+		if rec.Str(schema.KeyFlowType) == schema.FlowEnd {
 			return rec, true
 		}
 	}
@@ -252,7 +253,7 @@ func (r *Recorder) FlowEnd(id string) (Record, bool) {
 
 // FlowEnds returns every flow_end record, in order.
 func (r *Recorder) FlowEnds() []Record {
-	return r.Filter(func(rec Record) bool { return rec.Str("flow_type") == "flow_end" })
+	return r.Filter(func(rec Record) bool { return rec.Str(schema.KeyFlowType) == schema.FlowEnd })
 }
 
 // Reset forgets the records written so far.

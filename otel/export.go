@@ -17,6 +17,7 @@ import (
 
 	"github.com/logcrest/logcrest"
 	"github.com/logcrest/logcrest/internal/core"
+	"github.com/logcrest/logcrest/internal/schema"
 )
 
 // ScopeName is the instrumentation scope of the spans Export makes.
@@ -162,10 +163,10 @@ func (x *Exporter) snapshot(e *core.EndedSpan) sdktrace.ReadOnlySpan {
 	}
 	attrs := make([]attribute.KeyValue, 0, 12)
 	if e.FlowID != "" {
-		attrs = append(attrs, attribute.String("logcrest.flow_id", e.FlowID))
+		attrs = append(attrs, attribute.String("logcrest."+schema.KeyFlowID, e.FlowID))
 	}
 	if e.Flow {
-		attrs = append(attrs, attribute.Int("logcrest.steps", e.Steps))
+		attrs = append(attrs, attribute.Int("logcrest."+schema.KeySteps, e.Steps))
 	}
 	h := httpFields{step: !e.Flow}
 	attrs = appendFields(attrs, e.Fields, &h)
@@ -216,22 +217,22 @@ type httpFields struct {
 // server.port. Other fields (a flow's SetField fields,
 // adapters.WithFlowFields) keep their names.
 var fieldKeys = map[string]string{
-	"method":           "http.request.method",
-	"path":             "url.path",
-	"route":            "http.route",
-	"http_status":      "http.response.status_code",
-	"bytes":            "http.response.body.size",
-	"client_ip":        "client.address",
-	"request_id":       "logcrest.request_id",
-	"trace_flags":      "logcrest.trace_flags",
-	"method_truncated": "logcrest.method_truncated",
-	"path_truncated":   "logcrest.path_truncated",
-	"route_truncated":  "logcrest.route_truncated",
-	"aborted":          "logcrest.aborted",
-	"hijacked":         "logcrest.hijacked",
-	"client_gone":      "logcrest.client_gone",
-	"returned_error":   "logcrest.returned_error",
-	"host_truncated":   "logcrest.host_truncated",
+	schema.KeyMethod:          "http.request.method",
+	schema.KeyPath:            "url.path",
+	schema.KeyRoute:           "http.route",
+	schema.KeyHTTPStatus:      "http.response.status_code",
+	schema.KeyBytes:           "http.response.body.size",
+	schema.KeyClientIP:        "client.address",
+	schema.KeyRequestID:       "logcrest." + schema.KeyRequestID,
+	schema.KeyTraceFlags:      "logcrest." + schema.KeyTraceFlags,
+	schema.KeyMethodTruncated: "logcrest." + schema.KeyMethodTruncated,
+	schema.KeyPathTruncated:   "logcrest." + schema.KeyPathTruncated,
+	schema.KeyRouteTruncated:  "logcrest." + schema.KeyRouteTruncated,
+	schema.KeyAborted:         "logcrest." + schema.KeyAborted,
+	schema.KeyHijacked:        "logcrest." + schema.KeyHijacked,
+	schema.KeyClientGone:      "logcrest." + schema.KeyClientGone,
+	schema.KeyReturnedError:   "logcrest." + schema.KeyReturnedError,
+	schema.KeyHostTruncated:   "logcrest." + schema.KeyHostTruncated,
 }
 
 // knownMethods are the methods semantic conventions name; any other is
@@ -263,14 +264,14 @@ func appendFields(attrs []attribute.KeyValue, obj []byte, h *httpFields) []attri
 		if err := dec.Decode(&v); err != nil {
 			return attrs
 		}
-		if key == "host" && h.step {
+		if key == schema.KeyHost && h.step {
 			if host, ok := v.(string); ok {
 				attrs = appendServer(attrs, host)
 				continue
 			}
 		}
 		if k, ok := fieldKeys[key]; ok {
-			if key == "method" {
+			if key == schema.KeyMethod {
 				m, _ := v.(string)
 				if !knownMethods[m] {
 					attrs = append(attrs,
@@ -281,7 +282,7 @@ func appendFields(attrs []attribute.KeyValue, obj []byte, h *httpFields) []attri
 				}
 				h.method = m
 			}
-			if key == "route" {
+			if key == schema.KeyRoute {
 				h.route, _ = v.(string)
 			}
 			key = k

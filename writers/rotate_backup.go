@@ -48,12 +48,14 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/logcrest/logcrest/internal/schema"
 )
 
 const (
 	// backupTimeLayout is lumberjack's backup timestamp: UTC, millisecond
-	// precision, fixed width.
-	backupTimeLayout = "2006-01-02T15-04-05.000"
+	// precision, fixed width (internal/schema owns it, and the names).
+	backupTimeLayout = schema.BackupTimeLayout
 	// backupSearch bounds how many milliseconds past the chosen one
 	// freeBackupName tries.
 	backupSearch = 1000
@@ -200,8 +202,7 @@ func nameFree(name string) (bool, error) {
 // backupName returns the backup path for UTC Unix millisecond ms:
 // "<prefix>-2006-01-02T15-04-05.000<ext>" beside the live file.
 func (st *pathState) backupName(ms int64) string {
-	ts := time.UnixMilli(ms).UTC().Format(backupTimeLayout)
-	return filepath.Join(st.dir, st.prefix+"-"+ts+st.ext)
+	return filepath.Join(st.dir, schema.BackupName(st.prefix, st.ext, ms))
 }
 
 // backupMs returns the UTC Unix millisecond in name (a base name) if it is
@@ -227,16 +228,11 @@ func (st *pathState) isPlainBackup(name string) bool {
 // plainBackupMs returns the UTC Unix millisecond in name (a base name) if
 // it is an uncompressed backup of st's file.
 func (st *pathState) plainBackupMs(name string) (int64, bool) {
-	head := st.prefix + "-"
-	if len(name) != len(head)+len(backupTimeLayout)+len(st.ext) ||
-		!strings.HasPrefix(name, head) || !strings.HasSuffix(name, st.ext) {
+	prefix, stamp, ok := schema.SplitBackupName(name, st.ext)
+	if !ok || prefix != st.prefix {
 		return 0, false
 	}
-	t, err := time.Parse(backupTimeLayout, name[len(head):len(name)-len(st.ext)])
-	if err != nil {
-		return 0, false
-	}
-	return t.UnixMilli(), true
+	return schema.BackupMs(stamp)
 }
 
 // prune removes the oldest backups beyond keep (all of them when keep is 0)

@@ -63,11 +63,12 @@ import (
 	"time"
 
 	"github.com/logcrest/logcrest/internal/fsync"
+	"github.com/logcrest/logcrest/internal/schema"
 )
 
 const (
 	// gzExt ends a compressed backup's name.
-	gzExt = ".gz"
+	gzExt = schema.GzExt
 	// tmpExt ends the name of a compressed backup being written.
 	tmpExt = ".tmp"
 	// compressChunk is how much of a backup the compressor reads at once;

@@ -16,6 +16,7 @@
 package writers
 
 import (
+	"github.com/logcrest/logcrest/internal/schema"
 	"unicode/utf8"
 
 	"github.com/fatih/color"
@@ -23,14 +24,14 @@ import (
 
 // Field names with a fixed place on the line.
 const (
-	timeKey    = "time"
-	levelKey   = "level"
-	loggerKey  = "logger"
-	messageKey = "message"
-	errorKey   = "error"
-	traceIDKey = "trace_id"
-	spanIDKey  = "span_id"
-	flowIDKey  = "flow_id"
+	timeKey    = schema.KeyTime
+	levelKey   = schema.KeyLevel
+	loggerKey  = schema.KeyLogger
+	messageKey = schema.KeyMessage
+	errorKey   = schema.KeyError
+	traceIDKey = schema.KeyTraceID
+	spanIDKey  = schema.KeySpanID
+	flowIDKey  = schema.KeyFlowID
 )
 
 // Slots of the fields that are taken out of record order.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/logcrest/logcrest/adapters"
 	"github.com/logcrest/logcrest/internal/flow"
+	"github.com/logcrest/logcrest/internal/schema"
 	"github.com/logcrest/logcrest/internal/w3c"
 )
 
@@ -200,20 +201,20 @@ func (c *outbound) name() string { return "http " + c.method + " " + c.host }
 // AddFields adds method, host, path and http_status to the step's exit
 // record.
 func (c *outbound) AddFields(w *flow.FieldWriter) {
-	w.Str("method", c.method)
+	w.Str(schema.KeyMethod, c.method)
 	if c.methodCut {
-		w.Bool("method_truncated", true)
+		w.Bool(schema.KeyMethodTruncated, true)
 	}
-	w.Str("host", c.host)
+	w.Str(schema.KeyHost, c.host)
 	if c.hostCut {
-		w.Bool("host_truncated", true)
+		w.Bool(schema.KeyHostTruncated, true)
 	}
-	w.Str("path", c.path)
+	w.Str(schema.KeyPath, c.path)
 	if c.pathCut {
-		w.Bool("path_truncated", true)
+		w.Bool(schema.KeyPathTruncated, true)
 	}
 	if c.status != 0 {
-		w.Int("http_status", int64(c.status))
+		w.Int(schema.KeyHTTPStatus, int64(c.status))
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/logcrest/logcrest/cmd/logcrest/internal/logread"
+	"github.com/logcrest/logcrest/internal/schema"
 )
 
 // filters are the selections flows and stats share.
@@ -56,10 +57,10 @@ func (f *filters) prepare(now time.Time) error {
 		s = strings.ToLower(strings.TrimSpace(s))
 		switch {
 		case s == "":
-		case s == "failed" || s == "success" || s == "cancelled":
+		case s == schema.FlowFailed || s == schema.FlowSuccess || s == schema.FlowCancelled:
 			f.statuses = append(f.statuses, statusMatch{flowStatus: s})
 		case s == "ok":
-			f.statuses = append(f.statuses, statusMatch{flowStatus: "success"})
+			f.statuses = append(f.statuses, statusMatch{flowStatus: schema.FlowSuccess})
 		case len(s) == 3 && s[1:] == "xx" && s[0] >= '1' && s[0] <= '5':
 			f.statuses = append(f.statuses, statusMatch{class: int(s[0] - '0')})
 		default:
@@ -79,7 +80,7 @@ func (f *filters) prepare(now time.Time) error {
 }
 
 func (f *filters) match(e *logread.FlowEnd) bool {
-	if f.failed && e.FlowStatus != "failed" {
+	if f.failed && e.FlowStatus != schema.FlowFailed {
 		return false
 	}
 	if !f.sinceT.IsZero() && e.At.Before(f.sinceT) {
@@ -234,9 +235,9 @@ func writeFlowLine(out *style, fe *logread.FlowEnd, multi bool) {
 		b.WriteString("  " + out.paint(ansiService, padRight(logread.Clean(svc), 12)))
 	}
 	switch fe.FlowStatus {
-	case "failed":
+	case schema.FlowFailed:
 		b.WriteString("  " + out.paint(ansiFailed, "FAILED"))
-	case "cancelled":
+	case schema.FlowCancelled:
 		b.WriteString("  " + out.paint(ansiRunning, "cancel"))
 	default:
 		b.WriteString("  " + out.paint(ansiOK, "ok    "))
@@ -257,7 +258,7 @@ func writeFlowLine(out *style, fe *logread.FlowEnd, multi bool) {
 	b.WriteString("  " + padLeft(fmtMs(fe.TotalMs), 8))
 	b.WriteString("  " + padRight(fmt.Sprintf("%d %s", fe.Steps, logread.Plural(fe.Steps, "step", "steps")), 8))
 	b.WriteString("  " + logread.Clean(fe.FlowID))
-	if fe.FlowStatus == "failed" {
+	if fe.FlowStatus == schema.FlowFailed {
 		var why []string
 		if fe.FailedAt != "" {
 			w := logread.Clean(fe.FailedAt)
@@ -299,7 +300,7 @@ func prepareFlowEnds(fs *flag.FlagSet, args []string, e env, c *common, f *filte
 	if err := f.prepare(c.nowT); err != nil {
 		return nil, false, err
 	}
-	set, err := c.sources(e, pos, []string{"flows"}, false)
+	set, err := c.sources(e, pos, []string{schema.StreamFlows}, false)
 	if err != nil {
 		return nil, false, err
 	}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/logcrest/logcrest/cmd/logcrest/internal/logread"
+	"github.com/logcrest/logcrest/internal/schema"
 	"github.com/logcrest/logcrest/writers"
 )
 
@@ -253,11 +254,11 @@ func buildFlows(hits []hit) []*flowView {
 		for i := range f.hits {
 			h := &f.hits[i]
 			switch h.rec.FlowType {
-			case "flow_start":
+			case schema.FlowStart:
 				if f.start == nil {
 					f.start = h
 				}
-			case "flow_end":
+			case schema.FlowEnd:
 				f.end = h
 			}
 			if f.logger == "" {
@@ -296,7 +297,7 @@ func (f *flowView) timeline() {
 			f.origin = e.At.Add(-time.Duration(e.TotalMs * float64(time.Millisecond)))
 		}
 		failedAt := -1
-		if k, _, ok := strings.Cut(e.Step, "/"); ok && e.FlowStatus == "failed" {
+		if k, _, ok := strings.Cut(e.Step, "/"); ok && e.FlowStatus == schema.FlowFailed {
 			if n, err := strconv.Atoi(k); err == nil {
 				failedAt = n - 1
 			}
@@ -378,9 +379,9 @@ func (f *flowView) stepSpans() (spans map[string]*stepSpan, order []string, firs
 		s.end, s.ms, s.done = r.At, r.Ms, true
 		s.status = r.Status
 		if s.status == "" {
-			s.status = "ok"
+			s.status = schema.StepOK
 			if r.Message == "step failed" {
-				s.status = "error"
+				s.status = schema.StepError
 			}
 		}
 		if s.start.IsZero() {
@@ -423,12 +424,12 @@ func (f *flowView) rebuild() {
 		s := spans[id]
 		st := step{fn: s.fn, at: ms(s.start.Sub(first)), ms: s.ms, status: s.status, parent: -1, spanID: id}
 		if !s.done {
-			st.ms, st.status, st.running = ms(last.Sub(s.start)), "running", true
+			st.ms, st.status, st.running = ms(last.Sub(s.start)), schema.StepRunning, true
 		}
 		if p, ok := f.spanIndex[s.parentSpan]; ok {
 			st.parent = p
 		}
-		if st.status == "error" && !failedSeen {
+		if st.status == schema.StepError && !failedSeen {
 			st.failed, failedSeen = true, true
 		}
 		f.steps = append(f.steps, st)
@@ -521,9 +522,9 @@ func (f *flowView) writeSummary(out *style, multi bool) {
 			out.printf(" → %s", out.statusCode(e.HTTPStatus))
 		}
 		switch e.FlowStatus {
-		case "failed":
+		case schema.FlowFailed:
 			out.printf("  %s", out.paint(ansiFailed, "FAILED"))
-		case "cancelled":
+		case schema.FlowCancelled:
 			out.printf("  %s", out.paint(ansiRunning, "cancelled"))
 		default:
 			out.printf("  %s", out.paint(ansiOK, "ok"))
@@ -555,7 +556,7 @@ func (f *flowView) writeSummary(out *style, multi bool) {
 	if fields := f.fields(); len(fields) > 0 {
 		out.printf("  %s\n", strings.Join(fields, " "))
 	}
-	if f.end != nil && f.end.rec.FlowStatus == "failed" {
+	if f.end != nil && f.end.rec.FlowStatus == schema.FlowFailed {
 		e := &f.end.rec
 		msg := "failed at " + logread.Clean(e.FailedAt)
 		switch {
@@ -578,15 +579,22 @@ func (f *flowView) writeSummary(out *style, multi bool) {
 	}
 }
 
-// reservedFields are the keys LogCrest writes itself; the others in
-// flow_end are the flow's own fields. (The list is flow's reserved keys.)
+// reservedFields are the keys of flow_end the view shows elsewhere or not
+// at all; the others are listed as the flow's fields: the ones the code
+// set, and the request's route, request_id, client_ip, bytes and flags,
+// which schema.Reserved reserves but the view lists.
 var reservedFields = map[string]bool{
-	"time": true, "level": true, "logger": true, "message": true, "trace_id": true, "span_id": true,
-	"parent_span_id": true, "trace_flags": true, "flow_id": true, "seq": true, "flow_type": true,
-	"flow_status": true, "total_ms": true, "steps": true, "timeline": true, "timeline_truncated": true,
-	"failed_at": true, "step": true, "flow_error": true, "stack": true, "fn": true, "ms": true,
-	"status": true, "error": true, "error_type": true, "args": true, "result": true, "label": true,
-	"method": true, "path": true, "http_status": true,
+	schema.KeyTime: true, schema.KeyLevel: true, schema.KeyLogger: true,
+	schema.KeyMessage: true, schema.KeyTraceID: true, schema.KeySpanID: true,
+	schema.KeyParentSpanID: true, schema.KeyTraceFlags: true, schema.KeyFlowID: true,
+	schema.KeySeq: true, schema.KeyFlowType: true, schema.KeyFlowStatus: true,
+	schema.KeyTotalMs: true, schema.KeySteps: true, schema.KeyTimeline: true,
+	schema.KeyTimelineTruncated: true, schema.KeyFailedAt: true, schema.KeyStep: true,
+	schema.KeyFlowError: true, schema.KeyStack: true, schema.KeyFn: true,
+	schema.KeyMs: true, schema.KeyStatus: true, schema.KeyError: true,
+	schema.KeyErrorType: true, schema.KeyArgs: true, schema.KeyResult: true,
+	schema.KeyLabel: true, schema.KeyMethod: true, schema.KeyPath: true,
+	schema.KeyHTTPStatus: true,
 }
 
 // fields lists the flow's fields as key=value: the request's (route,

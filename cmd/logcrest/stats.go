@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/logcrest/logcrest/cmd/logcrest/internal/logread"
+	"github.com/logcrest/logcrest/internal/schema"
 )
 
 // Bounds on what stats holds, whatever the files hold: a group keeps its
@@ -117,7 +118,7 @@ func groupKey(fe *logread.FlowEnd) string {
 
 func (g *statGroup) add(fe *logread.FlowEnd) {
 	g.count++
-	if fe.FlowStatus == "failed" {
+	if fe.FlowStatus == schema.FlowFailed {
 		g.failed++
 	}
 	g.addMs(fe.TotalMs)
@@ -320,7 +321,7 @@ func sumFile(ctx context.Context, src logread.Source, e env, f *filters, rep *lo
 			}
 			return
 		}
-		if fe.FlowType != "flow_end" {
+		if fe.FlowType != schema.FlowEnd {
 			return
 		}
 		fe.At = logread.ParseTime(fe.Time)

@@ -15,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/logcrest/logcrest/cmd/logcrest/internal/logread"
+	"github.com/logcrest/logcrest/internal/schema"
 )
 
 // wfRow is one row of the waterfall.
@@ -216,10 +217,10 @@ func writeWaterfall(out *style, rows []wfRow, total float64, width int) {
 		}
 		mark := " "
 		switch {
-		case r.status == "error" || r.status == "failed":
+		case r.status == schema.StepError || r.status == schema.FlowFailed:
 			mark = out.paint(ansiFailed, "✗")
 			label = out.paint(ansiFailed, label)
-		case r.status == "running":
+		case r.status == schema.StepRunning:
 			mark = out.paint(ansiRunning, "…")
 		case r.flow:
 			label = out.bold(label)
@@ -264,12 +265,12 @@ func bar(out *style, r wfRow, total float64, barW int) string {
 	switch {
 	case r.flow:
 		glyph, colour = "▓", ansiFlow
-		if r.status == "failed" {
+		if r.status == schema.FlowFailed {
 			colour = ansiFailed
 		}
-	case r.status == "error":
+	case r.status == schema.StepError:
 		colour = ansiFailed
-	case r.status == "running":
+	case r.status == schema.StepRunning:
 		glyph, colour = "░", ansiRunning
 	}
 	return strings.Repeat(" ", s) + out.paint(colour, strings.Repeat(glyph, e-s))

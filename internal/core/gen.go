@@ -13,15 +13,16 @@ import (
 
 	"github.com/logcrest/logcrest/internal/jsonenc"
 	"github.com/logcrest/logcrest/internal/ring"
+	"github.com/logcrest/logcrest/internal/schema"
 	"github.com/logcrest/logcrest/writers"
 )
 
 // Stream names: the folders under the log directory, and the sink names in
 // Stats.
 const (
-	StreamSuccess = "success"
-	StreamError   = "error"
-	StreamFlows   = "flows"
+	StreamSuccess = schema.StreamSuccess
+	StreamError   = schema.StreamError
+	StreamFlows   = schema.StreamFlows
 	StreamConsole = "console"
 )
 
@@ -130,16 +131,16 @@ const uniqueMark = 0
 // and the fields of a step's logger (trace_id, span_id, flow_id, seq, fn;
 // see WriteWith). When a record holds one of them twice at its top level,
 // the first is LogCrest's and keeps the key; the user's moves into
-// "logcrest_dup" (jsonenc.DupKey). Of every other key repeated in an object
+// "logcrest_dup" (schema.KeyDup). Of every other key repeated in an object
 // the last keeps it: the message (zerolog.MessageFieldName), which LogCrest
 // and zerolog write last, and, between a user's own fields, the latest,
 // which is the one a JSON reader that keeps the last value read before.
 func ownKeys() []string {
 	level := zerolog.LevelFieldName
 	if level == "" {
-		level = "level"
+		level = schema.KeyLevel
 	}
-	return []string{"time", level, "logger", "trace_id", "span_id", "flow_id", "seq", "fn"}
+	return []string{schema.KeyTime, level, schema.KeyLogger, schema.KeyTraceID, schema.KeySpanID, schema.KeyFlowID, schema.KeySeq, schema.KeyFn}
 }
 
 // ring starts the ring of one sink.
@@ -177,11 +178,11 @@ func (p *gen) reportDrop(sink string, n uint64) {
 	rec := make([]byte, 0, 192)
 	rec = timePrefix(rec, time.Now(), nil)
 	rec = append(rec, p.heads[zerolog.WarnLevel-zerolog.TraceLevel][1:]...)
-	rec = append(rec, `,"sink":`...)
+	rec = append(rec, `,"`+schema.KeySink+`":`...)
 	rec = jsonenc.String(rec, sink)
-	rec = append(rec, `,"dropped":`...)
+	rec = append(rec, `,"`+schema.KeyDropped+`":`...)
 	rec = strconv.AppendUint(rec, n, 10)
-	rec = append(rec, `,"message":"logcrest dropped `...)
+	rec = append(rec, `,"`+schema.KeyMessage+`":"logcrest dropped `...)
 	rec = strconv.AppendUint(rec, n, 10)
 	rec = append(rec, " records\"}\n"...)
 	if p.errs != nil {

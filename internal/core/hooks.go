@@ -5,6 +5,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/logcrest/logcrest/internal/schema"
 	"github.com/rs/zerolog"
 )
 
@@ -165,7 +166,7 @@ func (p *Pipeline) EndHook() EndHook {
 func (p *Pipeline) ContextLogger(ctx context.Context) *zerolog.Logger {
 	if ptr := p.hooks.trace.Load(); ptr != nil && ctx != nil {
 		if ext, ok := (*ptr)(ctx); ok && ext.Valid() {
-			l := p.Logger().With().Hex("trace_id", ext.TraceID[:]).Hex("span_id", ext.SpanID[:]).Logger()
+			l := p.Logger().With().Hex(schema.KeyTraceID, ext.TraceID[:]).Hex(schema.KeySpanID, ext.SpanID[:]).Logger()
 			return &l
 		}
 	}

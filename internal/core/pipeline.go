@@ -12,6 +12,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/logcrest/logcrest/internal/ring"
+	"github.com/logcrest/logcrest/internal/schema"
 )
 
 // Pipeline is a logging pipeline as its users see it: settings, a level, the
@@ -508,7 +509,7 @@ func (g *gen) frame(dst []byte, t time.Time, l zerolog.Level, rec, fields []byte
 	case headed:
 		return timePrefix(dst, t, rec), rec[1:]
 	}
-	dst = append(dst, `{"time":"`...)
+	dst = append(dst, `{"`+schema.KeyTime+`":"`...)
 	dst = appendTimestamp(dst, t)
 	dst = append(dst, `",`...)
 	i := int(zerolog.InfoLevel - zerolog.TraceLevel) // any level: for the logger field alone

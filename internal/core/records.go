@@ -6,6 +6,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/logcrest/logcrest/internal/jsonenc"
+	"github.com/logcrest/logcrest/internal/schema"
 )
 
 // The records of steps and flows are encoded by package flow itself, not
@@ -65,7 +66,7 @@ func recordHeads(name string) (heads, zheads [numLevels]string) {
 		} else {
 			zheads[i] = "{"
 		}
-		b = jsonenc.String(b, "logger")
+		b = jsonenc.String(b, schema.KeyLogger)
 		b = append(b, ':')
 		heads[i] = string(jsonenc.String(b, name))
 	}

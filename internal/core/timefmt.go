@@ -3,6 +3,8 @@ package core
 import (
 	"sync/atomic"
 	"time"
+
+	"github.com/logcrest/logcrest/internal/schema"
 )
 
 // secondStamp caches the "2006-01-02T15:04:05" part of the current second so
@@ -54,7 +56,7 @@ func appendTimestamp(dst []byte, t time.Time) []byte {
 // record starts with its "time" field: {"time":"...",
 // If the record is an empty object the trailing comma is left out.
 func timePrefix(dst []byte, t time.Time, rec []byte) []byte {
-	dst = append(dst, `{"time":"`...)
+	dst = append(dst, `{"`+schema.KeyTime+`":"`...)
 	dst = appendTimestamp(dst, t)
 	dst = append(dst, '"')
 	if len(rec) < 2 || rec[1] != '}' {

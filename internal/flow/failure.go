@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/logcrest/logcrest/internal/jsonenc"
+	"github.com/logcrest/logcrest/internal/schema"
 )
 
 // appendFailure appends the fields of a failed exit record: error and
@@ -15,18 +16,18 @@ import (
 func appendFailure(b []byte, o *Outcome) []byte {
 	switch {
 	case o.Panic != nil:
-		b = append(b, `,"error":`...)
+		b = append(b, `,"`+schema.KeyError+`":`...)
 		b = jsonenc.String(b, panicText(o.Panic))
-		b = append(b, `,"error_type":`...)
+		b = append(b, `,"`+schema.KeyErrorType+`":`...)
 		b = jsonenc.String(b, typeName(o.Panic))
 		if o.Stack != nil {
-			b = append(b, `,"stack":`...)
+			b = append(b, `,"`+schema.KeyStack+`":`...)
 			b = jsonenc.Bytes(b, o.Stack)
 		}
 	case o.Err != nil:
-		b = append(b, `,"error":`...)
+		b = append(b, `,"`+schema.KeyError+`":`...)
 		b = jsonenc.String(b, errorText(o.Err))
-		b = append(b, `,"error_type":`...)
+		b = append(b, `,"`+schema.KeyErrorType+`":`...)
 		b = jsonenc.String(b, typeName(o.Err))
 	}
 	return b

@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/logcrest/logcrest/internal/jsonenc"
+	"github.com/logcrest/logcrest/internal/schema"
 )
 
 // Bounds of the fields a flow can be given with SetField.
@@ -36,20 +37,6 @@ var (
 	ErrFieldValueType = errors.New("logcrest: a field value is a string, a bool, an integer or a float")
 )
 
-// reserved are the keys of flow_end and of the records of a flow: a field
-// may not take their place.
-var reserved = map[string]bool{
-	"time": true, "level": true, "logger": true, "message": true, "trace_id": true, "span_id": true,
-	"parent_span_id": true, "trace_flags": true, "flow_id": true, "seq": true, "flow_type": true,
-	"flow_status": true, "total_ms": true, "steps": true, "timeline": true, "timeline_truncated": true,
-	"failed_at": true, "step": true, "flow_error": true, "stack": true, "fn": true, "ms": true,
-	"status": true, "error": true, "error_type": true, "args": true, "result": true, "label": true,
-	"method": true, "method_truncated": true, "path": true, "path_truncated": true, "route": true,
-	"route_truncated": true, "request_id": true, "http_status": true, "bytes": true, "client_ip": true,
-	"aborted": true, "hijacked": true, "client_gone": true, "returned_error": true,
-	jsonenc.DupKey: true, // where a line keeps the values of a key it repeats
-}
-
 // field is one field of a flow, its value encoded as JSON already; cut
 // says the value was cut to MaxFieldValueLen.
 type field struct {
@@ -59,7 +46,7 @@ type field struct {
 }
 
 // truncatedSuffix ends the key of the field that says a value was cut.
-const truncatedSuffix = "_truncated"
+const truncatedSuffix = schema.TruncatedSuffix
 
 // SetField attaches key=value to the flow ctx is in, from anywhere under
 // it (any step, any goroutine): flow_end carries it, and so does the error
@@ -98,7 +85,7 @@ func checkFieldKey(key string) error {
 			return ErrFieldKey
 		}
 	}
-	if reserved[key] || strings.HasSuffix(key, truncatedSuffix) {
+	if schema.Reserved(key) || strings.HasSuffix(key, truncatedSuffix) {
 		return fmt.Errorf("%w: %q", ErrReservedField, key)
 	}
 	return nil

@@ -10,6 +10,7 @@ import (
 
 	"github.com/logcrest/logcrest/internal/core"
 	"github.com/logcrest/logcrest/internal/jsonenc"
+	"github.com/logcrest/logcrest/internal/schema"
 )
 
 // The messages and flow_type values of flow records.
@@ -19,8 +20,8 @@ const (
 	msgFlowFailed    = "flow failed"
 	msgFlowCancelled = "flow cancelled"
 
-	flowStart = "flow_start"
-	flowEnd   = "flow_end"
+	flowStart = schema.FlowStart
+	flowEnd   = schema.FlowEnd
 )
 
 // defaultFlowName names a flow without a label or FlowSpec.Name, wherever a
@@ -228,7 +229,7 @@ func nested(ctx context.Context, parent *Span, name, label string, start Fields,
 	s := new(Span)
 	s.open(ctx, parent, name, cfg)
 	if r := s.record(zerolog.WarnLevel); r != nil {
-		r.w.Str("label", label)
+		r.w.Str(schema.KeyLabel, label)
 		r.write(msgNestedFlow, s.start)
 	}
 	s.logEntry(cfg.args, start)
@@ -241,7 +242,7 @@ func nested(ctx context.Context, parent *Span, name, label string, start Fields,
 // that need no escaping (see sanitizeLabel).
 func (s *Span) appendIdentity(b []byte, flowType string) []byte {
 	b = s.appendFlowID(s.appendParent(s.appendIDs(b)))
-	b = append(b, `,"flow_type":"`...)
+	b = append(b, `,"`+schema.KeyFlowType+`":"`...)
 	b = append(b, flowType...)
 	return append(b, '"')
 }
@@ -266,19 +267,19 @@ func (s *Span) endFlow(o *Outcome, e ending, now time.Time, d time.Duration) end
 	b := s.appendIdentity(r.w.buf, flowEnd)
 	switch e {
 	case endFailed:
-		b = append(b, `,"flow_status":"failed"`...)
+		b = append(b, `,"`+schema.KeyFlowStatus+`":"`+schema.FlowFailed+`"`...)
 	case endCancelled:
-		b = append(b, `,"flow_status":"cancelled"`...)
+		b = append(b, `,"`+schema.KeyFlowStatus+`":"`+schema.FlowCancelled+`"`...)
 	default:
-		b = append(b, `,"flow_status":"success"`...)
+		b = append(b, `,"`+schema.KeyFlowStatus+`":"`+schema.FlowSuccess+`"`...)
 	}
-	b = append(b, `,"total_ms":`...)
+	b = append(b, `,"`+schema.KeyTotalMs+`":`...)
 	b = appendMillis(b, d)
-	b = append(b, `,"steps":`...)
+	b = append(b, `,"`+schema.KeySteps+`":`...)
 	b = strconv.AppendInt(b, int64(steps), 10)
 	b = f.timeline.appendTo(b)
 	if left := steps - len(f.timeline.entries); left > 0 {
-		b = append(b, `,"timeline_truncated":`...)
+		b = append(b, `,"`+schema.KeyTimelineTruncated+`":`...)
 		b = strconv.AppendInt(b, int64(left), 10)
 	}
 	var ff failure
@@ -311,23 +312,23 @@ func (s *Span) appendFlowFailure(b []byte, o *Outcome, ff *failure, steps int) [
 	if ff.at >= 0 {
 		at, k = ff.fn, ff.at+1
 	}
-	b = append(b, `,"failed_at":`...)
+	b = append(b, `,"`+schema.KeyFailedAt+`":`...)
 	b = jsonenc.String(b, at)
-	b = append(b, `,"step":"`...)
+	b = append(b, `,"`+schema.KeyStep+`":"`...)
 	b = strconv.AppendInt(b, int64(k), 10)
 	b = append(b, '/')
 	b = strconv.AppendInt(b, int64(steps), 10)
 	b = append(b, '"')
 	if msg := failureSummary(ff.err, ff.panic); msg != "" {
-		b = append(b, `,"flow_error":`...)
+		b = append(b, `,"`+schema.KeyFlowError+`":`...)
 		b = jsonenc.String(b, msg)
 	}
 	if ff.returned != nil {
-		b = append(b, `,"returned_error":`...)
+		b = append(b, `,"`+schema.KeyReturnedError+`":`...)
 		b = jsonenc.String(b, failureSummary(ff.returned, nil))
 	}
 	if o.Panic != nil && o.Stack != nil {
-		b = append(b, `,"stack":`...)
+		b = append(b, `,"`+schema.KeyStack+`":`...)
 		b = jsonenc.String(b, string(o.Stack))
 	}
 	return b
@@ -386,9 +387,9 @@ func (s *Span) logFlowFailure(o *Outcome, d time.Duration, now time.Time) {
 		return
 	}
 	b := s.appendParent(r.w.buf)
-	b = append(b, `,"ms":`...)
+	b = append(b, `,"`+schema.KeyMs+`":`...)
 	b = appendMillis(b, d)
-	b = append(b, `,"status":"`+statusError+`"`...)
+	b = append(b, `,"`+schema.KeyStatus+`":"`+statusError+`"`...)
 	r.w.buf = s.flow.appendFields(appendFailure(b, o))
 	if o.EndFields != nil {
 		o.EndFields.AddFields(&r.w)

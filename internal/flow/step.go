@@ -13,6 +13,7 @@ import (
 
 	"github.com/logcrest/logcrest/internal/core"
 	"github.com/logcrest/logcrest/internal/jsonenc"
+	"github.com/logcrest/logcrest/internal/schema"
 )
 
 // The messages of step records. They are constants, so a search for them
@@ -27,10 +28,10 @@ const (
 
 // Statuses of a step on its exit record and in a timeline.
 const (
-	statusOK        = "ok"
-	statusError     = "error"
-	statusCancelled = "cancelled"
-	statusRunning   = "running"
+	statusOK        = schema.StepOK
+	statusError     = schema.StepError
+	statusCancelled = schema.StepCancelled
+	statusRunning   = schema.StepRunning
 )
 
 // ending is how a span ended: the status of its exit record.
@@ -205,7 +206,7 @@ func (s *Span) appendLogFields(b []byte) []byte {
 	if s.flow != nil {
 		b = s.appendFlowID(b)
 	}
-	b = append(b, `,"fn":`...)
+	b = append(b, `,"`+schema.KeyFn+`":`...)
 	return jsonenc.String(b, s.name)
 }
 
@@ -257,25 +258,25 @@ func (s *Span) record(l zerolog.Level) *record {
 	if s.flow != nil {
 		b = s.appendFlowID(b)
 	}
-	b = append(b, `,"fn":`...)
+	b = append(b, `,"`+schema.KeyFn+`":`...)
 	r.w.buf = jsonenc.String(b, s.name)
 	return r
 }
 
 // appendIDs appends trace_id and span_id, which are JSON already.
 func (s *Span) appendIDs(b []byte) []byte {
-	b = append(b, `,"trace_id":`...)
+	b = append(b, `,"`+schema.KeyTraceID+`":`...)
 	b = append(b, s.trace[:]...)
-	b = append(b, `,"span_id":`...)
+	b = append(b, `,"`+schema.KeySpanID+`":`...)
 	return append(b, s.id[:]...)
 }
 
 // appendFlowID appends the flow_id of the span's flow, whose characters
 // need no escaping (see sanitizeLabel), and the record's seq in the flow.
 func (s *Span) appendFlowID(b []byte) []byte {
-	b = append(b, `,"flow_id":"`...)
+	b = append(b, `,"`+schema.KeyFlowID+`":"`...)
 	b = append(b, s.flow.id...)
-	b = append(b, `","seq":`...)
+	b = append(b, `","`+schema.KeySeq+`":`...)
 	return strconv.AppendUint(b, s.flow.seq.Add(1), 10)
 }
 
@@ -284,7 +285,7 @@ func (s *Span) appendParent(b []byte) []byte {
 	if !s.parent.valid() {
 		return b
 	}
-	b = append(b, `,"parent_span_id":`...)
+	b = append(b, `,"`+schema.KeyParentSpanID+`":`...)
 	return append(b, s.parent[:]...)
 }
 
@@ -507,16 +508,16 @@ func (s *Span) endStep(o *Outcome, e ending, now time.Time, d time.Duration) {
 		return
 	}
 	b := s.appendParent(r.w.buf)
-	b = append(b, `,"ms":`...)
+	b = append(b, `,"`+schema.KeyMs+`":`...)
 	b = appendMillis(b, d)
 	switch e {
 	case endFailed:
-		b = append(b, `,"status":"`+statusError+`"`...)
+		b = append(b, `,"`+schema.KeyStatus+`":"`+statusError+`"`...)
 		b = appendFailure(b, o)
 	case endCancelled:
-		b = append(b, `,"status":"`+statusCancelled+`"`...)
+		b = append(b, `,"`+schema.KeyStatus+`":"`+statusCancelled+`"`...)
 	default:
-		b = append(b, `,"status":"`+statusOK+`"`...)
+		b = append(b, `,"`+schema.KeyStatus+`":"`+statusOK+`"`...)
 	}
 	if s.hasResult {
 		b = appendResult(b, s.result)

@@ -8,6 +8,7 @@ import (
 	"unsafe"
 
 	"github.com/logcrest/logcrest/internal/jsonenc"
+	"github.com/logcrest/logcrest/internal/schema"
 )
 
 // flowState is what a flow shares with every step under it: its ID and the
@@ -141,23 +142,23 @@ func (f *flowState) isEnded() bool {
 // parent, for a step started inside another step of the flow, that step's
 // place in the timeline counting from 1 (as in the "step" field).
 func (t *timeline) appendTo(b []byte) []byte {
-	b = append(b, `,"timeline":[`...)
+	b = append(b, `,"`+schema.KeyTimeline+`":[`...)
 	for i := range t.entries {
 		en := &t.entries[i]
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = append(b, `{"fn":`...)
+		b = append(b, `{"`+schema.KeyFn+`":`...)
 		b = jsonenc.String(b, en.fn)
-		b = append(b, `,"at_ms":`...)
+		b = append(b, `,"`+schema.KeyAtMs+`":`...)
 		b = appendMillis(b, en.at)
-		b = append(b, `,"ms":`...)
+		b = append(b, `,"`+schema.KeyMs+`":`...)
 		b = appendMillis(b, en.took)
 		if en.parent >= 0 {
-			b = append(b, `,"parent":`...)
+			b = append(b, `,"`+schema.KeyParent+`":`...)
 			b = strconv.AppendInt(b, int64(en.parent+1), 10)
 		}
-		b = append(b, `,"status":"`...)
+		b = append(b, `,"`+schema.KeyStatus+`":"`...)
 		b = append(b, en.status...)
 		b = append(b, `"}`...)
 	}

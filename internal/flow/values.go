@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"reflect"
 
+	"github.com/logcrest/logcrest/internal/schema"
 	"github.com/rs/zerolog"
 )
 
@@ -22,23 +23,23 @@ import (
 // element with no value, which is not JSON).
 func appendArgs(dst []byte, args []any) []byte {
 	if !argsHaveNilError(args) {
-		out, _, panicked := tryZerolog(dst, func(e *zerolog.Event) { e.Dict("args", e.CreateDict().Fields(args)) })
+		out, _, panicked := tryZerolog(dst, func(e *zerolog.Event) { e.Dict(schema.KeyArgs, e.CreateDict().Fields(args)) })
 		if !panicked {
 			return out
 		}
 	}
 	safe := safeArgs(args)
-	return appendZerolog(dst, func(e *zerolog.Event) { e.Dict("args", e.CreateDict().Fields(safe)) })
+	return appendZerolog(dst, func(e *zerolog.Event) { e.Dict(schema.KeyArgs, e.CreateDict().Fields(safe)) })
 }
 
 // appendResult appends "result" of LogResult, encoded by zerolog's
 // Interface, or its placeholder when that panics.
 func appendResult(dst []byte, v any) []byte {
-	out, p, panicked := tryZerolog(dst, func(e *zerolog.Event) { e.Interface("result", v) })
+	out, p, panicked := tryZerolog(dst, func(e *zerolog.Event) { e.Interface(schema.KeyResult, v) })
 	if !panicked {
 		return out
 	}
-	return appendZerolog(dst, func(e *zerolog.Event) { e.Interface("result", panicValue(v, p)) })
+	return appendZerolog(dst, func(e *zerolog.Event) { e.Interface(schema.KeyResult, panicValue(v, p)) })
 }
 
 // tryZerolog is appendZerolog reporting a panic of add instead of raising

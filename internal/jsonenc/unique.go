@@ -6,13 +6,15 @@ import (
 	"encoding/json"
 	"math/bits"
 	"unicode/utf8"
+
+	"github.com/logcrest/logcrest/internal/schema"
 )
 
 // DupKey is the member under which an object keeps the values of a key it
 // would otherwise hold twice: {"seq":3,"a":2,"logcrest_dup":{"seq":[0],"a":[1]}}.
 // Each key in it holds an array of the values displaced, in the order they
 // were written.
-const DupKey = "logcrest_dup"
+const DupKey = schema.KeyDup
 
 // maxDepth is the deepest nesting Unique follows; a record nested deeper is
 // left as it is. Rewriting an object that repeats a key copies it once

@@ -9,6 +9,7 @@ import (
 
 	"github.com/logcrest/logcrest/adapters"
 	"github.com/logcrest/logcrest/internal/flow"
+	"github.com/logcrest/logcrest/internal/schema"
 	"github.com/logcrest/logcrest/internal/w3c"
 )
 
@@ -205,22 +206,22 @@ func (q *Request) startFields(w *flow.FieldWriter) { q.requestFields(w) }
 // header, its trace_flags ("01": the caller sampled it), on flow_start and
 // again on flow_end, so that flow_end answers "what was this request" alone.
 func (q *Request) requestFields(w *flow.FieldWriter) {
-	w.Str("method", q.method)
+	w.Str(schema.KeyMethod, q.method)
 	if q.methodCut {
-		w.Bool("method_truncated", true)
+		w.Bool(schema.KeyMethodTruncated, true)
 	}
-	w.Str("path", q.path)
+	w.Str(schema.KeyPath, q.path)
 	if q.pathCut {
-		w.Bool("path_truncated", true)
+		w.Bool(schema.KeyPathTruncated, true)
 	}
 	if q.requestID != "" {
-		w.Str("request_id", q.requestID)
+		w.Str(schema.KeyRequestID, q.requestID)
 	}
 	if q.clientIP != "" {
-		w.Str("client_ip", q.clientIP)
+		w.Str(schema.KeyClientIP, q.clientIP)
 	}
 	if q.traceFlags != "" {
-		w.Str("trace_flags", q.traceFlags)
+		w.Str(schema.KeyTraceFlags, q.traceFlags)
 	}
 }
 
@@ -228,26 +229,26 @@ func (q *Request) requestFields(w *flow.FieldWriter) {
 func (q *Request) endFields(w *flow.FieldWriter) {
 	q.requestFields(w)
 	if q.status != 0 {
-		w.Int("http_status", int64(q.status))
+		w.Int(schema.KeyHTTPStatus, int64(q.status))
 	}
 	if !q.panicked {
-		w.Int("bytes", q.bytes)
+		w.Int(schema.KeyBytes, q.bytes)
 	}
 	if q.route != "" {
 		route, cut := clip(q.route, adapters.MaxRouteLen)
-		w.Str("route", route)
+		w.Str(schema.KeyRoute, route)
 		if cut {
-			w.Bool("route_truncated", true)
+			w.Bool(schema.KeyRouteTruncated, true)
 		}
 	}
 	if q.aborted {
-		w.Bool("aborted", true)
+		w.Bool(schema.KeyAborted, true)
 	}
 	if q.hijacked {
-		w.Bool("hijacked", true)
+		w.Bool(schema.KeyHijacked, true)
 	}
 	if q.clientGone {
-		w.Bool("client_gone", true)
+		w.Bool(schema.KeyClientGone, true)
 	}
 }
 

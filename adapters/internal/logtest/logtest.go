@@ -28,6 +28,7 @@ import (
 	"github.com/logcrest/logcrest"
 	"github.com/logcrest/logcrest/adapters"
 	"github.com/logcrest/logcrest/internal/jsoncheck"
+	"github.com/logcrest/logcrest/internal/schema"
 )
 
 // Name is the logger name, and file name, of a captured pipeline.
@@ -184,7 +185,7 @@ func (c *Capture) Finish(t testing.TB) *Output {
 	for _, f := range []struct {
 		stream string
 		into   *[]Record
-	}{{"flows", &o.Flows}, {"success", &o.Success}, {"error", &o.Errors}} {
+	}{{schema.StreamFlows, &o.Flows}, {schema.StreamSuccess, &o.Success}, {schema.StreamError, &o.Errors}} {
 		b, err := os.ReadFile(filepath.Join(c.Dir, f.stream, Name+".log"))
 		if err != nil && !os.IsNotExist(err) {
 			t.Fatal(err)
@@ -212,14 +213,14 @@ func (c *Capture) Finish(t testing.TB) *Output {
 // "flows" for a flow record (one with a flow_type), "error" for a record at
 // error level or above, "success" for the rest.
 func StreamOf(r map[string]any) string {
-	if _, ok := r["flow_type"]; ok {
-		return "flows"
+	if _, ok := r[schema.KeyFlowType]; ok {
+		return schema.StreamFlows
 	}
-	switch r["level"] {
+	switch r[schema.KeyLevel] {
 	case "error", "fatal", "panic":
-		return "error"
+		return schema.StreamError
 	}
-	return "success"
+	return schema.StreamSuccess
 }
 
 // Logs returns the success and error records together.
@@ -276,14 +277,14 @@ func WantAbsent(t testing.TB, r Record, keys ...string) {
 // Timeline returns the fn and status of each timeline entry of a flow_end.
 func Timeline(t testing.TB, fe Record) (fns, statuses []string) {
 	t.Helper()
-	tl, ok := fe["timeline"].([]any)
+	tl, ok := fe[schema.KeyTimeline].([]any)
 	if !ok {
-		t.Fatalf("timeline %#v is not a list", fe["timeline"])
+		t.Fatalf("timeline %#v is not a list", fe[schema.KeyTimeline])
 	}
 	for _, e := range tl {
 		m := e.(map[string]any)
-		fns = append(fns, m["fn"].(string))
-		statuses = append(statuses, m["status"].(string))
+		fns = append(fns, m[schema.KeyFn].(string))
+		statuses = append(statuses, m[schema.KeyStatus].(string))
 	}
 	return fns, statuses
 }
@@ -291,8 +292,8 @@ func Timeline(t testing.TB, fe Record) (fns, statuses []string) {
 // FlowPair returns the flow_start and flow_end of the flow with ID id.
 func FlowPair(t testing.TB, o *Output, id string) (fs, fe Record) {
 	t.Helper()
-	fs = One(t, o.Flows, map[string]any{"flow_id": id, "flow_type": "flow_start"})
-	fe = One(t, o.Flows, map[string]any{"flow_id": id, "flow_type": "flow_end"})
+	fs = One(t, o.Flows, map[string]any{schema.KeyFlowID: id, schema.KeyFlowType: schema.FlowStart})
+	fe = One(t, o.Flows, map[string]any{schema.KeyFlowID: id, schema.KeyFlowType: schema.FlowEnd})
 	return fs, fe
 }
 
@@ -323,9 +324,9 @@ func ReadStream(dir, stream string) ([]Record, error) {
 // FlowEnd returns the last flow_end record of a closed pipeline that wrote
 // under dir, for examples; nil when there is none.
 func FlowEnd(dir string) Record {
-	flows, _ := ReadStream(dir, "flows")
+	flows, _ := ReadStream(dir, schema.StreamFlows)
 	for i := len(flows) - 1; i >= 0; i-- {
-		if flows[i]["flow_type"] == "flow_end" {
+		if flows[i][schema.KeyFlowType] == schema.FlowEnd {
 			return flows[i]
 		}
 	}
@@ -339,13 +340,13 @@ func Summary(fe Record) string {
 		return "no flow_end"
 	}
 	var fns []string
-	if tl, ok := fe["timeline"].([]any); ok {
+	if tl, ok := fe[schema.KeyTimeline].([]any); ok {
 		for _, e := range tl {
 			if m, ok := e.(map[string]any); ok {
-				fns = append(fns, fmt.Sprint(m["fn"]))
+				fns = append(fns, fmt.Sprint(m[schema.KeyFn]))
 			}
 		}
 	}
 	return fmt.Sprintf("route=%v http_status=%v flow_status=%v timeline=%v",
-		fe["route"], fe["http_status"], fe["flow_status"], fns)
+		fe[schema.KeyRoute], fe[schema.KeyHTTPStatus], fe[schema.KeyFlowStatus], fns)
 }

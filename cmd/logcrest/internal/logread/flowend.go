@@ -6,6 +6,8 @@ import (
 	"context"
 	"io"
 	"time"
+
+	"github.com/logcrest/logcrest/internal/schema"
 )
 
 // FlowEnd is what flows and stats read from a flow_end record.
@@ -47,48 +49,48 @@ func DecodeFlowEnd(line []byte, fe *FlowEnd, lean bool) error {
 		}
 		if lean {
 			switch string(key) {
-			case "level", "logger", "trace_id", "failed_at", "step", "flow_error", "path", "request_id":
+			case schema.KeyLevel, schema.KeyLogger, schema.KeyTraceID, schema.KeyFailedAt, schema.KeyStep, schema.KeyFlowError, schema.KeyPath, schema.KeyRequestID:
 				return
 			}
 		}
 		switch string(key) {
-		case "time":
+		case schema.KeyTime:
 			str(&fe.Time)
-		case "level":
+		case schema.KeyLevel:
 			str(&fe.Level)
-		case "logger":
+		case schema.KeyLogger:
 			str(&fe.Logger)
-		case "trace_id":
+		case schema.KeyTraceID:
 			str(&fe.TraceID)
-		case "flow_id":
+		case schema.KeyFlowID:
 			str(&fe.FlowID)
-		case "flow_type":
+		case schema.KeyFlowType:
 			str(&fe.FlowType)
-		case "flow_status":
+		case schema.KeyFlowStatus:
 			str(&fe.FlowStatus)
-		case "failed_at":
+		case schema.KeyFailedAt:
 			str(&fe.FailedAt)
-		case "step":
+		case schema.KeyStep:
 			str(&fe.Step)
-		case "flow_error":
+		case schema.KeyFlowError:
 			str(&fe.FlowError)
-		case "method":
+		case schema.KeyMethod:
 			str(&fe.Method)
-		case "path":
+		case schema.KeyPath:
 			str(&fe.Path)
-		case "route":
+		case schema.KeyRoute:
 			str(&fe.Route)
-		case "request_id":
+		case schema.KeyRequestID:
 			str(&fe.RequestID)
-		case "total_ms":
+		case schema.KeyTotalMs:
 			if f, ok := jsonNumber(val); ok {
 				fe.TotalMs = f
 			}
-		case "steps":
+		case schema.KeySteps:
 			if f, ok := jsonNumber(val); ok && f == float64(int(f)) {
 				fe.Steps = int(f)
 			}
-		case "http_status":
+		case schema.KeyHTTPStatus:
 			if f, ok := jsonNumber(val); ok && f == float64(int(f)) {
 				fe.HTTPStatus = int(f)
 			}
@@ -98,7 +100,7 @@ func DecodeFlowEnd(line []byte, fe *FlowEnd, lean bool) error {
 
 // FlowEndNeedle is searched for before a line is decoded: every flow_end
 // holds it, nearly no other line does.
-var FlowEndNeedle = []byte(`"flow_end"`)
+var FlowEndNeedle = []byte(`"` + schema.FlowEnd + `"`)
 
 // ReadFlowEnds reads the flow_end records of files (stdin from stdin), at
 // most workers files at once, in time order per group (GroupSources) and
@@ -115,7 +117,7 @@ func ReadFlowEnds(ctx context.Context, files []Source, workers int, stdin io.Rea
 				}
 				return
 			}
-			if fe.FlowType != "flow_end" {
+			if fe.FlowType != schema.FlowEnd {
 				return
 			}
 			fe.At = ParseTime(fe.Time)

@@ -15,14 +15,15 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/logcrest/logcrest/internal/schema"
 )
 
 // Streams are the three streams, in the order they are listed.
-var Streams = []string{"success", "error", "flows"}
+var Streams = schema.Streams()
 
 // Folder is one log folder and how it was chosen.
 type Folder struct {
@@ -60,21 +61,21 @@ type Set struct {
 	Warnings []string // folders or subfolders that could not be listed
 }
 
-// backupRE matches a rotated backup, plain or gzipped:
-// <name>-2006-01-02T15-04-05.000.log[.gz]; the name may hold a line feed.
-var backupRE = regexp.MustCompile(`(?s)^(.+)-\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d\.\d{3}\.log(\.gz)?$`)
-
 // ParseFileName tells what a file in a stream folder is: the logger name,
+// from "<name>.log" (the live file) or a backup's name,
+// "<name>-2006-01-02T15-04-05.000.log[.gz]" (see schema.SplitBackupName;
+// the name may hold a line feed),
 // whether it is gzipped and whether it is the live file. ok is false for
 // anything else (lock files, compression leftovers, other files).
 func ParseFileName(base string) (name string, gz, active, ok bool) {
 	if strings.HasPrefix(base, ".") {
 		return "", false, false, false
 	}
-	if m := backupRE.FindStringSubmatch(base); m != nil {
-		return m[1], m[2] != "", false, true
+	plain, gz := strings.CutSuffix(base, schema.GzExt)
+	if n, _, ok := schema.SplitBackupName(plain, schema.LogExt); ok && n != "" {
+		return n, gz, false, true
 	}
-	if n, found := strings.CutSuffix(base, ".log"); found && n != "" {
+	if n, found := strings.CutSuffix(base, schema.LogExt); found && n != "" {
 		return n, false, true, true
 	}
 	return "", false, false, false
