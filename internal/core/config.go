@@ -21,26 +21,9 @@ import (
 	"github.com/rs/zerolog"
 )
 
-// The built-in defaults, the lowest layer of every setting.
-const (
-	defaultDir           = "logs"
-	defaultJSON          = true
-	defaultName          = "app_logger"
-	defaultLevel         = zerolog.DebugLevel
-	defaultMaxSize       = 5242880 // 5 MiB
-	defaultBackupCount   = 3
-	defaultMaxAge        = 0 // days; no age limit
-	defaultCompress      = false
-	defaultGroupReadable = false
-	defaultQueueSize     = 0 // unbounded
-	defaultMaxBuffer     = 64 << 20
-	defaultTimelineCap   = 1000
-	defaultCloseTimeout  = 5 * time.Second
-	defaultConfigFile    = "log_config.json"
-	defaultFiles         = true
-	defaultConsoleFmt    = ConsoleText
-	defaultFlowRecords   = FlowRecordsAll
-)
+// defaultLevel is the level setting's default, which a new Pipeline also
+// starts at before its settings are resolved (see newHandle).
+const defaultLevel = zerolog.DebugLevel
 
 // Flow record policies, the values of WithFlowRecords, LOGCREST_FLOW_RECORDS
 // and the json key "flow_records".
@@ -92,89 +75,40 @@ type Settings struct {
 // Defaults returns the built-in settings: what Resolve gives with no option,
 // no LOGCREST_* variable and no config file.
 func Defaults() Settings {
-	return Settings{
-		Dir:           defaultDir,
-		JSON:          defaultJSON,
-		Name:          defaultName,
-		Level:         defaultLevel,
-		MaxSize:       defaultMaxSize,
-		BackupCount:   defaultBackupCount,
-		MaxAge:        defaultMaxAge,
-		Compress:      defaultCompress,
-		GroupReadable: defaultGroupReadable,
-		QueueSize:     defaultQueueSize,
-		MaxBuffer:     defaultMaxBuffer,
-		Console:       os.Stdout,
-		TimelineCap:   defaultTimelineCap,
-		CloseTimeout:  defaultCloseTimeout,
-		ConfigFile:    defaultConfigFile,
-		Files:         defaultFiles,
-		ConsoleFmt:    defaultConsoleFmt,
-		FlowRecords:   defaultFlowRecords,
+	var s Settings
+	for _, row := range settingTable {
+		row.setDefault(&s)
 	}
+	return s
 }
 
 // Option is one explicit setting, the highest layer of Resolve. Options are
 // applied in order, so when one is given twice the last one counts.
 type Option func(*options)
 
-// optKey marks which settings an options value sets explicitly.
-type optKey uint32
-
-const (
-	optDir optKey = 1 << iota
-	optJSON
-	optName
-	optLevel
-	optMaxSize
-	optBackupCount
-	optQueueSize
-	optConsole
-	optTimelineCap
-	optCloseTimeout
-	optConfigFile
-	optMaxBuffer
-	optFiles
-	optConsoleFmt
-	optMaxAge
-	optCompress
-	optFlowRecords
-	optGroupRead
-)
-
-// options holds the explicit settings, unchecked; set says which are given.
+// options holds the explicit settings, unchecked: for each setting given, a
+// given[T] keyed by its row (a *setting[T]).
 type options struct {
-	set          optKey
-	dir          string
-	json         bool
-	name         string
-	level        string
-	maxSize      int64
-	backupCount  int
-	maxAge       int
-	compress     bool
-	groupRead    bool
-	queueSize    int
-	maxBuffer    int64
-	files        bool
-	consoleFmt   string
-	flowRecords  string
-	console      io.Writer
-	timelineCap  int
-	closeTimeout time.Duration
-	configFile   string
+	vals map[any]any
+}
+
+// given is one explicit value of a setting of type T, or the error its
+// option met reading it (a level name WithLevel cannot parse).
+type given[T any] struct {
+	val T
+	err error
 }
 
 // WithDir sets the folder the log files go in (default "logs"; env
 // LOGCREST_DIR, json base_log_dir). An empty path is refused with a warning.
 func WithDir(dir string) Option {
-	return func(o *options) { o.dir, o.set = dir, o.set|optDir }
+	return dirSetting.with(dir)
 }
 
 // WithJSON writes the files as JSON lines when on (the default) or as
 // readable text lines when off (env LOGCREST_JSON, json use_json).
 func WithJSON(on bool) Option {
-	return func(o *options) { o.json, o.set = on, o.set|optJSON }
+	return jsonSetting.with(on)
 }
 
 // WithName sets the logger name, the "logger" field of every record and the
@@ -183,21 +117,21 @@ func WithJSON(on bool) Option {
 // separator, "..", a NUL or another control character is refused with a
 // warning.
 func WithName(name string) Option {
-	return func(o *options) { o.name, o.set = name, o.set|optName }
+	return nameSetting.with(name)
 }
 
 // WithLevel sets the minimum level, as ParseLevel reads it: a zerolog or
 // Python level name in any case, or a number (default "debug"; env
 // LOGCREST_LEVEL, json log_level).
 func WithLevel(level string) Option {
-	return func(o *options) { o.level, o.set = level, o.set|optLevel }
+	return levelSetting.withResult(ParseLevel(level))
 }
 
 // WithMaxSize sets the size in bytes at which a file rotates (default
 // 5242880; env LOGCREST_MAX_SIZE, json max_log_size, where a unit may follow
 // the number: "5MB"; see Resolve). It must be positive.
 func WithMaxSize(bytes int64) Option {
-	return func(o *options) { o.maxSize, o.set = bytes, o.set|optMaxSize }
+	return maxSizeSetting.with(bytes)
 }
 
 // WithBackupCount sets how many rotated files are kept beside each file
@@ -205,7 +139,7 @@ func WithMaxSize(bytes int64) Option {
 // the time in their names, which only goes up. 0 keeps none. It must not be
 // negative.
 func WithBackupCount(n int) Option {
-	return func(o *options) { o.backupCount, o.set = n, o.set|optBackupCount }
+	return backupCountSetting.with(n)
 }
 
 // WithMaxAge sets how many days a rotated file is kept at most (default 0,
@@ -214,7 +148,7 @@ func WithBackupCount(n int) Option {
 // name) are removed, on top of the WithBackupCount limit. It must not be
 // negative.
 func WithMaxAge(days int) Option {
-	return func(o *options) { o.maxAge, o.set = days, o.set|optMaxAge }
+	return maxAgeSetting.with(days)
 }
 
 // WithCompress gzips each rotated file to "<name>.gz" when on (default off;
@@ -222,7 +156,7 @@ func WithMaxAge(days int) Option {
 // waits for it. Compressed files count toward WithBackupCount and
 // WithMaxAge like the others.
 func WithCompress(on bool) Option {
-	return func(o *options) { o.compress, o.set = on, o.set|optCompress }
+	return compressSetting.with(on)
 }
 
 // WithGroupReadable makes the log files, backups included, 0640 and the
@@ -235,14 +169,14 @@ func WithCompress(on bool) Option {
 // turned on keep their mode until they are reopened (the live file) or
 // for good (backups).
 func WithGroupReadable(on bool) Option {
-	return func(o *options) { o.groupRead, o.set = on, o.set|optGroupRead }
+	return groupReadSetting.with(on)
 }
 
 // WithQueueSize bounds the records waiting per sink (default 0; env
 // LOGCREST_QUEUE_SIZE, json max_queue_size). Zero or less means unbounded:
 // nothing is ever dropped.
 func WithQueueSize(n int) Option {
-	return func(o *options) { o.queueSize, o.set = n, o.set|optQueueSize }
+	return queueSizeSetting.with(n)
 }
 
 // WithMaxBuffer caps the memory each sink may hold in records waiting to be
@@ -251,7 +185,7 @@ func WithQueueSize(n int) Option {
 // as with WithQueueSize, so a sink that never drains (a console nobody reads)
 // costs bounded memory and the other sinks nothing. It must be positive.
 func WithMaxBuffer(bytes int64) Option {
-	return func(o *options) { o.maxBuffer, o.set = bytes, o.set|optMaxBuffer }
+	return maxBufferSetting.with(bytes)
 }
 
 // WithFiles turns the files on (the default) or off (env LOGCREST_FILES,
@@ -259,7 +193,7 @@ func WithMaxBuffer(bytes int64) Option {
 // to the console alone: with WithConsoleFormat("json"), the way to run in a
 // container whose runtime collects stdout.
 func WithFiles(on bool) Option {
-	return func(o *options) { o.files, o.set = on, o.set|optFiles }
+	return filesSetting.with(on)
 }
 
 // WithConsoleFormat sets what the console gets (env LOGCREST_CONSOLE, json
@@ -267,7 +201,7 @@ func WithFiles(on bool) Option {
 // terminal; "json", the same JSON lines the files hold, flow records
 // included; or "off", nothing.
 func WithConsoleFormat(format string) Option {
-	return func(o *options) { o.consoleFmt, o.set = format, o.set|optConsoleFmt }
+	return consoleFmtSetting.with(lowerTrim(format))
 }
 
 // WithFlowRecords sets which flow records are written (env
@@ -277,20 +211,20 @@ func WithConsoleFormat(format string) Option {
 // "failed", only the flow_end of a failed flow. A failed flow_end is always
 // written.
 func WithFlowRecords(mode string) Option {
-	return func(o *options) { o.flowRecords, o.set = mode, o.set|optFlowRecords }
+	return flowRecordsSetting.with(lowerTrim(mode))
 }
 
 // WithConsole sets where the readable copy of every record goes (default
 // os.Stdout; no env or json key). nil, or a nil pointer of a writer type,
 // turns the console off.
 func WithConsole(w io.Writer) Option {
-	return func(o *options) { o.console, o.set = w, o.set|optConsole }
+	return consoleSetting.with(nilIfNilWriter(w))
 }
 
 // WithTimelineCap sets how many entries a flow's timeline keeps (default
 // 1000; env LOGCREST_TIMELINE_CAP, json timeline_cap). It must be at least 1.
 func WithTimelineCap(n int) Option {
-	return func(o *options) { o.timelineCap, o.set = n, o.set|optTimelineCap }
+	return timelineCapSetting.with(n)
 }
 
 // WithCloseTimeout sets how long Close, Flush and a rebuilding Configure
@@ -307,14 +241,14 @@ func WithTimelineCap(n int) Option {
 // cannot hold up the process for long. The error stream, closed last, gets
 // at least 0.5s of its own on top.
 func WithCloseTimeout(d time.Duration) Option {
-	return func(o *options) { o.closeTimeout, o.set = d, o.set|optCloseTimeout }
+	return closeTimeoutSetting.with(d)
 }
 
 // WithConfigFile reads the JSON config from path instead of
 // "log_config.json" in the working directory (no env or json key). The
 // empty path reads no file at all.
 func WithConfigFile(path string) Option {
-	return func(o *options) { o.configFile, o.set = path, o.set|optConfigFile }
+	return configFileSetting.with(path)
 }
 
 // Resolve works out the settings from four layers; for each key the highest
@@ -353,7 +287,7 @@ func WithConfigFile(path string) Option {
 // written, ready for errors.Join; those caused by a file system or JSON error
 // wrap it.
 func Resolve(opts []Option, getenv func(string) (string, bool), warn io.Writer) (Settings, []error) {
-	o := &options{}
+	o := &options{vals: map[any]any{}}
 	for _, opt := range opts {
 		if opt != nil {
 			opt(o)
@@ -365,31 +299,11 @@ func Resolve(opts []Option, getenv func(string) (string, bool), warn io.Writer) 
 	r := &resolver{opts: o, getenv: getenv, warn: warn}
 
 	s := Defaults()
-	if o.set&optConfigFile != 0 {
-		s.ConfigFile = o.configFile
-	}
+	configFileSetting.resolve(r, &s)
 	r.loadFile(s.ConfigFile)
-
-	s.Dir = resolveSetting(r, &dirSetting)
-	s.JSON = resolveSetting(r, &jsonSetting)
-	s.Name = resolveSetting(r, &nameSetting)
-	s.Level = resolveSetting(r, &levelSetting)
-	s.MaxSize = resolveSetting(r, &maxSizeSetting)
-	s.BackupCount = resolveSetting(r, &backupCountSetting)
-	s.MaxAge = resolveSetting(r, &maxAgeSetting)
-	s.Compress = resolveSetting(r, &compressSetting)
-	s.GroupReadable = resolveSetting(r, &groupReadSetting)
-	s.QueueSize = resolveSetting(r, &queueSizeSetting)
-	s.MaxBuffer = resolveSetting(r, &maxBufferSetting)
-	s.Files = resolveSetting(r, &filesSetting)
-	s.ConsoleFmt = resolveSetting(r, &consoleFmtSetting)
-	s.FlowRecords = resolveSetting(r, &flowRecordsSetting)
-	s.TimelineCap = resolveSetting(r, &timelineCapSetting)
-	s.CloseTimeout = resolveSetting(r, &closeTimeoutSetting)
-	if o.set&optConsole != 0 {
-		s.Console = o.console
-		if isNilWriter(s.Console) {
-			s.Console = nil
+	for _, row := range settingTable {
+		if row != anySetting(&configFileSetting) { // resolved above, before the file is read
+			row.resolve(r, &s)
 		}
 	}
 	return s, r.problems
@@ -442,7 +356,7 @@ func (r *resolver) loadFile(path string) {
 	}
 	var unknown []string
 	for k := range r.file {
-		if !slices.Contains(knownKeys, k) {
+		if !isFileKey(k) {
 			unknown = append(unknown, k)
 		}
 	}
@@ -513,135 +427,187 @@ func parseConfig(data []byte) (map[string]json.RawMessage, error) {
 	return m, nil
 }
 
-// setting describes one key: its names in each layer, its default, and how
-// each layer's value is read and checked.
+// setting is one row of the settings table: one key, its names in each
+// layer, its default, how each layer's value is read and checked, and the
+// Settings field it fills. Everything else about a setting (Defaults, the
+// keys a config file may hold, Resolve) is derived from settingTable.
 type setting[T any] struct {
 	key    string // JSON key; "" when the file cannot set it
 	env    string // environment variable; "" when there is none
-	option string // the option that sets it
+	option string // the option that sets it, as warnings name it
 	def    T
-	opt    func(*options) (T, error)        // the explicit value
-	parse  func(string) (T, error)          // an environment value
-	decode func(json.RawMessage) (T, error) // a config file value
+	field  func(*Settings) *T               // the Settings field it fills
+	parse  func(string) (T, error)          // an environment value; nil when env is ""
+	decode func(json.RawMessage) (T, error) // a config file value; nil when key is ""
 	check  func(T) error                    // nil, or whether a value is usable
-	bit    optKey                           // the option's mark in options.set
+}
+
+// anySetting is a setting of any type, as settingTable holds them.
+type anySetting interface {
+	setDefault(*Settings)
+	resolve(*resolver, *Settings)
+	fileKey() string
+}
+
+func (st *setting[T]) setDefault(s *Settings)           { *st.field(s) = st.def }
+func (st *setting[T]) resolve(r *resolver, s *Settings) { *st.field(s) = resolveSetting(r, st) }
+func (st *setting[T]) fileKey() string                  { return st.key }
+
+// with is the option that sets the setting to v.
+func (st *setting[T]) with(v T) Option { return st.withResult(v, nil) }
+
+// withResult is the option that sets the setting to v, or reports err at
+// Resolve when the option's argument could not be read.
+func (st *setting[T]) withResult(v T, err error) Option {
+	return func(o *options) { o.vals[st] = given[T]{v, err} }
+}
+
+// settingTable lists every setting once, in the order Resolve resolves them
+// and so writes their warnings.
+var settingTable = []anySetting{
+	&configFileSetting,
+	&dirSetting, &jsonSetting, &nameSetting, &levelSetting, &maxSizeSetting,
+	&backupCountSetting, &maxAgeSetting, &compressSetting, &groupReadSetting,
+	&queueSizeSetting, &maxBufferSetting, &filesSetting, &consoleFmtSetting,
+	&flowRecordsSetting, &timelineCapSetting, &closeTimeoutSetting,
+	&consoleSetting,
 }
 
 var (
+	configFileSetting = setting[string]{
+		option: "WithConfigFile", def: "log_config.json",
+		field: func(s *Settings) *string { return &s.ConfigFile },
+	}
 	dirSetting = setting[string]{
-		key: "base_log_dir", env: "LOGCREST_DIR", option: "WithDir", bit: optDir, def: defaultDir,
-		opt:   func(o *options) (string, error) { return o.dir, nil },
+		key: "base_log_dir", env: "LOGCREST_DIR", option: "WithDir", def: "logs",
+		field: func(s *Settings) *string { return &s.Dir },
 		parse: envString, decode: jsonString, check: checkDir,
 	}
 	jsonSetting = setting[bool]{
-		key: "use_json", env: "LOGCREST_JSON", option: "WithJSON", bit: optJSON, def: defaultJSON,
-		opt:   func(o *options) (bool, error) { return o.json, nil },
+		key: "use_json", env: "LOGCREST_JSON", option: "WithJSON", def: true,
+		field: func(s *Settings) *bool { return &s.JSON },
 		parse: envBool, decode: jsonBool,
 	}
 	nameSetting = setting[string]{
-		key: "log_name", env: "LOGCREST_NAME", option: "WithName", bit: optName, def: defaultName,
-		opt:   func(o *options) (string, error) { return o.name, nil },
+		key: "log_name", env: "LOGCREST_NAME", option: "WithName", def: "app_logger",
+		field: func(s *Settings) *string { return &s.Name },
 		parse: envString, decode: jsonString, check: checkName,
 	}
 	levelSetting = setting[zerolog.Level]{
-		key: "log_level", env: "LOGCREST_LEVEL", option: "WithLevel", bit: optLevel, def: defaultLevel,
-		opt:   func(o *options) (zerolog.Level, error) { return ParseLevel(o.level) },
+		key: "log_level", env: "LOGCREST_LEVEL", option: "WithLevel", def: defaultLevel,
+		field: func(s *Settings) *zerolog.Level { return &s.Level },
 		parse: ParseLevel, decode: jsonLevel,
 	}
 	maxSizeSetting = setting[int64]{
-		key: "max_log_size", env: "LOGCREST_MAX_SIZE", option: "WithMaxSize", bit: optMaxSize, def: defaultMaxSize,
-		opt:   func(o *options) (int64, error) { return o.maxSize, nil },
+		key: "max_log_size", env: "LOGCREST_MAX_SIZE", option: "WithMaxSize", def: 5242880, // 5 MiB
+		field: func(s *Settings) *int64 { return &s.MaxSize },
 		parse: parseSize, decode: jsonSize, check: checkPositive,
 	}
 	backupCountSetting = setting[int]{
-		key: "backup_count", env: "LOGCREST_BACKUP_COUNT", option: "WithBackupCount", bit: optBackupCount, def: defaultBackupCount,
-		opt:   func(o *options) (int, error) { return o.backupCount, nil },
+		key: "backup_count", env: "LOGCREST_BACKUP_COUNT", option: "WithBackupCount", def: 3,
+		field: func(s *Settings) *int { return &s.BackupCount },
 		parse: envInt, decode: jsonInt, check: checkNotNegative,
 	}
 	maxAgeSetting = setting[int]{
-		key: "max_age", env: "LOGCREST_MAX_AGE", option: "WithMaxAge", bit: optMaxAge, def: defaultMaxAge,
-		opt:   func(o *options) (int, error) { return o.maxAge, nil },
+		key: "max_age", env: "LOGCREST_MAX_AGE", option: "WithMaxAge", def: 0, // days; no age limit
+		field: func(s *Settings) *int { return &s.MaxAge },
 		parse: envInt, decode: jsonInt, check: checkNotNegative,
 	}
 	compressSetting = setting[bool]{
-		key: "compress", env: "LOGCREST_COMPRESS", option: "WithCompress", bit: optCompress, def: defaultCompress,
-		opt:   func(o *options) (bool, error) { return o.compress, nil },
+		key: "compress", env: "LOGCREST_COMPRESS", option: "WithCompress", def: false,
+		field: func(s *Settings) *bool { return &s.Compress },
 		parse: envBool, decode: jsonBool,
 	}
 	groupReadSetting = setting[bool]{
-		key: "group_readable", env: "LOGCREST_GROUP_READABLE", option: "WithGroupReadable", bit: optGroupRead, def: defaultGroupReadable,
-		opt:   func(o *options) (bool, error) { return o.groupRead, nil },
+		key: "group_readable", env: "LOGCREST_GROUP_READABLE", option: "WithGroupReadable", def: false,
+		field: func(s *Settings) *bool { return &s.GroupReadable },
 		parse: envBool, decode: jsonBool,
 	}
 	queueSizeSetting = setting[int]{
-		key: "max_queue_size", env: "LOGCREST_QUEUE_SIZE", option: "WithQueueSize", bit: optQueueSize, def: defaultQueueSize,
-		opt:   func(o *options) (int, error) { return o.queueSize, nil },
+		key: "max_queue_size", env: "LOGCREST_QUEUE_SIZE", option: "WithQueueSize", def: 0, // unbounded
+		field: func(s *Settings) *int { return &s.QueueSize },
 		parse: envInt, decode: jsonInt,
 	}
 	maxBufferSetting = setting[int64]{
-		key: "max_buffer_bytes", env: "LOGCREST_MAX_BUFFER", option: "WithMaxBuffer", bit: optMaxBuffer, def: defaultMaxBuffer,
-		opt:   func(o *options) (int64, error) { return o.maxBuffer, nil },
+		key: "max_buffer_bytes", env: "LOGCREST_MAX_BUFFER", option: "WithMaxBuffer", def: 64 << 20,
+		field: func(s *Settings) *int64 { return &s.MaxBuffer },
 		parse: parseSize, decode: jsonSize, check: checkPositive,
 	}
 	filesSetting = setting[bool]{
-		key: "files", env: "LOGCREST_FILES", option: "WithFiles", bit: optFiles, def: defaultFiles,
-		opt:   func(o *options) (bool, error) { return o.files, nil },
+		key: "files", env: "LOGCREST_FILES", option: "WithFiles", def: true,
+		field: func(s *Settings) *bool { return &s.Files },
 		parse: envBool, decode: jsonBool,
 	}
 	consoleFmtSetting = setting[string]{
-		key: "console", env: "LOGCREST_CONSOLE", option: "WithConsoleFormat", bit: optConsoleFmt, def: defaultConsoleFmt,
-		opt:   func(o *options) (string, error) { return lowerTrim(o.consoleFmt), nil },
-		parse: func(s string) (string, error) { return lowerTrim(s), nil },
-		decode: func(raw json.RawMessage) (string, error) {
-			s, err := jsonString(raw)
-			return lowerTrim(s), err
-		},
-		check: checkConsoleFmt,
+		key: "console", env: "LOGCREST_CONSOLE", option: "WithConsoleFormat", def: ConsoleText,
+		field: func(s *Settings) *string { return &s.ConsoleFmt },
+		parse: envLowerTrim, decode: jsonLowerTrim, check: checkConsoleFmt,
+	}
+	flowRecordsSetting = setting[string]{
+		key: "flow_records", env: "LOGCREST_FLOW_RECORDS", option: "WithFlowRecords", def: FlowRecordsAll,
+		field: func(s *Settings) *string { return &s.FlowRecords },
+		parse: envLowerTrim, decode: jsonLowerTrim, check: checkFlowRecords,
 	}
 	timelineCapSetting = setting[int]{
-		key: "timeline_cap", env: "LOGCREST_TIMELINE_CAP", option: "WithTimelineCap", bit: optTimelineCap, def: defaultTimelineCap,
-		opt:   func(o *options) (int, error) { return o.timelineCap, nil },
+		key: "timeline_cap", env: "LOGCREST_TIMELINE_CAP", option: "WithTimelineCap", def: 1000,
+		field: func(s *Settings) *int { return &s.TimelineCap },
 		parse: envInt, decode: jsonInt, check: checkAtLeastOne,
 	}
 	closeTimeoutSetting = setting[time.Duration]{
-		option: "WithCloseTimeout", bit: optCloseTimeout, def: defaultCloseTimeout,
-		opt: func(o *options) (time.Duration, error) { return o.closeTimeout, nil },
-		check: func(d time.Duration) error {
-			if d <= 0 {
-				return fmt.Errorf("%v is not positive", d)
-			}
-			return nil
-		},
+		option: "WithCloseTimeout", def: 5 * time.Second,
+		field: func(s *Settings) *time.Duration { return &s.CloseTimeout },
+		check: checkPositiveDuration,
+	}
+	consoleSetting = setting[io.Writer]{
+		option: "WithConsole", def: os.Stdout,
+		field: func(s *Settings) *io.Writer { return &s.Console },
 	}
 )
 
-// knownKeys are the keys a config file may hold.
-var knownKeys = []string{
-	dirSetting.key, jsonSetting.key, nameSetting.key, levelSetting.key, maxSizeSetting.key,
-	backupCountSetting.key, maxAgeSetting.key, compressSetting.key, queueSizeSetting.key,
-	maxBufferSetting.key, timelineCapSetting.key, filesSetting.key, consoleFmtSetting.key,
-	flowRecordsSetting.key, groupReadSetting.key,
-}
-
-// flowRecordsSetting is declared here rather than in the table above: it
-// is the only enum besides the console format.
-var flowRecordsSetting = setting[string]{
-	key: "flow_records", env: "LOGCREST_FLOW_RECORDS", option: "WithFlowRecords", bit: optFlowRecords, def: defaultFlowRecords,
-	opt:   func(o *options) (string, error) { return lowerTrim(o.flowRecords), nil },
-	parse: func(s string) (string, error) { return lowerTrim(s), nil },
-	decode: func(raw json.RawMessage) (string, error) {
-		s, err := jsonString(raw)
-		return lowerTrim(s), err
-	},
-	check: func(f string) error {
-		if f == FlowRecordsAll || f == FlowRecordsFailed {
-			return nil
+// isFileKey reports whether a config file may hold key k.
+func isFileKey(k string) bool {
+	for _, row := range settingTable {
+		if key := row.fileKey(); key != "" && key == k {
+			return true
 		}
-		return fmt.Errorf("%s is not one of all, failed", quote(f))
-	},
+	}
+	return false
 }
 
 func lowerTrim(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+// envLowerTrim and jsonLowerTrim read an enum, which takes any case and
+// space around it.
+func envLowerTrim(s string) (string, error) { return lowerTrim(s), nil }
+
+func jsonLowerTrim(raw json.RawMessage) (string, error) {
+	s, err := jsonString(raw)
+	return lowerTrim(s), err
+}
+
+// checkFlowRecords accepts the flow record policies, in lower case.
+func checkFlowRecords(f string) error {
+	if f == FlowRecordsAll || f == FlowRecordsFailed {
+		return nil
+	}
+	return fmt.Errorf("%s is not one of all, failed", quote(f))
+}
+
+func checkPositiveDuration(d time.Duration) error {
+	if d <= 0 {
+		return fmt.Errorf("%v is not positive", d)
+	}
+	return nil
+}
+
+// nilIfNilWriter turns a nil pointer or function writer into a nil
+// io.Writer, so that WithConsole turns the console off with it.
+func nilIfNilWriter(w io.Writer) io.Writer {
+	if isNilWriter(w) {
+		return nil
+	}
+	return w
+}
 
 // checkConsoleFmt accepts the console formats, in lower case.
 func checkConsoleFmt(f string) error {
@@ -662,9 +628,9 @@ func resolveSetting[T any](r *resolver, s *setting[T]) T {
 		err   error
 	}
 	var layers []layer // highest first
-	if r.opts.set&s.bit != 0 {
-		v, err := s.opt(r.opts)
-		layers = append(layers, layer{s.option, v, err})
+	if g, ok := r.opts.vals[s]; ok {
+		g := g.(given[T])
+		layers = append(layers, layer{s.option, g.val, g.err})
 	}
 	if s.env != "" {
 		if text, ok := r.getenv(s.env); ok && text != "" {
