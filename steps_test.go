@@ -9,13 +9,13 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/rs/zerolog"
 	"go.uber.org/goleak"
 
 	"github.com/logcrest/logcrest"
+	"github.com/logcrest/logcrest/internal/testkit"
 )
 
 // The pipeline is global: these tests run one after the other, never with
@@ -27,28 +27,11 @@ func TestMain(m *testing.M) {
 
 type stepRecord map[string]any
 
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // stepLogs configures the pipeline into a temp folder with the console into
 // a buffer; read closes it and returns the records of one stream.
-func stepLogs(t *testing.T) (dir string, console *lockedBuffer) {
+func stepLogs(t *testing.T) (dir string, console *testkit.Buffer) {
 	t.Helper()
-	dir, console = t.TempDir(), &lockedBuffer{}
+	dir, console = t.TempDir(), &testkit.Buffer{}
 	if err := logcrest.Configure(logcrest.WithDir(dir), logcrest.WithName("steps"), logcrest.WithConsole(console), logcrest.WithLevel("debug"), logcrest.WithJSON(true)); err != nil {
 		t.Fatal(err)
 	}

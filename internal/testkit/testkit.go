@@ -43,6 +43,13 @@ func (s *Buffer) Bytes() []byte {
 	return bytes.Clone(s.b.Bytes())
 }
 
+// Reset forgets everything written so far.
+func (s *Buffer) Reset() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.b.Reset()
+}
+
 // Lines returns the lines written so far without their newlines; nil when
 // nothing was written.
 func (s *Buffer) Lines() []string {
