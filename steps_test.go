@@ -1,12 +1,8 @@
 package logcrest_test
 
 import (
-	"bufio"
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -41,24 +37,7 @@ func stepLogs(t *testing.T) (dir string, console *testkit.Buffer) {
 
 func readStream(t *testing.T, dir, stream string) []stepRecord {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(dir, stream, "steps.log"))
-	if os.IsNotExist(err) {
-		return nil
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []stepRecord
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		var r stepRecord
-		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
-			t.Fatalf("%s: %q is not JSON: %v", stream, sc.Text(), err)
-		}
-		out = append(out, r)
-	}
-	return out
+	return testkit.ReadFile[stepRecord](t, filepath.Join(dir, stream, "steps.log"), true)
 }
 
 func find(rs []stepRecord, key string, val any) []stepRecord {
