@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/logcrest/logcrest"
+	"github.com/logcrest/logcrest/internal/testkit"
 )
 
 // TestConfigFileTakesUnitsAndWords: log_config.json takes a size with a
@@ -33,7 +34,7 @@ func TestConfigFileTakesUnitsAndWords(t *testing.T) {
 	t.Run("files off", func(t *testing.T) {
 		t.Parallel()
 		dir := filepath.Join(t.TempDir(), "logs")
-		var console lockedBuffer
+		var console testkit.Buffer
 		p, err := logcrest.New(logcrest.WithConfigFile(write(t, `{"files":"off","console":"json"}`)),
 			logcrest.WithDir(dir), logcrest.WithConsole(&console))
 		if err != nil {
@@ -47,8 +48,8 @@ func TestConfigFileTakesUnitsAndWords(t *testing.T) {
 			t.Errorf(`{"files":"off"}: the log folder was made (stat: %v)`, err)
 		}
 		var r map[string]any
-		if err := json.Unmarshal(bytes.TrimSpace(console.b.Bytes()), &r); err != nil || r["message"] != "to the console only" {
-			t.Errorf("console %q (%v), want the one JSON record", console.b.String(), err)
+		if err := json.Unmarshal(bytes.TrimSpace(console.Bytes()), &r); err != nil || r["message"] != "to the console only" {
+			t.Errorf("console %q (%v), want the one JSON record", console.String(), err)
 		}
 	})
 
@@ -84,7 +85,7 @@ func TestConfigFileTakesUnitsAndWords(t *testing.T) {
 			t.Errorf("%d files for %d records of about 160 bytes: 1KB did not rotate at 1024 bytes", len(files), n)
 		}
 		seen := map[string]int{}
-		for _, r := range readAll(t, dir, "success", "units") {
+		for _, r := range testkit.ReadStream[stepRecord](t, dir, "success", "units") {
 			seen[fmt.Sprint(r["i"])]++
 		}
 		for i := range n {

@@ -1,8 +1,6 @@
 package logcrest_test
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"log/slog"
@@ -10,53 +8,13 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/rs/zerolog"
 
 	"github.com/logcrest/logcrest"
-	"github.com/logcrest/logcrest/internal/jsoncheck"
+	"github.com/logcrest/logcrest/internal/testkit"
 )
-
-// syncBuffer is a console tests read once the pipeline is closed.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-// strictLines parses every line of text as one JSON object, failing the test
-// on a line a strict parser would refuse, a repeated key at any depth
-// included.
-func strictLines(t *testing.T, where, text string) []map[string]any {
-	t.Helper()
-	var out []map[string]any
-	sc := bufio.NewScanner(strings.NewReader(text))
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		if err := jsoncheck.Unique(sc.Bytes()); err != nil {
-			t.Fatalf("%s: %v in %s", where, err, sc.Text())
-		}
-		var r map[string]any
-		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
-			t.Fatalf("%s: %q: %v", where, sc.Text(), err)
-		}
-		out = append(out, r)
-	}
-	return out
-}
 
 func readFile(t *testing.T, path string) string {
 	t.Helper()
@@ -104,7 +62,7 @@ func jsonOf(t *testing.T, v any) string {
 // order, the last of the user's own repeats keeping the key.
 func TestUserFieldsNamedLikeLogCrestsAreKeptAside(t *testing.T) {
 	dir := t.TempDir()
-	console := &syncBuffer{}
+	console := &testkit.Buffer{}
 	p, err := logcrest.New(logcrest.WithDir(dir), logcrest.WithName("keys"), logcrest.WithConsole(console),
 		logcrest.WithConsoleFormat("json"), logcrest.WithLevel("debug"))
 	if err != nil {
@@ -127,9 +85,9 @@ func TestUserFieldsNamedLikeLogCrestsAreKeptAside(t *testing.T) {
 	}
 
 	files := readFile(t, filepath.Join(dir, "success", "keys.log"))
-	recs := strictLines(t, "success file", files)
-	strictLines(t, "flows file", readFile(t, filepath.Join(dir, "flows", "keys.log")))
-	consoleRecs := strictLines(t, "console", console.String())
+	recs := testkit.ParseLines[map[string]any](t, "success file", []byte(files))
+	testkit.ParseLines[map[string]any](t, "flows file", []byte(readFile(t, filepath.Join(dir, "flows", "keys.log"))))
+	consoleRecs := testkit.ParseLines[map[string]any](t, "console", []byte(console.String()))
 
 	for where, recs := range map[string][]map[string]any{"file": recs, "console": consoleRecs} {
 		r := byMessage(t, recs, "charged")
@@ -199,7 +157,7 @@ func TestSlogAttributesGivenTwiceAreKeptAside(t *testing.T) {
 	if err := p.Close(); err != nil {
 		t.Fatal(err)
 	}
-	recs := strictLines(t, "success file", readFile(t, filepath.Join(dir, "success", "keys.log")))
+	recs := testkit.ParseLines[map[string]any](t, "success file", []byte(readFile(t, filepath.Join(dir, "success", "keys.log"))))
 
 	first := byMessage(t, recs, "first")
 	if first["a"] != 2.0 || first["fn"] != "slogflow" || first["flow_id"] != logcrest.FlowID(ctx) {
@@ -251,8 +209,8 @@ func TestStepArgsAndFlowFieldsHaveUniqueKeys(t *testing.T) {
 	if err := p.Close(); err != nil {
 		t.Fatal(err)
 	}
-	recs := strictLines(t, "success file", readFile(t, filepath.Join(dir, "success", "keys.log")))
-	flows := strictLines(t, "flows file", readFile(t, filepath.Join(dir, "flows", "keys.log")))
+	recs := testkit.ParseLines[map[string]any](t, "success file", []byte(readFile(t, filepath.Join(dir, "success", "keys.log"))))
+	flows := testkit.ParseLines[map[string]any](t, "flows file", []byte(readFile(t, filepath.Join(dir, "flows", "keys.log"))))
 	var entry, exit map[string]any
 	for _, r := range recs {
 		if r["fn"] == "lookup" && r["args"] != nil {
@@ -287,7 +245,7 @@ func TestStepArgsAndFlowFieldsHaveUniqueKeys(t *testing.T) {
 // aside under logcrest_dup.
 func TestTextLinesHaveEachKeyOnce(t *testing.T) {
 	dir := t.TempDir()
-	console := &syncBuffer{}
+	console := &testkit.Buffer{}
 	p, err := logcrest.New(logcrest.WithDir(dir), logcrest.WithName("keys"), logcrest.WithJSON(false),
 		logcrest.WithConsole(console), logcrest.WithConsoleFormat("text"))
 	if err != nil {

@@ -5,7 +5,6 @@ package logcrest_test
 // container mode (no files, JSON on stdout) from a child process.
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -24,38 +23,8 @@ import (
 	"github.com/logcrest/logcrest"
 	"github.com/logcrest/logcrest/adapters"
 	logcresthttp "github.com/logcrest/logcrest/adapters/nethttp"
-	"github.com/logcrest/logcrest/internal/jsoncheck"
+	"github.com/logcrest/logcrest/internal/testkit"
 )
-
-// readAll parses every line of every file (backups included) of a stream
-// written under dir with name.
-func readAll(t *testing.T, dir, stream, name string) []stepRecord {
-	t.Helper()
-	files, err := filepath.Glob(filepath.Join(dir, stream, name+"*.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []stepRecord
-	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		sc := bufio.NewScanner(bytes.NewReader(data))
-		sc.Buffer(nil, 1<<20)
-		for sc.Scan() {
-			var r stepRecord
-			if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
-				t.Fatalf("%s: %q is not JSON: %v", f, sc.Text(), err)
-			}
-			if err := jsoncheck.Unique(sc.Bytes()); err != nil {
-				t.Fatalf("%s: %q: %v", f, sc.Text(), err)
-			}
-			out = append(out, r)
-		}
-	}
-	return out
-}
 
 // TestTwoPipelinesInParallel runs independent pipelines side by side, each
 // with flows of steps on several goroutines and HTTP requests through the
@@ -105,7 +74,7 @@ func TestTwoPipelinesInParallel(t *testing.T) {
 			}
 
 			ends := 0
-			for _, r := range readAll(t, dir, "flows", name) {
+			for _, r := range testkit.ReadStream[stepRecord](t, dir, "flows", name) {
 				if r["logger"] != name || !strings.HasPrefix(fmt.Sprint(r["flow_id"]), name+"-") {
 					t.Fatalf("flow record of another pipeline: %v", r)
 				}
@@ -117,7 +86,7 @@ func TestTwoPipelinesInParallel(t *testing.T) {
 				t.Errorf("%d flow_end records, want %d", ends, want)
 			}
 			var inFlow, served int
-			for _, r := range readAll(t, dir, "success", name) {
+			for _, r := range testkit.ReadStream[stepRecord](t, dir, "success", name) {
 				if r["logger"] != name {
 					t.Fatalf("record of another pipeline: %v", r)
 				}
@@ -141,7 +110,7 @@ func TestTwoPipelinesInParallel(t *testing.T) {
 // TestSetLevelReachesHeldLoggers: a logger handed out before SetLevel, held
 // by a goroutine, and a step's logger follow the new level at once.
 func TestSetLevelReachesHeldLoggers(t *testing.T) {
-	var console lockedBuffer
+	var console testkit.Buffer
 	p, err := logcrest.New(logcrest.WithFiles(false), logcrest.WithConsole(&console),
 		logcrest.WithConsoleFormat("json"), logcrest.WithLevel("info"))
 	if err != nil {
@@ -241,7 +210,7 @@ func TestLevelHandler(t *testing.T) {
 // the built-in default.
 func TestSetDefault(t *testing.T) {
 	builtin := logcrest.Default()
-	var console lockedBuffer
+	var console testkit.Buffer
 	p, err := logcrest.New(logcrest.WithFiles(false), logcrest.WithConsole(&console), logcrest.WithConsoleFormat("json"))
 	if err != nil {
 		t.Fatal(err)

@@ -25,13 +25,14 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/logcrest/logcrest"
+	"github.com/logcrest/logcrest/internal/testkit"
 )
 
 // slogPipeline returns a pipeline that writes JSON records to the console
 // alone, into the buffer returned, and is closed when the test ends.
-func slogPipeline(t *testing.T) (*logcrest.Pipeline, *lockedBuffer) {
+func slogPipeline(t *testing.T) (*logcrest.Pipeline, *testkit.Buffer) {
 	t.Helper()
-	console := &lockedBuffer{}
+	console := &testkit.Buffer{}
 	p, err := logcrest.New(logcrest.WithFiles(false), logcrest.WithConsoleFormat("json"),
 		logcrest.WithConsole(console), logcrest.WithLevel("debug"), logcrest.WithName("slog"))
 	if err != nil {
@@ -47,7 +48,7 @@ func slogPipeline(t *testing.T) (*logcrest.Pipeline, *lockedBuffer) {
 
 // slogRecords flushes p and returns every record its console got, and the
 // lines themselves.
-func slogRecords(t *testing.T, p *logcrest.Pipeline, console *lockedBuffer) ([]stepRecord, []string) {
+func slogRecords(t *testing.T, p *logcrest.Pipeline, console *testkit.Buffer) ([]stepRecord, []string) {
 	t.Helper()
 	if err := p.Flush(); err != nil {
 		t.Fatal(err)
@@ -69,7 +70,7 @@ func slogRecords(t *testing.T, p *logcrest.Pipeline, console *lockedBuffer) ([]s
 }
 
 // slogOne returns the one record p's console got.
-func slogOne(t *testing.T, p *logcrest.Pipeline, console *lockedBuffer) (stepRecord, string) {
+func slogOne(t *testing.T, p *logcrest.Pipeline, console *testkit.Buffer) (stepRecord, string) {
 	t.Helper()
 	recs, lines := slogRecords(t, p, console)
 	if len(recs) != 1 {
@@ -96,7 +97,7 @@ func TestSlogHandlerConformance(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			var (
 				p       *logcrest.Pipeline
-				console *lockedBuffer
+				console *testkit.Buffer
 			)
 			newHandler := func(t *testing.T) slog.Handler {
 				if strings.HasSuffix(t.Name(), "/zero-time") {
@@ -390,9 +391,7 @@ func TestSlogHandlerGroups(t *testing.T) {
 		if !strings.HasSuffix(line, ","+c.want) {
 			t.Errorf("got  %s\nwant ...,%s", line, c.want)
 		}
-		console.mu.Lock()
-		console.b.Reset()
-		console.mu.Unlock()
+		console.Reset()
 	}
 }
 
@@ -546,7 +545,7 @@ func TestSlogHandlerPipeline(t *testing.T) {
 
 	for _, c := range []struct {
 		p       *logcrest.Pipeline
-		console *lockedBuffer
+		console *testkit.Buffer
 		msg     string
 	}{{p, pConsole, "to p"}, {d1, d1Console, "to d1"}, {d2, d2Console, "to d2"}} {
 		r, line := slogOne(t, c.p, c.console)

@@ -1,21 +1,17 @@
 package logcrest_test
 
 import (
-	"bufio"
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
-	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/rs/zerolog"
 	"go.uber.org/goleak"
 
 	"github.com/logcrest/logcrest"
+	"github.com/logcrest/logcrest/internal/testkit"
 )
 
 // The pipeline is global: these tests run one after the other, never with
@@ -27,28 +23,11 @@ func TestMain(m *testing.M) {
 
 type stepRecord map[string]any
 
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // stepLogs configures the pipeline into a temp folder with the console into
 // a buffer; read closes it and returns the records of one stream.
-func stepLogs(t *testing.T) (dir string, console *lockedBuffer) {
+func stepLogs(t *testing.T) (dir string, console *testkit.Buffer) {
 	t.Helper()
-	dir, console = t.TempDir(), &lockedBuffer{}
+	dir, console = t.TempDir(), &testkit.Buffer{}
 	if err := logcrest.Configure(logcrest.WithDir(dir), logcrest.WithName("steps"), logcrest.WithConsole(console), logcrest.WithLevel("debug"), logcrest.WithJSON(true)); err != nil {
 		t.Fatal(err)
 	}
@@ -58,24 +37,7 @@ func stepLogs(t *testing.T) (dir string, console *lockedBuffer) {
 
 func readStream(t *testing.T, dir, stream string) []stepRecord {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(dir, stream, "steps.log"))
-	if os.IsNotExist(err) {
-		return nil
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []stepRecord
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		var r stepRecord
-		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
-			t.Fatalf("%s: %q is not JSON: %v", stream, sc.Text(), err)
-		}
-		out = append(out, r)
-	}
-	return out
+	return testkit.ReadFile[stepRecord](t, filepath.Join(dir, stream, "steps.log"), true)
 }
 
 func find(rs []stepRecord, key string, val any) []stepRecord {

@@ -17,6 +17,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/logcrest/logcrest"
+	"github.com/logcrest/logcrest/internal/testkit"
 )
 
 type panicJSON struct{}
@@ -85,7 +86,7 @@ func valuesPipeline(t *testing.T) (*logcrest.Pipeline, func(stream string) []ste
 				t.Fatal(err)
 			}
 		}
-		return readAll(t, dir, stream, "values")
+		return testkit.ReadStream[stepRecord](t, dir, stream, "values")
 	}
 	t.Cleanup(func() { read("success") })
 	return p, read

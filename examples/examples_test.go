@@ -4,10 +4,8 @@
 package examples_test
 
 import (
-	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"net/http"
 	"os"
 	"os/exec"
@@ -17,6 +15,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/logcrest/logcrest/internal/testkit"
 )
 
 // server is one example server: its package folder, the name it logs under,
@@ -163,7 +163,7 @@ func runServer(t *testing.T, s server, exe string) {
 
 	// One flow_end per request that makes a flow, telling its outcome.
 	ends := map[string]map[string]any{}
-	for _, rec := range readRecords(t, filepath.Join(dir, "logs", "flows", s.name+".log")) {
+	for _, rec := range testkit.ReadFile[map[string]any](t, filepath.Join(dir, "logs", "flows", s.name+".log"), false) {
 		if rec["flow_type"] != "flow_end" {
 			continue
 		}
@@ -198,7 +198,7 @@ func runServer(t *testing.T, s server, exe string) {
 	}
 	// The failed charge_card step is in the error file.
 	failed := 0
-	for _, rec := range readRecords(t, filepath.Join(dir, "logs", "error", s.name+".log")) {
+	for _, rec := range testkit.ReadFile[map[string]any](t, filepath.Join(dir, "logs", "error", s.name+".log"), false) {
 		if rec["fn"] == "charge_card" && rec["status"] == "error" {
 			failed++
 		}
@@ -206,26 +206,6 @@ func runServer(t *testing.T, s server, exe string) {
 	if failed != 1 {
 		t.Errorf("%d failed charge_card step records in the error file, want 1", failed)
 	}
-}
-
-// readRecords reads a JSON-lines file.
-func readRecords(t *testing.T, path string) []map[string]any {
-	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []map[string]any
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		var rec map[string]any
-		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
-			t.Fatalf("%s: %q is not JSON: %v", path, sc.Text(), err)
-		}
-		out = append(out, rec)
-	}
-	return out
 }
 
 // output collects a server's stdout and sends the address of its

@@ -17,6 +17,7 @@ import (
 	"github.com/logcrest/logcrest/adapters"
 	logcresthttp "github.com/logcrest/logcrest/adapters/nethttp"
 	"github.com/logcrest/logcrest/internal/flow"
+	"github.com/logcrest/logcrest/internal/testkit"
 	"github.com/logcrest/logcrest/logcresttest"
 )
 
@@ -95,16 +96,6 @@ func stepExit(t *testing.T, rec *logcresttest.Recorder, name string) logcresttes
 	return exits[0]
 }
 
-// wantFields checks that r has every field of want, with that value.
-func wantFields(t *testing.T, r logcresttest.Record, want map[string]any) {
-	t.Helper()
-	for k, v := range want {
-		if got, ok := r[k]; !ok || got != v {
-			t.Errorf("%s = %#v (present %v), want %#v in %v", k, got, ok, v, r)
-		}
-	}
-}
-
 // timelineFns returns the fn and status of each entry of a flow_end's
 // timeline.
 func timelineFns(fe logcresttest.Record) (fns, statuses []string) {
@@ -157,10 +148,10 @@ func TestTransportTwoServices(t *testing.T) {
 	if fmt.Sprint(fns, statuses) != fmt.Sprint([]string{name}, []string{"ok"}) {
 		t.Errorf("A's timeline %v %v, want [%s] [ok]", fns, statuses, name)
 	}
-	wantFields(t, endA, map[string]any{"flow_status": "success"})
+	testkit.WantFields(t, endA, map[string]any{"flow_status": "success"})
 
 	step := stepExit(t, recA, name)
-	wantFields(t, step, map[string]any{
+	testkit.WantFields(t, step, map[string]any{
 		"message": "step finished", "level": "info", "status": "ok", "flow_id": flowID, "trace_id": traceID,
 		"parent_span_id": flowSpan, "method": "GET", "host": host, "path": "/stock/A-1", "http_status": 200.0,
 	})
@@ -180,7 +171,7 @@ func TestTransportTwoServices(t *testing.T) {
 			t.Fatalf("%d %s records in B, want 1:\n%s", len(recs), typ, recB)
 		}
 		r := recs[0]
-		wantFields(t, r, map[string]any{
+		testkit.WantFields(t, r, map[string]any{
 			"trace_id": traceID, "parent_span_id": stepSpan, "request_id": flowID, "path": "/stock/A-1",
 		})
 		if id := r.Str("flow_id"); !strings.HasPrefix(id, flowID+"-") {
@@ -227,9 +218,9 @@ func TestTransportChain(t *testing.T) {
 	stepA := stepExit(t, recA, "http GET "+strings.TrimPrefix(b.URL, "http://"))
 	stepB := stepExit(t, recB, "http GET "+strings.TrimPrefix(c.URL, "http://"))
 	flowB := endB[0].Str("flow_id")
-	wantFields(t, endB[0], map[string]any{"trace_id": trace, "parent_span_id": stepA.Str("span_id"), "request_id": flowA})
-	wantFields(t, stepB, map[string]any{"trace_id": trace, "flow_id": flowB, "parent_span_id": endB[0].Str("span_id")})
-	wantFields(t, endC[0], map[string]any{"trace_id": trace, "parent_span_id": stepB.Str("span_id"), "request_id": flowB})
+	testkit.WantFields(t, endB[0], map[string]any{"trace_id": trace, "parent_span_id": stepA.Str("span_id"), "request_id": flowA})
+	testkit.WantFields(t, stepB, map[string]any{"trace_id": trace, "flow_id": flowB, "parent_span_id": endB[0].Str("span_id")})
+	testkit.WantFields(t, endC[0], map[string]any{"trace_id": trace, "parent_span_id": stepB.Str("span_id"), "request_id": flowB})
 	if !strings.HasPrefix(flowB, flowA+"-") || !strings.HasPrefix(endC[0].Str("flow_id"), flowB+"-") {
 		t.Errorf("flow IDs %s, %s, %s: each should begin with its caller's", flowA, flowB, endC[0].Str("flow_id"))
 	}
@@ -278,14 +269,14 @@ func TestTransportStatus(t *testing.T) {
 			t.Errorf("%d: RunFlow = %v", tc.code, err)
 		}
 		step := stepExit(t, rec, name)
-		wantFields(t, step, map[string]any{"http_status": float64(tc.code), "path": fmt.Sprintf("/%d", tc.code)})
+		testkit.WantFields(t, step, map[string]any{"http_status": float64(tc.code), "path": fmt.Sprintf("/%d", tc.code)})
 		if tc.failed {
-			wantFields(t, step, map[string]any{
+			testkit.WantFields(t, step, map[string]any{
 				"message": "step failed", "level": "error", "status": "error", "error": fmt.Sprintf("http %d", tc.code),
 				"error_type": "logcresthttp.statusError",
 			})
 		} else {
-			wantFields(t, step, map[string]any{"message": "step finished", "status": "ok"})
+			testkit.WantFields(t, step, map[string]any{"message": "step finished", "status": "ok"})
 			for _, k := range []string{"error", "error_type"} {
 				if _, ok := step[k]; ok {
 					t.Errorf("%d: %s on a successful step: %v", tc.code, k, step)
@@ -298,7 +289,7 @@ func TestTransportStatus(t *testing.T) {
 			t.Errorf("%d: timeline statuses %v, want [%s]", tc.code, statuses, want)
 		}
 		if tc.failed {
-			wantFields(t, end, map[string]any{"flow_status": "failed", "failed_at": name, "step": "1/1"})
+			testkit.WantFields(t, end, map[string]any{"flow_status": "failed", "failed_at": name, "step": "1/1"})
 		}
 	}
 }
@@ -329,7 +320,7 @@ func TestTransportError(t *testing.T) {
 		t.Fatalf("RunFlow = %v (%T), want the client's *url.Error over a *net.OpError", err, err)
 	}
 	step := stepExit(t, rec, "http GET "+addr)
-	wantFields(t, step, map[string]any{
+	testkit.WantFields(t, step, map[string]any{
 		"message": "step failed", "level": "error", "status": "error", "method": "GET", "host": addr, "path": "/x",
 		"error": urlErr.Err.Error(), "error_type": fmt.Sprintf("%T", urlErr.Err),
 	})
@@ -337,7 +328,7 @@ func TestTransportError(t *testing.T) {
 		t.Errorf("http_status without a response: %v", step)
 	}
 	end, _ := rec.FlowEnd(flowID)
-	wantFields(t, end, map[string]any{"flow_status": "failed", "failed_at": "http GET " + addr})
+	testkit.WantFields(t, end, map[string]any{"flow_status": "failed", "failed_at": "http GET " + addr})
 	// The step's records never hold the query string. The flow's own
 	// flow_error does: the flow returned the client's *url.Error, whose text
 	// is the whole URL (see Transport).
@@ -360,7 +351,7 @@ func TestTransportError(t *testing.T) {
 	if err != sentinel || resp != nil {
 		t.Errorf("RoundTrip = %v, %v; want nil, the base's error itself", resp, err)
 	}
-	wantFields(t, stepExit(t, rec, "http POST moon.example"), map[string]any{
+	testkit.WantFields(t, stepExit(t, rec, "http POST moon.example"), map[string]any{
 		"error": "no route to the moon", "error_type": "*errors.errorString", "method": "POST",
 	})
 }
@@ -484,7 +475,7 @@ func TestTransportInStep(t *testing.T) {
 		t.Fatal(err)
 	}
 	step := stepExit(t, rec, "http GET "+strings.TrimPrefix(srv.URL, "http://"))
-	wantFields(t, step, map[string]any{"trace_id": trace, "parent_span_id": parent, "http_status": 200.0})
+	testkit.WantFields(t, step, map[string]any{"trace_id": trace, "parent_span_id": parent, "http_status": 200.0})
 	if _, ok := step["flow_id"]; ok {
 		t.Errorf("flow_id outside a flow: %v", step)
 	}
@@ -534,7 +525,7 @@ func TestTransportBounds(t *testing.T) {
 		t.Errorf("method %d, host %d, path %d bytes, want cut at %d, 300, %d",
 			len(method), len(host), len(path), adapters.MaxMethodLen, adapters.MaxPathLen)
 	}
-	wantFields(t, step, map[string]any{
+	testkit.WantFields(t, step, map[string]any{
 		"method_truncated": true, "host_truncated": true, "path_truncated": true, "http_status": 204.0,
 		"fn": "http " + method + " " + host,
 	})
@@ -551,7 +542,7 @@ func TestTransportBounds(t *testing.T) {
 	if _, err := tr.RoundTrip(req); err != nil {
 		t.Fatal(err)
 	}
-	wantFields(t, stepExit(t, rec, "http GET api.example"), map[string]any{"method": "GET", "path": "/"})
+	testkit.WantFields(t, stepExit(t, rec, "http GET api.example"), map[string]any{"method": "GET", "path": "/"})
 }
 
 // TestTransportRedirects: each request http.Client sends, redirects
@@ -606,7 +597,7 @@ func TestTransportPanic(t *testing.T) {
 		_, _ = tr.RoundTrip(req)
 	}()
 	step := stepExit(t, rec, "http GET api.example")
-	wantFields(t, step, map[string]any{"status": "error", "error": "wire cut", "path": "/x"})
+	testkit.WantFields(t, step, map[string]any{"status": "error", "error": "wire cut", "path": "/x"})
 	if !strings.Contains(step.Str("stack"), "TestTransportPanic") {
 		t.Errorf("the stack does not show the panic: %v", step.Str("stack"))
 	}

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"compress/gzip"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -17,25 +15,8 @@ import (
 
 	"github.com/logcrest/logcrest"
 	"github.com/logcrest/logcrest/cmd/logcrest/internal/logread"
+	"github.com/logcrest/logcrest/internal/testkit"
 )
-
-// lockedBuffer is a bytes.Buffer the command writes while the test reads.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // testDeadline is how long a following test may wait: what the test's own
 // deadline leaves, at most a minute.
@@ -49,10 +30,10 @@ func testDeadline(t *testing.T) time.Duration {
 
 // startTail runs "logcrest tail -f args..." in-process until the returned
 // stop is called.
-func startTail(t *testing.T, args ...string) (out, errOut *lockedBuffer, stop func() int) {
+func startTail(t *testing.T, args ...string) (out, errOut *testkit.Buffer, stop func() int) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), testDeadline(t))
-	out, errOut = &lockedBuffer{}, &lockedBuffer{}
+	out, errOut = &testkit.Buffer{}, &testkit.Buffer{}
 	e := env{
 		stdin: strings.NewReader(""), stdout: out, stderr: errOut,
 		getenv:     func(string) (string, bool) { return "", false },
@@ -290,11 +271,11 @@ func TestTailRotationsWithinOneClockTick(t *testing.T) {
 			}
 			os.Chtimes(live, tick, tick)
 			if tc.compressOld {
-				compressLikeTheRotator(t, filepath.Join(dir, backup(0)))
-				compressLikeTheRotator(t, filepath.Join(dir, backup(1)))
+				testkit.CompressLikeTheRotator(t, filepath.Join(dir, backup(0)))
+				testkit.CompressLikeTheRotator(t, filepath.Join(dir, backup(1)))
 			}
 			if tc.compLat {
-				compressLikeTheRotator(t, filepath.Join(dir, backup(2)))
+				testkit.CompressLikeTheRotator(t, filepath.Join(dir, backup(2)))
 			}
 			fl.poll(context.Background(), tf, emit)
 			if want := "A4 B1 B2 B3 B4 C1"; strings.Join(got, " ") != want {
@@ -302,38 +283,5 @@ func TestTailRotationsWithinOneClockTick(t *testing.T) {
 			}
 			fl.f.Close()
 		})
-	}
-}
-
-// gzipped returns data gzipped.
-func gzipped(data []byte) []byte {
-	var gz bytes.Buffer
-	zw := gzip.NewWriter(&gz)
-	zw.Write(data)
-	zw.Close()
-	return gz.Bytes()
-}
-
-// compressLikeTheRotator replaces the backup at path by its .gz the way
-// LogCrest's compressor does: the .gz complete, with the backup's
-// modification time, then the backup removed.
-func compressLikeTheRotator(t *testing.T, path string) {
-	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	info, err := os.Stat(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path+".gz", gzipped(data), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chtimes(path+".gz", info.ModTime(), info.ModTime()); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Remove(path); err != nil {
-		t.Fatal(err)
 	}
 }

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/logcrest/logcrest/internal/testkit"
 )
 
 // TestCloseWithinItsTimeoutWhileCompressing (issue 19 item 18): with
@@ -68,7 +70,7 @@ func TestCloseWithinItsTimeoutWhileCompressing(t *testing.T) {
 			t.Fatal("the records did not reach the files within 20s")
 		}
 	}
-	if files := streamFiles(t, dir, StreamSuccess, "svc"); len(files) != 2 {
+	if files := testkit.StreamFiles(t, dir, StreamSuccess, "svc"); len(files) != 2 {
 		t.Fatalf("files before Close: %v, want the backup (being compressed) and the live file", files)
 	}
 

@@ -8,7 +8,6 @@ package core
 // "logcrest: warning:" line), not once per record.
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -22,48 +21,15 @@ import (
 	"time"
 
 	"github.com/logcrest/logcrest/internal/ring"
+	"github.com/logcrest/logcrest/internal/testkit"
 )
-
-// syncBuffer is a bytes.Buffer safe for concurrent use: a console, or the
-// warning output, for tests.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-func (s *syncBuffer) Bytes() []byte {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return bytes.Clone(s.b.Bytes())
-}
-
-// lines returns the complete lines written so far, without their newlines.
-func (s *syncBuffer) lines() []string {
-	text := s.String()
-	if text == "" {
-		return nil
-	}
-	return strings.Split(strings.TrimSuffix(text, "\n"), "\n")
-}
 
 // captureWarnings sends the warning output to a buffer for the rest of the
 // test and forgets earlier write-failure warnings, so the rate limit starts
 // afresh.
-func captureWarnings(t *testing.T) *syncBuffer {
+func captureWarnings(t *testing.T) *testkit.Buffer {
 	t.Helper()
-	buf := &syncBuffer{}
+	buf := &testkit.Buffer{}
 	restore := SetWarnOutput(buf)
 	t.Cleanup(restore)
 	writeWarnings.reset()
@@ -72,7 +38,7 @@ func captureWarnings(t *testing.T) *syncBuffer {
 
 // wantOneWarning fails unless buf holds exactly one warning line containing
 // every string in want.
-func wantOneWarning(t *testing.T, buf *syncBuffer, want ...string) {
+func wantOneWarning(t *testing.T, buf *testkit.Buffer, want ...string) {
 	t.Helper()
 	lines := warningLines(t, buf.String())
 	if len(lines) != 1 {
@@ -101,7 +67,7 @@ func sinkStats(t *testing.T, name string) ring.Stats {
 func messages(t *testing.T, dir, stream string) []string {
 	t.Helper()
 	var out []string
-	for _, r := range readRecords(t, dir, stream, "svc") {
+	for _, r := range testkit.ReadStream[record](t, dir, stream, "svc") {
 		out = append(out, fmt.Sprint(r["message"]))
 	}
 	return out
@@ -129,7 +95,7 @@ func TestFaultFolderUnusableAtStart(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := filepath.Join(blocker, "logs")
-	console := &syncBuffer{}
+	console := &testkit.Buffer{}
 	if err := Configure(WithDir(dir), WithName("svc"), WithConsole(console)); err != nil {
 		t.Fatal(err)
 	}
@@ -153,7 +119,7 @@ func TestFaultFolderUnusableAtStart(t *testing.T) {
 		t.Fatalf("Flush: %v", err)
 	}
 
-	lines := console.lines()
+	lines := console.Lines()
 	if len(lines) != infos+errs+flows {
 		t.Fatalf("console has %d lines, want %d", len(lines), infos+errs+flows)
 	}
@@ -258,7 +224,7 @@ func TestFaultFolderUnusableAtStartRecovers(t *testing.T) {
 func TestFaultFolderReplacedByAFileMidRun(t *testing.T) {
 	warns := captureWarnings(t)
 	dir := filepath.Join(t.TempDir(), "logs")
-	console := &syncBuffer{}
+	console := &testkit.Buffer{}
 	if err := Configure(WithDir(dir), WithName("svc"), WithConsole(console)); err != nil {
 		t.Fatal(err)
 	}
@@ -293,7 +259,7 @@ func TestFaultFolderReplacedByAFileMidRun(t *testing.T) {
 		t.Fatalf("success sink during the fault: %+v; want Failed=%d, Written=10, WriteErrors>=%d", s, rounds*each, rounds)
 	}
 	wantOneWarning(t, warns, "svc.log")
-	if n := countLines(console.lines(), "during"); n != rounds*each {
+	if n := countLines(console.Lines(), "during"); n != rounds*each {
 		t.Errorf("console shows %d records logged during the fault, want %d", n, rounds*each)
 	}
 
@@ -429,14 +395,14 @@ func TestFaultFileMadeReadOnlyMidRun(t *testing.T) {
 type faultyConsole struct {
 	full *os.File
 	fail atomic.Bool
-	syncBuffer
+	testkit.Buffer
 }
 
 func (f *faultyConsole) Write(p []byte) (int, error) {
 	if f.fail.Load() {
 		return f.full.Write(p)
 	}
-	return f.syncBuffer.Write(p)
+	return f.Buffer.Write(p)
 }
 
 // TestFaultSinkReturnsENOSPC makes the console sink fail with a real ENOSPC
@@ -482,7 +448,7 @@ func TestFaultSinkReturnsENOSPC(t *testing.T) {
 	if err := Close(); err != nil {
 		t.Fatal(err)
 	}
-	if lines := console.lines(); len(lines) != 7 || countLines(lines, "after") != 7 {
+	if lines := console.Lines(); len(lines) != 7 || countLines(lines, "after") != 7 {
 		t.Fatalf("console after the fault cleared: %q", lines)
 	}
 	if got := messages(t, dir, StreamSuccess); len(got) != rounds*each+7 {
@@ -666,7 +632,7 @@ func TestCloseTwiceAndLogAfterClose(t *testing.T) {
 // once in the files and once on the console.
 func TestCloseConfigureFlushAndLogConcurrently(t *testing.T) {
 	dir := t.TempDir()
-	console := &syncBuffer{}
+	console := &testkit.Buffer{}
 	opts := []Option{WithDir(dir), WithName("svc"), WithConsole(console), WithBackupCount(100000)}
 	if err := Configure(opts...); err != nil {
 		t.Fatal(err)
@@ -739,7 +705,7 @@ func TestCloseConfigureFlushAndLogConcurrently(t *testing.T) {
 	seen := make(map[[2]int]int)
 	total := 0
 	for _, stream := range []string{StreamSuccess, StreamError, StreamFlows} {
-		for _, r := range readRecords(t, dir, stream, "svc") {
+		for _, r := range testkit.ReadStream[record](t, dir, stream, "svc") {
 			seen[[2]int{int(r["g"].(float64)), int(r["i"].(float64))}]++
 			total++
 		}
@@ -754,7 +720,7 @@ func TestCloseConfigureFlushAndLogConcurrently(t *testing.T) {
 	if total != loggers*each {
 		t.Fatalf("files hold %d records, %d were logged", total, loggers*each)
 	}
-	if lines := console.lines(); len(lines) != loggers*each {
+	if lines := console.Lines(); len(lines) != loggers*each {
 		t.Fatalf("console has %d lines, %d records were logged", len(lines), loggers*each)
 	}
 	t.Logf("lifecycle calls: %d Close, %d Configure, %d Flush", cycles[0].Load(), cycles[1].Load(), cycles[2].Load())
@@ -793,7 +759,7 @@ func TestFaultConfigureTimesOutOnAStuckSink(t *testing.T) {
 	for i := 1; i < 50; i++ {
 		Logger().Info().Int("i", i).Msg("old")
 	}
-	fresh := &syncBuffer{}
+	fresh := &testkit.Buffer{}
 	err := returnsWithin(t, bound, "Configure with the old console stuck", func() error {
 		return Configure(WithDir(dir), WithName("svc"), WithConsole(fresh), WithCloseTimeout(timeout))
 	})
@@ -828,7 +794,7 @@ func TestFaultConfigureTimesOutOnAStuckSink(t *testing.T) {
 	if got != 1 {
 		t.Errorf("the released console got %d records, want the 1 it blocked on", got)
 	}
-	if n := len(fresh.lines()); n != 10 {
+	if n := len(fresh.Lines()); n != 10 {
 		t.Errorf("the new console got %d records, want 10", n)
 	}
 	// 60 records into the success file, 1 to the old console, 10 to the new;

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 	"unsafe"
+
+	"github.com/logcrest/logcrest/internal/testkit"
 )
 
 // openPTY opens a pseudo-terminal pair whose terminal side passes bytes
@@ -73,7 +75,7 @@ func openPTY(t *testing.T) (master, term *os.File) {
 func TestLogForgingColouredConsole(t *testing.T) {
 	t.Setenv("NO_COLOR", "")
 	master, term := openPTY(t)
-	got := &syncBuffer{}
+	got := &testkit.Buffer{}
 	copied := make(chan struct{})
 	go func() {
 		defer close(copied)

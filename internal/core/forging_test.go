@@ -18,6 +18,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/rs/zerolog"
+
+	"github.com/logcrest/logcrest/internal/testkit"
 )
 
 // hostile holds what an attacker would put in a value to forge a line or
@@ -106,7 +108,7 @@ var ownColours = regexp.MustCompile(`\x1b\[(0|2|3[1-6]|31;1)m`)
 // and a (non-terminal) console and reads every byte back.
 func TestLogForgingTextFilesAndConsole(t *testing.T) {
 	dir := t.TempDir()
-	console := &syncBuffer{}
+	console := &testkit.Buffer{}
 	if err := Configure(WithDir(dir), WithName("svc"), WithJSON(false), WithConsole(console)); err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/logcrest/logcrest/internal/testkit"
 )
 
 type hookExtKey struct{}
@@ -17,7 +19,7 @@ func fromValue(ctx context.Context) (ExternalSpan, bool) {
 }
 
 func TestContextLoggerTakesTheExternalSpan(t *testing.T) {
-	var console syncBuffer
+	var console testkit.Buffer
 	p, err := New(WithFiles(false), WithConsoleFormat("json"), WithConsole(&console), WithLevel("info"))
 	if err != nil {
 		t.Fatal(err)

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
-	"github.com/logcrest/logcrest/internal/testenv"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -13,6 +12,9 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/logcrest/logcrest/internal/testenv"
+	"github.com/logcrest/logcrest/internal/testkit"
 )
 
 // loadRecord is what the load test reads back from every line.
@@ -223,7 +225,7 @@ func loadRound(t *testing.T, base string, phase time.Duration, unbounded int64) 
 	}
 	for _, dir := range []string{dirA, dirB} {
 		for _, stream := range []string{StreamSuccess, StreamError, StreamFlows} {
-			files := streamFiles(t, dir, stream, "svc")
+			files := testkit.StreamFiles(t, dir, stream, "svc")
 			for _, f := range files {
 				data, err := os.ReadFile(f)
 				if err != nil {
@@ -296,7 +298,7 @@ func loadRound(t *testing.T, base string, phase time.Duration, unbounded int64) 
 	if tally.dropped != dropped {
 		t.Errorf("drop warnings add up to %d, Stats says %d dropped", tally.dropped, dropped)
 	}
-	if len(streamFiles(t, dirA, StreamSuccess, "svc")) < 2 {
+	if len(testkit.StreamFiles(t, dirA, StreamSuccess, "svc")) < 2 {
 		t.Errorf("no rotation happened in %s", dirA)
 	}
 	if tally.records == 0 {

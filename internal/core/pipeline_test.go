@@ -1,13 +1,10 @@
 package core
 
 import (
-	"bufio"
 	"bytes"
-	"encoding/json"
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -16,7 +13,7 @@ import (
 	"github.com/rs/zerolog"
 	"go.uber.org/goleak"
 
-	"github.com/logcrest/logcrest/internal/jsoncheck"
+	"github.com/logcrest/logcrest/internal/testkit"
 )
 
 func TestMain(m *testing.M) {
@@ -25,46 +22,6 @@ func TestMain(m *testing.M) {
 
 // record is one parsed line of a log file.
 type record map[string]any
-
-// streamFiles returns the live file and its backups for one stream.
-func streamFiles(t *testing.T, dir, stream, name string) []string {
-	t.Helper()
-	files, err := filepath.Glob(filepath.Join(dir, stream, name+"*.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sort.Strings(files)
-	return files
-}
-
-// readRecords parses every line of every file of a stream, failing on any
-// line that is not one whole JSON object.
-func readRecords(t *testing.T, dir, stream, name string) []record {
-	t.Helper()
-	var out []record
-	for _, f := range streamFiles(t, dir, stream, name) {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(data) > 0 && data[len(data)-1] != '\n' {
-			t.Fatalf("%s does not end in a newline", f)
-		}
-		sc := bufio.NewScanner(bytes.NewReader(data))
-		sc.Buffer(nil, 1<<20)
-		for sc.Scan() {
-			var r record
-			if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
-				t.Fatalf("%s: line %q is not JSON: %v", f, sc.Text(), err)
-			}
-			if err := jsoncheck.Unique(sc.Bytes()); err != nil {
-				t.Fatalf("%s: line %q: %v", f, sc.Text(), err)
-			}
-			out = append(out, r)
-		}
-	}
-	return out
-}
 
 // blockingWriter blocks every Write until released.
 type blockingWriter struct {
@@ -103,7 +60,7 @@ func TestEightGoroutinesRotatingAt64KiBLoseNothing(t *testing.T) {
 	}
 
 	seen := make(map[[2]int]bool, goroutines*each)
-	for _, r := range readRecords(t, dir, StreamSuccess, "svc") {
+	for _, r := range testkit.ReadStream[record](t, dir, StreamSuccess, "svc") {
 		k := [2]int{int(r["g"].(float64)), int(r["i"].(float64))}
 		if seen[k] {
 			t.Fatalf("record %v written twice", k)
@@ -119,11 +76,11 @@ func TestEightGoroutinesRotatingAt64KiBLoseNothing(t *testing.T) {
 	if len(seen) != goroutines*each {
 		t.Fatalf("found %d distinct records, want %d", len(seen), goroutines*each)
 	}
-	files := streamFiles(t, dir, StreamSuccess, "svc")
+	files := testkit.StreamFiles(t, dir, StreamSuccess, "svc")
 	if len(files) < 2 {
 		t.Fatalf("no rotation happened: %v", files)
 	}
-	for _, f := range append(files, streamFiles(t, dir, StreamError, "svc")...) {
+	for _, f := range append(files, testkit.StreamFiles(t, dir, StreamError, "svc")...) {
 		fi, err := os.Stat(f)
 		if err != nil {
 			t.Fatal(err)
@@ -182,13 +139,13 @@ func TestBlockedConsoleDropsAreCountedExactly(t *testing.T) {
 
 	// The files show what Stats says: success holds every record it did not
 	// drop, and the error file holds the error and the drop warning(s).
-	succ := readRecords(t, dir, StreamSuccess, "svc")
+	succ := testkit.ReadStream[record](t, dir, StreamSuccess, "svc")
 	if uint64(len(succ)) != st.Sinks[1].Written {
 		t.Errorf("success file has %d records, stats say %d", len(succ), st.Sinks[1].Written)
 	}
 	var dropped uint64
 	var sawError bool
-	for _, r := range readRecords(t, dir, StreamError, "svc") {
+	for _, r := range testkit.ReadStream[record](t, dir, StreamError, "svc") {
 		switch r["message"] {
 		case "an error":
 			sawError = true
@@ -269,7 +226,7 @@ func TestConfigureWhileLoggingLandsEveryRecordOnce(t *testing.T) {
 	seen := make(map[[2]int]int)
 	inNew := 0
 	for _, dir := range []string{old, new} {
-		recs := readRecords(t, dir, StreamSuccess, "svc")
+		recs := testkit.ReadStream[record](t, dir, StreamSuccess, "svc")
 		if dir == new {
 			inNew = len(recs)
 		}
@@ -309,7 +266,7 @@ func TestCloseLeavesNoGoroutineAndLaterLogStartsAfresh(t *testing.T) {
 	if err := Close(); err != nil {
 		t.Fatalf("second Close: %v", err)
 	}
-	recs := readRecords(t, dir, StreamSuccess, "svc")
+	recs := testkit.ReadStream[record](t, dir, StreamSuccess, "svc")
 	if len(recs) != 2 || recs[0]["message"] != "one" || recs[1]["message"] != "two" {
 		t.Fatalf("records %v", recs)
 	}
@@ -334,7 +291,7 @@ func TestStreamsRouteByLevel(t *testing.T) {
 	}
 	msgs := func(stream string) string {
 		var m []string
-		for _, r := range readRecords(t, dir, stream, "svc") {
+		for _, r := range testkit.ReadStream[record](t, dir, stream, "svc") {
 			m = append(m, r["message"].(string))
 		}
 		return strings.Join(m, ",")
@@ -365,7 +322,7 @@ func TestLevelFilters(t *testing.T) {
 	if err := Close(); err != nil {
 		t.Fatal(err)
 	}
-	recs := readRecords(t, dir, StreamSuccess, "svc")
+	recs := testkit.ReadStream[record](t, dir, StreamSuccess, "svc")
 	if len(recs) != 1 || recs[0]["message"] != "shown" {
 		t.Fatalf("records %v", recs)
 	}

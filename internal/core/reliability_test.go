@@ -9,7 +9,6 @@ package core
 import (
 	"bytes"
 	"fmt"
-	"github.com/logcrest/logcrest/internal/testenv"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -17,6 +16,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/logcrest/logcrest/internal/testenv"
+	"github.com/logcrest/logcrest/internal/testkit"
 
 	"github.com/rs/zerolog"
 )
@@ -42,7 +44,7 @@ func TestLoneCRInRawJSONStaysOnOneLine(t *testing.T) {
 	if bytes.IndexByte(data, '\r') >= 0 {
 		t.Errorf("the file holds a raw CR: %q", data)
 	}
-	recs := readRecords(t, dir, StreamSuccess, "svc")
+	recs := testkit.ReadStream[record](t, dir, StreamSuccess, "svc")
 	if len(recs) != 2 || recs[0]["message"] != "cr" || recs[1]["message"] != "crlf" {
 		t.Fatalf("records = %v, want the two, one line each", recs)
 	}
@@ -214,7 +216,7 @@ func TestStuckConsoleMemoryIsCapped(t *testing.T) {
 	if c.Buffered > 100_000 || c.Written+c.Dropped+c.Failed+c.Buffered != c.Produced {
 		t.Errorf("console stats after Close gave up: %+v", c)
 	}
-	if got := readRecords(t, dir, StreamSuccess, "svc"); len(got) != n {
+	if got := testkit.ReadStream[record](t, dir, StreamSuccess, "svc"); len(got) != n {
 		t.Errorf("success file holds %d records, want %d", len(got), n)
 	}
 }
@@ -259,11 +261,11 @@ func TestHeldLoggersFollowConfigure(t *testing.T) {
 	if err := Close(); err != nil {
 		t.Fatal(err)
 	}
-	old := readRecords(t, dir, StreamSuccess, "old")
+	old := testkit.ReadStream[record](t, dir, StreamSuccess, "old")
 	if len(old) != 1 || old[0]["message"] != "debug before" {
 		t.Errorf("old file = %v, want the one record logged before Configure", old)
 	}
-	got := append(readRecords(t, dir, StreamSuccess, "svc"), readRecords(t, dir, StreamError, "svc")...)
+	got := append(testkit.ReadStream[record](t, dir, StreamSuccess, "svc"), testkit.ReadStream[record](t, dir, StreamError, "svc")...)
 	var msgs []string
 	for _, r := range got {
 		if r["logger"] != "svc" {
@@ -299,7 +301,7 @@ func TestDropNoticeIsValidJSON(t *testing.T) {
 	if err := Close(); err != nil {
 		t.Fatal(err)
 	}
-	recs := readRecords(t, dir, StreamError, name)
+	recs := testkit.ReadStream[record](t, dir, StreamError, name)
 	var dropped float64
 	for _, r := range recs {
 		if r["logger"] != name {

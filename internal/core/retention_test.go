@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/logcrest/logcrest/internal/testkit"
 )
 
 // gzRecords parses every line of the gzip file at path as a JSON record.
@@ -90,7 +92,7 @@ func TestPipelineCompressesRotatedFiles(t *testing.T) {
 		}
 		recs = append(recs, gzRecords(t, gz)...)
 	}
-	recs = append(recs, readRecords(t, dir, StreamSuccess, "svc")...) // the live file
+	recs = append(recs, testkit.ReadStream[record](t, dir, StreamSuccess, "svc")...) // the live file
 	if len(recs) != n {
 		t.Fatalf("%d records, want %d", len(recs), n)
 	}
@@ -151,7 +153,7 @@ func TestPipelineMaxAgeRemovesOldBackups(t *testing.T) {
 			t.Errorf("%s (an hour old) removed: %v", filepath.Base(path), err)
 		}
 	}
-	if files := streamFiles(t, dir, StreamSuccess, "svc"); len(files) < 3 { // a recent plant, new backups, live
+	if files := testkit.StreamFiles(t, dir, StreamSuccess, "svc"); len(files) < 3 { // a recent plant, new backups, live
 		t.Fatalf("no rotation happened: %v", files)
 	}
 }
@@ -173,7 +175,7 @@ func TestPipelineBackupCountZeroKeepsNone(t *testing.T) {
 	if err := p.Close(); err != nil {
 		t.Fatal(err)
 	}
-	files := streamFiles(t, dir, StreamSuccess, "svc")
+	files := testkit.StreamFiles(t, dir, StreamSuccess, "svc")
 	if len(files) != 1 || filepath.Base(files[0]) != "svc.log" {
 		t.Fatalf("files %v, want the live file alone", files)
 	}
@@ -216,7 +218,7 @@ func TestPipelineWarnsOfBackupsNamedInTheFuture(t *testing.T) {
 	if _, err := os.Stat(future); !os.IsNotExist(err) {
 		t.Errorf("the backup named in the future was kept over newer ones: %v", err)
 	}
-	files := streamFiles(t, dir, StreamSuccess, "svc")
+	files := testkit.StreamFiles(t, dir, StreamSuccess, "svc")
 	var all []byte
 	for _, f := range files {
 		data, err := os.ReadFile(f)

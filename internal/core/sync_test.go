@@ -11,6 +11,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/logcrest/logcrest/internal/fsync"
+	"github.com/logcrest/logcrest/internal/testkit"
 )
 
 // syncWatch records the files and folders committed to stable storage
@@ -74,7 +75,7 @@ func TestCloseSyncsTheFiles(t *testing.T) {
 		filepath.Join(dir, StreamError, "svc.log"),
 		filepath.Join(dir, StreamFlows, "svc.log"),
 	}
-	files := streamFiles(t, dir, StreamSuccess, "svc")
+	files := testkit.StreamFiles(t, dir, StreamSuccess, "svc")
 	if len(files) != 2 {
 		t.Fatalf("success files %v, want one backup and the live file", files)
 	}
@@ -87,7 +88,7 @@ func TestCloseSyncsTheFiles(t *testing.T) {
 			t.Errorf("Close committed %v; %s missing", got, name)
 		}
 	}
-	if n := len(readRecords(t, dir, StreamSuccess, "svc")); n != 60 {
+	if n := len(testkit.ReadStream[record](t, dir, StreamSuccess, "svc")); n != 60 {
 		t.Errorf("%d records in success/, want 60", n)
 	}
 }
@@ -127,7 +128,7 @@ func TestLastWordsAreSynced(t *testing.T) {
 	stop := fsync.Observe(func(name string) {
 		if name == errFile && !sawFatal {
 			// The record is on disk by the time its file is synced.
-			for _, r := range readRecords(t, dir, StreamError, "svc") {
+			for _, r := range testkit.ReadStream[record](t, dir, StreamError, "svc") {
 				if r["message"] == "last words: fatal" {
 					sawFatal = true
 				}
@@ -143,7 +144,7 @@ func TestLastWordsAreSynced(t *testing.T) {
 	if !slices.Contains(during, errFile) || !sawFatal {
 		t.Errorf("after a fatal record the files synced were %v (record in the file when synced: %v), want %s", during, sawFatal, errFile)
 	}
-	recs := readRecords(t, dir, StreamError, "svc")
+	recs := testkit.ReadStream[record](t, dir, StreamError, "svc")
 	if len(recs) != 2 || recs[0]["message"] != "last words: panic" || recs[1]["message"] != "last words: fatal" {
 		t.Errorf("error/ holds %v, want the panic and the fatal record", recs)
 	}

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/logcrest/logcrest/internal/flow"
+	"github.com/logcrest/logcrest/internal/testkit"
 )
 
 // These tests use Begin and Finish the way an HTTP adapter does: the
@@ -60,13 +61,13 @@ func TestBeginFinishSuccess(t *testing.T) {
 	fs, fe := flowPair(t, o)
 	wantKeys(t, fs, "time", "level", "logger", "trace_id", "span_id", "parent_span_id", "flow_id", "seq", "flow_type",
 		"method", "path", "request_id", "message")
-	wantFields(t, fs, map[string]any{"trace_id": incomingTrace, "parent_span_id": incomingParent, "method": "GET"})
+	testkit.WantFields(t, fs, map[string]any{"trace_id": incomingTrace, "parent_span_id": incomingParent, "method": "GET"})
 	wantKeys(t, fe, "time", "level", "logger", "trace_id", "span_id", "parent_span_id", "flow_id", "seq", "flow_type",
 		"flow_status", "total_ms", "steps", "timeline", "http_status", "bytes", "route", "message")
-	wantFields(t, fe, map[string]any{"flow_status": "success", "http_status": 200.0, "route": "/orders/{id}", "steps": 1.0})
+	testkit.WantFields(t, fe, map[string]any{"flow_status": "success", "http_status": 200.0, "route": "/orders/{id}", "steps": 1.0})
 
 	log := one(t, o.success, map[string]any{"message": "handling"})
-	wantFields(t, log, map[string]any{"fn": "GET /orders/{id}", "trace_id": incomingTrace, "span_id": fs["span_id"], "flow_id": fs["flow_id"]})
+	testkit.WantFields(t, log, map[string]any{"fn": "GET /orders/{id}", "trace_id": incomingTrace, "span_id": fs["span_id"], "flow_id": fs["flow_id"]})
 }
 
 func TestBeginFinishFailedWithoutError(t *testing.T) {
@@ -78,7 +79,7 @@ func TestBeginFinishFailedWithoutError(t *testing.T) {
 	wantCommon(t, fe, "error")
 	wantKeys(t, fe, "time", "level", "logger", "trace_id", "span_id", "parent_span_id", "flow_id", "seq", "flow_type",
 		"flow_status", "total_ms", "steps", "timeline", "failed_at", "step", "http_status", "bytes", "route", "message")
-	wantFields(t, fe, map[string]any{
+	testkit.WantFields(t, fe, map[string]any{
 		"flow_status": "failed", "failed_at": "GET /orders/{id}", "step": "0/0", "http_status": 503.0, "steps": 0.0,
 	})
 	if tl := fe["timeline"].([]any); len(tl) != 0 {
@@ -95,7 +96,7 @@ func TestBeginFinishFailedAfterAFailedStep(t *testing.T) {
 	s.Finish(flow.Outcome{Failed: true, EndFields: withStatus(500)})
 	o := c.finish(t)
 	_, fe := flowPair(t, o)
-	wantFields(t, fe, map[string]any{"failed_at": "load", "step": "1/1", "flow_error": "ConnectionError: db down"})
+	testkit.WantFields(t, fe, map[string]any{"failed_at": "load", "step": "1/1", "flow_error": "ConnectionError: db down"})
 }
 
 func TestBeginFinishPanic(t *testing.T) {
@@ -116,12 +117,12 @@ func TestBeginFinishPanic(t *testing.T) {
 	}()
 	o := c.finish(t)
 	_, fe := flowPair(t, o)
-	wantFields(t, fe, map[string]any{
+	testkit.WantFields(t, fe, map[string]any{
 		"flow_status": "failed", "failed_at": "render", "step": "1/1", "stack": "the adapter's stack",
 		"flow_error": "panic: assignment to entry in nil map", "http_status": 500.0,
 	})
 	step := one(t, o.errs, map[string]any{"fn": "render"})
-	wantFields(t, step, map[string]any{"error": "assignment to entry in nil map", "error_type": "runtime.plainError"})
+	testkit.WantFields(t, step, map[string]any{"error": "assignment to entry in nil map", "error_type": "runtime.plainError"})
 }
 
 func TestBeginOwnStackWhenNoneGiven(t *testing.T) {
@@ -133,7 +134,7 @@ func TestBeginOwnStackWhenNoneGiven(t *testing.T) {
 	if stack, _ := fe["stack"].(string); stack == "" {
 		t.Error("no stack")
 	}
-	wantFields(t, fe, map[string]any{"failed_at": "flow", "flow_error": "panic: bad"})
+	testkit.WantFields(t, fe, map[string]any{"failed_at": "flow", "flow_error": "panic: bad"})
 }
 
 func TestBeginRejectsInvalidTraces(t *testing.T) {
@@ -182,10 +183,10 @@ func TestBeginInsideAFlowDegrades(t *testing.T) {
 		t.Errorf("timeline %v", fns)
 	}
 	entry := one(t, o.success, map[string]any{"message": "step started"})
-	wantFields(t, entry, map[string]any{"method": "GET", "path": "/orders/42"})
+	testkit.WantFields(t, entry, map[string]any{"method": "GET", "path": "/orders/42"})
 	exit := one(t, o.success, map[string]any{"message": "step finished"})
-	wantFields(t, exit, map[string]any{"http_status": 204.0})
-	wantFields(t, one(t, o.success, map[string]any{"level": "warn"}), map[string]any{"label": "req-7f3a"})
+	testkit.WantFields(t, exit, map[string]any{"http_status": 204.0})
+	testkit.WantFields(t, one(t, o.success, map[string]any{"level": "warn"}), map[string]any{"label": "req-7f3a"})
 }
 
 // reqFields is an adapter's request, adding its fields as objects rather
@@ -219,8 +220,8 @@ func TestBeginFinishWithFieldObjects(t *testing.T) {
 	o := c.finish(t)
 
 	fs, fe := flowPair(t, o)
-	wantFields(t, fs, map[string]any{"method": "PUT"})
-	wantFields(t, fe, map[string]any{"route": "/orders/{id}", "http_status": 201.0, "steps": 1.0})
+	testkit.WantFields(t, fs, map[string]any{"method": "PUT"})
+	testkit.WantFields(t, fe, map[string]any{"route": "/orders/{id}", "http_status": 201.0, "steps": 1.0})
 	var entry, exit bool
 	for _, r := range o.success {
 		switch r["message"] {

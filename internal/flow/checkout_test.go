@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/logcrest/logcrest/internal/flow"
+	"github.com/logcrest/logcrest/internal/testkit"
 )
 
 // The checkout example of the Python README, in Go: a flow "checkout" with
@@ -66,8 +67,8 @@ func flowPair(t *testing.T, o output) (startRec, endRec record) {
 		t.Fatalf("flows file holds %d records, want 2: %v", len(o.flows), o.flows)
 	}
 	startRec, endRec = o.flows[0], o.flows[1]
-	wantFields(t, startRec, map[string]any{"flow_type": "flow_start", "message": "flow started"})
-	wantFields(t, endRec, map[string]any{"flow_type": "flow_end"})
+	testkit.WantFields(t, startRec, map[string]any{"flow_type": "flow_start", "message": "flow started"})
+	testkit.WantFields(t, endRec, map[string]any{"flow_type": "flow_end"})
 	for _, k := range []string{"flow_id", "trace_id", "span_id"} {
 		if startRec[k] != endRec[k] {
 			t.Errorf("%s differs: flow_start %v, flow_end %v", k, startRec[k], endRec[k])
@@ -84,7 +85,7 @@ func checkStepRecords(t *testing.T, o output, fs record, steps map[string]string
 		entry := one(t, o.success, map[string]any{"fn": fn, "message": "step started"})
 		wantCommon(t, entry, "info")
 		wantKeys(t, entry, "time", "level", "logger", "trace_id", "span_id", "flow_id", "seq", "fn", "parent_span_id", "message")
-		wantFields(t, entry, map[string]any{"trace_id": fs["trace_id"], "flow_id": fs["flow_id"], "parent_span_id": fs["span_id"]})
+		testkit.WantFields(t, entry, map[string]any{"trace_id": fs["trace_id"], "flow_id": fs["flow_id"], "parent_span_id": fs["span_id"]})
 
 		var exit record
 		if status == "ok" {
@@ -99,7 +100,7 @@ func checkStepRecords(t *testing.T, o output, fs record, steps map[string]string
 			wantCommon(t, exit, "error")
 			wantKeys(t, exit, "time", "level", "logger", "trace_id", "span_id", "flow_id", "seq", "fn", "parent_span_id", "ms", "status", "error", "error_type", "message")
 		}
-		wantFields(t, exit, map[string]any{
+		testkit.WantFields(t, exit, map[string]any{
 			"status": status, "span_id": entry["span_id"], "trace_id": fs["trace_id"],
 			"flow_id": fs["flow_id"], "parent_span_id": fs["span_id"],
 		})
@@ -124,7 +125,7 @@ func TestCheckoutSuccess(t *testing.T) {
 	wantCommon(t, fe, "info")
 	wantKeys(t, fe, "time", "level", "logger", "trace_id", "span_id", "flow_id", "seq", "flow_type",
 		"flow_status", "total_ms", "steps", "timeline", "message")
-	wantFields(t, fe, map[string]any{"flow_status": "success", "steps": 2.0, "message": "flow finished"})
+	testkit.WantFields(t, fe, map[string]any{"flow_status": "success", "steps": 2.0, "message": "flow finished"})
 	total := wantMS(t, fe, "total_ms")
 	fns, statuses := timelineOf(t, fe)
 	if !slices.Equal(fns, []string{"validate_payment", "charge_card"}) || !slices.Equal(statuses, []string{"ok", "ok"}) {
@@ -159,7 +160,7 @@ func TestCheckoutFailure(t *testing.T) {
 	}
 	wantKeys(t, fe, "time", "level", "logger", "trace_id", "span_id", "flow_id", "seq", "flow_type",
 		"flow_status", "total_ms", "steps", "timeline", "failed_at", "step", "flow_error", "message")
-	wantFields(t, fe, map[string]any{
+	testkit.WantFields(t, fe, map[string]any{
 		"flow_status": "failed",
 		"steps":       3.0,
 		"failed_at":   "charge_card",
@@ -176,7 +177,7 @@ func TestCheckoutFailure(t *testing.T) {
 
 	checkStepRecords(t, o, fs, map[string]string{"validate_payment": "ok", "charge_card": "error", "release_hold": "ok"})
 	failed := one(t, o.errs, map[string]any{"fn": "charge_card"})
-	wantFields(t, failed, map[string]any{"error": "gateway timeout", "error_type": "*flow_test.ConnectionError"})
+	testkit.WantFields(t, failed, map[string]any{"error": "gateway timeout", "error_type": "*flow_test.ConnectionError"})
 	if len(o.success) != 5 || len(o.errs) != 1 {
 		t.Errorf("success holds %d records (want 5), error %d (want 1)", len(o.success), len(o.errs))
 	}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/logcrest/logcrest/internal/core"
 	"github.com/logcrest/logcrest/internal/flow"
+	"github.com/logcrest/logcrest/internal/testkit"
 )
 
 func TestFlowIDLabels(t *testing.T) {
@@ -64,10 +65,10 @@ func TestFlowIDLabels(t *testing.T) {
 			}
 			o := c.finish(t)
 			fs, fe := flowPair(t, o)
-			wantFields(t, fs, map[string]any{"flow_id": flowID, "trace_id": traceID})
-			wantFields(t, fe, map[string]any{"flow_id": flowID, "trace_id": traceID})
+			testkit.WantFields(t, fs, map[string]any{"flow_id": flowID, "trace_id": traceID})
+			testkit.WantFields(t, fe, map[string]any{"flow_id": flowID, "trace_id": traceID})
 			for _, r := range o.success {
-				wantFields(t, r, map[string]any{"flow_id": flowID, "trace_id": traceID})
+				testkit.WantFields(t, r, map[string]any{"flow_id": flowID, "trace_id": traceID})
 			}
 		})
 	}
@@ -125,7 +126,7 @@ func TestNestedFlowDegradesToAStep(t *testing.T) {
 	o := c.finish(t)
 
 	fs, fe := flowPair(t, o)
-	wantFields(t, fe, map[string]any{"flow_id": outerID, "flow_status": "success", "steps": 4.0})
+	testkit.WantFields(t, fe, map[string]any{"flow_id": outerID, "flow_status": "success", "steps": 4.0})
 	fns, statuses := timelineOf(t, fe)
 	if !slices.Equal(fns, []string{"a", "inner", "b", "c"}) || !slices.Equal(statuses, []string{"ok", "ok", "ok", "ok"}) {
 		t.Errorf("timeline %v %v, want a, inner, b, c", fns, statuses)
@@ -134,16 +135,16 @@ func TestNestedFlowDegradesToAStep(t *testing.T) {
 	warn := one(t, o.success, map[string]any{"level": "warn"})
 	wantCommon(t, warn, "warn")
 	wantKeys(t, warn, "time", "level", "logger", "trace_id", "span_id", "flow_id", "seq", "fn", "label", "message")
-	wantFields(t, warn, map[string]any{
+	testkit.WantFields(t, warn, map[string]any{
 		"message": "nested flow degraded to a step", "label": "inner", "fn": "inner",
 		"flow_id": outerID, "trace_id": fs["trace_id"],
 	})
 
 	innerEntry := one(t, o.success, map[string]any{"fn": "inner", "message": "step started"})
-	wantFields(t, innerEntry, map[string]any{"parent_span_id": fs["span_id"], "span_id": warn["span_id"]})
+	testkit.WantFields(t, innerEntry, map[string]any{"parent_span_id": fs["span_id"], "span_id": warn["span_id"]})
 	one(t, o.success, map[string]any{"fn": "inner", "message": "step finished"})
 	bEntry := one(t, o.success, map[string]any{"fn": "b", "message": "step started"})
-	wantFields(t, bEntry, map[string]any{"parent_span_id": innerEntry["span_id"], "flow_id": outerID})
+	testkit.WantFields(t, bEntry, map[string]any{"parent_span_id": innerEntry["span_id"], "flow_id": outerID})
 }
 
 func TestTenGoroutinesOneTimeline(t *testing.T) {
@@ -169,7 +170,7 @@ func TestTenGoroutinesOneTimeline(t *testing.T) {
 	}
 	o := c.finish(t)
 	fs, fe := flowPair(t, o)
-	wantFields(t, fe, map[string]any{"flow_status": "success", "steps": 10.0})
+	testkit.WantFields(t, fe, map[string]any{"flow_status": "success", "steps": 10.0})
 	fns, statuses := timelineOf(t, fe)
 	if len(fns) != 10 {
 		t.Fatalf("timeline has %d entries, want 10", len(fns))
@@ -188,7 +189,7 @@ func TestTenGoroutinesOneTimeline(t *testing.T) {
 		}
 	}
 	for _, r := range only(o.success, map[string]any{"message": "step started"}) {
-		wantFields(t, r, map[string]any{"parent_span_id": fs["span_id"], "flow_id": fs["flow_id"], "trace_id": fs["trace_id"]})
+		testkit.WantFields(t, r, map[string]any{"parent_span_id": fs["span_id"], "flow_id": fs["flow_id"], "trace_id": fs["trace_id"]})
 	}
 	if n := len(only(o.success, map[string]any{"message": "working"})); n != 10 {
 		t.Errorf("%d records from inside the workers, want 10", n)
@@ -219,7 +220,7 @@ func TestGoroutinesAtDepthJoinTheFlow(t *testing.T) {
 	}
 	o := c.finish(t)
 	_, fe := flowPair(t, o)
-	wantFields(t, fe, map[string]any{"steps": 7.0})
+	testkit.WantFields(t, fe, map[string]any{"steps": 7.0})
 	fns, _ := timelineOf(t, fe)
 	if fns[0] != "parent" || len(fns) != 7 {
 		t.Errorf("timeline %v, want parent then 3 children and 3 grandchildren", fns)
@@ -251,7 +252,7 @@ func TestPanicInStepInFlow(t *testing.T) {
 	wantCommon(t, fe, "error")
 	wantKeys(t, fe, "time", "level", "logger", "trace_id", "span_id", "flow_id", "seq", "flow_type",
 		"flow_status", "total_ms", "steps", "timeline", "failed_at", "step", "flow_error", "stack", "message")
-	wantFields(t, fe, map[string]any{
+	testkit.WantFields(t, fe, map[string]any{
 		"flow_status": "failed", "steps": 2.0, "failed_at": "charge_card", "step": "2/2",
 		"flow_error": "panic: &{42}",
 	})
@@ -264,7 +265,7 @@ func TestPanicInStepInFlow(t *testing.T) {
 	wantCommon(t, failed, "error")
 	wantKeys(t, failed, "time", "level", "logger", "trace_id", "span_id", "flow_id", "seq", "fn", "parent_span_id",
 		"ms", "status", "error", "error_type", "stack", "message")
-	wantFields(t, failed, map[string]any{"status": "error", "error": "&{42}", "error_type": "*flow_test.panicValue", "message": "step failed"})
+	testkit.WantFields(t, failed, map[string]any{"status": "error", "error": "&{42}", "error_type": "*flow_test.panicValue", "message": "step failed"})
 	for _, r := range []record{failed, fe} {
 		stack, _ := r["stack"].(string)
 		if !strings.Contains(stack, "goroutine ") || !strings.Contains(stack, "TestPanicInStepInFlow") {
@@ -347,12 +348,12 @@ func TestArgsAndResultsOnlyWhenOptedIn(t *testing.T) {
 		}
 		o := c.finish(t)
 		fs, _ := flowPair(t, o)
-		wantFields(t, fs["args"].(map[string]any), map[string]any{"user": "ada", "password": password})
+		testkit.WantFields(t, fs["args"].(map[string]any), map[string]any{"user": "ada", "password": password})
 		entry := one(t, o.success, map[string]any{"fn": "authenticate", "message": "step started"})
 		wantKeys(t, entry["args"].(map[string]any), "user", "password")
-		wantFields(t, entry["args"].(map[string]any), map[string]any{"password": password})
+		testkit.WantFields(t, entry["args"].(map[string]any), map[string]any{"password": password})
 		exit := one(t, o.success, map[string]any{"fn": "authenticate", "message": "step finished"})
-		wantFields(t, exit, map[string]any{"result": true})
+		testkit.WantFields(t, exit, map[string]any{"result": true})
 		if !strings.Contains(o.console, password) {
 			t.Error("the opted-in password is not on the console")
 		}
@@ -379,7 +380,7 @@ func TestTimelineCap(t *testing.T) {
 		_, fe := flowPair(t, o)
 		wantKeys(t, fe, "time", "level", "logger", "trace_id", "span_id", "flow_id", "seq", "flow_type",
 			"flow_status", "total_ms", "steps", "timeline", "timeline_truncated", "message")
-		wantFields(t, fe, map[string]any{"steps": 5000.0, "timeline_truncated": 4000.0, "flow_status": "success"})
+		testkit.WantFields(t, fe, map[string]any{"steps": 5000.0, "timeline_truncated": 4000.0, "flow_status": "success"})
 		fns, _ := timelineOf(t, fe)
 		if len(fns) != 1000 || fns[0] != "step-0" || fns[999] != "step-999" {
 			t.Errorf("timeline holds %d entries from %s to %s, want the first 1000", len(fns), fns[0], fns[len(fns)-1])
@@ -402,7 +403,7 @@ func TestTimelineCap(t *testing.T) {
 		}
 		o := c.finish(t)
 		_, fe := flowPair(t, o)
-		wantFields(t, fe, map[string]any{
+		testkit.WantFields(t, fe, map[string]any{
 			"steps": 4.0, "timeline_truncated": 2.0, "failed_at": "late", "step": "4/4",
 			"flow_error": "error: late failure",
 		})
@@ -423,7 +424,7 @@ func TestFlowFailsOnItsOwn(t *testing.T) {
 	}
 	o := c.finish(t)
 	_, fe := flowPair(t, o)
-	wantFields(t, fe, map[string]any{
+	testkit.WantFields(t, fe, map[string]any{
 		"flow_status": "failed", "failed_at": "import", "step": "0/1",
 		"flow_error": "ConnectionError: parse line 3: truncated",
 	})
@@ -444,7 +445,7 @@ func TestFirstFailureByTime(t *testing.T) {
 	}
 	o := c.finish(t)
 	_, fe := flowPair(t, o)
-	wantFields(t, fe, map[string]any{"failed_at": "inner", "step": "2/2", "flow_error": "error: disk full"})
+	testkit.WantFields(t, fe, map[string]any{"failed_at": "inner", "step": "2/2", "flow_error": "error: disk full"})
 	if len(o.errs) != 2 {
 		t.Errorf("%d records in the error file, want the two failed steps", len(o.errs))
 	}
@@ -467,13 +468,13 @@ func TestStepOutsideAFlow(t *testing.T) {
 	}
 	outer := one(t, o.success, map[string]any{"fn": "handle_request", "message": "step started"})
 	wantKeys(t, outer, "time", "level", "logger", "trace_id", "span_id", "fn", "message")
-	wantFields(t, outer, map[string]any{"trace_id": traceID})
+	testkit.WantFields(t, outer, map[string]any{"trace_id": traceID})
 	inner := one(t, o.success, map[string]any{"fn": "validate_user", "message": "step finished"})
 	wantKeys(t, inner, "time", "level", "logger", "trace_id", "span_id", "fn", "parent_span_id", "ms", "status", "message")
-	wantFields(t, inner, map[string]any{"trace_id": traceID, "parent_span_id": outer["span_id"]})
+	testkit.WantFields(t, inner, map[string]any{"trace_id": traceID, "parent_span_id": outer["span_id"]})
 	log := one(t, o.success, map[string]any{"message": "approved"})
 	wantKeys(t, log, "time", "level", "logger", "trace_id", "span_id", "fn", "message")
-	wantFields(t, log, map[string]any{"trace_id": traceID, "span_id": outer["span_id"], "fn": "handle_request"})
+	testkit.WantFields(t, log, map[string]any{"trace_id": traceID, "span_id": outer["span_id"], "fn": "handle_request"})
 }
 
 func TestLevels(t *testing.T) {
@@ -486,13 +487,13 @@ func TestLevels(t *testing.T) {
 	// Trace is below the configured debug level, but flow records are the
 	// access log: written whatever the level, at the flow's own level.
 	fs, fe := flowPair(t, o)
-	wantFields(t, fs, map[string]any{"level": "trace"})
-	wantFields(t, fe, map[string]any{"level": "trace", "flow_status": "success"})
+	testkit.WantFields(t, fs, map[string]any{"level": "trace"})
+	testkit.WantFields(t, fe, map[string]any{"level": "trace", "flow_status": "success"})
 	for _, r := range only(o.success, map[string]any{"fn": "quiet"}) {
-		wantFields(t, r, map[string]any{"level": "debug"})
+		testkit.WantFields(t, r, map[string]any{"level": "debug"})
 	}
-	wantFields(t, one(t, o.success, map[string]any{"fn": "loud"}), map[string]any{"level": "debug"})
-	wantFields(t, one(t, o.errs, map[string]any{"fn": "loud"}), map[string]any{"level": "error"})
+	testkit.WantFields(t, one(t, o.success, map[string]any{"fn": "loud"}), map[string]any{"level": "debug"})
+	testkit.WantFields(t, one(t, o.errs, map[string]any{"fn": "loud"}), map[string]any{"level": "error"})
 
 	c = start(t, core.WithLevel("info"))
 	err := flow.RunFlow(context.Background(), "lv", func(ctx context.Context) error {
@@ -503,8 +504,8 @@ func TestLevels(t *testing.T) {
 	}
 	o = c.finish(t)
 	fs, fe = flowPair(t, o)
-	wantFields(t, fs, map[string]any{"level": "warn"})
-	wantFields(t, fe, map[string]any{"level": "error", "steps": 1.0, "failed_at": "hidden"})
+	testkit.WantFields(t, fs, map[string]any{"level": "warn"})
+	testkit.WantFields(t, fe, map[string]any{"level": "error", "steps": 1.0, "failed_at": "hidden"})
 	if len(o.success) != 0 || len(o.errs) != 1 {
 		t.Errorf("debug step under info: %d success records (want 0), %d error (want 1)", len(o.success), len(o.errs))
 	}
@@ -614,7 +615,7 @@ func TestCancelledContext(t *testing.T) {
 			o := c.finish(t)
 
 			fe := one(t, o.flows, map[string]any{"flow_type": "flow_end"})
-			wantFields(t, fe, tc.end)
+			testkit.WantFields(t, fe, tc.end)
 			for _, k := range tc.absent {
 				if v, ok := fe[k]; ok {
 					t.Errorf("flow_end has %s = %v, want none", k, v)
@@ -632,7 +633,7 @@ func TestCancelledContext(t *testing.T) {
 					status = "cancelled"
 				}
 				exit := one(t, stream, map[string]any{"fn": fn, "message": msg})
-				wantFields(t, exit, map[string]any{"level": level, "status": status})
+				testkit.WantFields(t, exit, map[string]any{"level": level, "status": status})
 				if msg != "step failed" {
 					for _, k := range []string{"error", "error_type"} {
 						if _, ok := exit[k]; ok {
@@ -670,7 +671,7 @@ func TestCancelledContextOutsideAFlow(t *testing.T) {
 		t.Errorf("%d records in the error stream, want none: %v", len(o.errs), o.errs)
 	}
 	exit := one(t, o.success, map[string]any{"fn": "slow", "message": "step finished"})
-	wantFields(t, exit, map[string]any{"status": "ok", "level": "info"})
+	testkit.WantFields(t, exit, map[string]any{"status": "ok", "level": "info"})
 }
 
 func TestEndEdgeCases(t *testing.T) {
@@ -733,7 +734,7 @@ func TestEndEdgeCases(t *testing.T) {
 			t.Errorf("recovered %#v", got)
 		}
 		o := c.finish(t)
-		wantFields(t, one(t, o.errs, map[string]any{"fn": "p"}), map[string]any{"error": "boom", "error_type": "string"})
+		testkit.WantFields(t, one(t, o.errs, map[string]any{"fn": "p"}), map[string]any{"error": "boom", "error_type": "string"})
 	})
 }
 
@@ -748,13 +749,13 @@ func TestStepStillRunningAtFlowEnd(t *testing.T) {
 	late.End(nil)
 	o := c.finish(t)
 	_, fe := flowPair(t, o)
-	wantFields(t, fe, map[string]any{"steps": 2.0, "flow_status": "success"})
+	testkit.WantFields(t, fe, map[string]any{"steps": 2.0, "flow_status": "success"})
 	fns, statuses := timelineOf(t, fe)
 	if !slices.Equal(fns, []string{"background", "done"}) || !slices.Equal(statuses, []string{"running", "ok"}) {
 		t.Errorf("timeline %v %v, want background running, done ok", fns, statuses)
 	}
 	// A step started after the flow ended still logs, with the flow's ID.
-	wantFields(t, one(t, o.success, map[string]any{"fn": "after", "message": "step finished"}),
+	testkit.WantFields(t, one(t, o.success, map[string]any{"fn": "after", "message": "step finished"}),
 		map[string]any{"flow_id": fe["flow_id"]})
 }
 
@@ -774,8 +775,8 @@ func TestFlowUnderAStep(t *testing.T) {
 	if _, ok := job["flow_id"]; ok {
 		t.Error("the step outside the flow has a flow_id")
 	}
-	wantFields(t, fs, map[string]any{"trace_id": job["trace_id"], "parent_span_id": job["span_id"]})
-	wantFields(t, fe, map[string]any{"steps": 1.0, "parent_span_id": job["span_id"]})
+	testkit.WantFields(t, fs, map[string]any{"trace_id": job["trace_id"], "parent_span_id": job["span_id"]})
+	testkit.WantFields(t, fe, map[string]any{"steps": 1.0, "parent_span_id": job["span_id"]})
 }
 
 func TestFlowAfterItsParentFlowEnded(t *testing.T) {
@@ -819,7 +820,7 @@ func TestCallResult(t *testing.T) {
 	}
 	o := c.finish(t)
 	exit := one(t, o.success, map[string]any{"fn": "receipt", "message": "step finished"})
-	wantFields(t, exit["result"].(map[string]any), map[string]any{"order": "ORD-1", "total": 42.0})
+	testkit.WantFields(t, exit["result"].(map[string]any), map[string]any{"order": "ORD-1", "total": 42.0})
 	if _, ok := one(t, o.errs, map[string]any{"fn": "failing"})["result"]; ok {
 		t.Error("a failed Call logged its result")
 	}

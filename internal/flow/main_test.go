@@ -1,22 +1,18 @@
 package flow_test
 
 import (
-	"bufio"
-	"bytes"
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 
 	"go.uber.org/goleak"
 
 	"github.com/logcrest/logcrest/internal/core"
-	"github.com/logcrest/logcrest/internal/jsoncheck"
+	"github.com/logcrest/logcrest/internal/testkit"
 )
 
 // The pipeline is global: the tests of this package run one after the
@@ -29,29 +25,10 @@ func TestMain(m *testing.M) {
 // record is one parsed line of a log file.
 type record map[string]any
 
-// syncBuffer is the console of a test: written by the console goroutine,
-// read after Close.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // capture is a pipeline configured for one test.
 type capture struct {
 	dir     string
-	console *syncBuffer
+	console *testkit.Buffer
 }
 
 const logName = "test"
@@ -60,7 +37,7 @@ const logName = "test"
 // console into a buffer, at debug level.
 func start(t *testing.T, opts ...core.Option) *capture {
 	t.Helper()
-	c := &capture{dir: t.TempDir(), console: &syncBuffer{}}
+	c := &capture{dir: t.TempDir(), console: &testkit.Buffer{}}
 	all := append([]core.Option{
 		core.WithDir(c.dir), core.WithName(logName), core.WithConsole(c.console), core.WithLevel("debug"), core.WithJSON(true),
 	}, opts...)
@@ -88,7 +65,8 @@ func (c *capture) finish(t *testing.T) output {
 	var o output
 	var raw strings.Builder
 	read := func(stream string) []record {
-		data, err := os.ReadFile(filepath.Join(c.dir, stream, logName+".log"))
+		path := filepath.Join(c.dir, stream, logName+".log")
+		data, err := os.ReadFile(path)
 		if os.IsNotExist(err) {
 			return nil
 		}
@@ -96,23 +74,7 @@ func (c *capture) finish(t *testing.T) output {
 			t.Fatal(err)
 		}
 		raw.Write(data)
-		var out []record
-		sc := bufio.NewScanner(bytes.NewReader(data))
-		sc.Buffer(nil, 4<<20)
-		for sc.Scan() {
-			var r record
-			if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
-				t.Fatalf("%s: line %q is not JSON: %v", stream, sc.Text(), err)
-			}
-			if err := jsoncheck.Unique(sc.Bytes()); err != nil {
-				t.Fatalf("%s: line %q: %v", stream, sc.Text(), err)
-			}
-			out = append(out, r)
-		}
-		if err := sc.Err(); err != nil {
-			t.Fatal(err)
-		}
-		return out
+		return testkit.ParseLines[record](t, stream, data)
 	}
 	o.flows = read(core.StreamFlows)
 	o.success = read(core.StreamSuccess)
@@ -154,22 +116,11 @@ func wantKeys(t *testing.T, r record, keys ...string) {
 	}
 }
 
-// wantFields fails unless r holds each of the given values (JSON numbers
-// compare as float64).
-func wantFields(t *testing.T, r record, fields map[string]any) {
-	t.Helper()
-	for k, want := range fields {
-		if got, ok := r[k]; !ok || got != want {
-			t.Errorf("%s = %#v (present %v), want %#v\nrecord: %v", k, got, ok, want, r)
-		}
-	}
-}
-
 // wantCommon checks the fields every record has: time, level, logger, and
 // the shape of the IDs.
 func wantCommon(t *testing.T, r record, level string) {
 	t.Helper()
-	wantFields(t, r, map[string]any{"level": level, "logger": logName})
+	testkit.WantFields(t, r, map[string]any{"level": level, "logger": logName})
 	if s, _ := r["time"].(string); !rfc3339.MatchString(s) {
 		t.Errorf("time %q is not RFC 3339 UTC with a fraction", r["time"])
 	}

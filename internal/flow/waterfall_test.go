@@ -12,6 +12,7 @@ import (
 
 	"github.com/logcrest/logcrest/internal/core"
 	"github.com/logcrest/logcrest/internal/flow"
+	"github.com/logcrest/logcrest/internal/testkit"
 )
 
 // TestWaterfallAndSeq: a flow with a nested step and two concurrent steps.
@@ -160,8 +161,8 @@ func TestFlowFailureReachesTheErrorStream(t *testing.T) {
 			}()
 			o := c.finish(t)
 			fe := one(t, o.flows, map[string]any{"flow_type": "flow_end"})
-			wantFields(t, fe, map[string]any{"flow_status": "failed", "level": "error"})
-			wantFields(t, fe, tc.wantEnd)
+			testkit.WantFields(t, fe, map[string]any{"flow_status": "failed", "level": "error"})
+			testkit.WantFields(t, fe, tc.wantEnd)
 			for _, k := range tc.absent {
 				if v, ok := fe[k]; ok {
 					t.Errorf("flow_end has %s = %v, want none", k, v)
@@ -175,7 +176,7 @@ func TestFlowFailureReachesTheErrorStream(t *testing.T) {
 				}
 				switch r["message"] {
 				case "flow failed":
-					wantFields(t, r, map[string]any{"level": "error", "fn": "order", "status": "error", "error": tc.wantError})
+					testkit.WantFields(t, r, map[string]any{"level": "error", "fn": "order", "status": "error", "error": tc.wantError})
 					if _, ok := r["stack"]; ok != strings.HasPrefix(tc.name, "panic in the flow's own code") {
 						t.Errorf("stack present %v in %v", ok, r)
 					}

@@ -13,7 +13,6 @@
 package logtest
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -22,13 +21,13 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/logcrest/logcrest"
 	"github.com/logcrest/logcrest/adapters"
 	"github.com/logcrest/logcrest/internal/jsoncheck"
 	"github.com/logcrest/logcrest/internal/schema"
+	"github.com/logcrest/logcrest/internal/testkit"
 )
 
 // Name is the logger name, and file name, of a captured pipeline.
@@ -37,25 +36,9 @@ const Name = "test"
 // Record is one parsed line of a log file.
 type Record map[string]any
 
-// Buffer is a console that tests can read once the pipeline is closed.
-type Buffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-// Write appends p.
-func (s *Buffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-// String returns everything written.
-func (s *Buffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+// Buffer is a console that tests can read once the pipeline is closed:
+// internal/testkit's goroutine-safe buffer.
+type Buffer = testkit.Buffer
 
 // Capture is a pipeline configured for one test.
 type Capture struct {
@@ -191,18 +174,7 @@ func (c *Capture) Finish(t testing.TB) *Output {
 			t.Fatal(err)
 		}
 		raw.Write(b)
-		sc := bufio.NewScanner(bytes.NewReader(b))
-		sc.Buffer(make([]byte, 0, 1<<20), 1<<24)
-		for sc.Scan() {
-			var r Record
-			if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
-				t.Fatalf("%s: line %q is not JSON: %v", f.stream, sc.Text(), err)
-			}
-			if err := jsoncheck.Unique(sc.Bytes()); err != nil {
-				t.Fatalf("%s: line %q: %v", f.stream, sc.Text(), err)
-			}
-			*f.into = append(*f.into, r)
-		}
+		*f.into = testkit.ParseLines[Record](t, f.stream, b)
 	}
 	raw.WriteString(c.Console.String())
 	o.Raw = raw.String()
@@ -254,14 +226,11 @@ func One(t testing.TB, rs []Record, want map[string]any) Record {
 	return got[0]
 }
 
-// WantFields checks that r has every field of want, with that value.
+// WantFields checks that r has every field of want, with that value
+// (testkit.WantFields).
 func WantFields(t testing.TB, r Record, want map[string]any) {
 	t.Helper()
-	for k, v := range want {
-		if got, ok := r[k]; !ok || got != v {
-			t.Errorf("%s = %#v (present %v), want %#v in %v", k, got, ok, v, r)
-		}
-	}
+	testkit.WantFields(t, r, want)
 }
 
 // WantAbsent checks that r has none of keys.

@@ -2,7 +2,6 @@ package logread
 
 import (
 	"bytes"
-	"compress/gzip"
 	"context"
 	"fmt"
 	"os"
@@ -10,6 +9,8 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/logcrest/logcrest/internal/testkit"
 )
 
 // The reading side on its own: the scanner, and sources that change
@@ -37,7 +38,7 @@ func TestSourceCompressedSinceListed(t *testing.T) {
 	parts[0].Off, parts[0].N = 0, cut
 	parts[1].Off, parts[1].N = cut, int64(body.Len())-cut
 
-	compressLikeTheRotator(t, backup)
+	testkit.CompressLikeTheRotator(t, backup)
 	read := func(srcs ...Source) []string {
 		rep := NewReport()
 		var got []string
@@ -80,7 +81,7 @@ func TestBackupBesideItsGzIsListedOnce(t *testing.T) {
 	backup := filepath.Join(sub, "app-2026-03-14T09-26-53.000.log")
 	body := `{"level":"info","message":"one"}` + "\n" + `{"level":"info","message":"two"}` + "\n"
 	for path, data := range map[string][]byte{
-		backup: []byte(body), backup + ".gz": gzipped([]byte(body)),
+		backup: []byte(body), backup + ".gz": testkit.Gzipped([]byte(body)),
 		filepath.Join(sub, "app.log"): []byte(`{"level":"info","message":"three"}` + "\n"),
 	} {
 		if err := os.WriteFile(path, data, 0o600); err != nil {
@@ -135,38 +136,5 @@ func TestScanLines(t *testing.T) {
 		if longs != 1 || len(got) != 1 || got[0] != "after NEEDLE" {
 			t.Errorf("over-long line: long %d, got %d lines", longs, len(got))
 		}
-	}
-}
-
-// gzipped returns data gzipped.
-func gzipped(data []byte) []byte {
-	var gz bytes.Buffer
-	zw := gzip.NewWriter(&gz)
-	zw.Write(data)
-	zw.Close()
-	return gz.Bytes()
-}
-
-// compressLikeTheRotator replaces the backup at path by its .gz the way
-// LogCrest's compressor does: the .gz complete, with the backup's
-// modification time, then the backup removed.
-func compressLikeTheRotator(t *testing.T, path string) {
-	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	info, err := os.Stat(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path+".gz", gzipped(data), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chtimes(path+".gz", info.ModTime(), info.ModTime()); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Remove(path); err != nil {
-		t.Fatal(err)
 	}
 }
