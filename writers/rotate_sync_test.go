@@ -4,41 +4,10 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
-	"strings"
-	"sync"
 	"testing"
 
-	"github.com/logcrest/logcrest/internal/fsync"
+	"github.com/logcrest/logcrest/internal/testkit"
 )
-
-// syncWatch records the names committed to stable storage under dir.
-type syncWatch struct {
-	mu    sync.Mutex
-	names []string
-}
-
-// watchSyncs starts recording the commits under dir until the test ends.
-func watchSyncs(t *testing.T, dir string) *syncWatch {
-	w := &syncWatch{}
-	stop := fsync.Observe(func(name string) {
-		if name == dir || strings.HasPrefix(name, dir+string(filepath.Separator)) {
-			w.mu.Lock()
-			w.names = append(w.names, name)
-			w.mu.Unlock()
-		}
-	})
-	t.Cleanup(stop)
-	return w
-}
-
-// take returns the names recorded so far, and forgets them.
-func (w *syncWatch) take() []string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	names := w.names
-	w.names = nil
-	return names
-}
 
 // TestRotatingFileSyncCommitsFileBackupsAndFolder (issue 19 item 19): Sync
 // fsyncs the live file, every backup rotated since the last Sync, and (unix)
@@ -48,11 +17,11 @@ func (w *syncWatch) take() []string {
 func TestRotatingFileSyncCommitsFileBackupsAndFolder(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "app.log")
-	w := watchSyncs(t, dir)
+	w := testkit.WatchSyncs(t, dir)
 	f := rotOpen(t, RotatingFileOptions{Path: path, MaxSize: 10, Backups: 5})
 	rotWrite(t, f, []byte("record-01\n"))
 	rotWrite(t, f, []byte("record-02\n")) // rotates first
-	if got := w.take(); len(got) != 0 {
+	if got := w.Take(); len(got) != 0 {
 		t.Fatalf("synced before Sync: %v", got)
 	}
 	if err := f.Sync(); err != nil {
@@ -66,7 +35,7 @@ func TestRotatingFileSyncCommitsFileBackupsAndFolder(t *testing.T) {
 	if runtime.GOOS != "windows" && runtime.GOOS != "plan9" && runtime.GOOS != "js" && runtime.GOOS != "wasip1" {
 		want = append(want, dir)
 	}
-	got := w.take()
+	got := w.Take()
 	for _, name := range want {
 		if !slices.Contains(got, name) {
 			t.Errorf("Sync after a rotation committed %v; %s missing", got, name)
@@ -77,13 +46,13 @@ func TestRotatingFileSyncCommitsFileBackupsAndFolder(t *testing.T) {
 	if err := f.Sync(); err != nil {
 		t.Fatal(err)
 	}
-	if got := w.take(); !slices.Contains(got, path) || slices.Contains(got, backups[0]) {
+	if got := w.Take(); !slices.Contains(got, path) || slices.Contains(got, backups[0]) {
 		t.Errorf("second Sync committed %v: want the live file, and not the backup already synced", got)
 	}
 	if err := f.Sync(); err != nil {
 		t.Fatal(err)
 	}
-	if got := w.take(); !slices.Equal(got, []string{path}) {
+	if got := w.Take(); !slices.Equal(got, []string{path}) {
 		t.Errorf("a Sync with nothing new committed %v, want the live file alone", got)
 	}
 }

@@ -4,8 +4,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
-	"strings"
-	"sync"
 	"testing"
 
 	"github.com/rs/zerolog"
@@ -13,34 +11,6 @@ import (
 	"github.com/logcrest/logcrest/internal/fsync"
 	"github.com/logcrest/logcrest/internal/testkit"
 )
-
-// syncWatch records the files and folders committed to stable storage
-// under one folder, through the writers' fsync seam.
-type syncWatch struct {
-	mu    sync.Mutex
-	names []string
-}
-
-func watchSyncs(t *testing.T, dir string) *syncWatch {
-	w := &syncWatch{}
-	stop := fsync.Observe(func(name string) {
-		if strings.HasPrefix(name, dir+string(filepath.Separator)) {
-			w.mu.Lock()
-			w.names = append(w.names, name)
-			w.mu.Unlock()
-		}
-	})
-	t.Cleanup(stop)
-	return w
-}
-
-func (w *syncWatch) take() []string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	names := w.names
-	w.names = nil
-	return names
-}
 
 // dirSyncs says whether folders are committed here (not on Windows, where
 // the file system's journal orders the entries).
@@ -65,11 +35,11 @@ func TestCloseSyncsTheFiles(t *testing.T) {
 	if err := p.Flush(); err != nil {
 		t.Fatal(err)
 	}
-	w := watchSyncs(t, dir)
+	w := testkit.WatchSyncs(t, dir)
 	if err := p.Close(); err != nil {
 		t.Fatal(err)
 	}
-	got := w.take()
+	got := w.Take()
 	want := []string{
 		filepath.Join(dir, StreamSuccess, "svc.log"),
 		filepath.Join(dir, StreamError, "svc.log"),
@@ -110,13 +80,13 @@ func TestLastWordsAreSynced(t *testing.T) {
 	}
 	errFile := filepath.Join(dir, StreamError, "svc.log")
 	okFile := filepath.Join(dir, StreamSuccess, "svc.log")
-	w := watchSyncs(t, dir)
+	w := testkit.WatchSyncs(t, dir)
 
 	func() {
 		defer func() { _ = recover() }()
 		p.Logger().Panic().Msg("last words: panic")
 	}()
-	if got := w.take(); !slices.Contains(got, errFile) || !slices.Contains(got, okFile) {
+	if got := w.Take(); !slices.Contains(got, errFile) || !slices.Contains(got, okFile) {
 		t.Errorf("after a panic record the files synced were %v, want %s and %s", got, errFile, okFile)
 	}
 
@@ -137,7 +107,7 @@ func TestLastWordsAreSynced(t *testing.T) {
 	})
 	p.Logger().Fatal().Msg("last words: fatal")
 	stop()
-	during := w.take()
+	during := w.Take()
 	if !exited {
 		t.Fatal("zerolog's FatalExitFunc was not called")
 	}
