@@ -9,14 +9,10 @@ package writers
 // shared between processes, so flock(2).
 
 import (
-	"bytes"
-	"context"
-	"errors"
 	"fmt"
 	"io"
 	"math/rand"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -58,37 +54,10 @@ func TestRotatingFileTwoProcessesCrowdedFolder(t *testing.T) {
 	path := filepath.Join(dir, "shared.log")
 	benchPlantBackups(t, path, crowdedPlanted)
 
-	ctx, cancel := context.WithTimeout(context.Background(), crowdedDeadline)
-	defer cancel()
 	start := time.Now()
-	children := make([]*exec.Cmd, rotChildProcs)
-	outputs := make([]*bytes.Buffer, rotChildProcs)
-	gates := make([]io.WriteCloser, rotChildProcs)
-	for i := range children {
-		cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestRotatingFileTwoProcessesCrowdedFolder$", "-test.count=1")
-		cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%s %d", crowdedChildEnv, path, i))
-		outputs[i] = new(bytes.Buffer)
-		cmd.Stdout, cmd.Stderr = outputs[i], outputs[i]
-		gate, err := cmd.StdinPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		children[i], gates[i] = cmd, gate
-	}
-	for _, g := range gates { // all started: let them go at once
-		_ = g.Close()
-	}
-	for i, cmd := range children {
-		if err := cmd.Wait(); err != nil {
-			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-				t.Fatalf("child %d still writing %v after the start: rotations in a crowded folder are too slow", i, crowdedDeadline)
-			}
-			t.Fatalf("child %d: %v\n%s", i, err, outputs[i])
-		}
-	}
+	// Its own deadline: rotations in a crowded folder that are too slow
+	// fail the test here, not by go test's timeout.
+	runRotChildrenWithin(t, crowdedDeadline, "TestRotatingFileTwoProcessesCrowdedFolder", crowdedChildEnv, path)
 	t.Logf("both children done in %v", time.Since(start).Round(time.Millisecond))
 
 	// Every record exactly once (the planted backups are empty), no file

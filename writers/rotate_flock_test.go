@@ -9,7 +9,9 @@ package writers
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand"
@@ -19,6 +21,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 const (
@@ -78,11 +81,25 @@ func TestRotatingFileTwoProcesses(t *testing.T) {
 // a child's output if it failed.
 func runRotChildren(t *testing.T, test, env, path string) {
 	t.Helper()
+	runRotChildrenWithin(t, 0, test, env, path)
+}
+
+// runRotChildrenWithin is runRotChildren with a deadline of its own when
+// within is not 0: children still running then are killed and the test
+// fails saying so.
+func runRotChildrenWithin(t *testing.T, within time.Duration, test, env, path string) {
+	t.Helper()
+	ctx := context.Background()
+	if within > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, within)
+		defer cancel()
+	}
 	children := make([]*exec.Cmd, rotChildProcs)
 	outputs := make([]*bytes.Buffer, rotChildProcs)
 	gates := make([]io.WriteCloser, rotChildProcs)
 	for i := range children {
-		cmd := exec.Command(os.Args[0], "-test.run=^"+test+"$", "-test.count=1")
+		cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^"+test+"$", "-test.count=1")
 		cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%s %d", env, path, i))
 		outputs[i] = new(bytes.Buffer)
 		cmd.Stdout, cmd.Stderr = outputs[i], outputs[i]
@@ -100,6 +117,9 @@ func runRotChildren(t *testing.T, test, env, path string) {
 	}
 	for i, cmd := range children {
 		if err := cmd.Wait(); err != nil {
+			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				t.Fatalf("child %d still running %v after the start", i, within)
+			}
 			t.Fatalf("child %d: %v\n%s", i, err, outputs[i])
 		}
 	}
