@@ -41,10 +41,7 @@ func ExampleNewSlogHandler() {
 	_ = p.Close()
 	printRecords(console.String(), "fn", "flow_id", "gateway", "attempt")
 	// Output:
-	// info flow started flow_id=checkout-<hex8>
-	// info step started fn=charge_card flow_id=checkout-<hex8>
 	// info calling the gateway fn=charge_card flow_id=checkout-<hex8> gateway=acme attempt=1
-	// info step finished fn=charge_card flow_id=checkout-<hex8>
 	// info flow finished flow_id=checkout-<hex8>
 	// warn no context, no IDs
 }

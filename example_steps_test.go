@@ -50,7 +50,7 @@ func exampleShow(dir string) {
 				panic(err)
 			}
 			line := []string{stream + ":", fmt.Sprint(r["level"]), fmt.Sprintf("%q", r["message"])}
-			for _, k := range []string{"fn", "status", "error", "result", "flow_id", "flow_status", "steps", "timeline", "failed_at", "step", "flow_error"} {
+			for _, k := range []string{"fn", "status", "error", "result", "flow_id", "flow_status", "steps", "timeline", "failed_at", "step", "flow_error", "buffered", "detail", "buffered_records"} {
 				v, ok := r[k]
 				if !ok {
 					continue
@@ -157,19 +157,13 @@ func ExampleFlow() {
 
 	exampleShow(dir)
 	// Output:
-	// success: info "step started" fn=validate_payment flow_id=checkout-<hex8>
-	// success: info "step finished" fn=validate_payment status=ok flow_id=checkout-<hex8>
-	// success: info "step started" fn=charge_card flow_id=checkout-<hex8>
-	// success: debug "charged" fn=charge_card flow_id=checkout-<hex8>
-	// success: info "step finished" fn=charge_card status=ok flow_id=checkout-<hex8>
-	// success: info "step started" fn=validate_payment flow_id=checkout-<hex8>
-	// success: info "step finished" fn=validate_payment status=ok flow_id=checkout-<hex8>
-	// success: info "step started" fn=charge_card flow_id=checkout-<hex8>
+	// success: info "step started" fn=validate_payment flow_id=checkout-<hex8> buffered=true
+	// success: info "step finished" fn=validate_payment status=ok flow_id=checkout-<hex8> buffered=true
+	// success: info "step started" fn=charge_card flow_id=checkout-<hex8> buffered=true
 	// error: error "step failed" fn=charge_card status=error error=amount over the card limit flow_id=checkout-<hex8>
-	// flows: info "flow started" flow_id=checkout-<hex8>
 	// flows: info "flow finished" flow_id=checkout-<hex8> flow_status=success steps=2 timeline=validate_payment:ok,charge_card:ok
-	// flows: info "flow started" flow_id=checkout-<hex8>
-	// flows: error "flow failed" flow_id=checkout-<hex8> flow_status=failed steps=2 timeline=validate_payment:ok,charge_card:error failed_at=charge_card step=2/2 flow_error=error: amount over the card limit
+	// flows: info "flow started" flow_id=checkout-<hex8> buffered=true
+	// flows: error "flow failed" flow_id=checkout-<hex8> flow_status=failed steps=2 timeline=validate_payment:ok,charge_card:error failed_at=charge_card step=2/2 flow_error=error: amount over the card limit detail=failed buffered_records=4
 }
 
 // RunFlow is Flow and End around a function; an empty label gives a bare
@@ -186,9 +180,6 @@ func ExampleRunFlow() {
 	exampleShow(dir)
 	fmt.Println("flow ID is 8 hex digits:", hex8.MatchString(id) && len(id) == 8)
 	// Output:
-	// success: info "step started" fn=nightly_report flow_id=<hex8>
-	// success: info "step finished" fn=nightly_report status=ok flow_id=<hex8>
-	// flows: info "flow started" flow_id=<hex8>
 	// flows: info "flow finished" flow_id=<hex8> flow_status=success steps=1 timeline=nightly_report:ok
 	// flow ID is 8 hex digits: true
 }

@@ -185,7 +185,7 @@ func TestSlogAttributesGivenTwiceAreKeptAside(t *testing.T) {
 // logcrest_dup).
 func TestStepArgsAndFlowFieldsHaveUniqueKeys(t *testing.T) {
 	dir := t.TempDir()
-	p, err := logcrest.New(logcrest.WithDir(dir), logcrest.WithName("keys"), logcrest.WithConsole(nil))
+	p, err := logcrest.New(logcrest.WithDir(dir), logcrest.WithName("keys"), logcrest.WithConsole(nil), logcrest.WithDetail("full"))
 	if err != nil {
 		t.Fatal(err)
 	}

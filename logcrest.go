@@ -131,6 +131,51 @@ func WithConsoleFormat(format string) Option { return core.WithConsoleFormat(for
 // always written.
 func WithFlowRecords(mode string) Option { return core.WithFlowRecords(mode) }
 
+// WithDetail sets how much of a flow is written (env LOGCREST_DETAIL, json
+// detail). "buffered", the default, holds a flow's detail in its memory —
+// its records from debug up to the buffer level (WithBufferLevel), its step
+// records and its flow_start — and writes it, each record marked
+// "buffered": true, in the order and with the time and seq it was logged
+// with, just before flow_end, only when the flow failed, was cancelled, was
+// slow (WithSlowFlow) or was kept (KeepDetail). A routine flow writes its
+// flow_end alone, which holds its timeline, and the records its code logged
+// at info and above. "full" writes every record as it is logged, as the
+// level allows.
+func WithDetail(mode string) Option { return core.WithDetail(mode) }
+
+// WithBufferLevel sets the highest level a flow holds in buffered detail
+// mode: "debug" (the default), "info" or "trace" (env
+// LOGCREST_BUFFER_LEVEL, json buffer_level). Records at the levels held are
+// written for a failed flow even when the pipeline's level is above them.
+func WithBufferLevel(level string) Option { return core.WithBufferLevel(level) }
+
+// WithSlowFlow sets how long a flow runs before it counts as slow and keeps
+// its detail (default 1s; env LOGCREST_SLOW_FLOW, json slow_flow, "500ms" or
+// a number of milliseconds); 0 makes no flow slow.
+func WithSlowFlow(d time.Duration) Option { return core.WithSlowFlow(d) }
+
+// WithFlowBuffer bounds the detail one flow holds (default 64 KiB and 512
+// records; env LOGCREST_FLOW_BUFFER and LOGCREST_FLOW_BUFFER_RECORDS, json
+// flow_buffer_bytes and flow_buffer_records). Past either bound the oldest
+// held record is evicted; flow_end says how many were (buffered_evicted).
+func WithFlowBuffer(bytes int64, records int) Option { return core.WithFlowBuffer(bytes, records) }
+
+// WithMaxHeld bounds the bytes all the flows of a pipeline hold together
+// (default 32 MiB; env LOGCREST_MAX_HELD, json max_held_bytes). Past it a
+// record is written or not by the level, as in full detail mode, and
+// counted in Counters.Detail.Overflow.
+func WithMaxHeld(bytes int64) Option { return core.WithMaxHeld(bytes) }
+
+// WithSampling writes the flow_end of 1 in n routine flows (default 1: all;
+// env LOGCREST_SAMPLE_ROUTINE, json sample_routine). A flow that failed, was
+// cancelled, slow or kept is always written. The choice is made from the
+// trace ID, so every service of one trace sampling at the same rate keeps
+// the same traces; a kept routine flow_end carries "sample_rate": n, by
+// which logcrest stats weighs it. Records a flow's code logged at info and
+// above are written as they are logged, sampled or not: only what LogCrest
+// itself holds can be left out.
+func WithSampling(n int) Option { return core.WithSampling(n) }
+
 // WithConsole sets where the console copy of every record goes (default
 // os.Stdout, coloured when it is a terminal and NO_COLOR is unset); nil turns
 // the console off. LogCrest never closes it.

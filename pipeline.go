@@ -188,10 +188,26 @@ type Counters struct {
 	Failed      uint64 // records lost because a sink failed (or never returned)
 	WriteErrors uint64 // sink writes that returned an error
 	Buffered    uint64 // records accepted and not yet written
+	// Detail counts what flows held in buffered detail mode (see
+	// WithDetail) and what became of it.
+	Detail DetailStats
 	// Sinks has one entry per sink of the live pipeline (or, when none is
 	// live, of the last one closed), in the order console, success,
 	// flows, error.
 	Sinks []SinkStats
+}
+
+// DetailStats count the records flows held (see WithDetail). Every record
+// held ends in exactly one of Written, Dropped or Evicted, or is still held
+// (its bytes in HeldBytes).
+type DetailStats struct {
+	Held       uint64 // records held in a flow's memory
+	Written    uint64 // held records written: their flow failed, was cancelled, slow or kept
+	Dropped    uint64 // held records dropped at the end of their routine flow
+	Evicted    uint64 // held records evicted by their flow's bounds (WithFlowBuffer)
+	Overflow   uint64 // records not held, the pipeline's bound reached (WithMaxHeld) or larger than a flow's
+	SampledOut uint64 // routine flows whose flow_end sampling left out (WithSampling)
+	HeldBytes  int64  // bytes held right now
 }
 
 // SinkStats are the counters of one sink ("console", "success", "flows",
@@ -210,7 +226,8 @@ func countersOf(c core.Counters) Counters {
 	out := Counters{
 		Written: c.Written, Dropped: c.Dropped, Failed: c.Failed,
 		WriteErrors: c.WriteErrors, Buffered: c.Buffered,
-		Sinks: make([]SinkStats, len(c.Sinks)),
+		Detail: DetailStats(c.Detail),
+		Sinks:  make([]SinkStats, len(c.Sinks)),
 	}
 	for i, s := range c.Sinks {
 		out.Sinks[i] = SinkStats(s)

@@ -211,7 +211,7 @@ func TestLevelHandler(t *testing.T) {
 func TestSetDefault(t *testing.T) {
 	builtin := logcrest.Default()
 	var console testkit.Buffer
-	p, err := logcrest.New(logcrest.WithFiles(false), logcrest.WithConsole(&console), logcrest.WithConsoleFormat("json"))
+	p, err := logcrest.New(logcrest.WithFiles(false), logcrest.WithConsole(&console), logcrest.WithConsoleFormat("json"), logcrest.WithDetail("full"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -255,6 +255,7 @@ func TestContainerMode(t *testing.T) {
 	var stdout bytes.Buffer
 	t.Setenv("LOGCREST_FILES", "off")
 	t.Setenv("LOGCREST_CONSOLE", "json")
+	t.Setenv("LOGCREST_DETAIL", "full") // every record in the order logged
 	t.Setenv("LOGCREST_DIR", filepath.Join(dir, "logs"))
 	code, stderr := runChild(t, "TestContainerMode", "container", dir, &stdout)
 	if code != 0 || stderr != "" {

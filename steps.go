@@ -160,6 +160,14 @@ func SetFlowField(ctx context.Context, key string, value any) error {
 	return flow.SetField(ctx, key, value)
 }
 
+// KeepDetail marks the flow ctx is in as kept: at its end its held detail
+// (see WithDetail) is written, as for a failed flow, and sampling does not
+// leave it out. It is for a flow the service wants in full, such as one
+// tenant's, or one whose request carries a debug header the service chooses
+// to honour. It returns ErrNoFlow outside a flow and ErrFlowEnded once the
+// flow has ended.
+func KeepDetail(ctx context.Context) error { return flow.KeepDetail(ctx) }
+
 // Bounds of the fields SetFlowField attaches to a flow.
 const (
 	// MaxFlowFields is how many fields one flow keeps.

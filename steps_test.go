@@ -28,7 +28,7 @@ type stepRecord map[string]any
 func stepLogs(t *testing.T) (dir string, console *testkit.Buffer) {
 	t.Helper()
 	dir, console = t.TempDir(), &testkit.Buffer{}
-	if err := logcrest.Configure(logcrest.WithDir(dir), logcrest.WithName("steps"), logcrest.WithConsole(console), logcrest.WithLevel("debug"), logcrest.WithJSON(true)); err != nil {
+	if err := logcrest.Configure(logcrest.WithDir(dir), logcrest.WithName("steps"), logcrest.WithConsole(console), logcrest.WithLevel("debug"), logcrest.WithJSON(true), logcrest.WithDetail("full")); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = logcrest.Close() })

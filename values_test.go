@@ -74,7 +74,7 @@ var panicking = []panickingCase{
 func valuesPipeline(t *testing.T) (*logcrest.Pipeline, func(stream string) []stepRecord) {
 	t.Helper()
 	dir := t.TempDir()
-	p, err := logcrest.New(logcrest.WithDir(dir), logcrest.WithName("values"), logcrest.WithConsole(nil), logcrest.WithLevel("debug"))
+	p, err := logcrest.New(logcrest.WithDir(dir), logcrest.WithName("values"), logcrest.WithConsole(nil), logcrest.WithLevel("debug"), logcrest.WithDetail("full"))
 	if err != nil {
 		t.Fatal(err)
 	}

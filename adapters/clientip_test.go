@@ -40,7 +40,7 @@ func TestClientIPAndFlowFields(t *testing.T) {
 		for _, tc := range cases {
 			t.Run(ad.name+"/"+tc.name, func(t *testing.T) {
 				t.Parallel()
-				rec := logcresttest.New(t, logcrest.WithName(logName))
+				rec := logcresttest.New(t, logcrest.WithName(logName), logcrest.WithDetail("full"))
 				opts := []adapters.Option{adapters.WithPipeline(rec.Pipeline()),
 					adapters.WithFlowFields(func(r *http.Request) []any {
 						return []any{"tenant", r.Header.Get("X-Tenant"), "flow_id", "forged", "big", string(make([]byte, 1000))}

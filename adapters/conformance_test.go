@@ -319,7 +319,7 @@ func TestConformance(t *testing.T) {
 				row := &conformance[i]
 				t.Run(row.name, func(t *testing.T) {
 					t.Parallel()
-					rec := logcresttest.New(t, logcrest.WithName(logName), logcrest.WithLevel("debug"))
+					rec := logcresttest.New(t, logcrest.WithName(logName), logcrest.WithLevel("debug"), logcrest.WithDetail("full"))
 					xs := serveTable(t, ad, []*conformanceRow{row}, adapters.WithPipeline(rec.Pipeline()))
 					flows, logs := recorded(rec)
 					xs[0].check(t, ad, flows, logs)

@@ -524,7 +524,8 @@ func runPrivacy(t *testing.T, phase string, optIn bool) *privacyRun {
 	console := &logtest.Buffer{}
 	p, err := logcrest.New(logcrest.WithDir(filepath.Join(root, "app")), logcrest.WithName(logName),
 		logcrest.WithConsole(console), logcrest.WithLevel("debug"),
-		logcrest.WithMaxSize(8<<10), logcrest.WithBackupCount(1000))
+		logcrest.WithMaxSize(8<<10), logcrest.WithBackupCount(1000),
+		logcrest.WithDetail("full")) // every step's records, to search them all
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -26,7 +26,7 @@ func TestRecorderSeesOnlyItsOwnRecords(t *testing.T) {
 	for i := range 4 {
 		t.Run(fmt.Sprint(i), func(t *testing.T) {
 			t.Parallel()
-			rec := logcresttest.New(t)
+			rec := logcresttest.New(t, logcrest.WithDetail("full"))
 			ctx := rec.Context(context.Background())
 			label := fmt.Sprintf("job%d", i)
 			const flows = 50

@@ -109,7 +109,7 @@ func byName(t *testing.T, spans tracetest.SpanStubs, name string) tracetest.Span
 
 func TestExportFlowMatchesTheRecords(t *testing.T) {
 	t.Parallel()
-	rec := logcresttest.New(t)
+	rec := logcresttest.New(t, logcrest.WithDetail("full"))
 	exp := tracetest.NewInMemoryExporter()
 	x := logcrestotel.Export(rec.Pipeline(), exp)
 	t.Cleanup(func() { _ = x.Shutdown(context.Background()) })
@@ -241,7 +241,7 @@ func TestExportFlowMatchesTheRecords(t *testing.T) {
 
 func TestExportFailedFlowAndPanic(t *testing.T) {
 	t.Parallel()
-	rec := logcresttest.New(t)
+	rec := logcresttest.New(t, logcrest.WithDetail("full"))
 	sr := tracetest.NewSpanRecorder()
 	x := logcrestotel.ExportTo(rec.Pipeline(), sr)
 	t.Cleanup(func() { _ = x.Shutdown(context.Background()) })
@@ -302,7 +302,7 @@ func TestExportFailedFlowAndPanic(t *testing.T) {
 
 func TestExportHTTPRequestFlow(t *testing.T) {
 	t.Parallel()
-	rec := logcresttest.New(t)
+	rec := logcresttest.New(t, logcrest.WithDetail("full"))
 	sr := tracetest.NewSpanRecorder()
 	x := logcrestotel.ExportTo(rec.Pipeline(), sr)
 	t.Cleanup(func() { _ = x.Shutdown(context.Background()) })
@@ -374,7 +374,7 @@ func TestExportHTTPRequestFlow(t *testing.T) {
 
 func TestAdoptOtelhttpServerSpan(t *testing.T) {
 	t.Parallel()
-	rec := logcresttest.New(t)
+	rec := logcresttest.New(t, logcrest.WithDetail("full"))
 	p := rec.Pipeline()
 	sr := tracetest.NewSpanRecorder()
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(sr))
@@ -455,7 +455,7 @@ func TestAdoptOtelhttpServerSpan(t *testing.T) {
 
 func TestAdoptUserTracerSpan(t *testing.T) {
 	t.Parallel()
-	rec := logcresttest.New(t)
+	rec := logcresttest.New(t, logcrest.WithDetail("full"))
 	stop := logcrestotel.Adopt(rec.Pipeline())
 	tp := sdktrace.NewTracerProvider()
 	t.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
@@ -503,7 +503,7 @@ func TestAdoptRules(t *testing.T) {
 
 	t.Run("not adopted without Adopt", func(t *testing.T) {
 		t.Parallel()
-		rec := logcresttest.New(t)
+		rec := logcresttest.New(t, logcrest.WithDetail("full"))
 		ctx, sp := tracer.Start(rec.Context(context.Background()), "outer")
 		defer sp.End()
 		ctx, step := logcrest.Step(ctx, "s")
@@ -514,7 +514,7 @@ func TestAdoptRules(t *testing.T) {
 	})
 	t.Run("a LogCrest span comes first", func(t *testing.T) {
 		t.Parallel()
-		rec := logcresttest.New(t)
+		rec := logcresttest.New(t, logcrest.WithDetail("full"))
 		logcrestotel.Adopt(rec.Pipeline())
 		ctx, flow := logcrest.Flow(rec.Context(context.Background()), "f")
 		ctx, sp := tracer.Start(ctx, "inner") // a new OpenTelemetry trace
@@ -528,7 +528,7 @@ func TestAdoptRules(t *testing.T) {
 	})
 	t.Run("a remote span context", func(t *testing.T) {
 		t.Parallel()
-		rec := logcresttest.New(t)
+		rec := logcresttest.New(t, logcrest.WithDetail("full"))
 		logcrestotel.Adopt(rec.Pipeline())
 		sr := tracetest.NewSpanRecorder()
 		x := logcrestotel.ExportTo(rec.Pipeline(), sr)
@@ -545,7 +545,7 @@ func TestAdoptRules(t *testing.T) {
 	})
 	t.Run("an unsampled trace is recorded, not exported", func(t *testing.T) {
 		t.Parallel()
-		rec := logcresttest.New(t)
+		rec := logcresttest.New(t, logcrest.WithDetail("full"))
 		logcrestotel.Adopt(rec.Pipeline())
 		sr := tracetest.NewSpanRecorder()
 		x := logcrestotel.ExportTo(rec.Pipeline(), sr)
@@ -574,7 +574,7 @@ func TestAdoptRules(t *testing.T) {
 
 func TestContextWithSpan(t *testing.T) {
 	t.Parallel()
-	rec := logcresttest.New(t)
+	rec := logcresttest.New(t, logcrest.WithDetail("full"))
 	sr := tracetest.NewSpanRecorder()
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(sr))
 	t.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
@@ -611,7 +611,7 @@ func TestLogWithoutOtelSpanAllocatesNothing(t *testing.T) {
 
 func TestExportOutboundStep(t *testing.T) {
 	t.Parallel()
-	rec := logcresttest.New(t)
+	rec := logcresttest.New(t, logcrest.WithDetail("full"))
 	sr := tracetest.NewSpanRecorder()
 	x := logcrestotel.ExportTo(rec.Pipeline(), sr)
 	t.Cleanup(func() { _ = x.Shutdown(context.Background()) })

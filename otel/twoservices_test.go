@@ -31,7 +31,7 @@ import (
 func TestTwoServicesOneTrace(t *testing.T) {
 	t.Parallel()
 	gin.SetMode(gin.ReleaseMode)
-	recA, recB := logcresttest.New(t), logcresttest.New(t)
+	recA, recB := logcresttest.New(t, logcrest.WithDetail("full")), logcresttest.New(t, logcrest.WithDetail("full"))
 
 	rb := chi.NewRouter()
 	rb.Use(logcrestchi.Middleware(adapters.WithPipeline(recB.Pipeline())))

@@ -16,11 +16,14 @@ import (
 
 // A client whose requests, sent with a flow's context, are steps of the flow
 // and carry its trace and flow ID to the service they call, where the
-// LogCrest middleware joins them.
+// LogCrest middleware joins them. Full detail writes the step records of
+// these routine flows, which the example reads (by default a routine flow
+// keeps only its flow_end).
 func ExampleTransport() {
 	dir, _ := os.MkdirTemp("", "logcrest-example")
 	defer os.RemoveAll(dir)
-	_ = logcrest.Configure(logcrest.WithDir(dir), logcrest.WithName(logtest.Name), logcrest.WithConsole(nil))
+	_ = logcrest.Configure(logcrest.WithDir(dir), logcrest.WithName(logtest.Name), logcrest.WithConsole(nil),
+		logcrest.WithDetail("full"))
 
 	// The service called: each of its requests is a flow.
 	stock := httptest.NewServer(logcresthttp.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -116,7 +116,7 @@ func timelineFns(fe logcresttest.Record) (fns, statuses []string) {
 // string's token reaches no record of either.
 func TestTransportTwoServices(t *testing.T) {
 	t.Parallel()
-	recA, recB := logcresttest.New(t), logcresttest.New(t)
+	recA, recB := logcresttest.New(t, logcrest.WithDetail("full")), logcresttest.New(t, logcrest.WithDetail("full"))
 	b := httptest.NewServer(logcresthttp.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		logcrest.Log(r.Context()).Info().Msg("B serving")
 		_, _ = io.WriteString(w, "in stock")
@@ -190,7 +190,7 @@ func TestTransportTwoServices(t *testing.T) {
 // caller's, and each flow's parent is its caller's outbound step.
 func TestTransportChain(t *testing.T) {
 	t.Parallel()
-	recA, recB, recC := logcresttest.New(t), logcresttest.New(t), logcresttest.New(t)
+	recA, recB, recC := logcresttest.New(t, logcrest.WithDetail("full")), logcresttest.New(t, logcrest.WithDetail("full")), logcresttest.New(t, logcrest.WithDetail("full"))
 	client := newClient(t)
 	c := httptest.NewServer(logcresthttp.Handler(http.HandlerFunc(ok), adapters.WithPipeline(recC.Pipeline())))
 	defer c.Close()
@@ -235,7 +235,7 @@ func TestTransportChain(t *testing.T) {
 // in failed_at.
 func TestTransportStatus(t *testing.T) {
 	t.Parallel()
-	rec := logcresttest.New(t)
+	rec := logcresttest.New(t, logcrest.WithDetail("full"))
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var code int
 		_, _ = fmt.Sscan(strings.TrimPrefix(r.URL.Path, "/"), &code)
@@ -299,7 +299,7 @@ func TestTransportStatus(t *testing.T) {
 // returns is what RoundTrip returns, unchanged.
 func TestTransportError(t *testing.T) {
 	t.Parallel()
-	rec := logcresttest.New(t)
+	rec := logcresttest.New(t, logcrest.WithDetail("full"))
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -361,7 +361,7 @@ func TestTransportError(t *testing.T) {
 // header the caller set, in any letter case, is sent as it was.
 func TestTransportHeaders(t *testing.T) {
 	t.Parallel()
-	rec := logcresttest.New(t)
+	rec := logcresttest.New(t, logcrest.WithDetail("full"))
 	var seen headerLog
 	srv := httptest.NewServer(http.HandlerFunc(seen.handler))
 	defer srv.Close()
@@ -425,7 +425,7 @@ func TestTransportHeaders(t *testing.T) {
 // with no header added, and nothing is recorded.
 func TestTransportOutsideFlow(t *testing.T) {
 	t.Parallel()
-	rec := logcresttest.New(t)
+	rec := logcresttest.New(t, logcrest.WithDetail("full"))
 	var seen headerLog
 	srv := httptest.NewServer(http.HandlerFunc(seen.handler))
 	defer srv.Close()
@@ -459,7 +459,7 @@ func TestTransportOutsideFlow(t *testing.T) {
 // child step in the same trace; there is no flow ID, so no X-Request-ID.
 func TestTransportInStep(t *testing.T) {
 	t.Parallel()
-	rec := logcresttest.New(t)
+	rec := logcresttest.New(t, logcrest.WithDetail("full"))
 	var seen headerLog
 	srv := httptest.NewServer(http.HandlerFunc(seen.handler))
 	defer srv.Close()
@@ -493,7 +493,7 @@ func TestTransportInStep(t *testing.T) {
 // an empty path "/"; a flow ID too long to be a request ID is not sent.
 func TestTransportBounds(t *testing.T) {
 	t.Parallel()
-	rec := logcresttest.New(t)
+	rec := logcresttest.New(t, logcrest.WithDetail("full"))
 	var sent http.Header
 	tr := logcresthttp.Transport(roundTripFunc(func(r *http.Request) (*http.Response, error) {
 		sent = r.Header
@@ -549,7 +549,7 @@ func TestTransportBounds(t *testing.T) {
 // included, is a step of its own.
 func TestTransportRedirects(t *testing.T) {
 	t.Parallel()
-	rec := logcresttest.New(t)
+	rec := logcresttest.New(t, logcrest.WithDetail("full"))
 	mux := http.NewServeMux()
 	mux.Handle("GET /old", http.RedirectHandler("/new", http.StatusFound))
 	mux.HandleFunc("GET /new", ok)
@@ -583,7 +583,7 @@ func TestTransportRedirects(t *testing.T) {
 // raised again with its value.
 func TestTransportPanic(t *testing.T) {
 	t.Parallel()
-	rec := logcresttest.New(t)
+	rec := logcresttest.New(t, logcrest.WithDetail("full"))
 	tr := logcresthttp.Transport(roundTripFunc(func(*http.Request) (*http.Response, error) { panic("wire cut") }))
 	ctx, span := logcrest.Flow(rec.Context(context.Background()), "boom")
 	defer span.End(nil)

@@ -284,7 +284,7 @@ func TestStdin(t *testing.T) {
 // across a rotation comes back whole.
 func TestBackupsAndCompressedBackups(t *testing.T) {
 	dir := t.TempDir()
-	p, err := logcrest.New(logcrest.WithDir(dir), logcrest.WithName("rot"), logcrest.WithConsole(nil), logcrest.WithConfigFile(""),
+	p, err := logcrest.New(logcrest.WithDir(dir), logcrest.WithName("rot"), logcrest.WithConsole(nil), logcrest.WithConfigFile(""), logcrest.WithDetail("full"),
 		logcrest.WithMaxSize(8<<10), logcrest.WithBackupCount(1000), logcrest.WithCompress(true))
 	if err != nil {
 		t.Fatal(err)

@@ -53,11 +53,11 @@ func writeFixture(root string) (*fixture, error) {
 	fx.raw.shop, fx.raw.stock = filepath.Join(root, "raw", "shop"), filepath.Join(root, "raw", "stock")
 	fx.norm.shop, fx.norm.stock = filepath.Join(root, "norm", "shop"), filepath.Join(root, "norm", "stock")
 
-	shop, err := logcrest.New(logcrest.WithDir(fx.raw.shop), logcrest.WithName("shop"), logcrest.WithConsole(nil), logcrest.WithConfigFile(""))
+	shop, err := logcrest.New(logcrest.WithDir(fx.raw.shop), logcrest.WithName("shop"), logcrest.WithConsole(nil), logcrest.WithConfigFile(""), logcrest.WithDetail("full"))
 	if err != nil {
 		return nil, err
 	}
-	stock, err := logcrest.New(logcrest.WithDir(fx.raw.stock), logcrest.WithName("stock"), logcrest.WithConsole(nil), logcrest.WithConfigFile(""))
+	stock, err := logcrest.New(logcrest.WithDir(fx.raw.stock), logcrest.WithName("stock"), logcrest.WithConsole(nil), logcrest.WithConfigFile(""), logcrest.WithDetail("full"))
 	if err != nil {
 		return nil, err
 	}

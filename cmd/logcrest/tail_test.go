@@ -92,7 +92,7 @@ func TestTailFollowsAcrossRotation(t *testing.T) {
 	for _, compress := range []bool{false, true} {
 		t.Run(fmt.Sprintf("compress=%v", compress), func(t *testing.T) {
 			dir := t.TempDir()
-			p, err := logcrest.New(logcrest.WithDir(dir), logcrest.WithName("tl"), logcrest.WithConsole(nil), logcrest.WithConfigFile(""),
+			p, err := logcrest.New(logcrest.WithDir(dir), logcrest.WithName("tl"), logcrest.WithConsole(nil), logcrest.WithConfigFile(""), logcrest.WithDetail("full"),
 				logcrest.WithMaxSize(4096), logcrest.WithBackupCount(1000), logcrest.WithCompress(compress))
 			if err != nil {
 				t.Fatal(err)

@@ -32,6 +32,19 @@ const (
 	FlowRecordsFailed = "failed" // only the flow_end of a failed flow
 )
 
+// Detail modes, the values of WithDetail, LOGCREST_DETAIL and the json key
+// "detail".
+const (
+	// DetailBuffered holds a flow's detail (its records at the buffer
+	// levels, its step records and flow_start) in the flow's memory and
+	// writes it at the flow's end only when the flow failed, was slow, was
+	// cancelled or was kept.
+	DetailBuffered = "buffered"
+	// DetailFull writes every record as it is logged, as far as the level
+	// lets it.
+	DetailFull = "full"
+)
+
 // Console formats, the values of WithConsoleFormat, LOGCREST_CONSOLE and the
 // json key "console".
 const (
@@ -70,6 +83,14 @@ type Settings struct {
 	Files         bool          // write the files; false for a container that collects stdout
 	ConsoleFmt    string        // ConsoleText, ConsoleJSON or ConsoleOff
 	FlowRecords   string        // FlowRecordsAll or FlowRecordsFailed
+
+	Detail        string        // DetailBuffered or DetailFull
+	BufferLevel   zerolog.Level // inside a flow, records from debug up to this level are held
+	SlowFlow      time.Duration // a flow that runs this long keeps its detail; 0: none is slow
+	FlowBuffer    int64         // bytes of held records one flow keeps (the oldest are evicted)
+	FlowBufferRec int           // held records one flow keeps (the oldest are evicted)
+	MaxHeld       int64         // bytes held by all the flows of the pipeline together
+	SampleRoutine int           // write 1 in N routine flows; 1 writes them all
 }
 
 // Defaults returns the built-in settings: what Resolve gives with no option,
@@ -212,6 +233,66 @@ func WithConsoleFormat(format string) Option {
 // written.
 func WithFlowRecords(mode string) Option {
 	return flowRecordsSetting.with(lowerTrim(mode))
+}
+
+// WithDetail sets how much of a flow is written (env LOGCREST_DETAIL, json
+// detail): "buffered" (the default) holds the flow's detail — its records
+// from debug up to the buffer level (see WithBufferLevel), its step records
+// and its flow_start — in the flow's memory and writes it, marked
+// "buffered": true, before flow_end only when the flow failed, was slow
+// (WithSlowFlow), was cancelled or was kept (logcrest.KeepDetail); a
+// routine flow writes its flow_end alone, which holds its timeline. "full"
+// writes every record as it is logged, as the level allows.
+func WithDetail(mode string) Option {
+	return detailSetting.with(lowerTrim(mode))
+}
+
+// WithBufferLevel sets the highest level a flow holds in buffered detail
+// mode (default "debug"; env LOGCREST_BUFFER_LEVEL, json buffer_level):
+// "debug" or "info" (or "trace"). Records at the levels held are kept for a
+// failed flow even when the pipeline's level is above them.
+func WithBufferLevel(level string) Option {
+	l, err := ParseLevel(level)
+	return bufferLevelSetting.withResult(l, err)
+}
+
+// WithSlowFlow sets how long a flow runs before it counts as slow and
+// keeps its detail (default 1s; env LOGCREST_SLOW_FLOW, json slow_flow: a
+// duration such as "500ms", or a number of milliseconds in json). 0 makes
+// no flow slow. It must not be negative.
+func WithSlowFlow(d time.Duration) Option {
+	return slowFlowSetting.with(d)
+}
+
+// WithFlowBuffer bounds the detail one flow holds (default 64 KiB and 512
+// records; env LOGCREST_FLOW_BUFFER and LOGCREST_FLOW_BUFFER_RECORDS, json
+// flow_buffer_bytes and flow_buffer_records): past either bound the oldest
+// held record is evicted, counted, and flow_end says how many. Both must be
+// positive.
+func WithFlowBuffer(bytes int64, records int) Option {
+	return func(o *options) {
+		flowBufferSetting.with(bytes)(o)
+		flowBufferRecSetting.with(records)(o)
+	}
+}
+
+// WithMaxHeld bounds the bytes held by all the flows of the pipeline
+// together (default 32 MiB; env LOGCREST_MAX_HELD, json max_held_bytes).
+// Past it a record is not held but written or not by the level, as in full
+// detail mode, and counted. It must be positive.
+func WithMaxHeld(bytes int64) Option {
+	return maxHeldSetting.with(bytes)
+}
+
+// WithSampling writes 1 in n routine flows (default 1: all; env
+// LOGCREST_SAMPLE_ROUTINE, json sample_routine). A flow that failed, was
+// slow, was cancelled or was kept is always written. The choice is made
+// from the trace ID, so every service of one trace that samples at the same
+// rate keeps or drops the same traces, and one that samples at a lower rate
+// keeps a subset of them; a kept routine flow_end carries "sample_rate": n.
+// n must be at least 1.
+func WithSampling(n int) Option {
+	return sampleSetting.with(n)
 }
 
 // WithConsole sets where the readable copy of every record goes (default
@@ -471,6 +552,8 @@ var settingTable = []anySetting{
 	&queueSizeSetting, &maxBufferSetting, &filesSetting, &consoleFmtSetting,
 	&flowRecordsSetting, &timelineCapSetting, &closeTimeoutSetting,
 	&consoleSetting,
+	&detailSetting, &bufferLevelSetting, &slowFlowSetting, &flowBufferSetting,
+	&flowBufferRecSetting, &maxHeldSetting, &sampleSetting,
 }
 
 var (
@@ -558,6 +641,41 @@ var (
 		field: func(s *Settings) *time.Duration { return &s.CloseTimeout },
 		check: checkPositiveDuration,
 	}
+	detailSetting = setting[string]{
+		key: "detail", env: "LOGCREST_DETAIL", option: "WithDetail", def: DetailBuffered,
+		field: func(s *Settings) *string { return &s.Detail },
+		parse: envLowerTrim, decode: jsonLowerTrim, check: checkDetail,
+	}
+	bufferLevelSetting = setting[zerolog.Level]{
+		key: "buffer_level", env: "LOGCREST_BUFFER_LEVEL", option: "WithBufferLevel", def: zerolog.DebugLevel,
+		field: func(s *Settings) *zerolog.Level { return &s.BufferLevel },
+		parse: ParseLevel, decode: jsonLevel, check: checkBufferLevel,
+	}
+	slowFlowSetting = setting[time.Duration]{
+		key: "slow_flow", env: "LOGCREST_SLOW_FLOW", option: "WithSlowFlow", def: time.Second,
+		field: func(s *Settings) *time.Duration { return &s.SlowFlow },
+		parse: envDuration, decode: jsonDuration, check: checkNotNegativeDuration,
+	}
+	flowBufferSetting = setting[int64]{
+		key: "flow_buffer_bytes", env: "LOGCREST_FLOW_BUFFER", option: "WithFlowBuffer", def: 64 << 10,
+		field: func(s *Settings) *int64 { return &s.FlowBuffer },
+		parse: parseSize, decode: jsonSize, check: checkPositive,
+	}
+	flowBufferRecSetting = setting[int]{
+		key: "flow_buffer_records", env: "LOGCREST_FLOW_BUFFER_RECORDS", option: "WithFlowBuffer", def: 512,
+		field: func(s *Settings) *int { return &s.FlowBufferRec },
+		parse: envInt, decode: jsonInt, check: checkAtLeastOne,
+	}
+	maxHeldSetting = setting[int64]{
+		key: "max_held_bytes", env: "LOGCREST_MAX_HELD", option: "WithMaxHeld", def: 32 << 20,
+		field: func(s *Settings) *int64 { return &s.MaxHeld },
+		parse: parseSize, decode: jsonSize, check: checkPositive,
+	}
+	sampleSetting = setting[int]{
+		key: "sample_routine", env: "LOGCREST_SAMPLE_ROUTINE", option: "WithSampling", def: 1,
+		field: func(s *Settings) *int { return &s.SampleRoutine },
+		parse: envInt, decode: jsonInt, check: checkAtLeastOne,
+	}
 	consoleSetting = setting[io.Writer]{
 		option: "WithConsole", def: os.Stdout,
 		field: func(s *Settings) *io.Writer { return &s.Console },
@@ -591,6 +709,67 @@ func checkFlowRecords(f string) error {
 		return nil
 	}
 	return fmt.Errorf("%s is not one of all, failed", quote(f))
+}
+
+// checkDetail accepts the detail modes, in lower case.
+func checkDetail(m string) error {
+	if m == DetailBuffered || m == DetailFull {
+		return nil
+	}
+	return fmt.Errorf("%s is not one of buffered, full", quote(m))
+}
+
+// checkBufferLevel accepts trace, debug and info: a flow holds no warning
+// or error, which must be written when they happen.
+func checkBufferLevel(l zerolog.Level) error {
+	if l >= zerolog.TraceLevel && l <= zerolog.InfoLevel {
+		return nil
+	}
+	return fmt.Errorf("%s is not one of trace, debug, info", quote(l.String()))
+}
+
+func checkNotNegativeDuration(d time.Duration) error {
+	if d < 0 {
+		return fmt.Errorf("%v is negative", d)
+	}
+	return nil
+}
+
+// envDuration reads a duration as time.ParseDuration does ("500ms",
+// "1.5s"), or a bare 0.
+func envDuration(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	if s == "0" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, fmt.Errorf("%s is not a duration such as \"500ms\" or \"2s\"", quote(s))
+	}
+	return d, nil
+}
+
+// jsonDuration reads a duration as a string envDuration takes, or as a
+// whole number of milliseconds.
+func jsonDuration(raw json.RawMessage) (time.Duration, error) {
+	switch {
+	case raw[0] == '"':
+		s, err := jsonString(raw)
+		if err != nil {
+			return 0, err
+		}
+		return envDuration(s)
+	case isNumber(raw):
+		n, err := wholeNumber(string(raw))
+		if err != nil {
+			return 0, err
+		}
+		if n > int64(math.MaxInt64/time.Millisecond) || n < -int64(math.MaxInt64/time.Millisecond) {
+			return 0, fmt.Errorf("%s is out of range", describe(raw))
+		}
+		return time.Duration(n) * time.Millisecond, nil
+	}
+	return 0, fmt.Errorf("%s is not a duration (a string such as \"500ms\", or a number of milliseconds)", describe(raw))
 }
 
 func checkPositiveDuration(d time.Duration) error {

@@ -42,6 +42,7 @@ const (
 // retires the old.
 type gen struct {
 	settings Settings
+	policy   DetailPolicy // of settings, for each flow that starts
 	success  *ring.Ring
 	errs     *ring.Ring
 	flows    *ring.Ring
@@ -68,7 +69,7 @@ const numLevels = int(zerolog.PanicLevel-zerolog.TraceLevel) + 1
 const warnEvery = time.Minute
 
 func newGen(s Settings) *gen {
-	p := &gen{settings: s, closeBy: new(atomic.Int64)}
+	p := &gen{settings: s, policy: policyOf(&s), closeBy: new(atomic.Int64)}
 	if s.Console != nil && s.ConsoleFmt != ConsoleOff {
 		var text func(dst, rec []byte) []byte
 		if s.ConsoleFmt != ConsoleJSON { // JSON: the records as the files hold them
@@ -128,8 +129,8 @@ const uniqueMark = 0
 
 // ownKeys returns the keys LogCrest writes at the start of a record, before
 // any field of the user's: time, level (zerolog.LevelFieldName), logger,
-// and the fields of a step's logger (trace_id, span_id, flow_id, seq, fn;
-// see WriteWith). When a record holds one of them twice at its top level,
+// and the fields of a step's logger (trace_id, span_id, flow_id, seq, fn,
+// and buffered on a record its flow held; see WriteWith). When a record holds one of them twice at its top level,
 // the first is LogCrest's and keeps the key; the user's moves into
 // "logcrest_dup" (schema.KeyDup). Of every other key repeated in an object
 // the last keeps it: the message (zerolog.MessageFieldName), which LogCrest
@@ -140,7 +141,7 @@ func ownKeys() []string {
 	if level == "" {
 		level = schema.KeyLevel
 	}
-	return []string{schema.KeyTime, level, schema.KeyLogger, schema.KeyTraceID, schema.KeySpanID, schema.KeyFlowID, schema.KeySeq, schema.KeyFn}
+	return []string{schema.KeyTime, level, schema.KeyLogger, schema.KeyTraceID, schema.KeySpanID, schema.KeyFlowID, schema.KeySeq, schema.KeyFn, schema.KeyBuffered}
 }
 
 // ring starts the ring of one sink.

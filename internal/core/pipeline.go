@@ -29,6 +29,8 @@ type Pipeline struct {
 	level atomic.Int32 // the zerolog.Level in force
 	base  zerolog.Logger
 	hooks hooks // a TraceSource and an EndHook (see hooks.go)
+	// detail counts what the pipeline's flows held (see detail.go).
+	detail detailStats
 
 	// mu guards what follows. It is held only for bookkeeping, never while
 	// a sink is waited on, so a log call (which may need to build the next
@@ -140,6 +142,8 @@ type Counters struct {
 	Failed      uint64 // records lost because a sink returned an error (or never returned)
 	WriteErrors uint64 // sink writes that returned an error
 	Buffered    uint64 // records accepted and not yet written
+	// Detail counts what flows held, wrote and dropped (see WithDetail).
+	Detail DetailCounters
 	// Sinks has one entry per sink of the live pipeline (or, when none is
 	// live, of the last one closed), in the order console, success, flows,
 	// error.
@@ -359,6 +363,7 @@ func (p *Pipeline) Stats() Counters {
 	}
 	g := p.live.Load()
 	p.mu.Unlock()
+	c.Detail = p.detail.snapshot()
 	if g != nil {
 		c.Sinks = g.stats()
 		for _, s := range c.Sinks {

@@ -52,6 +52,5 @@ func ExampleBegin() {
 		fmt.Println(r["flow_type"], r["queue"], r["attempts"], r["steps"], r["flow_status"])
 	}
 	// Output:
-	// flow_start emails <nil> <nil> <nil>
 	// flow_end <nil> 2 2 success
 }

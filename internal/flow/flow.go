@@ -208,10 +208,14 @@ func begin(f *flowSpan, ctx context.Context, spec *FlowSpec, opts []Option) (con
 	}
 	s.start = time.Now()
 	f.state.init(label, s.start, s.pipe.TimelineCap())
+	f.state.detail.init(s.pipe)
 	s.flow = &f.state
 
 	if r := newFlowRecord(s.pipe, s.level, false, false); r != nil {
 		r.w.buf = s.appendIdentity(r.w.buf, flowStart)
+		if f.state.detail.on {
+			r.hold, r.mark = &f.state.detail, len(r.w.buf)
+		}
 		if cfg.args != nil {
 			r.w.buf = appendArgs(r.w.buf, cfg.args)
 		}
@@ -260,6 +264,24 @@ func (s *Span) endFlow(o *Outcome, e ending, now time.Time, d time.Duration) end
 	if e == endFailed {
 		level = zerolog.ErrorLevel
 	}
+	det := &f.detail
+	keep := det.keepReason(e, d)
+	var held, evicted int
+	if det.on {
+		if keep != keepNone {
+			held, evicted = det.release(s.pipe, true)
+		} else {
+			evicted = det.drop(s.pipe)
+		}
+	}
+	sampleRate := 0
+	if keep == keepNone && e == endOK && det.pol.Sample > 1 {
+		if !sampledIn(&s.trace, det.pol.Sample) {
+			s.pipe.SampledOut()
+			return e
+		}
+		sampleRate = det.pol.Sample
+	}
 	r := newFlowRecord(s.pipe, level, true, e == endFailed)
 	if r == nil {
 		return e
@@ -287,6 +309,7 @@ func (s *Span) endFlow(o *Outcome, e ending, now time.Time, d time.Duration) end
 		ff = flowFailure(o, &fail)
 		b = s.appendFlowFailure(b, o, &ff, steps)
 	}
+	b = appendDetail(b, det.on, keep, held, evicted, sampleRate)
 	r.w.buf = f.appendFields(b)
 	if o.EndFields != nil {
 		o.EndFields.AddFields(&r.w)
@@ -303,6 +326,27 @@ func (s *Span) endFlow(o *Outcome, e ending, now time.Time, d time.Duration) end
 		r.writeFlow(msgFlowFinished, now)
 	}
 	return e
+}
+
+// appendDetail appends what flow_end says of the flow's detail: why it was
+// written and how many records that was, how many the flow's bounds evicted,
+// and the sample rate of a routine flow kept by sampling.
+func appendDetail(b []byte, on bool, keep, held, evicted, sampleRate int) []byte {
+	if on && keep != keepNone {
+		b = append(b, `,"`+schema.KeyDetail+`":"`...)
+		b = append(b, keepReasons[keep]...)
+		b = append(b, `","`+schema.KeyBufferedCount+`":`...)
+		b = strconv.AppendInt(b, int64(held), 10)
+	}
+	if evicted > 0 {
+		b = append(b, `,"`+schema.KeyBufferedEvicted+`":`...)
+		b = strconv.AppendInt(b, int64(evicted), 10)
+	}
+	if sampleRate > 1 {
+		b = append(b, `,"`+schema.KeySampleRate+`":`...)
+		b = strconv.AppendInt(b, int64(sampleRate), 10)
+	}
+	return b
 }
 
 // appendFlowFailure appends the failure fields of a failed flow_end:

@@ -34,12 +34,15 @@ type capture struct {
 const logName = "test"
 
 // start configures the pipeline to write under a fresh folder, with the
-// console into a buffer, at debug level.
+// console into a buffer, at debug level, in full detail mode: these tests
+// check every record of a flow as it is logged; the buffered mode, the
+// default, has its tests in detail_test.go (opts given later win).
 func start(t *testing.T, opts ...core.Option) *capture {
 	t.Helper()
 	c := &capture{dir: t.TempDir(), console: &testkit.Buffer{}}
 	all := append([]core.Option{
 		core.WithDir(c.dir), core.WithName(logName), core.WithConsole(c.console), core.WithLevel("debug"), core.WithJSON(true),
+		core.WithDetail(core.DetailFull),
 	}, opts...)
 	if err := core.Configure(all...); err != nil {
 		t.Fatal(err)

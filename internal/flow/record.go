@@ -60,6 +60,10 @@ type record struct {
 	w     FieldWriter
 	level zerolog.Level
 	pipe  *core.Pipeline
+	// hold, when set, is the detail of the flow that holds the record
+	// rather than writing it; mark is where in it the "buffered" field goes.
+	hold *detail
+	mark int
 }
 
 // maxPooled is the largest buffer put back in the pool: a flow with a huge
@@ -78,7 +82,21 @@ func newRecord(p *core.Pipeline, l zerolog.Level) *record {
 		records.Put(r)
 		return nil
 	}
-	r.level, r.pipe, r.w.used = l, p, false
+	r.level, r.pipe, r.w.used, r.hold = l, p, false, nil
+	return r
+}
+
+// newHeldRecord begins a record of pipeline p at level l that d holds,
+// whatever p's level (see core.Pipeline.AppendHeldHead).
+func newHeldRecord(p *core.Pipeline, l zerolog.Level, d *detail) *record {
+	r := records.Get().(*record)
+	var ok bool
+	r.w.buf, ok = p.AppendHeldHead(r.w.buf[:0], l)
+	if !ok {
+		records.Put(r)
+		return nil
+	}
+	r.level, r.pipe, r.w.used, r.hold = l, p, false, d
 	return r
 }
 
@@ -92,7 +110,7 @@ func newFlowRecord(p *core.Pipeline, l zerolog.Level, end, failed bool) *record 
 		records.Put(r)
 		return nil
 	}
-	r.level, r.pipe, r.w.used = l, p, false
+	r.level, r.pipe, r.w.used, r.hold = l, p, false, nil
 	return r
 }
 
@@ -104,34 +122,58 @@ func (r *record) end(msg string) []byte {
 }
 
 // write ends a step record with its message, writes it to the success or
-// error stream stamped t, and puts r back in the pool.
+// error stream stamped t (or gives it to the flow detail that holds it),
+// and puts r back in the pool.
 //
 // The keys of a record LogCrest encodes are unique (its own, flow fields,
 // which may not take one of them, and Args and results, made unique as
 // they are encoded): the sinks write it unchecked, unless a Fields added
 // to it.
 func (r *record) write(msg string, t time.Time) {
-	if r.w.used {
-		r.pipe.WriteRecord(r.end(msg), r.level, t)
-	} else {
-		r.pipe.WriteUniqueRecord(r.end(msg), r.level, t)
+	rec := r.end(msg)
+	switch {
+	case r.held(heldStep, rec, t):
+	case r.hold != nil && r.level < r.pipe.Level():
+		// Begun to be held but not held (the flow's bound or the
+		// pipeline's): written as if it never was, which at this level
+		// is not at all.
+	case r.w.used:
+		r.pipe.WriteRecord(rec, r.level, t)
+	default:
+		r.pipe.WriteUniqueRecord(rec, r.level, t)
 	}
 	release(r)
 }
 
 // writeFlow ends a flow record with its message, writes it to the flows
-// stream stamped t, and puts r back in the pool.
+// stream stamped t (or gives it to the flow detail that holds it), and puts
+// r back in the pool.
 func (r *record) writeFlow(msg string, t time.Time) {
-	if r.w.used {
-		r.pipe.WriteFlow(r.end(msg), t)
-	} else {
-		r.pipe.WriteUniqueFlow(r.end(msg), t)
+	rec := r.end(msg)
+	switch {
+	case r.held(heldFlow, rec, t):
+	case r.w.used:
+		r.pipe.WriteFlow(rec, t)
+	default:
+		r.pipe.WriteUniqueFlow(rec, t)
 	}
 	release(r)
 }
 
+// held gives rec, r ended, to the flow detail that holds r, if any, marked
+// "buffered" at r.mark, and reports whether the detail took it.
+func (r *record) held(kind uint8, rec []byte, t time.Time) bool {
+	if r.hold == nil {
+		return false
+	}
+	if r.w.used {
+		kind += heldChecked
+	}
+	return r.hold.hold(r.pipe, kind, r.level, t, rec, r.mark, core.BufferedField, nil)
+}
+
 func release(r *record) {
-	r.pipe = nil
+	r.pipe, r.hold = nil, nil
 	if cap(r.w.buf) <= maxPooled {
 		records.Put(r)
 	}

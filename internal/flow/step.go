@@ -180,10 +180,33 @@ func (s *Span) buildLogger() {
 // spanWriter as each record is written rather than kept in a zerolog
 // context, which would give every span that logs a 500-byte buffer.
 func (s *Span) loggerOn(p *core.Pipeline) zerolog.Logger {
-	if p == s.pipe {
-		return p.LoggerOf((*spanWriter)(s))
+	if p != s.pipe {
+		return p.LoggerOf(&spanWriterOn{s: s, p: p})
 	}
-	return p.LoggerOf(&spanWriterOn{s: s, p: p})
+	if s.flow != nil && s.flow.detail.on {
+		// Records at the levels the flow holds are encoded even when the
+		// pipeline's level is above them.
+		return zerolog.New((*spanWriter)(s)).Sample(spanGate{s})
+	}
+	return p.LoggerOf((*spanWriter)(s))
+}
+
+// spanGate is the sampler of the logger of a span in a flow that holds its
+// detail: a record is encoded when the pipeline writes its level, or when
+// the flow holds it (see detail.holdsUser). Like core's level gate, it
+// follows the pipeline's level as it changes.
+type spanGate struct{ s *Span }
+
+// Sample reports whether a record at level l is to be encoded.
+func (g spanGate) Sample(l zerolog.Level) bool {
+	return g.s.pipe.Enabled(l) || g.s.flow.detail.holdsUser(g.s.pipe, l)
+}
+
+// Holds reports whether a record at level l of a logger of the span would
+// be held by its flow (see detail.go): a handler that asks its logger
+// whether a level is enabled (slog's Enabled) answers true for it.
+func (s *Span) Holds(l zerolog.Level) bool {
+	return s != nil && s.flow != nil && s.flow.detail.holdsUser(s.pipe, l)
 }
 
 // LoggerOn returns a new logger of pipeline p carrying the span's fields,
@@ -220,6 +243,21 @@ func (w *spanWriter) Write(rec []byte) (int, error) { return w.WriteLevel(zerolo
 func (w *spanWriter) WriteLevel(l zerolog.Level, rec []byte) (int, error) {
 	s := (*Span)(w)
 	var buf [logFieldsSize]byte
+	if f := s.flow; f != nil && f.detail.on {
+		if f.detail.holdsUser(s.pipe, l) {
+			fields := append(s.appendLogFields(buf[:0]), core.BufferedField...)
+			if f.detail.hold(s.pipe, heldZerolog, l, time.Now(), rec, 0, "", fields) {
+				return len(rec), nil
+			}
+			// Not held: written as without buffering, the marker aside.
+			return s.pipe.WriteWith(l, rec, fields[:len(fields)-len(core.BufferedField)])
+		}
+		if l == zerolog.FatalLevel || l == zerolog.PanicLevel {
+			// The process may end with this record: what the flow holds
+			// explains it, and goes first.
+			f.detail.release(s.pipe, false)
+		}
+	}
 	return s.pipe.WriteWith(l, rec, s.appendLogFields(buf[:0]))
 }
 
@@ -249,8 +287,16 @@ func (w *spanWriterOn) Close() error { return w.p.Sync() }
 // trace_id, span_id, flow_id (inside a flow) and fn. It returns nil when l
 // is disabled. The IDs are copied in as the JSON they already are, and so
 // is the flow ID, whose characters need no escaping.
+//
+// Inside a flow that holds its detail, a step record at a level it holds
+// (see detail.holdsOwn) is begun whatever the pipeline's level, to be held.
 func (s *Span) record(l zerolog.Level) *record {
-	r := newRecord(s.pipe, l)
+	var r *record
+	if s.flow != nil && s.flow.detail.holdsOwn(s.pipe, l) {
+		r = newHeldRecord(s.pipe, l, &s.flow.detail)
+	} else {
+		r = newRecord(s.pipe, l)
+	}
 	if r == nil {
 		return nil
 	}
@@ -260,6 +306,7 @@ func (s *Span) record(l zerolog.Level) *record {
 	}
 	b = append(b, `,"`+schema.KeyFn+`":`...)
 	r.w.buf = jsonenc.String(b, s.name)
+	r.mark = len(r.w.buf)
 	return r
 }
 

@@ -27,6 +27,8 @@ type flowState struct {
 	timeline timeline
 	fail     stepFailure // the first step that failed, by the time it failed
 	fields   []field     // set by SetField, for flow_end
+
+	detail detail // what the flow holds instead of writing (see detail.go)
 }
 
 // stepFailure identifies the first step of a flow that failed.

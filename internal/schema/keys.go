@@ -86,6 +86,29 @@ const (
 	KeyDropped = "dropped"
 )
 
+// Keys of a flow's held detail (see internal/flow's detail.go): a record
+// held in the flow's memory and written at its end carries KeyBuffered
+// true; the flow_end of a flow whose detail was written says why
+// (KeyDetail, one of the Detail values), how many records it wrote
+// (KeyBufferedCount) and how many the flow's caps evicted first
+// (KeyBufferedEvicted, when any). A routine flow_end kept by sampling 1 in
+// N carries KeySampleRate N.
+const (
+	KeyBuffered        = "buffered"
+	KeyDetail          = "detail"
+	KeyBufferedCount   = "buffered_records"
+	KeyBufferedEvicted = "buffered_evicted"
+	KeySampleRate      = "sample_rate"
+)
+
+// Values of KeyDetail: why a flow's held detail was written.
+const (
+	DetailFailed    = "failed"    // the flow failed
+	DetailSlow      = "slow"      // it ran longer than the slow threshold
+	DetailKept      = "kept"      // its code asked for it (logcrest.KeepDetail)
+	DetailCancelled = "cancelled" // it was called off from outside
+)
+
 // KeyDup is where a line keeps the values of a key it repeats.
 const KeyDup = "logcrest_dup"
 
@@ -128,6 +151,8 @@ var known = map[string]bool{
 	KeyHijacked: true, KeyClientGone: true,
 	KeyMethodTruncated: true, KeyPathTruncated: true, KeyRouteTruncated: true,
 	KeyHostTruncated: true, KeySink: true, KeyDropped: true, KeyDup: true,
+	KeyBuffered: true, KeyDetail: true, KeyBufferedCount: true, KeyBufferedEvicted: true,
+	KeySampleRate: true,
 }
 
 // Known reports whether key is one LogCrest writes in a record of its own

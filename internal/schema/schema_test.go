@@ -17,11 +17,11 @@ import (
 // LogCrest writes in a flow's records, and only those.
 func TestReservedSet(t *testing.T) {
 	want := []string{
-		"aborted", "args", "bytes", "client_gone", "client_ip", "error", "error_type",
+		"aborted", "args", "buffered", "buffered_evicted", "buffered_records", "bytes", "client_gone", "client_ip", "detail", "error", "error_type",
 		"failed_at", "flow_error", "flow_id", "flow_status", "flow_type", "fn",
 		"hijacked", "http_status", "label", "level", "logcrest_dup", "logger", "message",
 		"method", "method_truncated", "ms", "parent_span_id", "path", "path_truncated",
-		"request_id", "result", "returned_error", "route", "route_truncated", "seq",
+		"request_id", "result", "returned_error", "route", "route_truncated", "sample_rate", "seq",
 		"span_id", "stack", "status", "step", "steps", "time", "timeline",
 		"timeline_truncated", "total_ms", "trace_flags", "trace_id",
 	}

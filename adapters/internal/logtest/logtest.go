@@ -48,11 +48,15 @@ type Capture struct {
 }
 
 // settings are those of every captured pipeline: files under c.Dir named
-// Name, the console into c.Console, debug level.
+// Name, the console into c.Console, debug level, full detail: the
+// adapters' tests check every record of a request (the buffered detail of
+// the default has tests of its own, in internal/flow and the conformance
+// table).
 func (c *Capture) settings() []logcrest.Option {
 	return []logcrest.Option{
 		logcrest.WithDir(c.Dir), logcrest.WithName(Name),
 		logcrest.WithConsole(c.Console), logcrest.WithLevel("debug"),
+		logcrest.WithDetail("full"),
 	}
 }
 
