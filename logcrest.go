@@ -176,6 +176,13 @@ func WithMaxHeld(bytes int64) Option { return core.WithMaxHeld(bytes) }
 // itself holds can be left out.
 func WithSampling(n int) Option { return core.WithSampling(n) }
 
+// WithRouteSampling gives routes a sampling rate of their own in place of
+// WithSampling's (env LOGCREST_SAMPLE_ROUTES, "/healthz=100,/orders/{id}=10";
+// json sample_routes, an object {"/healthz": 100} or that string). A route
+// is the template a flow's adapter records in its route field; 1 writes
+// every routine flow of it.
+func WithRouteSampling(rates map[string]int) Option { return core.WithRouteSampling(rates) }
+
 // WithConsole sets where the console copy of every record goes (default
 // os.Stdout, coloured when it is a terminal and NO_COLOR is unset); nil turns
 // the console off. LogCrest never closes it.

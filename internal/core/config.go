@@ -12,6 +12,7 @@ import (
 	"os"
 	"reflect"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -91,6 +92,7 @@ type Settings struct {
 	FlowBufferRec int           // held records one flow keeps (the oldest are evicted)
 	MaxHeld       int64         // bytes held by all the flows of the pipeline together
 	SampleRoutine int           // write 1 in N routine flows; 1 writes them all
+	SampleRoutes  string        // per route, the rate in place of SampleRoutine: "route=N,route=N", sorted
 }
 
 // Defaults returns the built-in settings: what Resolve gives with no option,
@@ -293,6 +295,16 @@ func WithMaxHeld(bytes int64) Option {
 // n must be at least 1.
 func WithSampling(n int) Option {
 	return sampleSetting.with(n)
+}
+
+// WithRouteSampling gives routes a sampling rate of their own in place of
+// WithSampling's (env LOGCREST_SAMPLE_ROUTES, "/healthz=100,/orders/{id}=10";
+// json sample_routes, an object {"/healthz": 100} or that string). A route
+// is the template the flow's adapter records (its route field: an HTTP
+// route, an RPC method); a rate of 1 writes every routine flow of it. Each
+// rate must be at least 1.
+func WithRouteSampling(rates map[string]int) Option {
+	return sampleRoutesSetting.with(formatRoutes(rates))
 }
 
 // WithConsole sets where the readable copy of every record goes (default
@@ -553,7 +565,7 @@ var settingTable = []anySetting{
 	&flowRecordsSetting, &timelineCapSetting, &closeTimeoutSetting,
 	&consoleSetting,
 	&detailSetting, &bufferLevelSetting, &slowFlowSetting, &flowBufferSetting,
-	&flowBufferRecSetting, &maxHeldSetting, &sampleSetting,
+	&flowBufferRecSetting, &maxHeldSetting, &sampleSetting, &sampleRoutesSetting,
 }
 
 var (
@@ -676,6 +688,11 @@ var (
 		field: func(s *Settings) *int { return &s.SampleRoutine },
 		parse: envInt, decode: jsonInt, check: checkAtLeastOne,
 	}
+	sampleRoutesSetting = setting[string]{
+		key: "sample_routes", env: "LOGCREST_SAMPLE_ROUTES", option: "WithRouteSampling",
+		field: func(s *Settings) *string { return &s.SampleRoutes },
+		parse: envRoutes, decode: jsonRoutes, check: checkRoutes,
+	}
 	consoleSetting = setting[io.Writer]{
 		option: "WithConsole", def: os.Stdout,
 		field: func(s *Settings) *io.Writer { return &s.Console },
@@ -709,6 +726,103 @@ func checkFlowRecords(f string) error {
 		return nil
 	}
 	return fmt.Errorf("%s is not one of all, failed", quote(f))
+}
+
+// formatRoutes writes per-route rates in the canonical form of
+// Settings.SampleRoutes: "route=N" pairs sorted by route, joined by commas.
+func formatRoutes(rates map[string]int) string {
+	keys := make([]string, 0, len(rates))
+	for k := range rates {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	for i, k := range keys {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(k)
+		b.WriteByte('=')
+		b.WriteString(strconv.Itoa(rates[k]))
+	}
+	return b.String()
+}
+
+// parseRoutes reads "route=N,route=N" (spaces around each part ignored;
+// the last '=' of a pair ends its route) into rates.
+func parseRoutes(s string) (map[string]int, error) {
+	rates := map[string]int{}
+	for _, pair := range strings.Split(s, ",") {
+		pair = strings.TrimSpace(pair)
+		if pair == "" {
+			continue
+		}
+		i := strings.LastIndexByte(pair, '=')
+		if i <= 0 {
+			return nil, fmt.Errorf("%s is not route=rate", quote(pair))
+		}
+		route := strings.TrimSpace(pair[:i])
+		n, err := strconv.Atoi(strings.TrimSpace(pair[i+1:]))
+		if err != nil || n < 1 || route == "" {
+			return nil, fmt.Errorf("%s is not route=rate with a whole rate of at least 1", quote(pair))
+		}
+		rates[route] = n
+	}
+	return rates, nil
+}
+
+// routeRates returns the rates of s, a checked Settings.SampleRoutes; nil
+// for none.
+func routeRates(s string) map[string]int {
+	if s == "" {
+		return nil
+	}
+	rates, err := parseRoutes(s)
+	if err != nil || len(rates) == 0 {
+		return nil
+	}
+	return rates
+}
+
+// envRoutes reads per-route rates and returns them in canonical form.
+func envRoutes(s string) (string, error) {
+	rates, err := parseRoutes(s)
+	if err != nil {
+		return "", err
+	}
+	return formatRoutes(rates), nil
+}
+
+// jsonRoutes reads per-route rates from an object of whole numbers or
+// from the string envRoutes reads.
+func jsonRoutes(raw json.RawMessage) (string, error) {
+	if raw[0] == '"' {
+		s, err := jsonString(raw)
+		if err != nil {
+			return "", err
+		}
+		return envRoutes(s)
+	}
+	var obj map[string]json.RawMessage
+	if raw[0] != '{' || json.Unmarshal(raw, &obj) != nil {
+		return "", fmt.Errorf("%s is not an object of route: rate", describe(raw))
+	}
+	rates := make(map[string]int, len(obj))
+	for route, v := range obj {
+		n, err := jsonInt(v)
+		if err != nil || n < 1 || strings.TrimSpace(route) == "" {
+			return "", fmt.Errorf("route %s: %s is not a whole rate of at least 1", quote(route), describe(v))
+		}
+		rates[strings.TrimSpace(route)] = n
+	}
+	return formatRoutes(rates), nil
+}
+
+// checkRoutes accepts the canonical form, which an option may give with a
+// bad rate.
+func checkRoutes(s string) error {
+	_, err := parseRoutes(s)
+	return err
 }
 
 // checkDetail accepts the detail modes, in lower case.

@@ -23,6 +23,17 @@ type DetailPolicy struct {
 	FlowBytes   int           // bytes one flow holds
 	FlowRecords int           // records one flow holds
 	Sample      int           // 1 in Sample routine flows is written
+	Routes      map[string]int // per route, the rate in place of Sample
+}
+
+// SampleRate returns the rate a routine flow of route is sampled at.
+func (d *DetailPolicy) SampleRate(route string) int {
+	if route != "" && d.Routes != nil {
+		if n, ok := d.Routes[route]; ok {
+			return n
+		}
+	}
+	return d.Sample
 }
 
 // policyOf derives the DetailPolicy of settings s.
@@ -38,6 +49,7 @@ func policyOf(s *Settings) DetailPolicy {
 		FlowBytes:   int(fb),
 		FlowRecords: s.FlowBufferRec,
 		Sample:      max(s.SampleRoutine, 1),
+		Routes:      routeRates(s.SampleRoutes),
 	}
 }
 

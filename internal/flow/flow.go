@@ -275,12 +275,12 @@ func (s *Span) endFlow(o *Outcome, e ending, now time.Time, d time.Duration) end
 		}
 	}
 	sampleRate := 0
-	if keep == keepNone && e == endOK && det.pol.Sample > 1 {
-		if !sampledIn(&s.trace, det.pol.Sample) {
+	if rate := det.pol.SampleRate(o.Route); keep == keepNone && e == endOK && rate > 1 {
+		if !sampledIn(&s.trace, rate) {
 			s.pipe.SampledOut()
 			return e
 		}
-		sampleRate = det.pol.Sample
+		sampleRate = rate
 	}
 	r := newFlowRecord(s.pipe, level, true, e == endFailed)
 	if r == nil {

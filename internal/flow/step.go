@@ -373,6 +373,10 @@ type Outcome struct {
 	// its level; it is called once more when the pipeline has an EndHook
 	// (see core.EndedSpan.Fields).
 	EndFields Fields
+	// Route, when set, is the route the flow served (an HTTP route
+	// template, an RPC's method): a rate WithRouteSampling gives it
+	// samples the flow instead of the pipeline's.
+	Route string
 	// Cancelled says the work stopped because the context it ran under was
 	// cancelled from outside (a client that went away, a caller that gave
 	// up), not because it failed: the span ends with status "cancelled", at

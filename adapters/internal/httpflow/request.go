@@ -362,7 +362,7 @@ func (q *Request) End(recovered any, res Result) {
 	// net/http cancels the request's context when the client closes the
 	// connection (or resets its HTTP/2 stream) while the handler runs.
 	q.clientGone = errors.Is(q.ctx.Context.Err(), context.Canceled)
-	o := flow.Outcome{EndFields: (*endFields)(q)}
+	o := flow.Outcome{EndFields: (*endFields)(q), Route: q.route}
 	switch {
 	case recovered == nil:
 		if q.status >= http.StatusInternalServerError {
