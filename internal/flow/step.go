@@ -324,7 +324,7 @@ type Outcome struct {
 	// http_status, bytes or the matched route, to flow_end (or to the exit
 	// record of a step). It is not called when the record is disabled by
 	// its level; it is called once more when the pipeline has an EndHook
-	// (see core.EndedSpan.Fields).
+	// (see core.EndedSpan.Attrs).
 	EndFields Fields
 	// Cancelled says the work stopped because the context it ran under was
 	// cancelled from outside (a client that went away, a caller that gave
