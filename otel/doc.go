@@ -42,7 +42,8 @@
 //	http_status, bytes, client_ip     http.response.status_code, http.response.body.size, client.address
 //	host (logcresthttp.Transport)     server.address, server.port
 //	request_id and other adapter keys logcrest.request_id, logcrest.aborted, ...
-//	flow fields (SetFlowField)        attributes of the same name
+//	flow fields (SetFlowField)        attributes of the same name and Go type: string, bool, int64 (exact), float64;
+//	                                  a cut string is followed by <key>_truncated true; a uint64 beyond int64 is its decimal string
 //
 // An HTTP request flow is a server span (SpanKind Server), unless its parent
 // is an OpenTelemetry span of the same process (otelhttp's own server span):

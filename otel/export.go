@@ -1,9 +1,8 @@
 package logcrestotel
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
+	"math"
 	"net"
 	"strconv"
 
@@ -169,7 +168,7 @@ func (x *Exporter) snapshot(e *core.EndedSpan) sdktrace.ReadOnlySpan {
 		attrs = append(attrs, attribute.Int("logcrest."+schema.KeySteps, e.Steps))
 	}
 	h := httpFields{step: !e.Flow}
-	attrs = appendFields(attrs, e.Fields, &h)
+	attrs = appendFields(attrs, e.Attrs, &h)
 	switch {
 	case e.Flow && h.method != "":
 		// An HTTP request: named and kinded as semantic conventions name
@@ -242,37 +241,21 @@ var knownMethods = map[string]bool{
 	"PATCH": true, "POST": true, "PUT": true, "QUERY": true, "TRACE": true,
 }
 
-// appendFields appends the fields of obj, a flat JSON object
-// (core.EndedSpan.Fields), to attrs as attributes, and keeps in h what
-// names an HTTP request's span.
-func appendFields(attrs []attribute.KeyValue, obj []byte, h *httpFields) []attribute.KeyValue {
-	if len(obj) <= len("{}") {
-		return attrs
-	}
-	dec := json.NewDecoder(bytes.NewReader(obj))
-	dec.UseNumber()
-	if _, err := dec.Token(); err != nil { // {
-		return attrs
-	}
-	for dec.More() {
-		t, err := dec.Token()
-		if err != nil {
-			return attrs
-		}
-		key, _ := t.(string)
-		var v any
-		if err := dec.Decode(&v); err != nil {
-			return attrs
-		}
-		if key == schema.KeyHost && h.step {
-			if host, ok := v.(string); ok {
-				attrs = appendServer(attrs, host)
-				continue
-			}
+// appendFields appends fields (core.EndedSpan.Attrs) to attrs as
+// attributes of the same types, and keeps in h what names an HTTP
+// request's span. An unsigned integer beyond int64, which OpenTelemetry has
+// no attribute for, is kept exact as its decimal string.
+func appendFields(attrs []attribute.KeyValue, fields []core.Attr, h *httpFields) []attribute.KeyValue {
+	for i := range fields {
+		a := &fields[i]
+		key := a.Key
+		if key == schema.KeyHost && h.step && a.Kind == core.AttrString {
+			attrs = appendServer(attrs, a.Str)
+			continue
 		}
 		if k, ok := fieldKeys[key]; ok {
 			if key == schema.KeyMethod {
-				m, _ := v.(string)
+				m := a.Str
 				if !knownMethods[m] {
 					attrs = append(attrs,
 						attribute.String("http.request.method", "_OTHER"),
@@ -283,23 +266,25 @@ func appendFields(attrs []attribute.KeyValue, obj []byte, h *httpFields) []attri
 				h.method = m
 			}
 			if key == schema.KeyRoute {
-				h.route, _ = v.(string)
+				h.route = a.Str
 			}
 			key = k
 		}
-		switch v := v.(type) {
-		case string:
-			attrs = append(attrs, attribute.String(key, v))
-		case bool:
-			attrs = append(attrs, attribute.Bool(key, v))
-		case json.Number:
-			if n, err := v.Int64(); err == nil {
-				attrs = append(attrs, attribute.Int64(key, n))
-			} else if f, err := v.Float64(); err == nil {
-				attrs = append(attrs, attribute.Float64(key, f))
+		switch a.Kind {
+		case core.AttrString:
+			attrs = append(attrs, attribute.String(key, a.Str))
+		case core.AttrBool:
+			attrs = append(attrs, attribute.Bool(key, a.Bool()))
+		case core.AttrInt:
+			attrs = append(attrs, attribute.Int64(key, a.Int()))
+		case core.AttrUint:
+			if u := a.Uint(); u <= math.MaxInt64 {
+				attrs = append(attrs, attribute.Int64(key, int64(u)))
 			} else {
-				attrs = append(attrs, attribute.String(key, v.String()))
+				attrs = append(attrs, attribute.String(key, strconv.FormatUint(u, 10)))
 			}
+		case core.AttrFloat:
+			attrs = append(attrs, attribute.Float64(key, a.Float()))
 		}
 	}
 	return attrs

@@ -3,6 +3,7 @@ package logcrestotel_test
 import (
 	"context"
 	"errors"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -647,5 +648,82 @@ func TestExportOutboundStep(t *testing.T) {
 	}
 	if _, ok := a["host"]; ok {
 		t.Error("host kept beside server.address")
+	}
+}
+
+// TestExportFlowFieldsKeepTheirTypes: a flow's fields reach OpenTelemetry
+// with the types SetFlowField was given, not as a JSON decoder reads them
+// back: a float that happens to be whole stays a float, an int64 beyond
+// 2^53 stays exact, and a cut string comes with its _truncated marker.
+func TestExportFlowFieldsKeepTheirTypes(t *testing.T) {
+	t.Parallel()
+	rec := logcresttest.New(t)
+	exp := tracetest.NewInMemoryExporter()
+	x := logcrestotel.Export(rec.Pipeline(), exp)
+	t.Cleanup(func() { _ = x.Shutdown(context.Background()) })
+	ctx := rec.Context(context.Background())
+
+	const big = int64(1)<<53 + 1 // no float64 holds it
+	long := strings.Repeat("x", 300)
+	fields := []struct {
+		key string
+		val any
+	}{
+		{"ratio", float64(3.0)},
+		{"small", float32(0.5)},
+		{"big", big},
+		{"huge", uint64(math.MaxUint64)},
+		{"count", 7},
+		{"premium", true},
+		{"note", long},
+	}
+	err := logcrest.RunFlow(ctx, "typed", func(ctx context.Context) error {
+		for _, f := range fields {
+			if err := logcrest.SetFlowField(ctx, f.key, f.val); err != nil {
+				t.Errorf("SetFlowField(%s): %v", f.key, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := x.ForceFlush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	spans := exp.GetSpans()
+	if len(spans) != 1 {
+		t.Fatalf("%d spans exported, want 1", len(spans))
+	}
+	a := attrs(spans[0])
+	want := map[attribute.Key]attribute.Value{
+		"ratio":          attribute.Float64Value(3),
+		"small":          attribute.Float64Value(0.5),
+		"big":            attribute.Int64Value(big),
+		"huge":           attribute.StringValue("18446744073709551615"),
+		"count":          attribute.Int64Value(7),
+		"premium":        attribute.BoolValue(true),
+		"note":           attribute.StringValue(long[:logcrest.MaxFlowFieldValueLen-2]),
+		"note_truncated": attribute.BoolValue(true),
+	}
+	for k, w := range want {
+		got, ok := a[k]
+		if !ok {
+			t.Errorf("attribute %s missing; have %v", k, spans[0].Attributes)
+			continue
+		}
+		if got.Type() != w.Type() || got.Emit() != w.Emit() {
+			t.Errorf("attribute %s = %s %s, want %s %s", k, got.Type(), got.Emit(), w.Type(), w.Emit())
+		}
+	}
+	// flow_end holds the same cut value.
+	var end logcresttest.Record
+	for _, r := range rec.Records() {
+		if r.Str("flow_type") == "flow_end" {
+			end = r
+		}
+	}
+	if end == nil || end.Str("note") != long[:logcrest.MaxFlowFieldValueLen-2] || end["note_truncated"] != true || end.Num("big") == 0 {
+		t.Errorf("flow_end %v", end)
 	}
 }

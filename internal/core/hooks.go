@@ -2,6 +2,7 @@ package core
 
 import (
 	"context"
+	"math"
 	"sync/atomic"
 	"time"
 
@@ -95,18 +96,76 @@ type EndedSpan struct {
 	// recorded with it.
 	Panic bool
 	Stack []byte
-	// Fields is a JSON object of the span's extra fields as its last
-	// record holds them: for a flow the fields of flow.SetField, and for
-	// the flow of an HTTP request the adapter's method, path, route,
-	// http_status, bytes, client_ip, request_id...; "{}" when there are
-	// none.
-	Fields []byte
+	// Attrs are the span's extra fields as its last record holds them,
+	// with their Go types: for a flow the fields of flow.SetField (a cut
+	// string followed by its "<key>_truncated" true), and for the flow of
+	// an HTTP request the adapter's method, path, route, http_status,
+	// bytes, client_ip, request_id...; empty when there are none. The
+	// slice is reused once the call returns.
+	Attrs []Attr
 }
+
+// AttrKind is the type of an Attr's value.
+type AttrKind uint8
+
+// Kinds of Attr.
+const (
+	AttrString AttrKind = iota // Str
+	AttrInt                    // Int(): a signed integer
+	AttrUint                   // Uint(): an unsigned integer (as SetField was given it)
+	AttrFloat                  // Float()
+	AttrBool                   // Bool()
+)
+
+// Attr is one extra field of an EndedSpan, typed: a string in Str, any
+// other value in the bits of num (read with Int, Uint, Float or Bool, as
+// Kind says).
+type Attr struct {
+	Key  string
+	Kind AttrKind
+	Str  string
+	num  uint64
+}
+
+// StringAttr returns the Attr key=v.
+func StringAttr(key, v string) Attr { return Attr{Key: key, Kind: AttrString, Str: v} }
+
+// IntAttr returns the Attr key=v.
+func IntAttr(key string, v int64) Attr { return Attr{Key: key, Kind: AttrInt, num: uint64(v)} }
+
+// UintAttr returns the Attr key=v.
+func UintAttr(key string, v uint64) Attr { return Attr{Key: key, Kind: AttrUint, num: v} }
+
+// FloatAttr returns the Attr key=v.
+func FloatAttr(key string, v float64) Attr {
+	return Attr{Key: key, Kind: AttrFloat, num: math.Float64bits(v)}
+}
+
+// BoolAttr returns the Attr key=v.
+func BoolAttr(key string, v bool) Attr {
+	a := Attr{Key: key, Kind: AttrBool}
+	if v {
+		a.num = 1
+	}
+	return a
+}
+
+// Int returns the value of an AttrInt.
+func (a Attr) Int() int64 { return int64(a.num) }
+
+// Uint returns the value of an AttrUint.
+func (a Attr) Uint() uint64 { return a.num }
+
+// Float returns the value of an AttrFloat.
+func (a Attr) Float() float64 { return math.Float64frombits(a.num) }
+
+// Bool returns the value of an AttrBool.
+func (a Attr) Bool() bool { return a.num != 0 }
 
 // EndHook is called once for every step and flow of the Pipeline, on the
 // goroutine that ends it, after its last record is written (whatever the
 // level, which may have disabled that record). It must not block or panic,
-// and must not keep e or its slices beyond the call.
+// and must not keep e or its slices (Stack, Attrs) beyond the call.
 type EndHook func(e *EndedSpan)
 
 // hooks are a Pipeline's hooks. Each pointer is set and swapped whole.

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/logcrest/logcrest/internal/core"
 	"github.com/logcrest/logcrest/internal/jsonenc"
 	"github.com/logcrest/logcrest/internal/schema"
 )
@@ -37,12 +38,14 @@ var (
 	ErrFieldValueType = errors.New("logcrest: a field value is a string, a bool, an integer or a float")
 )
 
-// field is one field of a flow, its value encoded as JSON already; cut
-// says the value was cut to MaxFieldValueLen.
+// field is one field of a flow, its value encoded as JSON already for the
+// records, and typed in attr (the same key and value, cut as val is) for an
+// EndHook; cut says the value was cut to MaxFieldValueLen.
 type field struct {
-	key string
-	val []byte
-	cut bool
+	key  string
+	val  []byte
+	attr core.Attr
+	cut  bool
 }
 
 // truncatedSuffix ends the key of the field that says a value was cut.
@@ -68,11 +71,11 @@ func SetField(ctx context.Context, key string, value any) error {
 	if err := checkFieldKey(key); err != nil {
 		return err
 	}
-	val, cut, err := encodeFieldValue(value)
+	fl, err := newField(key, value)
 	if err != nil {
 		return err
 	}
-	return s.flow.setField(field{key, val, cut})
+	return s.flow.setField(fl)
 }
 
 func checkFieldKey(key string) error {
@@ -91,25 +94,25 @@ func checkFieldKey(key string) error {
 	return nil
 }
 
-// encodeFieldValue returns v as JSON, and whether it was cut to
+// newField returns the field key=v: its value as JSON and typed, cut to
 // MaxFieldValueLen.
-func encodeFieldValue(v any) ([]byte, bool, error) {
+func newField(key string, v any) (field, error) {
 	if s, ok := v.(string); ok {
-		val, cut := encodeFieldString(s)
-		return val, cut, nil
+		val, kept := encodeFieldString(s)
+		return field{key: key, val: val, attr: core.StringAttr(key, kept), cut: len(kept) < len(s)}, nil
 	}
-	val, err := encodeFieldScalar(v)
-	return val, false, err
+	val, attr, err := encodeFieldScalar(key, v)
+	return field{key: key, val: val, attr: attr}, err
 }
 
 // encodeFieldString returns s as a JSON string of at most MaxFieldValueLen
-// bytes: the longest prefix of s, ended on a character boundary (an invalid
-// byte counts as one), whose encoding fits, and whether s was cut.
-func encodeFieldString(s string) ([]byte, bool) {
+// bytes, and the part of s it holds: the longest prefix of s, ended on a
+// character boundary (an invalid byte counts as one), whose encoding fits.
+func encodeFieldString(s string) ([]byte, string) {
 	// The encoding is never shorter than s and its two quotes.
 	if len(s) <= MaxFieldValueLen-2 {
 		if val := jsonenc.String(nil, s); len(val) <= MaxFieldValueLen {
-			return val, false
+			return val, s
 		}
 	}
 	// Each character is encoded on its own (jsonenc keeps no state from one
@@ -125,40 +128,49 @@ func encodeFieldString(s string) ([]byte, bool) {
 		room -= w
 		cut += size
 	}
-	return jsonenc.String(make([]byte, 0, MaxFieldValueLen), s[:cut]), true
+	return jsonenc.String(make([]byte, 0, MaxFieldValueLen), s[:cut]), s[:cut]
 }
 
-// encodeFieldScalar returns v, a bool or a number, as JSON.
-func encodeFieldScalar(v any) ([]byte, error) {
+// encodeFieldScalar returns v, a bool or a number, as JSON and as the
+// Attr key=v.
+func encodeFieldScalar(key string, v any) ([]byte, core.Attr, error) {
 	switch x := v.(type) {
 	case bool:
-		return strconv.AppendBool(nil, x), nil
+		return strconv.AppendBool(nil, x), core.BoolAttr(key, x), nil
 	case int:
-		return strconv.AppendInt(nil, int64(x), 10), nil
+		return intField(key, int64(x))
 	case int8:
-		return strconv.AppendInt(nil, int64(x), 10), nil
+		return intField(key, int64(x))
 	case int16:
-		return strconv.AppendInt(nil, int64(x), 10), nil
+		return intField(key, int64(x))
 	case int32:
-		return strconv.AppendInt(nil, int64(x), 10), nil
+		return intField(key, int64(x))
 	case int64:
-		return strconv.AppendInt(nil, x, 10), nil
+		return intField(key, x)
 	case uint:
-		return strconv.AppendUint(nil, uint64(x), 10), nil
+		return uintField(key, uint64(x))
 	case uint8:
-		return strconv.AppendUint(nil, uint64(x), 10), nil
+		return uintField(key, uint64(x))
 	case uint16:
-		return strconv.AppendUint(nil, uint64(x), 10), nil
+		return uintField(key, uint64(x))
 	case uint32:
-		return strconv.AppendUint(nil, uint64(x), 10), nil
+		return uintField(key, uint64(x))
 	case uint64:
-		return strconv.AppendUint(nil, x, 10), nil
+		return uintField(key, x)
 	case float32:
-		return encodeFloat(float64(x), 32), nil
+		return encodeFloat(float64(x), 32), core.FloatAttr(key, float64(x)), nil
 	case float64:
-		return encodeFloat(x, 64), nil
+		return encodeFloat(x, 64), core.FloatAttr(key, x), nil
 	}
-	return nil, fmt.Errorf("%w, not %T", ErrFieldValueType, v)
+	return nil, core.Attr{}, fmt.Errorf("%w, not %T", ErrFieldValueType, v)
+}
+
+func intField(key string, v int64) ([]byte, core.Attr, error) {
+	return strconv.AppendInt(nil, v, 10), core.IntAttr(key, v), nil
+}
+
+func uintField(key string, v uint64) ([]byte, core.Attr, error) {
+	return strconv.AppendUint(nil, v, 10), core.UintAttr(key, v), nil
 }
 
 // encodeFloat writes f as a JSON number, or as a string for NaN and the
@@ -201,4 +213,17 @@ func (f *flowState) appendFields(b []byte) []byte {
 		}
 	}
 	return b
+}
+
+// appendAttrs appends the flow's fields as typed attributes, a cut one
+// followed by "<key>_truncated" true, as appendFields writes them; with the
+// flow ended, they no longer change.
+func (f *flowState) appendAttrs(a []core.Attr) []core.Attr {
+	for _, fl := range f.fields {
+		a = append(a, fl.attr)
+		if fl.cut {
+			a = append(a, core.BoolAttr(fl.key+truncatedSuffix, true))
+		}
+	}
+	return a
 }

@@ -87,8 +87,10 @@ func (s *Span) reportEnd(h core.EndHook, o *Outcome, failed bool, end time.Time)
 		Stack:        o.Stack,
 	}
 	err, p := o.Err, o.Panic
+	// A pooled record's FieldWriter, typed: the fields go to its attrs
+	// slice, reused from one span to the next.
 	r := records.Get().(*record)
-	r.w.buf = r.w.buf[:0]
+	r.w.typed, r.w.attrs = true, r.w.attrs[:0]
 	if s.isFlow {
 		f := s.flow
 		e.Steps = f.steps
@@ -97,7 +99,7 @@ func (s *Span) reportEnd(h core.EndHook, o *Outcome, failed bool, end time.Time)
 			err, p = f.fail.err, f.fail.panic
 			e.Panic, e.Stack = p != nil, nil
 		}
-		r.w.buf = f.appendFields(r.w.buf)
+		r.w.attrs = f.appendAttrs(r.w.attrs)
 	}
 	switch {
 	case p != nil:
@@ -111,14 +113,10 @@ func (s *Span) reportEnd(h core.EndHook, o *Outcome, failed bool, end time.Time)
 	if o.EndFields != nil {
 		o.EndFields.AddFields(&r.w)
 	}
-	// Every field was appended as ,"key":value.
-	if len(r.w.buf) == 0 {
-		r.w.buf = append(r.w.buf, '{', '}')
-	} else {
-		r.w.buf[0] = '{'
-		r.w.buf = append(r.w.buf, '}')
-	}
-	e.Fields = r.w.buf
+	e.Attrs = r.w.attrs
 	h(&e)
+	// The hook keeps nothing: drop the strings the attrs point to.
+	clear(r.w.attrs)
+	r.w.typed, r.w.attrs = false, r.w.attrs[:0]
 	release(r)
 }

@@ -3,8 +3,8 @@ package flow_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
+	"slices"
 	"sync"
 	"testing"
 
@@ -32,7 +32,7 @@ func hookPipeline(t *testing.T) (*core.Pipeline, func() []core.EndedSpan) {
 	var ended []core.EndedSpan
 	p.SetEndHook(func(e *core.EndedSpan) {
 		c := *e
-		c.Fields, c.Stack = bytes.Clone(e.Fields), bytes.Clone(e.Stack)
+		c.Attrs, c.Stack = slices.Clone(e.Attrs), bytes.Clone(e.Stack)
 		mu.Lock()
 		ended = append(ended, c)
 		mu.Unlock()
@@ -110,15 +110,12 @@ func TestHooksAdoptTheExternalSpan(t *testing.T) {
 	if !fl.Failed || fl.Error != "load failed" || fl.Panic {
 		t.Errorf("flow failed %v, error %q", fl.Failed, fl.Error)
 	}
-	var fields map[string]any
-	if err := json.Unmarshal(fl.Fields, &fields); err != nil {
-		t.Fatalf("%s: %v", fl.Fields, err)
+	want := []core.Attr{core.StringAttr("user_id", "u-1"), core.StringAttr("method", "GET"), core.IntAttr("http_status", 503)}
+	if !slices.Equal(fl.Attrs, want) {
+		t.Errorf("flow attrs %+v, want %+v", fl.Attrs, want)
 	}
-	if len(fields) != 3 || fields["user_id"] != "u-1" || fields["method"] != "GET" || fields["http_status"] != 503.0 {
-		t.Errorf("flow fields %s", fl.Fields)
-	}
-	if string(l.Fields) != "{}" {
-		t.Errorf("step fields %s", l.Fields)
+	if len(l.Attrs) != 0 {
+		t.Errorf("step attrs %+v", l.Attrs)
 	}
 }
 

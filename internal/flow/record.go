@@ -32,10 +32,17 @@ type Fields interface {
 type FieldWriter struct {
 	buf  []byte // the record being encoded
 	used bool   // a Fields wrote into buf: its keys are checked by the sinks
+	// typed: the fields go to attrs, typed, for an EndHook, not to buf.
+	typed bool
+	attrs []core.Attr
 }
 
 // Str adds a string field.
 func (w *FieldWriter) Str(key, val string) *FieldWriter {
+	if w.typed {
+		w.attrs = append(w.attrs, core.StringAttr(key, val))
+		return w
+	}
 	w.buf = jsonenc.String(jsonenc.Key(w.buf, key), val)
 	w.used = true
 	return w
@@ -43,6 +50,10 @@ func (w *FieldWriter) Str(key, val string) *FieldWriter {
 
 // Int adds an integer field.
 func (w *FieldWriter) Int(key string, val int64) *FieldWriter {
+	if w.typed {
+		w.attrs = append(w.attrs, core.IntAttr(key, val))
+		return w
+	}
 	w.buf = strconv.AppendInt(jsonenc.Key(w.buf, key), val, 10)
 	w.used = true
 	return w
@@ -50,6 +61,10 @@ func (w *FieldWriter) Int(key string, val int64) *FieldWriter {
 
 // Bool adds a boolean field.
 func (w *FieldWriter) Bool(key string, val bool) *FieldWriter {
+	if w.typed {
+		w.attrs = append(w.attrs, core.BoolAttr(key, val))
+		return w
+	}
 	w.buf = strconv.AppendBool(jsonenc.Key(w.buf, key), val)
 	w.used = true
 	return w

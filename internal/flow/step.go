@@ -371,7 +371,7 @@ type Outcome struct {
 	// http_status, bytes or the matched route, to flow_end (or to the exit
 	// record of a step). It is not called when the record is disabled by
 	// its level; it is called once more when the pipeline has an EndHook
-	// (see core.EndedSpan.Fields).
+	// (see core.EndedSpan.Attrs).
 	EndFields Fields
 	// Route, when set, is the route the flow served (an HTTP route
 	// template, an RPC's method): a rate WithRouteSampling gives it
