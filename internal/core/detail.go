@@ -17,12 +17,12 @@ import (
 // DetailPolicy is what a flow needs of the settings to hold its detail,
 // read once when it starts.
 type DetailPolicy struct {
-	Buffered    bool          // hold the detail (DetailBuffered)
-	BufferLevel zerolog.Level // user records from debug up to this level are held
-	Slow        time.Duration // a flow that runs this long keeps its detail; 0: never
-	FlowBytes   int           // bytes one flow holds
-	FlowRecords int           // records one flow holds
-	Sample      int           // 1 in Sample routine flows is written
+	Buffered    bool           // hold the detail (DetailBuffered)
+	BufferLevel zerolog.Level  // user records from debug up to this level are held
+	Slow        time.Duration  // a flow that runs this long keeps its detail; 0: never
+	FlowBytes   int            // bytes one flow holds
+	FlowRecords int            // records one flow holds
+	Sample      int            // 1 in Sample routine flows is written
 	Routes      map[string]int // per route, the rate in place of Sample
 }
 
