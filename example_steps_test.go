@@ -183,3 +183,37 @@ func ExampleRunFlow() {
 	// flows: info "flow finished" flow_id=<hex8> flow_status=success steps=1 timeline=nightly_report:ok
 	// flow ID is 8 hex digits: true
 }
+
+// A flow holds its debug records and its step records, and writes them
+// only when it fails, is slow or is kept: KeepDetail keeps one the service
+// chooses (a debug header it honours, one tenant). The first request is
+// routine and writes its info record and flow_end; the second is kept and
+// writes everything, marked buffered, in order, before its flow_end.
+func ExampleKeepDetail() {
+	dir := exampleSetup()
+	handle := func(ctx context.Context, debug bool) error {
+		return logcrest.RunFlow(ctx, "order", func(ctx context.Context) error {
+			if debug {
+				_ = logcrest.KeepDetail(ctx)
+			}
+			logcrest.Log(ctx).Info().Msg("order received")
+			return logcrest.Run(ctx, "load_order", func(ctx context.Context) error {
+				logcrest.Log(ctx).Debug().Int("rows", 3).Msg("query done")
+				return nil
+			})
+		})
+	}
+	_ = handle(context.Background(), false)
+	_ = handle(context.Background(), true)
+
+	exampleShow(dir)
+	// Output:
+	// success: info "order received" fn=order flow_id=order-<hex8>
+	// success: info "order received" fn=order flow_id=order-<hex8>
+	// success: info "step started" fn=load_order flow_id=order-<hex8> buffered=true
+	// success: debug "query done" fn=load_order flow_id=order-<hex8> buffered=true
+	// success: info "step finished" fn=load_order status=ok flow_id=order-<hex8> buffered=true
+	// flows: info "flow finished" flow_id=order-<hex8> flow_status=success steps=1 timeline=load_order:ok
+	// flows: info "flow started" flow_id=order-<hex8> buffered=true
+	// flows: info "flow finished" flow_id=order-<hex8> flow_status=success steps=1 timeline=load_order:ok detail=kept buffered_records=4
+}
