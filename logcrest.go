@@ -203,7 +203,8 @@ func WithCloseTimeout(d time.Duration) Option { return core.WithCloseTimeout(d) 
 func WithConfigFile(path string) Option { return core.WithConfigFile(path) }
 
 // Close drains every sink, closes the files and stops the background
-// goroutines; nothing logged before it is lost. Close waits for a sink as
+// goroutines; nothing logged before it is lost: the records a flow still
+// running holds (see WithDetail) are written first, marked buffered. Close waits for a sink as
 // long as it keeps writing (up to ten close timeouts); if a sink is stuck,
 // Close gives up once it has written nothing for the close timeout and says
 // how many records it could not write. A later log call starts the pipeline

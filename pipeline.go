@@ -81,8 +81,9 @@ func (p *Pipeline) Configure(opts ...Option) error { return p.core().Configure(o
 // or with an error after the close timeout.
 func (p *Pipeline) Flush() error { return p.core().Flush() }
 
-// Close drains p's sinks, syncs and closes its files and stops its
-// goroutines, within the close timeout. A later log call on p starts it
+// Close writes what p's running flows hold (see WithDetail), drains p's
+// sinks, syncs and closes its files and stops its goroutines, within the
+// close timeout. A later log call on p starts it
 // afresh.
 func (p *Pipeline) Close() error { return p.core().Close() }
 

@@ -1,6 +1,7 @@
 package core
 
 import (
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -117,6 +118,48 @@ func (p *Pipeline) Let(bytes int, records int, kept, evicted bool) {
 // Unheld counts a record a flow could not hold, being larger than its
 // bound, as an overflow.
 func (p *Pipeline) Unheld() { p.detail.overflow.Add(1) }
+
+// Holder is the detail of a flow that holds records, as the pipeline
+// knows it: Close has every holder write what it holds (see Close).
+type Holder interface{ WriteHeld() }
+
+// heldSet are the holders of a Pipeline that hold records now.
+type heldSet struct {
+	mu  sync.Mutex
+	set map[Holder]struct{}
+}
+
+// Register notes that h holds records; Unregister that it holds none.
+func (p *Pipeline) Register(h Holder) {
+	p.holders.mu.Lock()
+	if p.holders.set == nil {
+		p.holders.set = make(map[Holder]struct{})
+	}
+	p.holders.set[h] = struct{}{}
+	p.holders.mu.Unlock()
+}
+
+// Unregister notes that h holds no record any more.
+func (p *Pipeline) Unregister(h Holder) {
+	p.holders.mu.Lock()
+	delete(p.holders.set, h)
+	p.holders.mu.Unlock()
+}
+
+// writeHeld has every flow still running write what it holds, for Close:
+// a record logged before Close returns is in its file, whether or not its
+// flow has decided yet.
+func (p *Pipeline) writeHeld() {
+	p.holders.mu.Lock()
+	hs := make([]Holder, 0, len(p.holders.set))
+	for h := range p.holders.set {
+		hs = append(hs, h)
+	}
+	p.holders.mu.Unlock()
+	for _, h := range hs {
+		h.WriteHeld()
+	}
+}
 
 // SampledOut counts a routine flow whose flow_end sampling left out.
 func (p *Pipeline) SampledOut() { p.detail.sampledOut.Add(1) }

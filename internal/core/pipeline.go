@@ -30,7 +30,8 @@ type Pipeline struct {
 	base  zerolog.Logger
 	hooks hooks // a TraceSource and an EndHook (see hooks.go)
 	// detail counts what the pipeline's flows held (see detail.go).
-	detail detailStats
+	detail  detailStats
+	holders heldSet // flows holding records, written out by Close
 
 	// mu guards what follows. It is held only for bookkeeping, never while
 	// a sink is waited on, so a log call (which may need to build the next
@@ -266,7 +267,8 @@ func (p *Pipeline) settleLocked() {
 	p.draining = kept
 }
 
-// Close drains every sink, syncs and closes the files and releases the
+// Close has every flow still running write what it holds (see Holder),
+// then drains every sink, syncs and closes the files and releases the
 // background goroutines. It waits for each sink as long as it keeps
 // writing, up to ten close timeouts; a sink that has written nothing for the
 // close timeout (one stuck, or one left over from a Configure that gave up
@@ -274,6 +276,7 @@ func (p *Pipeline) settleLocked() {
 // counted as failed. A later log call builds the pipeline afresh with the same
 // settings. Log calls and Stats made while Close waits do not wait.
 func (p *Pipeline) Close() error {
+	p.writeHeld()
 	p.mu.Lock()
 	timeout := Defaults().CloseTimeout
 	if p.configured != nil {

@@ -84,6 +84,8 @@ type detail struct {
 	first   int       // the oldest record still held
 	live    int       // bytes of the records still held
 	evicted int       // records evicted by the bounds
+	pipe    *core.Pipeline
+	listed  bool // registered with pipe as holding records (see core.Holder)
 	inline  [inlineHeld]heldRec
 }
 
@@ -96,7 +98,7 @@ const maxPooledDetail = 64 << 10
 
 // init reads the policy of pipeline p.
 func (d *detail) init(p *core.Pipeline) {
-	d.pol = p.DetailPolicy()
+	d.pol, d.pipe = p.DetailPolicy(), p
 	d.on = d.pol.Buffered
 	d.open.Store(d.on)
 }
@@ -153,6 +155,10 @@ func (d *detail) hold(p *core.Pipeline, kind uint8, l zerolog.Level, t time.Time
 	if d.buf == nil {
 		d.buf = (*bufPool.Get().(*[]byte))[:0]
 		d.recs = d.inline[:0]
+		if !d.listed {
+			d.listed = true
+			p.Register(d)
+		}
 	}
 	if len(d.buf)+size > cap(d.buf) && d.dead > 0 {
 		d.compact()
@@ -192,6 +198,10 @@ func (d *detail) take(final bool) (buf []byte, recs []heldRec, live, evicted int
 	defer d.mu.Unlock()
 	if final {
 		d.open.Store(false)
+	}
+	if d.listed {
+		d.listed = false
+		d.pipe.Unregister(d)
 	}
 	if d.recs != nil {
 		recs = d.recs[d.first:]
@@ -233,6 +243,11 @@ func (d *detail) release(p *core.Pipeline, final bool) (written, evicted int) {
 	putBuf(buf)
 	return len(recs), evicted
 }
+
+// WriteHeld writes what the flow holds now, for the pipeline's Close; the
+// flow goes on holding what it logs next, and its flow_end counts only
+// that.
+func (d *detail) WriteHeld() { d.release(d.pipe, false) }
 
 // drop lets go of what the flow holds, for a routine flow, and returns how
 // many records its bounds evicted before.
