@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -527,5 +528,56 @@ func TestCancelledFlowIsNeitherOKNorFailed(t *testing.T) {
 		if s.Failed != 0 || s.Count != 2 {
 			t.Errorf("stats: %+v, want 2 flows and none failed", s)
 		}
+	}
+}
+
+// A flow_end with "sample_rate":N stands for N flows: stats weights its
+// count, the failure rate and the percentiles by it, in the exact range
+// and past statsExact (the histogram), and says so. Unweighted, the p50
+// of the first case would be 20ms and the p95 of the second 100ms.
+func TestStatsWeightsSampledFlows(t *testing.T) {
+	line := func(i int, ms float64, status string, rate int) string {
+		extra := ""
+		if rate > 0 {
+			extra = fmt.Sprintf(`,"sample_rate":%d`, rate)
+		}
+		return fmt.Sprintf(`{"time":"2026-03-14T09:00:01Z","level":"info","logger":"svc","flow_id":"w-%08x","seq":2,"flow_type":"flow_end","flow_status":"%s","total_ms":%g,"steps":0,"method":"GET","path":"/w","route":"/w","http_status":200%s,"message":"flow finished"}`+"\n", i, status, ms, extra)
+	}
+	small := line(1, 10, "success", 4) + line(2, 20, "failed", 0) + line(3, 30, "success", 0)
+	var big strings.Builder
+	for i := range 1000 {
+		big.WriteString(line(i, 10, "success", 3))
+	}
+	for i := range 100 {
+		big.WriteString(line(1000+i, 100, "failed", 0))
+	}
+	for _, c := range []struct {
+		in                    string
+		count, failed, kept   int
+		rate, p50, p95, slack float64
+	}{
+		{small, 6, 1, 3, 0.1667, 10, 30, 0},
+		{big.String(), 3100, 100, 1100, 0.0323, 10, 10, 0.01},
+	} {
+		r := runCmd(t, c.in, nil, "stats", "--json", "-")
+		var doc struct{ All statsJSON }
+		if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil || r.code != 0 {
+			t.Fatalf("stats --json: exit %d, %v\n%s%s", r.code, err, r.stdout, r.stderr)
+		}
+		a := doc.All
+		if a.Count != c.count || a.Failed != c.failed || a.FailRate != c.rate || !a.Sampled || a.FlowEnds != c.kept {
+			t.Errorf("all: %+v; want %d flows from %d flow_ends, %d failed, rate %g, sampled", a, c.count, c.kept, c.failed, c.rate)
+		}
+		if math.Abs(a.P50-c.p50) > c.slack*c.p50 || math.Abs(a.P95-c.p95) > c.slack*c.p95 {
+			t.Errorf("p50 %g p95 %g, want %g and %g (weighted)", a.P50, a.P95, c.p50, c.p95)
+		}
+	}
+	r := runCmd(t, small, nil, "stats", "-")
+	if !strings.HasPrefix(r.stdout, "≈6 flows,") || !strings.Contains(r.stdout, "≈ sampled:") {
+		t.Errorf("stats does not say its counts are weighted:\n%s", r.stdout)
+	}
+	r = runCmd(t, small, nil, "flows", "-")
+	if strings.Count(r.stdout, "sampled 1 in 4") != 1 {
+		t.Errorf("flows does not show the one sample rate:\n%s", r.stdout)
 	}
 }

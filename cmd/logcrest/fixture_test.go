@@ -36,8 +36,8 @@ import (
 // fixture is one run of the scenario: the folders LogCrest wrote and their
 // normalised copies, and the IDs to look for.
 type fixture struct {
-	raw  struct{ shop, stock string }
-	norm struct{ shop, stock string }
+	raw  struct{ shop, stock, track string }
+	norm struct{ shop, stock, track string }
 	// Flow IDs (raw and normalised) by label, and the trace of the request
 	// that crossed both services.
 	rawIDs, normIDs     map[string]string
@@ -185,7 +185,7 @@ func writeFixture(root string) (*fixture, error) {
 	}
 	fx.rawTrace = end["trace_id"].(string)
 
-	n, err := newNormaliser([]string{fx.raw.shop, fx.raw.stock})
+	n, err := newNormaliser([]string{fx.raw.shop, fx.raw.stock}, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -200,6 +200,9 @@ func writeFixture(root string) (*fixture, error) {
 		fx.normIDs[k] = n.apply(v)
 	}
 	fx.normTrace = n.apply(fx.rawTrace)
+	if err := writeTrackFixture(fx, root); err != nil {
+		return nil, fmt.Errorf("track: %w", err)
+	}
 	return fx, nil
 }
 
@@ -281,6 +284,11 @@ var plans = map[string]flowPlan{
 	"stock":  {306.1, 15.2, map[string]stepPlan{"query_db": {1.8, 11.3}}},
 	"pay-1":  {400, 7.4, map[string]stepPlan{"charge_card": {0.9, 5.6}}},
 	"miss-1": {500, 0.3, map[string]stepPlan{}},
+	// The track service (fixture_detail_test.go).
+	"track-fail": {600, 12.5, map[string]stepPlan{"load_cart": {0.5, 3.2}, "charge": {4.1, 7.9}}},
+	"track-ok":   {700, 3, map[string]stepPlan{"load_item": {0.4, 2.1}}},
+	"track-s1":   {800, 5, map[string]stepPlan{"load_item": {0.6, 3.8}}},
+	"track-s2":   {900, 40, map[string]stepPlan{"load_item": {0.5, 37.2}}},
 }
 
 // normaliser rewrites the volatile parts of records.
@@ -302,8 +310,9 @@ var (
 
 // newNormaliser reads every record of dirs and works out fixed IDs: flow
 // ID suffixes by label, trace IDs by their first flow's label, span IDs by
-// flow, step name and occurrence.
-func newNormaliser(dirs []string) (*normaliser, error) {
+// flow, step name and occurrence. base offsets the fixed IDs, so folders
+// normalised apart do not share them.
+func newNormaliser(dirs []string, base int) (*normaliser, error) {
 	n := &normaliser{ids: map[string]string{}, plans: map[string]string{}}
 	type rec struct {
 		Logger, FlowID, TraceID, SpanID, ParentSpanID, Fn, Message, FlowType string
@@ -361,7 +370,7 @@ func newNormaliser(dirs []string) (*normaliser, error) {
 		for _, id := range ready {
 			suffix := id[len(id)-8:]
 			next++
-			n.ids[suffix] = fmt.Sprintf("%08x", 0xf1000+next)
+			n.ids[suffix] = fmt.Sprintf("%08x", 0xf1000+base+next)
 			delete(flowIDs, id)
 		}
 	}
@@ -409,7 +418,7 @@ func newNormaliser(dirs []string) (*normaliser, error) {
 	}
 	slices.SortFunc(traces, func(a, b string) int { return strings.Compare(traceFlow[a], traceFlow[b]) })
 	for i, t := range traces {
-		n.ids[t] = fmt.Sprintf("%032x", 0x7ace0000+i+1)
+		n.ids[t] = fmt.Sprintf("%032x", 0x7ace0000+base+i+1)
 	}
 	var spans []string
 	for s := range spanKey {
@@ -417,7 +426,7 @@ func newNormaliser(dirs []string) (*normaliser, error) {
 	}
 	slices.SortFunc(spans, func(a, b string) int { return strings.Compare(spanKey[a], spanKey[b]) })
 	for i, s := range spans {
-		n.ids[s] = fmt.Sprintf("%016x", 0x5ba0000+i+1)
+		n.ids[s] = fmt.Sprintf("%016x", 0x5ba0000+base+i+1)
 	}
 	return n, nil
 }

@@ -206,6 +206,11 @@ type flowJSON struct {
 	Step       string  `json:"step,omitempty"`
 	FlowError  string  `json:"flow_error,omitempty"`
 	Folder     string  `json:"folder,omitempty"`
+
+	Detail          string `json:"detail,omitempty"`
+	BufferedRecords int    `json:"buffered_records,omitempty"`
+	BufferedEvicted int    `json:"buffered_evicted,omitempty"`
+	SampleRate      int    `json:"sample_rate,omitempty"`
 }
 
 func jsonFlow(fe *logread.FlowEnd) flowJSON {
@@ -214,12 +219,15 @@ func jsonFlow(fe *logread.FlowEnd) flowJSON {
 		FlowStatus: fe.FlowStatus, TotalMs: fe.TotalMs, Steps: fe.Steps, Method: fe.Method, Path: fe.Path,
 		Route: fe.Route, RequestID: fe.RequestID, HTTPStatus: fe.HTTPStatus, FailedAt: fe.FailedAt,
 		Step: fe.Step, FlowError: fe.FlowError, Folder: fe.Folder,
+		Detail: fe.Detail, BufferedRecords: fe.BufferedRecords, BufferedEvicted: fe.BufferedEvicted, SampleRate: fe.SampleRate,
 	}
 }
 
 // writeFlowLine writes one flow:
 //
 //	2026-11-25T19:08:17.123Z  FAILED  502  POST /pay          3.10ms  1 step   pay-1-cf2dd4c4  charge_card 1/1: error: declined
+//
+// A flow kept by sampling says so after its ID ("sampled 1 in 4").
 func writeFlowLine(out *style, fe *logread.FlowEnd, multi bool) {
 	ts := fe.Time
 	if !fe.At.IsZero() {
@@ -258,6 +266,9 @@ func writeFlowLine(out *style, fe *logread.FlowEnd, multi bool) {
 	b.WriteString("  " + padLeft(fmtMs(fe.TotalMs), 8))
 	b.WriteString("  " + padRight(fmt.Sprintf("%d %s", fe.Steps, logread.Plural(fe.Steps, "step", "steps")), 8))
 	b.WriteString("  " + logread.Clean(fe.FlowID))
+	if fe.SampleRate > 1 {
+		b.WriteString("  " + out.dim(fmt.Sprintf("sampled 1 in %d", fe.SampleRate)))
+	}
 	if fe.FlowStatus == schema.FlowFailed {
 		var why []string
 		if fe.FailedAt != "" {

@@ -37,7 +37,7 @@ func checkGolden(t *testing.T, name, got string) {
 
 func TestGolden(t *testing.T) {
 	fx := fixtureFor(t)
-	shop, stock := fx.norm.shop, fx.norm.stock
+	shop, stock, track := fx.norm.shop, fx.norm.stock, fx.norm.track
 	cases := []struct {
 		name string
 		args []string
@@ -58,6 +58,16 @@ func TestGolden(t *testing.T) {
 		{"flows_since", []string{"flows", "--since", "700ms", "--now", fixedNow, "--min-ms", "1", "--dir", shop}},
 		{"stats", []string{"stats", "--dir", shop, "--dir", stock}},
 		{"stats_json", []string{"stats", "--json", "--route", "/orders/*", "--dir", shop}},
+		// The track service, in the default detail=buffered mode with
+		// sampling 1 in 4: a failed request whose held records were
+		// written at its end, after its step's failure record; a routine
+		// request kept by sampling, of which only flow_end was written.
+		{"show_buffered", []string{"show", fx.normIDs["track-fail"], "--dir", track, "--width", "110"}},
+		{"show_sampled", []string{"show", fx.normIDs["track-s1"], "--dir", track, "--width", "110"}},
+		{"flows_sampled", []string{"flows", "--dir", track}},
+		{"flows_sampled_json", []string{"flows", "--json", "--dir", track}},
+		{"stats_sampled", []string{"stats", "--dir", track}},
+		{"stats_sampled_json", []string{"stats", "--json", "--dir", track}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -120,11 +120,7 @@ func cmdShow(ctx context.Context, args []string, e env) error {
 		var buf []byte
 		for _, f := range flows {
 			out.nl()
-			out.printf("%s\n", out.bold(fmt.Sprintf("records of %s (%d, in seq order)", f.name(), len(f.hits))))
-			for _, h := range f.hits {
-				buf = tf.Append(buf[:0], h.raw)
-				out.write(buf)
-			}
+			buf = f.writeRecords(out, tf, buf)
 		}
 	}
 	return out.flush()
@@ -436,6 +432,38 @@ func (f *flowView) rebuild() {
 	}
 }
 
+// bufferedMark starts the line of a record that was held in its flow's
+// memory and written at the flow's end ("buffered":true); the flow's other
+// records start with as many spaces, when it has any buffered one.
+const bufferedMark = "· "
+
+// writeRecords lists the flow's records in seq order, each through tf,
+// the buffered ones marked; buf is reused and returned.
+func (f *flowView) writeRecords(out *style, tf writers.TextFormatter, buf []byte) []byte {
+	buffered := 0
+	for _, h := range f.hits {
+		if h.rec.Buffered {
+			buffered++
+		}
+	}
+	head := fmt.Sprintf("records of %s (%d, in seq order", f.name(), len(f.hits))
+	if buffered > 0 {
+		head += fmt.Sprintf("; %s %d buffered, written at the flow's end", strings.TrimSpace(bufferedMark), buffered)
+	}
+	out.printf("%s\n", out.bold(head+")"))
+	for _, h := range f.hits {
+		switch {
+		case h.rec.Buffered:
+			out.printf("%s", out.dim(bufferedMark))
+		case buffered > 0:
+			out.printf("%s", strings.Repeat(" ", len([]rune(bufferedMark))))
+		}
+		buf = tf.Append(buf[:0], h.raw)
+		out.write(buf)
+	}
+	return buf
+}
+
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 // name is how the records header names the flow.
@@ -516,23 +544,7 @@ func (f *flowView) writeSummary(out *style, multi bool) {
 		out.printf("%s ", out.paint(ansiService, "["+f.service()+"]"))
 	}
 	out.printf("%s", out.bold(head.String()))
-	if f.end != nil {
-		e := &f.end.rec
-		if e.HTTPStatus != 0 {
-			out.printf(" → %s", out.statusCode(e.HTTPStatus))
-		}
-		switch e.FlowStatus {
-		case schema.FlowFailed:
-			out.printf("  %s", out.paint(ansiFailed, "FAILED"))
-		case schema.FlowCancelled:
-			out.printf("  %s", out.paint(ansiRunning, "cancelled"))
-		default:
-			out.printf("  %s", out.paint(ansiOK, "ok"))
-		}
-		out.printf("  %s  %d %s", fmtMs(e.TotalMs), e.Steps, logread.Plural(e.Steps, "step", "steps"))
-	} else if f.rebuilt {
-		out.printf("  %s", out.paint(ansiRunning, "no flow_end"))
-	}
+	f.writeOutcome(out)
 	out.nl()
 
 	var ids []string
@@ -556,6 +568,7 @@ func (f *flowView) writeSummary(out *style, multi bool) {
 	if fields := f.fields(); len(fields) > 0 {
 		out.printf("  %s\n", strings.Join(fields, " "))
 	}
+	f.writeDetail(out)
 	if f.end != nil && f.end.rec.FlowStatus == schema.FlowFailed {
 		e := &f.end.rec
 		msg := "failed at " + logread.Clean(e.FailedAt)
@@ -579,6 +592,57 @@ func (f *flowView) writeSummary(out *style, multi bool) {
 	}
 }
 
+// writeOutcome writes the rest of the summary's first line: the HTTP
+// status, how the flow ended, its length and steps, and its sample rate.
+func (f *flowView) writeOutcome(out *style) {
+	if f.end == nil {
+		if f.rebuilt {
+			out.printf("  %s", out.paint(ansiRunning, "no flow_end"))
+		}
+		return
+	}
+	e := &f.end.rec
+	if e.HTTPStatus != 0 {
+		out.printf(" → %s", out.statusCode(e.HTTPStatus))
+	}
+	switch e.FlowStatus {
+	case schema.FlowFailed:
+		out.printf("  %s", out.paint(ansiFailed, "FAILED"))
+	case schema.FlowCancelled:
+		out.printf("  %s", out.paint(ansiRunning, "cancelled"))
+	default:
+		out.printf("  %s", out.paint(ansiOK, "ok"))
+	}
+	out.printf("  %s  %d %s", fmtMs(e.TotalMs), e.Steps, logread.Plural(e.Steps, "step", "steps"))
+	if e.SampleRate > 1 {
+		out.printf("  %s", out.dim(fmt.Sprintf("sampled 1 in %d", e.SampleRate)))
+	}
+}
+
+// writeDetail writes what flow_end says of the flow's buffered detail:
+// why it was written and how many records, how many its buffer's bounds
+// evicted, and what a sample rate means.
+func (f *flowView) writeDetail(out *style) {
+	if f.end == nil {
+		return
+	}
+	e := &f.end.rec
+	var parts []string
+	if e.Detail != "" {
+		parts = append(parts, fmt.Sprintf("detail written (%s): %d buffered %s, marked %s below",
+			logread.Clean(e.Detail), e.BufferedRecords, logread.Plural(e.BufferedRecords, "record", "records"), strings.TrimSpace(bufferedMark)))
+	}
+	if e.BufferedEvicted > 0 {
+		parts = append(parts, fmt.Sprintf("%d more evicted by the flow's buffer bounds", e.BufferedEvicted))
+	}
+	if e.SampleRate > 1 {
+		parts = append(parts, fmt.Sprintf("kept by sampling 1 in %d routine flows: it stands for %d", e.SampleRate, e.SampleRate))
+	}
+	if len(parts) > 0 {
+		out.printf("  %s\n", out.dim(strings.Join(parts, "; ")))
+	}
+}
+
 // reservedFields are the keys of flow_end the view shows elsewhere or not
 // at all; the others are listed as the flow's fields: the ones the code
 // set, and the request's route, request_id, client_ip, bytes and flags,
@@ -594,7 +658,8 @@ var reservedFields = map[string]bool{
 	schema.KeyMs: true, schema.KeyStatus: true, schema.KeyError: true,
 	schema.KeyErrorType: true, schema.KeyArgs: true, schema.KeyResult: true,
 	schema.KeyLabel: true, schema.KeyMethod: true, schema.KeyPath: true,
-	schema.KeyHTTPStatus: true,
+	schema.KeyHTTPStatus: true, schema.KeyBuffered: true, schema.KeyDetail: true,
+	schema.KeyBufferedCount: true, schema.KeyBufferedEvicted: true, schema.KeySampleRate: true,
 }
 
 // fields lists the flow's fields as key=value: the request's (route,

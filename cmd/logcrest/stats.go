@@ -2,6 +2,9 @@ package main
 
 // logcrest stats: per route (or flow label, for flows that are not
 // requests) the count, the failure rate and the percentiles of total_ms.
+// A flow_end kept by sampling 1 in N routine flows ("sample_rate":N)
+// stands for N flows: counts, rates and percentiles are weighted by it,
+// and the output says so.
 
 import (
 	"cmp"
@@ -10,6 +13,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -58,33 +62,47 @@ func histValue(i int) float64 {
 
 // statGroup gathers the flows of one route or label.
 type statGroup struct {
-	key    string
-	count  int
-	failed int
-	ms     []float64 // exact, while there are at most statsExact
-	hist   []uint32  // past that: counts by histBucket
-	max    float64
-	first  time.Time
-	last   time.Time
+	key     string
+	count   int      // flows, each flow_end counted by its weight (sample_rate)
+	kept    int      // flow_end records read
+	sampled bool     // some had a sample_rate: count is weighted
+	failed  int      // failed flows (never sampled: weight 1)
+	ms      []wms    // exact, while there are at most statsExact
+	hist    []uint64 // past that: weights by histBucket
+	max     float64
+	first   time.Time
+	last    time.Time
 }
 
-// addMs counts one duration.
-func (g *statGroup) addMs(ms float64) {
-	if g.count == 1 || ms > g.max {
+// wms is one flow's total_ms and the number of flows it stands for.
+type wms struct {
+	ms float64
+	w  int
+}
+
+// addMs counts one duration of weight w.
+func (g *statGroup) addMs(ms float64, w int) {
+	if g.kept == 1 || ms > g.max {
 		g.max = ms
 	}
 	if g.hist == nil && len(g.ms) < statsExact {
-		g.ms = append(g.ms, ms)
+		g.ms = append(g.ms, wms{ms, w})
 		return
 	}
-	if g.hist == nil {
-		g.hist = make([]uint32, histBuckets)
-		for _, v := range g.ms {
-			g.hist[histBucket(v)]++
-		}
-		g.ms = nil
+	g.toHist()
+	g.hist[histBucket(ms)] += uint64(w)
+}
+
+// toHist moves the exact durations into the histogram, once.
+func (g *statGroup) toHist() {
+	if g.hist != nil {
+		return
 	}
-	g.hist[histBucket(ms)]++
+	g.hist = make([]uint64, histBuckets)
+	for _, v := range g.ms {
+		g.hist[histBucket(v.ms)] += uint64(v.w)
+	}
+	g.ms = nil
 }
 
 // statsJSON is one group as stats --json writes it.
@@ -97,6 +115,11 @@ type statsJSON struct {
 	P95      float64 `json:"p95_ms"`
 	P99      float64 `json:"p99_ms"`
 	Max      float64 `json:"max_ms"`
+	// When some flows were kept by sampling: count, failed and the
+	// percentiles are weighted by sample_rate, Sampled is true and
+	// FlowEnds is how many flow_end records were read.
+	Sampled  bool `json:"sampled,omitempty"`
+	FlowEnds int  `json:"flow_ends,omitempty"`
 }
 
 // groupKey is what stats groups a flow by: "GET /orders/{id}" for a
@@ -117,11 +140,14 @@ func groupKey(fe *logread.FlowEnd) string {
 }
 
 func (g *statGroup) add(fe *logread.FlowEnd) {
-	g.count++
+	w := fe.Weight()
+	g.count += w
+	g.kept++
+	g.sampled = g.sampled || w > 1
 	if fe.FlowStatus == schema.FlowFailed {
-		g.failed++
+		g.failed += w
 	}
-	g.addMs(fe.TotalMs)
+	g.addMs(fe.TotalMs, w)
 	if !fe.At.IsZero() {
 		if g.first.IsZero() || fe.At.Before(g.first) {
 			g.first = fe.At
@@ -133,27 +159,23 @@ func (g *statGroup) add(fe *logread.FlowEnd) {
 }
 
 func (g *statGroup) merge(o *statGroup) {
-	if o.count == 0 {
+	if o.kept == 0 {
 		return
 	}
-	if g.count == 0 || o.max > g.max {
+	if g.kept == 0 || o.max > g.max {
 		g.max = o.max
 	}
 	g.count += o.count
+	g.kept += o.kept
+	g.sampled = g.sampled || o.sampled
 	g.failed += o.failed
 	switch {
 	case o.hist == nil && g.hist == nil && len(g.ms)+len(o.ms) <= statsExact:
 		g.ms = append(g.ms, o.ms...)
 	default:
-		if g.hist == nil {
-			g.hist = make([]uint32, histBuckets)
-			for _, v := range g.ms {
-				g.hist[histBucket(v)]++
-			}
-			g.ms = nil
-		}
+		g.toHist()
 		for _, v := range o.ms {
-			g.hist[histBucket(v)]++
+			g.hist[histBucket(v.ms)] += uint64(v.w)
 		}
 		for i, n := range o.hist {
 			g.hist[i] += n
@@ -167,22 +189,33 @@ func (g *statGroup) merge(o *statGroup) {
 	}
 }
 
-// percentile returns the nearest-rank p-th percentile of sorted values.
-func percentile(sorted []float64, p float64) float64 {
+// rank is the nearest rank of the p-th percentile of n flows (1..n).
+func rank(p float64, n int) int {
+	return min(max(int(math.Ceil(p/100*float64(n))), 1), n)
+}
+
+// percentile returns the nearest-rank p-th percentile of the n flows
+// sorted stands for, each value counted as many times as its weight.
+func percentile(sorted []wms, n int, p float64) float64 {
 	if len(sorted) == 0 {
 		return 0
 	}
-	i := int(math.Ceil(p/100*float64(len(sorted)))) - 1
-	return sorted[min(max(i, 0), len(sorted)-1)]
+	r, seen := rank(p, n), 0
+	for _, v := range sorted {
+		if seen += v.w; seen >= r {
+			return v.ms
+		}
+	}
+	return sorted[len(sorted)-1].ms
 }
 
 // histPercentile returns the nearest-rank p-th percentile of the n
 // durations counted in hist, as its bucket's value, at most hi (the max).
-func histPercentile(hist []uint32, n int, p, hi float64) float64 {
-	rank := min(max(int(math.Ceil(p/100*float64(n))), 1), n)
-	seen := 0
+func histPercentile(hist []uint64, n int, p, hi float64) float64 {
+	r := uint64(rank(p, n))
+	var seen uint64
 	for i, c := range hist {
-		if seen += int(c); seen >= rank {
+		if seen += c; seen >= r {
 			return math.Min(histValue(i), hi)
 		}
 	}
@@ -191,14 +224,17 @@ func histPercentile(hist []uint32, n int, p, hi float64) float64 {
 
 func (g *statGroup) summary() statsJSON {
 	s := statsJSON{Key: g.key, Count: g.count, Failed: g.failed}
+	if g.sampled {
+		s.Sampled, s.FlowEnds = true, g.kept
+	}
 	if g.count == 0 {
 		return s
 	}
 	s.FailRate = math.Round(float64(g.failed)/float64(g.count)*10000) / 10000
 	if g.hist == nil {
-		slices.Sort(g.ms)
-		s.P50, s.P95, s.P99 = percentile(g.ms, 50), percentile(g.ms, 95), percentile(g.ms, 99)
-		s.Max = g.ms[len(g.ms)-1]
+		slices.SortFunc(g.ms, func(a, b wms) int { return cmp.Compare(a.ms, b.ms) })
+		s.P50, s.P95, s.P99 = percentile(g.ms, g.count, 50), percentile(g.ms, g.count, 95), percentile(g.ms, g.count, 99)
+		s.Max = g.ms[len(g.ms)-1].ms
 		return s
 	}
 	s.P50 = histPercentile(g.hist, g.count, 50, g.max)
@@ -369,8 +405,11 @@ func writeStatsTable(out *style, f *filters, list []*statGroup, all *statGroup) 
 		keyW = max(keyW, len([]rune(g.key)))
 	}
 	keyW = min(keyW, 48)
-	window := fmt.Sprintf("%d %s, %s to %s", all.count, logread.Plural(all.count, "flow", "flows"),
+	window := fmt.Sprintf("%s %s, %s to %s", approx(all, all.count), logread.Plural(all.count, "flow", "flows"),
 		all.first.UTC().Format("2006-01-02T15:04:05.000Z"), all.last.UTC().Format("2006-01-02T15:04:05.000Z"))
+	if all.sampled {
+		window += fmt.Sprintf(" (from %d flow_end %s)", all.kept, logread.Plural(all.kept, "record", "records"))
+	}
 	if !f.sinceT.IsZero() {
 		window += " (since " + f.sinceT.UTC().Format("2006-01-02T15:04:05Z") + ")"
 	}
@@ -383,6 +422,18 @@ func writeStatsTable(out *style, f *filters, list []*statGroup, all *statGroup) 
 	if len(list) > 1 {
 		writeStatsRow(out, all, keyW, true)
 	}
+	if all.sampled {
+		out.printf("%s\n", out.dim("≈ sampled: routine flows were kept 1 in sample_rate; each kept one is counted sample_rate times, in the counts, fail% and percentiles (failed and slow flows are never sampled)"))
+	}
+}
+
+// approx writes n, a count of g, with "≈" before it when g is weighted
+// by sampling.
+func approx(g *statGroup, n int) string {
+	if g.sampled {
+		return "≈" + strconv.Itoa(n)
+	}
+	return strconv.Itoa(n)
 }
 
 // writeStatsRow writes one group's row, its key cut to keyW columns.
@@ -396,7 +447,7 @@ func writeStatsRow(out *style, g *statGroup, keyW int, bold bool) {
 	if s.Failed > 0 {
 		rate = out.paint(ansiFailed, rate)
 	}
-	line := fmt.Sprintf("%s  %6d  %6d  %s  %8s  %8s  %8s  %8s", padRight(key, keyW), s.Count, s.Failed, padLeft(rate, 6),
+	line := fmt.Sprintf("%s  %s  %6d  %s  %8s  %8s  %8s  %8s", padRight(key, keyW), padLeft(approx(g, s.Count), 6), s.Failed, padLeft(rate, 6),
 		fmtMs(s.P50), fmtMs(s.P95), fmtMs(s.P99), fmtMs(s.Max))
 	if bold {
 		line = out.bold(line)

@@ -30,16 +30,31 @@ type FlowEnd struct {
 	RequestID  string  `json:"request_id"`
 	HTTPStatus int     `json:"http_status"`
 
+	// Detail is why the flow's buffered records were written (failed,
+	// slow, kept, cancelled), BufferedRecords how many, BufferedEvicted
+	// how many its buffer's bounds evicted first. SampleRate is N when
+	// the flow was kept by sampling 1 in N routine flows: it stands for
+	// N flows (see Weight).
+	Detail          string `json:"detail"`
+	BufferedRecords int    `json:"buffered_records"`
+	BufferedEvicted int    `json:"buffered_evicted"`
+	SampleRate      int    `json:"sample_rate"`
+
 	At     time.Time `json:"-"` // Time parsed; zero when missing or malformed
 	Folder string    `json:"-"` // the log folder it was read from
 }
+
+// Weight is how many flows this flow_end stands for: its sample_rate when
+// it was kept by sampling, else 1 (failed and slow flows are never sampled).
+func (f *FlowEnd) Weight() int { return max(f.SampleRate, 1) }
 
 // When is the time the flow ended, for MergeGroups.
 func (f *FlowEnd) When() time.Time { return f.At }
 
 // DecodeFlowEnd reads a flow_end record's fields with eachField; a field
 // of an unexpected type is left empty. lean skips the fields stats does not
-// use (logger, trace_id, level, the failure's details, path, request_id).
+// use (logger, trace_id, level, the failure's details, path, request_id,
+// the buffered detail's).
 func DecodeFlowEnd(line []byte, fe *FlowEnd, lean bool) error {
 	return eachField(line, func(key, val []byte) {
 		str := func(dst *string) {
@@ -49,7 +64,8 @@ func DecodeFlowEnd(line []byte, fe *FlowEnd, lean bool) error {
 		}
 		if lean {
 			switch string(key) {
-			case schema.KeyLevel, schema.KeyLogger, schema.KeyTraceID, schema.KeyFailedAt, schema.KeyStep, schema.KeyFlowError, schema.KeyPath, schema.KeyRequestID:
+			case schema.KeyLevel, schema.KeyLogger, schema.KeyTraceID, schema.KeyFailedAt, schema.KeyStep, schema.KeyFlowError, schema.KeyPath, schema.KeyRequestID,
+				schema.KeyDetail, schema.KeyBufferedCount, schema.KeyBufferedEvicted:
 				return
 			}
 		}
@@ -82,20 +98,31 @@ func DecodeFlowEnd(line []byte, fe *FlowEnd, lean bool) error {
 			str(&fe.Route)
 		case schema.KeyRequestID:
 			str(&fe.RequestID)
+		case schema.KeyDetail:
+			str(&fe.Detail)
+		case schema.KeyBufferedCount:
+			jsonInt(val, &fe.BufferedRecords)
+		case schema.KeyBufferedEvicted:
+			jsonInt(val, &fe.BufferedEvicted)
+		case schema.KeySampleRate:
+			jsonInt(val, &fe.SampleRate)
 		case schema.KeyTotalMs:
 			if f, ok := jsonNumber(val); ok {
 				fe.TotalMs = f
 			}
 		case schema.KeySteps:
-			if f, ok := jsonNumber(val); ok && f == float64(int(f)) {
-				fe.Steps = int(f)
-			}
+			jsonInt(val, &fe.Steps)
 		case schema.KeyHTTPStatus:
-			if f, ok := jsonNumber(val); ok && f == float64(int(f)) {
-				fe.HTTPStatus = int(f)
-			}
+			jsonInt(val, &fe.HTTPStatus)
 		}
 	})
+}
+
+// jsonInt sets *dst to val when val is a whole JSON number.
+func jsonInt(val []byte, dst *int) {
+	if f, ok := jsonNumber(val); ok && f == float64(int(f)) {
+		*dst = int(f)
+	}
 }
 
 // FlowEndNeedle is searched for before a line is decoded: every flow_end

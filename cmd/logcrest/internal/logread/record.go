@@ -54,6 +54,15 @@ type Record struct {
 	Status string  `json:"status"`
 	Error  string  `json:"error"`
 
+	// The buffered detail: Buffered on a record held in its flow's
+	// memory and written at the flow's end; the rest on flow_end (see
+	// FlowEnd).
+	Buffered        bool   `json:"buffered"`
+	Detail          string `json:"detail"`
+	BufferedRecords int    `json:"buffered_records"`
+	BufferedEvicted int    `json:"buffered_evicted"`
+	SampleRate      int    `json:"sample_rate"`
+
 	At time.Time `json:"-"` // Time parsed; zero when missing or malformed
 }
 
