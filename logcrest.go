@@ -123,6 +123,18 @@ func WithFiles(on bool) Option { return core.WithFiles(on) }
 // included; "off", nothing.
 func WithConsoleFormat(format string) Option { return core.WithConsoleFormat(format) }
 
+// WithConsoleLevel sets the least level of a record the console gets (env
+// LOGCREST_CONSOLE_LEVEL, json console_level): a level name as WithLevel
+// takes it, or "auto", the default. Auto gives the console every record the
+// pipeline writes, except a text console on stdout (or another file) that is
+// not a terminal while the files are on — a service under systemd, output
+// redirected to a file or a pipe — which gets warnings and above only: the
+// files hold the rest, and a copy of every record nobody reads costs disk
+// and CPU. A terminal, a JSON console, container mode (the files off: the
+// console is the log) and a writer given to WithConsole that is not a file
+// get everything.
+func WithConsoleLevel(level string) Option { return core.WithConsoleLevel(level) }
+
 // WithFlowRecords sets which flow records are written (env
 // LOGCREST_FLOW_RECORDS, json flow_records): "all" (the default), every
 // flow_start and flow_end whatever the level, since the flows file is the

@@ -53,6 +53,11 @@ const (
 	ConsoleOff  = "off"  // no console
 )
 
+// ConsoleLevelAuto is the default of WithConsoleLevel, LOGCREST_CONSOLE_LEVEL
+// and the json key "console_level": the console's level follows from where
+// it writes (see ConsoleMin).
+const ConsoleLevelAuto = "auto"
+
 const (
 	// maxConfigFileSize is the largest config file read; a bigger one is
 	// certainly not a LogCrest config and is ignored with a warning.
@@ -82,6 +87,7 @@ type Settings struct {
 	ConfigFile    string        // the JSON file the settings were read from; "" when none was read
 	Files         bool          // write the files; false for a container that collects stdout
 	ConsoleFmt    string        // ConsoleText, ConsoleJSON or ConsoleOff
+	ConsoleLevel  string        // ConsoleLevelAuto or a level name: the least level the console gets
 	FlowRecords   string        // FlowRecordsAll or FlowRecordsFailed
 
 	Detail        string        // DetailBuffered or DetailFull
@@ -223,6 +229,20 @@ func WithFiles(on bool) Option {
 // included; or "off", nothing.
 func WithConsoleFormat(format string) Option {
 	return consoleFmtSetting.with(lowerTrim(format))
+}
+
+// WithConsoleLevel sets the least level of a record the console gets (env
+// LOGCREST_CONSOLE_LEVEL, json console_level): a level name as WithLevel
+// takes it, or "auto" (the default). Auto gives the console every record
+// the pipeline writes, except when it is a readable copy nobody watches:
+// with the files on, a text console that is an *os.File but not a terminal
+// (stdout redirected to a file, a pipe, journald under systemd) gets
+// warnings and above only, as the files hold the rest. A terminal, a JSON
+// console, a console with the files off (container mode, where the console
+// is the log) and a writer given by WithConsole that is not an *os.File get
+// everything. The pipeline's level still applies first.
+func WithConsoleLevel(level string) Option {
+	return consoleLevelSetting.with(lowerTrim(level))
 }
 
 // WithFlowRecords sets which flow records are written (env
@@ -549,7 +569,7 @@ var settingTable = []anySetting{
 	&configFileSetting,
 	&dirSetting, &jsonSetting, &nameSetting, &levelSetting, &maxSizeSetting,
 	&backupCountSetting, &maxAgeSetting, &compressSetting, &groupReadSetting,
-	&queueSizeSetting, &maxBufferSetting, &filesSetting, &consoleFmtSetting,
+	&queueSizeSetting, &maxBufferSetting, &filesSetting, &consoleFmtSetting, &consoleLevelSetting,
 	&flowRecordsSetting, &timelineCapSetting, &closeTimeoutSetting,
 	&consoleSetting,
 	&detailSetting, &bufferLevelSetting, &slowFlowSetting, &flowBufferSetting,
@@ -626,6 +646,11 @@ var (
 		field: func(s *Settings) *string { return &s.ConsoleFmt },
 		parse: envLowerTrim, decode: jsonLowerTrim, check: checkConsoleFmt,
 	}
+	consoleLevelSetting = setting[string]{
+		key: "console_level", env: "LOGCREST_CONSOLE_LEVEL", option: "WithConsoleLevel", def: ConsoleLevelAuto,
+		field: func(s *Settings) *string { return &s.ConsoleLevel },
+		parse: envLowerTrim, decode: jsonConsoleLevel, check: checkConsoleLevel,
+	}
 	flowRecordsSetting = setting[string]{
 		key: "flow_records", env: "LOGCREST_FLOW_RECORDS", option: "WithFlowRecords", def: FlowRecordsAll,
 		field: func(s *Settings) *string { return &s.FlowRecords },
@@ -701,6 +726,30 @@ func envLowerTrim(s string) (string, error) { return lowerTrim(s), nil }
 func jsonLowerTrim(raw json.RawMessage) (string, error) {
 	s, err := jsonString(raw)
 	return lowerTrim(s), err
+}
+
+// jsonConsoleLevel reads a console level as a string, or as a level number
+// (as log_level takes it).
+func jsonConsoleLevel(raw json.RawMessage) (string, error) {
+	if isNumber(raw) {
+		n, err := wholeNumber(string(raw))
+		if err != nil {
+			return "", err
+		}
+		return strconv.FormatInt(n, 10), nil
+	}
+	return jsonLowerTrim(raw)
+}
+
+// checkConsoleLevel accepts "auto" and every level ParseLevel reads.
+func checkConsoleLevel(s string) error {
+	if s == ConsoleLevelAuto {
+		return nil
+	}
+	if _, err := ParseLevel(s); err != nil {
+		return fmt.Errorf("%s is not auto or a level name", quote(s))
+	}
+	return nil
 }
 
 // checkFlowRecords accepts the flow record policies, in lower case.

@@ -103,6 +103,7 @@ func TestSettingsDefaults(t *testing.T) {
 		MaxBuffer:     64 << 20,
 		Files:         true,
 		ConsoleFmt:    "text",
+		ConsoleLevel:  "auto",
 		FlowRecords:   "all",
 		Console:       os.Stdout,
 		TimelineCap:   1000,
@@ -307,7 +308,7 @@ func TestResolveAllLayersAtOnce(t *testing.T) {
 	path := configFile(t, `{"base_log_dir":"fd","use_json":false,"log_name":"fn","log_level":"info",
 		"max_log_size":10,"backup_count":1,"max_queue_size":2,"max_buffer_bytes":1000,"timeline_cap":3,"files":false,"console":"JSON","flow_records":"failed",
 		"max_age":2,"compress":true,"group_readable":true,
-		"detail":"full","buffer_level":"info","slow_flow":250,"flow_buffer_bytes":"8KiB","flow_buffer_records":9,"max_held_bytes":"1MB","sample_routine":10}`)
+		"detail":"full","buffer_level":"info","slow_flow":250,"flow_buffer_bytes":"8KiB","flow_buffer_records":9,"max_held_bytes":"1MB","sample_routine":10,"console_level":2}`)
 	e := env{
 		"LOGCREST_DIR": "ed", "LOGCREST_JSON": "true", "LOGCREST_NAME": "en", "LOGCREST_LEVEL": "warn",
 		"LOGCREST_MAX_SIZE": "20", "LOGCREST_BACKUP_COUNT": "4", "LOGCREST_QUEUE_SIZE": "5", "LOGCREST_MAX_BUFFER": "2000", "LOGCREST_TIMELINE_CAP": "6",
@@ -315,17 +316,18 @@ func TestResolveAllLayersAtOnce(t *testing.T) {
 		"LOGCREST_GROUP_READABLE": "no",
 		"LOGCREST_DETAIL":         " Buffered", "LOGCREST_BUFFER_LEVEL": "trace", "LOGCREST_SLOW_FLOW": "2s", "LOGCREST_FLOW_BUFFER": "4096",
 		"LOGCREST_FLOW_BUFFER_RECORDS": "7", "LOGCREST_MAX_HELD": "2MiB", "LOGCREST_SAMPLE_ROUTINE": "100",
+		"LOGCREST_CONSOLE_LEVEL": " Error ",
 	}
 	var console bytes.Buffer
 	opts := []Option{
 		WithConfigFile(path), WithDir("od"), WithJSON(false), WithName("on"), WithLevel("error"),
 		WithMaxSize(30), WithBackupCount(7), WithQueueSize(8), WithMaxBuffer(3000), WithTimelineCap(9), WithFiles(false), WithConsoleFormat("Text"), WithFlowRecords("failed"),
 		WithConsole(&console), WithCloseTimeout(time.Second), WithMaxAge(8), WithCompress(true), WithGroupReadable(true),
-		WithDetail("FULL"), WithBufferLevel("debug"), WithSlowFlow(0), WithFlowBuffer(100, 3), WithMaxHeld(5000), WithSampling(3),
+		WithDetail("FULL"), WithBufferLevel("debug"), WithSlowFlow(0), WithFlowBuffer(100, 3), WithMaxHeld(5000), WithSampling(3), WithConsoleLevel("INFO"),
 	}
 	want := Settings{Dir: "od", JSON: false, Name: "on", Level: zerolog.ErrorLevel, MaxSize: 30, BackupCount: 7,
 		MaxAge: 8, Compress: true, GroupReadable: true, QueueSize: 8, MaxBuffer: 3000, Console: &console, TimelineCap: 9, CloseTimeout: time.Second, ConfigFile: path,
-		Files: false, ConsoleFmt: "text", FlowRecords: "failed",
+		Files: false, ConsoleFmt: "text", ConsoleLevel: "info", FlowRecords: "failed",
 		Detail: "full", BufferLevel: zerolog.DebugLevel, SlowFlow: 0, FlowBuffer: 100, FlowBufferRec: 3, MaxHeld: 5000, SampleRoutine: 3}
 	var warn bytes.Buffer
 	got, errs := Resolve(opts, e.get, &warn)
@@ -336,7 +338,7 @@ func TestResolveAllLayersAtOnce(t *testing.T) {
 	// Without the options the environment wins everywhere.
 	want = Settings{Dir: "ed", JSON: true, Name: "en", Level: zerolog.WarnLevel, MaxSize: 20, BackupCount: 4,
 		MaxAge: 4, Compress: false, GroupReadable: false, QueueSize: 5, MaxBuffer: 2000, Console: os.Stdout, TimelineCap: 6, CloseTimeout: 5 * time.Second, ConfigFile: path,
-		Files: true, ConsoleFmt: "off", FlowRecords: "all",
+		Files: true, ConsoleFmt: "off", ConsoleLevel: "error", FlowRecords: "all",
 		Detail: "buffered", BufferLevel: zerolog.TraceLevel, SlowFlow: 2 * time.Second, FlowBuffer: 4096, FlowBufferRec: 7, MaxHeld: 2 << 20, SampleRoutine: 100}
 	got, errs = Resolve(opts[:1], e.get, &warn)
 	if got != want || errs != nil || warn.Len() != 0 {
@@ -346,7 +348,7 @@ func TestResolveAllLayersAtOnce(t *testing.T) {
 	// Without the environment the file wins everywhere.
 	want = Settings{Dir: "fd", JSON: false, Name: "fn", Level: zerolog.InfoLevel, MaxSize: 10, BackupCount: 1,
 		MaxAge: 2, Compress: true, GroupReadable: true, QueueSize: 2, MaxBuffer: 1000, Console: os.Stdout, TimelineCap: 3, CloseTimeout: 5 * time.Second, ConfigFile: path,
-		Files: false, ConsoleFmt: "json", FlowRecords: "failed",
+		Files: false, ConsoleFmt: "json", ConsoleLevel: "2", FlowRecords: "failed",
 		Detail: "full", BufferLevel: zerolog.InfoLevel, SlowFlow: 250 * time.Millisecond, FlowBuffer: 8 << 10, FlowBufferRec: 9, MaxHeld: 1 << 20, SampleRoutine: 10}
 	got, errs = Resolve(opts[:1], env{}.get, &warn)
 	if got != want || errs != nil || warn.Len() != 0 {
