@@ -72,12 +72,12 @@ func WithName(name string) Option { return core.WithName(name) }
 func WithLevel(level string) Option { return core.WithLevel(level) }
 
 // WithMaxSize sets the size in bytes at which a file rotates; no file
-// exceeds it (default 5242880; env LOGCREST_MAX_SIZE, json max_log_size,
+// exceeds it (default 67108864, 64 MiB; env LOGCREST_MAX_SIZE, json max_log_size,
 // which also take a unit: "5MB" is 5 MiB, K, M, G counting in 1024s).
 func WithMaxSize(bytes int64) Option { return core.WithMaxSize(bytes) }
 
 // WithBackupCount sets how many rotated files are kept beside each file
-// (default 3; env LOGCREST_BACKUP_COUNT, json backup_count).
+// (default 16; env LOGCREST_BACKUP_COUNT, json backup_count).
 func WithBackupCount(n int) Option { return core.WithBackupCount(n) }
 
 // WithMaxAge sets how many days a rotated file is kept at most (default 0,

@@ -155,14 +155,14 @@ func WithLevel(level string) Option {
 }
 
 // WithMaxSize sets the size in bytes at which a file rotates (default
-// 5242880; env LOGCREST_MAX_SIZE, json max_log_size, where a unit may follow
+// 67108864, 64 MiB; env LOGCREST_MAX_SIZE, json max_log_size, where a unit may follow
 // the number: "5MB"; see Resolve). It must be positive.
 func WithMaxSize(bytes int64) Option {
 	return maxSizeSetting.with(bytes)
 }
 
 // WithBackupCount sets how many rotated files are kept beside each file
-// (default 3; env LOGCREST_BACKUP_COUNT, json backup_count): the newest, by
+// (default 16; env LOGCREST_BACKUP_COUNT, json backup_count): the newest, by
 // the time in their names, which only goes up. 0 keeps none. It must not be
 // negative.
 func WithBackupCount(n int) Option {
@@ -367,7 +367,7 @@ func WithConfigFile(path string) Option {
 // string, a number and a unit: B, K, KB, KiB, M, MB, MiB, G, GB, GiB, T, TB,
 // TiB, in any case, space before the unit allowed ("512KB", "5 MB",
 // "1.5GiB"). K, M, G and T count in 1024s however they are written: 5MB is
-// the 5 MiB (5242880 bytes) the defaults are written in, as lumberjack,
+// 5 MiB (5242880 bytes), as lumberjack,
 // logback, log4j and Docker's log options read it. With a unit the number
 // may have decimals, rounded down to a whole byte.
 //
@@ -602,12 +602,12 @@ var (
 		parse: ParseLevel, decode: jsonLevel,
 	}
 	maxSizeSetting = setting[int64]{
-		key: "max_log_size", env: "LOGCREST_MAX_SIZE", option: "WithMaxSize", def: 5242880, // 5 MiB
+		key: "max_log_size", env: "LOGCREST_MAX_SIZE", option: "WithMaxSize", def: 64 << 20, // 64 MiB: see docs/configuration.md, "Retention"
 		field: func(s *Settings) *int64 { return &s.MaxSize },
 		parse: parseSize, decode: jsonSize, check: checkPositive,
 	}
 	backupCountSetting = setting[int]{
-		key: "backup_count", env: "LOGCREST_BACKUP_COUNT", option: "WithBackupCount", def: 3,
+		key: "backup_count", env: "LOGCREST_BACKUP_COUNT", option: "WithBackupCount", def: 16,
 		field: func(s *Settings) *int { return &s.BackupCount },
 		parse: envInt, decode: jsonInt, check: checkNotNegative,
 	}
@@ -924,8 +924,8 @@ func envBool(s string) (bool, error) {
 
 // sizeUnits are the units a size takes, in lower case. K, M, G and T count
 // in 1024s whether written K, KB or KiB: a size in LogCrest is a file's or
-// a buffer's, and 5MB then means the 5 MiB (5242880 bytes) the defaults are
-// written in, as in lumberjack, logback, log4j and Docker's log options.
+// a buffer's, and 5MB then means 5 MiB (5242880 bytes), as in lumberjack,
+// logback, log4j and Docker's log options.
 var sizeUnits = map[string]int64{
 	"b": 1,
 	"k": 1 << 10, "kb": 1 << 10, "kib": 1 << 10,
