@@ -72,12 +72,12 @@ func WithName(name string) Option { return core.WithName(name) }
 func WithLevel(level string) Option { return core.WithLevel(level) }
 
 // WithMaxSize sets the size in bytes at which a file rotates; no file
-// exceeds it (default 5242880; env LOGCREST_MAX_SIZE, json max_log_size,
+// exceeds it (default 67108864, 64 MiB; env LOGCREST_MAX_SIZE, json max_log_size,
 // which also take a unit: "5MB" is 5 MiB, K, M, G counting in 1024s).
 func WithMaxSize(bytes int64) Option { return core.WithMaxSize(bytes) }
 
 // WithBackupCount sets how many rotated files are kept beside each file
-// (default 3; env LOGCREST_BACKUP_COUNT, json backup_count).
+// (default 16; env LOGCREST_BACKUP_COUNT, json backup_count).
 func WithBackupCount(n int) Option { return core.WithBackupCount(n) }
 
 // WithMaxAge sets how many days a rotated file is kept at most (default 0,
@@ -122,6 +122,18 @@ func WithFiles(on bool) Option { return core.WithFiles(on) }
 // a terminal; "json", the same JSON lines the files hold, flow records
 // included; "off", nothing.
 func WithConsoleFormat(format string) Option { return core.WithConsoleFormat(format) }
+
+// WithConsoleLevel sets the least level of a record the console gets (env
+// LOGCREST_CONSOLE_LEVEL, json console_level): a level name as WithLevel
+// takes it, or "auto", the default. Auto gives the console every record the
+// pipeline writes, except a text console on stdout (or another file) that is
+// not a terminal while the files are on — a service under systemd, output
+// redirected to a file or a pipe — which gets warnings and above only: the
+// files hold the rest, and a copy of every record nobody reads costs disk
+// and CPU. A terminal, a JSON console, container mode (the files off: the
+// console is the log) and a writer given to WithConsole that is not a file
+// get everything.
+func WithConsoleLevel(level string) Option { return core.WithConsoleLevel(level) }
 
 // WithFlowRecords sets which flow records are written (env
 // LOGCREST_FLOW_RECORDS, json flow_records): "all" (the default), every

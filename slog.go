@@ -164,15 +164,28 @@ func slogZerologLevel(l slog.Level) zerolog.Level {
 	}
 }
 
-// Enabled reports whether a record at level l would be written: l is at or
-// above opts.Level (when set), and its zerolog level at or above the
-// pipeline's level and zerolog's global level.
+// Enabled reports whether a record at level l would be written or held: l
+// is at or above opts.Level (when set), its zerolog level at or above
+// zerolog's global level, and either at or above the pipeline's level or
+// one that the flow of ctx holds in buffered detail mode (debug, up to the
+// buffer level), as Log(ctx) does: such a record is written, marked
+// "buffered", if the flow fails, is slow or is kept.
 func (h *slogHandler) Enabled(ctx context.Context, l slog.Level) bool {
 	if h.level != nil && l < h.level.Level() {
 		return false
 	}
 	zl := slogZerologLevel(l)
-	return zl >= h.pipeline(ctx).Level() && zl >= zerolog.GlobalLevel()
+	if zl < zerolog.GlobalLevel() {
+		return false
+	}
+	p := h.pipeline(ctx)
+	if zl >= p.Level() {
+		return true
+	}
+	// Held only through the span's own logger, which Log(ctx) returns
+	// when the span belongs to the handler's pipeline.
+	s := flow.FromContext(ctx)
+	return s != nil && s.Pipeline() == p.core() && s.Holds(zl)
 }
 
 // Handle writes r through the logger of ctx on the handler's pipeline.

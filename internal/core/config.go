@@ -54,6 +54,11 @@ const (
 	ConsoleOff  = "off"  // no console
 )
 
+// ConsoleLevelAuto is the default of WithConsoleLevel, LOGCREST_CONSOLE_LEVEL
+// and the json key "console_level": the console's level follows from where
+// it writes (see ConsoleMin).
+const ConsoleLevelAuto = "auto"
+
 const (
 	// maxConfigFileSize is the largest config file read; a bigger one is
 	// certainly not a LogCrest config and is ignored with a warning.
@@ -83,6 +88,7 @@ type Settings struct {
 	ConfigFile    string        // the JSON file the settings were read from; "" when none was read
 	Files         bool          // write the files; false for a container that collects stdout
 	ConsoleFmt    string        // ConsoleText, ConsoleJSON or ConsoleOff
+	ConsoleLevel  string        // ConsoleLevelAuto or a level name: the least level the console gets
 	FlowRecords   string        // FlowRecordsAll or FlowRecordsFailed
 
 	Detail        string        // DetailBuffered or DetailFull
@@ -151,14 +157,14 @@ func WithLevel(level string) Option {
 }
 
 // WithMaxSize sets the size in bytes at which a file rotates (default
-// 5242880; env LOGCREST_MAX_SIZE, json max_log_size, where a unit may follow
+// 67108864, 64 MiB; env LOGCREST_MAX_SIZE, json max_log_size, where a unit may follow
 // the number: "5MB"; see Resolve). It must be positive.
 func WithMaxSize(bytes int64) Option {
 	return maxSizeSetting.with(bytes)
 }
 
 // WithBackupCount sets how many rotated files are kept beside each file
-// (default 3; env LOGCREST_BACKUP_COUNT, json backup_count): the newest, by
+// (default 16; env LOGCREST_BACKUP_COUNT, json backup_count): the newest, by
 // the time in their names, which only goes up. 0 keeps none. It must not be
 // negative.
 func WithBackupCount(n int) Option {
@@ -225,6 +231,20 @@ func WithFiles(on bool) Option {
 // included; or "off", nothing.
 func WithConsoleFormat(format string) Option {
 	return consoleFmtSetting.with(lowerTrim(format))
+}
+
+// WithConsoleLevel sets the least level of a record the console gets (env
+// LOGCREST_CONSOLE_LEVEL, json console_level): a level name as WithLevel
+// takes it, or "auto" (the default). Auto gives the console every record
+// the pipeline writes, except when it is a readable copy nobody watches:
+// with the files on, a text console that is an *os.File but not a terminal
+// (stdout redirected to a file, a pipe, journald under systemd) gets
+// warnings and above only, as the files hold the rest. A terminal, a JSON
+// console, a console with the files off (container mode, where the console
+// is the log) and a writer given by WithConsole that is not an *os.File get
+// everything. The pipeline's level still applies first.
+func WithConsoleLevel(level string) Option {
+	return consoleLevelSetting.with(lowerTrim(level))
 }
 
 // WithFlowRecords sets which flow records are written (env
@@ -359,7 +379,7 @@ func WithConfigFile(path string) Option {
 // string, a number and a unit: B, K, KB, KiB, M, MB, MiB, G, GB, GiB, T, TB,
 // TiB, in any case, space before the unit allowed ("512KB", "5 MB",
 // "1.5GiB"). K, M, G and T count in 1024s however they are written: 5MB is
-// the 5 MiB (5242880 bytes) the defaults are written in, as lumberjack,
+// 5 MiB (5242880 bytes), as lumberjack,
 // logback, log4j and Docker's log options read it. With a unit the number
 // may have decimals, rounded down to a whole byte.
 //
@@ -561,7 +581,7 @@ var settingTable = []anySetting{
 	&configFileSetting,
 	&dirSetting, &jsonSetting, &nameSetting, &levelSetting, &maxSizeSetting,
 	&backupCountSetting, &maxAgeSetting, &compressSetting, &groupReadSetting,
-	&queueSizeSetting, &maxBufferSetting, &filesSetting, &consoleFmtSetting,
+	&queueSizeSetting, &maxBufferSetting, &filesSetting, &consoleFmtSetting, &consoleLevelSetting,
 	&flowRecordsSetting, &timelineCapSetting, &closeTimeoutSetting,
 	&consoleSetting,
 	&detailSetting, &bufferLevelSetting, &slowFlowSetting, &flowBufferSetting,
@@ -594,12 +614,12 @@ var (
 		parse: ParseLevel, decode: jsonLevel,
 	}
 	maxSizeSetting = setting[int64]{
-		key: "max_log_size", env: "LOGCREST_MAX_SIZE", option: "WithMaxSize", def: 5242880, // 5 MiB
+		key: "max_log_size", env: "LOGCREST_MAX_SIZE", option: "WithMaxSize", def: 64 << 20, // 64 MiB: see docs/configuration.md, "Retention"
 		field: func(s *Settings) *int64 { return &s.MaxSize },
 		parse: parseSize, decode: jsonSize, check: checkPositive,
 	}
 	backupCountSetting = setting[int]{
-		key: "backup_count", env: "LOGCREST_BACKUP_COUNT", option: "WithBackupCount", def: 3,
+		key: "backup_count", env: "LOGCREST_BACKUP_COUNT", option: "WithBackupCount", def: 16,
 		field: func(s *Settings) *int { return &s.BackupCount },
 		parse: envInt, decode: jsonInt, check: checkNotNegative,
 	}
@@ -637,6 +657,11 @@ var (
 		key: "console", env: "LOGCREST_CONSOLE", option: "WithConsoleFormat", def: ConsoleText,
 		field: func(s *Settings) *string { return &s.ConsoleFmt },
 		parse: envLowerTrim, decode: jsonLowerTrim, check: checkConsoleFmt,
+	}
+	consoleLevelSetting = setting[string]{
+		key: "console_level", env: "LOGCREST_CONSOLE_LEVEL", option: "WithConsoleLevel", def: ConsoleLevelAuto,
+		field: func(s *Settings) *string { return &s.ConsoleLevel },
+		parse: envLowerTrim, decode: jsonConsoleLevel, check: checkConsoleLevel,
 	}
 	flowRecordsSetting = setting[string]{
 		key: "flow_records", env: "LOGCREST_FLOW_RECORDS", option: "WithFlowRecords", def: FlowRecordsAll,
@@ -718,6 +743,30 @@ func envLowerTrim(s string) (string, error) { return lowerTrim(s), nil }
 func jsonLowerTrim(raw json.RawMessage) (string, error) {
 	s, err := jsonString(raw)
 	return lowerTrim(s), err
+}
+
+// jsonConsoleLevel reads a console level as a string, or as a level number
+// (as log_level takes it).
+func jsonConsoleLevel(raw json.RawMessage) (string, error) {
+	if isNumber(raw) {
+		n, err := wholeNumber(string(raw))
+		if err != nil {
+			return "", err
+		}
+		return strconv.FormatInt(n, 10), nil
+	}
+	return jsonLowerTrim(raw)
+}
+
+// checkConsoleLevel accepts "auto" and every level ParseLevel reads.
+func checkConsoleLevel(s string) error {
+	if s == ConsoleLevelAuto {
+		return nil
+	}
+	if _, err := ParseLevel(s); err != nil {
+		return fmt.Errorf("%s is not auto or a level name", quote(s))
+	}
+	return nil
 }
 
 // checkFlowRecords accepts the flow record policies, in lower case.
@@ -989,8 +1038,8 @@ func envBool(s string) (bool, error) {
 
 // sizeUnits are the units a size takes, in lower case. K, M, G and T count
 // in 1024s whether written K, KB or KiB: a size in LogCrest is a file's or
-// a buffer's, and 5MB then means the 5 MiB (5242880 bytes) the defaults are
-// written in, as in lumberjack, logback, log4j and Docker's log options.
+// a buffer's, and 5MB then means 5 MiB (5242880 bytes), as in lumberjack,
+// logback, log4j and Docker's log options.
 var sizeUnits = map[string]int64{
 	"b": 1,
 	"k": 1 << 10, "kb": 1 << 10, "kib": 1 << 10,

@@ -94,8 +94,8 @@ func TestSettingsDefaults(t *testing.T) {
 		JSON:          true,
 		Name:          "app_logger",
 		Level:         zerolog.DebugLevel,
-		MaxSize:       5242880,
-		BackupCount:   3,
+		MaxSize:       67108864,
+		BackupCount:   16,
 		MaxAge:        0,
 		Compress:      false,
 		GroupReadable: false,
@@ -103,6 +103,7 @@ func TestSettingsDefaults(t *testing.T) {
 		MaxBuffer:     64 << 20,
 		Files:         true,
 		ConsoleFmt:    "text",
+		ConsoleLevel:  "auto",
 		FlowRecords:   "all",
 		Console:       os.Stdout,
 		TimelineCap:   1000,
@@ -192,19 +193,19 @@ func TestResolvePrecedence(t *testing.T) {
 		{"level/between", "log_level", `25`, "LOGCREST_LEVEL", " 11 ", WithLevel("debug"), level,
 			[4]any{zerolog.DebugLevel, zerolog.WarnLevel, zerolog.InfoLevel, zerolog.DebugLevel}},
 		{"max_size", "max_log_size", `1000`, "LOGCREST_MAX_SIZE", "2000", WithMaxSize(3000), maxSize,
-			[4]any{int64(5242880), int64(1000), int64(2000), int64(3000)}},
+			[4]any{int64(67108864), int64(1000), int64(2000), int64(3000)}},
 		{"max_size/extremes", "max_log_size", `5e6`, "LOGCREST_MAX_SIZE", " 9223372036854775807 ", WithMaxSize(1), maxSize,
-			[4]any{int64(5242880), int64(5000000), int64(math.MaxInt64), int64(1)}},
+			[4]any{int64(67108864), int64(5000000), int64(math.MaxInt64), int64(1)}},
 		{"max_size/float", "max_log_size", `1048576.0`, "LOGCREST_MAX_SIZE", "+1", WithMaxSize(math.MaxInt64), maxSize,
-			[4]any{int64(5242880), int64(1048576), int64(1), int64(math.MaxInt64)}},
+			[4]any{int64(67108864), int64(1048576), int64(1), int64(math.MaxInt64)}},
 		{"max_size/units", "max_log_size", `"10 MiB"`, "LOGCREST_MAX_SIZE", "512kb", WithMaxSize(1), maxSize,
-			[4]any{int64(5242880), int64(10 << 20), int64(512 << 10), int64(1)}},
+			[4]any{int64(67108864), int64(10 << 20), int64(512 << 10), int64(1)}},
 		{"max_size/units-gib", "max_log_size", `"2gib"`, "LOGCREST_MAX_SIZE", " 7B ", WithMaxSize(2), maxSize,
-			[4]any{int64(5242880), int64(2 << 30), int64(7), int64(2)}},
+			[4]any{int64(67108864), int64(2 << 30), int64(7), int64(2)}},
 		{"max_size/string-bytes", "max_log_size", `" 123456 "`, "LOGCREST_MAX_SIZE", "1T", WithMaxSize(3), maxSize,
-			[4]any{int64(5242880), int64(123456), int64(1 << 40), int64(3)}},
+			[4]any{int64(67108864), int64(123456), int64(1 << 40), int64(3)}},
 		{"max_size/decimal-unit", "max_log_size", `"1.5G"`, "LOGCREST_MAX_SIZE", "0.5 MB", WithMaxSize(4), maxSize,
-			[4]any{int64(5242880), int64(3 << 29), int64(1 << 19), int64(4)}},
+			[4]any{int64(67108864), int64(3 << 29), int64(1 << 19), int64(4)}},
 		{"max_buffer/units", "max_buffer_bytes", `"256KiB"`, "LOGCREST_MAX_BUFFER", "128 MB", WithMaxBuffer(4096), maxBuffer,
 			[4]any{int64(64 << 20), int64(256 << 10), int64(128 << 20), int64(4096)}},
 		{"max_buffer/number", "max_buffer_bytes", `1048576`, "LOGCREST_MAX_BUFFER", "3m", WithMaxBuffer(1), maxBuffer,
@@ -226,9 +227,9 @@ func TestResolvePrecedence(t *testing.T) {
 		{"group_readable/string-on", "group_readable", `"on"`, "LOGCREST_GROUP_READABLE", "false", WithGroupReadable(true), groupReadable,
 			[4]any{false, true, false, true}},
 		{"backup_count", "backup_count", `1`, "LOGCREST_BACKUP_COUNT", "0", WithBackupCount(7), backups,
-			[4]any{3, 1, 0, 7}},
+			[4]any{16, 1, 0, 7}},
 		{"backup_count/zero", "backup_count", `0`, "LOGCREST_BACKUP_COUNT", "12", WithBackupCount(0), backups,
-			[4]any{3, 0, 12, 0}},
+			[4]any{16, 0, 12, 0}},
 		{"max_age", "max_age", `7`, "LOGCREST_MAX_AGE", "30", WithMaxAge(90), maxAge,
 			[4]any{0, 7, 30, 90}},
 		{"max_age/zero", "max_age", `0`, "LOGCREST_MAX_AGE", " 14 ", WithMaxAge(0), maxAge,
@@ -307,7 +308,7 @@ func TestResolveAllLayersAtOnce(t *testing.T) {
 	path := configFile(t, `{"base_log_dir":"fd","use_json":false,"log_name":"fn","log_level":"info",
 		"max_log_size":10,"backup_count":1,"max_queue_size":2,"max_buffer_bytes":1000,"timeline_cap":3,"files":false,"console":"JSON","flow_records":"failed",
 		"max_age":2,"compress":true,"group_readable":true,
-		"detail":"full","buffer_level":"info","slow_flow":250,"flow_buffer_bytes":"8KiB","flow_buffer_records":9,"max_held_bytes":"1MB","sample_routine":10}`)
+		"detail":"full","buffer_level":"info","slow_flow":250,"flow_buffer_bytes":"8KiB","flow_buffer_records":9,"max_held_bytes":"1MB","sample_routine":10,"console_level":2}`)
 	e := env{
 		"LOGCREST_DIR": "ed", "LOGCREST_JSON": "true", "LOGCREST_NAME": "en", "LOGCREST_LEVEL": "warn",
 		"LOGCREST_MAX_SIZE": "20", "LOGCREST_BACKUP_COUNT": "4", "LOGCREST_QUEUE_SIZE": "5", "LOGCREST_MAX_BUFFER": "2000", "LOGCREST_TIMELINE_CAP": "6",
@@ -315,17 +316,18 @@ func TestResolveAllLayersAtOnce(t *testing.T) {
 		"LOGCREST_GROUP_READABLE": "no",
 		"LOGCREST_DETAIL":         " Buffered", "LOGCREST_BUFFER_LEVEL": "trace", "LOGCREST_SLOW_FLOW": "2s", "LOGCREST_FLOW_BUFFER": "4096",
 		"LOGCREST_FLOW_BUFFER_RECORDS": "7", "LOGCREST_MAX_HELD": "2MiB", "LOGCREST_SAMPLE_ROUTINE": "100",
+		"LOGCREST_CONSOLE_LEVEL": " Error ",
 	}
 	var console bytes.Buffer
 	opts := []Option{
 		WithConfigFile(path), WithDir("od"), WithJSON(false), WithName("on"), WithLevel("error"),
 		WithMaxSize(30), WithBackupCount(7), WithQueueSize(8), WithMaxBuffer(3000), WithTimelineCap(9), WithFiles(false), WithConsoleFormat("Text"), WithFlowRecords("failed"),
 		WithConsole(&console), WithCloseTimeout(time.Second), WithMaxAge(8), WithCompress(true), WithGroupReadable(true),
-		WithDetail("FULL"), WithBufferLevel("debug"), WithSlowFlow(0), WithFlowBuffer(100, 3), WithMaxHeld(5000), WithSampling(3),
+		WithDetail("FULL"), WithBufferLevel("debug"), WithSlowFlow(0), WithFlowBuffer(100, 3), WithMaxHeld(5000), WithSampling(3), WithConsoleLevel("INFO"),
 	}
 	want := Settings{Dir: "od", JSON: false, Name: "on", Level: zerolog.ErrorLevel, MaxSize: 30, BackupCount: 7,
 		MaxAge: 8, Compress: true, GroupReadable: true, QueueSize: 8, MaxBuffer: 3000, Console: &console, TimelineCap: 9, CloseTimeout: time.Second, ConfigFile: path,
-		Files: false, ConsoleFmt: "text", FlowRecords: "failed",
+		Files: false, ConsoleFmt: "text", ConsoleLevel: "info", FlowRecords: "failed",
 		Detail: "full", BufferLevel: zerolog.DebugLevel, SlowFlow: 0, FlowBuffer: 100, FlowBufferRec: 3, MaxHeld: 5000, SampleRoutine: 3}
 	var warn bytes.Buffer
 	got, errs := Resolve(opts, e.get, &warn)
@@ -336,7 +338,7 @@ func TestResolveAllLayersAtOnce(t *testing.T) {
 	// Without the options the environment wins everywhere.
 	want = Settings{Dir: "ed", JSON: true, Name: "en", Level: zerolog.WarnLevel, MaxSize: 20, BackupCount: 4,
 		MaxAge: 4, Compress: false, GroupReadable: false, QueueSize: 5, MaxBuffer: 2000, Console: os.Stdout, TimelineCap: 6, CloseTimeout: 5 * time.Second, ConfigFile: path,
-		Files: true, ConsoleFmt: "off", FlowRecords: "all",
+		Files: true, ConsoleFmt: "off", ConsoleLevel: "error", FlowRecords: "all",
 		Detail: "buffered", BufferLevel: zerolog.TraceLevel, SlowFlow: 2 * time.Second, FlowBuffer: 4096, FlowBufferRec: 7, MaxHeld: 2 << 20, SampleRoutine: 100}
 	got, errs = Resolve(opts[:1], e.get, &warn)
 	if got != want || errs != nil || warn.Len() != 0 {
@@ -346,7 +348,7 @@ func TestResolveAllLayersAtOnce(t *testing.T) {
 	// Without the environment the file wins everywhere.
 	want = Settings{Dir: "fd", JSON: false, Name: "fn", Level: zerolog.InfoLevel, MaxSize: 10, BackupCount: 1,
 		MaxAge: 2, Compress: true, GroupReadable: true, QueueSize: 2, MaxBuffer: 1000, Console: os.Stdout, TimelineCap: 3, CloseTimeout: 5 * time.Second, ConfigFile: path,
-		Files: false, ConsoleFmt: "json", FlowRecords: "failed",
+		Files: false, ConsoleFmt: "json", ConsoleLevel: "2", FlowRecords: "failed",
 		Detail: "full", BufferLevel: zerolog.InfoLevel, SlowFlow: 250 * time.Millisecond, FlowBuffer: 8 << 10, FlowBufferRec: 9, MaxHeld: 1 << 20, SampleRoutine: 10}
 	got, errs = Resolve(opts[:1], env{}.get, &warn)
 	if got != want || errs != nil || warn.Len() != 0 {
@@ -500,16 +502,16 @@ func TestResolveBadInput(t *testing.T) {
 		fileValue("files", `[]`, `using true`),
 		fileValue("compress", `"gzip"`, `using false`),
 		fileValue("group_readable", `2`, `using false`),
-		fileValue("max_log_size", `"5XB"`, `using 5242880`),
-		fileValue("max_log_size", `"0MB"`, `using 5242880`),
-		fileValue("max_log_size", `"-5MB"`, `using 5242880`),
-		fileValue("max_log_size", `"5 M B"`, `using 5242880`),
-		fileValue("max_log_size", `"1e6"`, `using 5242880`),
-		fileValue("max_log_size", `"1.5"`, `using 5242880`),
-		fileValue("max_log_size", `"8388608TiB"`, `using 5242880`),
-		fileValue("max_log_size", `"MB"`, `using 5242880`),
-		fileValue("max_log_size", `""`, `using 5242880`),
-		fileValue("max_log_size", `{"MB":5}`, `using 5242880`),
+		fileValue("max_log_size", `"5XB"`, `using 67108864`),
+		fileValue("max_log_size", `"0MB"`, `using 67108864`),
+		fileValue("max_log_size", `"-5MB"`, `using 67108864`),
+		fileValue("max_log_size", `"5 M B"`, `using 67108864`),
+		fileValue("max_log_size", `"1e6"`, `using 67108864`),
+		fileValue("max_log_size", `"1.5"`, `using 67108864`),
+		fileValue("max_log_size", `"8388608TiB"`, `using 67108864`),
+		fileValue("max_log_size", `"MB"`, `using 67108864`),
+		fileValue("max_log_size", `""`, `using 67108864`),
+		fileValue("max_log_size", `{"MB":5}`, `using 67108864`),
 		fileValue("max_buffer_bytes", `"64 mebibytes"`, `using 67108864`),
 		fileValue("max_buffer_bytes", `"0.1B"`, `using 67108864`),
 		fileValue("console", `"xml"`, `using "text"`),
@@ -537,20 +539,20 @@ func TestResolveBadInput(t *testing.T) {
 		fileValue("log_level", `true`, `using debug`),
 		fileValue("log_level", `{}`, `using debug`),
 		fileValue("log_level", `1e400`, `using debug`),
-		fileValue("max_log_size", `"big"`, `using 5242880`),
-		fileValue("max_log_size", `0`, `using 5242880`),
-		fileValue("max_log_size", `-1`, `using 5242880`),
-		fileValue("max_log_size", `2.5`, `using 5242880`),
-		fileValue("max_log_size", `1e30`, `using 5242880`),
-		fileValue("max_log_size", `9223372036854775808`, `using 5242880`),
-		fileValue("max_log_size", `-9223372036854775809`, `using 5242880`),
-		fileValue("max_log_size", `[]`, `using 5242880`),
-		fileValue("max_log_size", `false`, `using 5242880`),
-		fileValue("backup_count", `2.5`, `using 3`),
-		fileValue("backup_count", `-1`, `using 3`),
-		fileValue("backup_count", `"3"`, `using 3`),
-		fileValue("backup_count", `1e20`, `using 3`),
-		fileValue("backup_count", `1e-2`, `using 3`),
+		fileValue("max_log_size", `"big"`, `using 67108864`),
+		fileValue("max_log_size", `0`, `using 67108864`),
+		fileValue("max_log_size", `-1`, `using 67108864`),
+		fileValue("max_log_size", `2.5`, `using 67108864`),
+		fileValue("max_log_size", `1e30`, `using 67108864`),
+		fileValue("max_log_size", `9223372036854775808`, `using 67108864`),
+		fileValue("max_log_size", `-9223372036854775809`, `using 67108864`),
+		fileValue("max_log_size", `[]`, `using 67108864`),
+		fileValue("max_log_size", `false`, `using 67108864`),
+		fileValue("backup_count", `2.5`, `using 16`),
+		fileValue("backup_count", `-1`, `using 16`),
+		fileValue("backup_count", `"3"`, `using 16`),
+		fileValue("backup_count", `1e20`, `using 16`),
+		fileValue("backup_count", `1e-2`, `using 16`),
 		fileValue("max_age", `-1`, `using 0`),
 		fileValue("max_age", `"7"`, `using 0`),
 		fileValue("max_age", `1.5`, `using 0`),
@@ -636,29 +638,29 @@ func TestResolveBadInput(t *testing.T) {
 		envValue("LOGCREST_LEVEL", "2.0", "using debug"),
 		envValue("LOGCREST_LEVEL", strings.Repeat("A", 10000), "using debug"),
 		envValue("LOGCREST_LEVEL", "info\r\nlogcrest: warning: forged", "using debug"),
-		envValue("LOGCREST_MAX_SIZE", "big", "using 5242880"),
-		envValue("LOGCREST_MAX_SIZE", "0", "using 5242880"),
-		envValue("LOGCREST_MAX_SIZE", "-5", "using 5242880"),
-		envValue("LOGCREST_MAX_SIZE", "1.5", "using 5242880"),
-		envValue("LOGCREST_MAX_SIZE", "1e6", "using 5242880"),
-		envValue("LOGCREST_MAX_SIZE", "5XB", "using 5242880"),
-		envValue("LOGCREST_MAX_SIZE", "5 M B", "using 5242880"),
-		envValue("LOGCREST_MAX_SIZE", "0MB", "using 5242880"),
-		envValue("LOGCREST_MAX_SIZE", "-5MB", "using 5242880"),
-		envValue("LOGCREST_MAX_SIZE", "+5MB", "using 5242880"),
-		envValue("LOGCREST_MAX_SIZE", "1..5MB", "using 5242880"),
-		envValue("LOGCREST_MAX_SIZE", ".MB", "using 5242880"),
-		envValue("LOGCREST_MAX_SIZE", "8388608 TiB", "using 5242880"),
-		envValue("LOGCREST_MAX_SIZE", "5MB\nlogcrest: warning: forged", "using 5242880"),
-		envValue("LOGCREST_MAX_SIZE", strings.Repeat("9", 100)+"MB", "using 5242880"),
+		envValue("LOGCREST_MAX_SIZE", "big", "using 67108864"),
+		envValue("LOGCREST_MAX_SIZE", "0", "using 67108864"),
+		envValue("LOGCREST_MAX_SIZE", "-5", "using 67108864"),
+		envValue("LOGCREST_MAX_SIZE", "1.5", "using 67108864"),
+		envValue("LOGCREST_MAX_SIZE", "1e6", "using 67108864"),
+		envValue("LOGCREST_MAX_SIZE", "5XB", "using 67108864"),
+		envValue("LOGCREST_MAX_SIZE", "5 M B", "using 67108864"),
+		envValue("LOGCREST_MAX_SIZE", "0MB", "using 67108864"),
+		envValue("LOGCREST_MAX_SIZE", "-5MB", "using 67108864"),
+		envValue("LOGCREST_MAX_SIZE", "+5MB", "using 67108864"),
+		envValue("LOGCREST_MAX_SIZE", "1..5MB", "using 67108864"),
+		envValue("LOGCREST_MAX_SIZE", ".MB", "using 67108864"),
+		envValue("LOGCREST_MAX_SIZE", "8388608 TiB", "using 67108864"),
+		envValue("LOGCREST_MAX_SIZE", "5MB\nlogcrest: warning: forged", "using 67108864"),
+		envValue("LOGCREST_MAX_SIZE", strings.Repeat("9", 100)+"MB", "using 67108864"),
 		envValue("LOGCREST_MAX_BUFFER", "lots", "using 67108864"),
 		envValue("LOGCREST_MAX_BUFFER", "0.5B", "using 67108864"),
 		envValue("LOGCREST_FILES", "none", "using true"),
-		envValue("LOGCREST_MAX_SIZE", "99999999999999999999", "using 5242880"),
-		envValue("LOGCREST_MAX_SIZE", "   ", "using 5242880"),
-		envValue("LOGCREST_BACKUP_COUNT", "-1", "using 3"),
-		envValue("LOGCREST_BACKUP_COUNT", "x", "using 3"),
-		envValue("LOGCREST_BACKUP_COUNT", "0x10", "using 3"),
+		envValue("LOGCREST_MAX_SIZE", "99999999999999999999", "using 67108864"),
+		envValue("LOGCREST_MAX_SIZE", "   ", "using 67108864"),
+		envValue("LOGCREST_BACKUP_COUNT", "-1", "using 16"),
+		envValue("LOGCREST_BACKUP_COUNT", "x", "using 16"),
+		envValue("LOGCREST_BACKUP_COUNT", "0x10", "using 16"),
 		envValue("LOGCREST_MAX_AGE", "-3", "using 0"),
 		envValue("LOGCREST_MAX_AGE", "7d", "using 0"),
 		envValue("LOGCREST_MAX_AGE", "1.5", "using 0"),
@@ -684,11 +686,11 @@ func TestResolveBadInput(t *testing.T) {
 		optValue("WithLevel", WithLevel("loud"), "using debug"),
 		optValue("WithLevel", WithLevel(""), "using debug"),
 		optValue("WithLevel", WithLevel("7"), "using debug"),
-		optValue("WithMaxSize", WithMaxSize(-1), "using 5242880"),
-		optValue("WithMaxSize", WithMaxSize(0), "using 5242880"),
-		optValue("WithMaxSize", WithMaxSize(math.MinInt64), "using 5242880"),
-		optValue("WithBackupCount", WithBackupCount(-1), "using 3"),
-		optValue("WithBackupCount", WithBackupCount(math.MinInt), "using 3"),
+		optValue("WithMaxSize", WithMaxSize(-1), "using 67108864"),
+		optValue("WithMaxSize", WithMaxSize(0), "using 67108864"),
+		optValue("WithMaxSize", WithMaxSize(math.MinInt64), "using 67108864"),
+		optValue("WithBackupCount", WithBackupCount(-1), "using 16"),
+		optValue("WithBackupCount", WithBackupCount(math.MinInt), "using 16"),
 		optValue("WithMaxAge", WithMaxAge(-1), "using 0"),
 		optValue("WithMaxAge", WithMaxAge(math.MinInt), "using 0"),
 		optValue("WithCloseTimeout", WithCloseTimeout(-time.Second), "using 5s"),
@@ -700,11 +702,11 @@ func TestResolveBadInput(t *testing.T) {
 		// A bad option means the default, not the environment's value.
 		{
 			name: "option/bad over good env", opts: []Option{WithMaxSize(-1)}, env: env{"LOGCREST_MAX_SIZE": "100"},
-			needle: "WithMaxSize", using: "using 5242880",
+			needle: "WithMaxSize", using: "using 67108864",
 		},
 		{
 			name: "env/bad over good file", file: `{"backup_count":5}`, env: env{"LOGCREST_BACKUP_COUNT": "many"},
-			needle: "LOGCREST_BACKUP_COUNT", using: "using 3",
+			needle: "LOGCREST_BACKUP_COUNT", using: "using 16",
 		},
 		{
 			name: "option/bad max age over good env", opts: []Option{WithMaxAge(-7)}, env: env{"LOGCREST_MAX_AGE": "30"},
@@ -854,7 +856,7 @@ func TestResolveLongConfigPath(t *testing.T) {
 	}
 	var warn bytes.Buffer
 	Resolve([]Option{WithConfigFile(path)}, nil, &warn)
-	if !strings.Contains(warn.String(), strconv.Quote(path)+": backup_count: -1 is negative, using 3\n") {
+	if !strings.Contains(warn.String(), strconv.Quote(path)+": backup_count: -1 is negative, using 16\n") {
 		t.Errorf("warning does not name the whole path: %q", warn.String())
 	}
 }
@@ -864,7 +866,7 @@ func TestResolveWarnOutput(t *testing.T) {
 	var buf bytes.Buffer
 	defer SetWarnOutput(&buf)()
 	_, errs := Resolve([]Option{WithConfigFile(""), WithMaxSize(-1)}, nil, nil)
-	if len(errs) != 1 || !strings.Contains(buf.String(), "logcrest: warning: WithMaxSize: -1 is not positive, using 5242880\n") {
+	if len(errs) != 1 || !strings.Contains(buf.String(), "logcrest: warning: WithMaxSize: -1 is not positive, using 67108864\n") {
 		t.Errorf("problems %v, output %q", errs, buf.String())
 	}
 }
@@ -883,7 +885,7 @@ func TestResolveSizeUnits(t *testing.T) {
 		want int64
 		err  string // "" when valid
 	}{
-		{"5242880", 5242880, ""},
+		{"67108864", 67108864, ""},
 		{" 42 ", 42, ""},
 		{"+1", 1, ""},
 		{"5MB", 5 << 20, ""},
@@ -953,8 +955,8 @@ func TestResolveSizeUnits(t *testing.T) {
 	s, errs := Resolve([]Option{WithConfigFile("")},
 		env{"LOGCREST_MAX_SIZE": "5XB", "LOGCREST_MAX_BUFFER": "64 MiB"}.get, &warn)
 	want := warnPrefix + `LOGCREST_MAX_SIZE: "5XB" is not a size (bytes, or a number and a unit: 512KB, 5MB, 1.5GiB; ` +
-		"K, M, G, T count in 1024s), using 5242880\n"
-	if warn.String() != want || len(errs) != 1 || s.MaxSize != 5242880 || s.MaxBuffer != 64<<20 {
+		"K, M, G, T count in 1024s), using 67108864\n"
+	if warn.String() != want || len(errs) != 1 || s.MaxSize != 67108864 || s.MaxBuffer != 64<<20 {
 		t.Errorf("Resolve: MaxSize %d, MaxBuffer %d, problems %v, warnings\n%q\nwant\n%q", s.MaxSize, s.MaxBuffer, errs, warn.String(), want)
 	}
 	path := configFile(t, `{"max_log_size":"10MB","max_buffer_bytes":[1],"files":"off"}`)

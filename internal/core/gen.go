@@ -1,14 +1,17 @@
 package core
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"math"
+	"os"
 	"path/filepath"
 	"strconv"
 	"sync/atomic"
 	"time"
 
+	"github.com/mattn/go-isatty"
 	"github.com/rs/zerolog"
 
 	"github.com/logcrest/logcrest/internal/jsonenc"
@@ -47,8 +50,11 @@ type gen struct {
 	errs     *ring.Ring
 	flows    *ring.Ring
 	console  *ring.Ring // nil when the console is off
-	rings    []*ring.Ring
-	files    []*fileSink
+	// consoleMin is the least level the console gets (see ConsoleMin);
+	// TraceLevel lets every record through unchecked.
+	consoleMin zerolog.Level
+	rings      []*ring.Ring
+	files      []*fileSink
 	// closeBy is the deadline (Unix nanoseconds) of the close under way,
 	// or 0; the file sinks, closed by their rings' goroutines, read it to
 	// bound their own closing (the compressor) within it.
@@ -76,6 +82,7 @@ func newGen(s Settings) *gen {
 			text = writers.TextFormatter{Color: writers.ColorFor(s.Console)}.Append
 		}
 		p.console = p.ring(writers.NewConsole(s.Console), StreamConsole, uniqueFormat(text))
+		p.consoleMin = ConsoleMin(s)
 		p.rings = append(p.rings, p.console)
 	}
 	if s.Files {
@@ -98,6 +105,53 @@ func newGen(s Settings) *gen {
 	}
 	p.heads, p.zheads = recordHeads(s.Name)
 	return p
+}
+
+// isTerminal reports whether f is open on a terminal. Tests replace it to
+// play a terminal or a redirected stdout without depending on their own.
+var isTerminal = func(f *os.File) bool {
+	fd := f.Fd()
+	return isatty.IsTerminal(fd) || isatty.IsCygwinTerminal(fd)
+}
+
+// ConsoleMin returns the least level of a record the console of s gets:
+// the level of s.ConsoleLevel when it names one; for ConsoleLevelAuto,
+// WarnLevel when the console is a readable copy nobody watches (the files
+// on, the text format, an *os.File that is not a terminal: stdout
+// redirected to a file or a pipe, journald), else TraceLevel, every record
+// the pipeline writes (a terminal, a JSON console, the files off, or a
+// writer the program gave that is not a file).
+func ConsoleMin(s Settings) zerolog.Level {
+	if s.ConsoleLevel != ConsoleLevelAuto {
+		if l, err := ParseLevel(s.ConsoleLevel); err == nil {
+			return l
+		}
+		return zerolog.TraceLevel // unreachable once resolved: checkConsoleLevel
+	}
+	f, ok := s.Console.(*os.File)
+	if !s.Files || s.ConsoleFmt == ConsoleJSON || !ok || f == nil || isTerminal(f) {
+		return zerolog.TraceLevel
+	}
+	return zerolog.WarnLevel
+}
+
+// consoleWants reports whether the console takes a record at level l (a
+// zerolog record's, or NoLevel) or, for a record LogCrest encoded itself
+// (l headed or headedUnique), at the level its head names.
+func (g *gen) consoleWants(l zerolog.Level, rec []byte) bool {
+	if l == headed || l == headedUnique {
+		l = zerolog.NoLevel
+		for i, zh := range g.zheads {
+			if len(zh) > 1 && len(rec) > len(zh) && bytes.HasPrefix(rec, []byte(zh)) && rec[len(zh)] == ',' {
+				l = zerolog.TraceLevel + zerolog.Level(i)
+				break
+			}
+		}
+	}
+	if l < zerolog.TraceLevel || l > zerolog.PanicLevel {
+		return true // no level to judge by: never lost on the console
+	}
+	return l >= g.consoleMin
 }
 
 // uniqueFormat returns the Format of a ring: each record with its keys made

@@ -499,6 +499,11 @@ func (p *Pipeline) dispatch(rec []byte, l zerolog.Level, fields []byte, stream f
 	todo := toFile | toConsole
 	for todo != 0 {
 		g := p.current()
+		if todo&toConsole != 0 && g.consoleMin > zerolog.TraceLevel && !g.consoleWants(l, rec) {
+			if todo &^= toConsole; todo == 0 {
+				break
+			}
+		}
 		prefix, body := g.frame(buf[:0], t, l, rec, fields)
 		todo = g.route(stream(g), prefix, body, todo)
 	}
