@@ -90,6 +90,21 @@ func WithMaxAge(days int) Option { return core.WithMaxAge(days) }
 // compress); logging never waits for it, and Close waits for it at most 2s.
 func WithCompress(on bool) Option { return core.WithCompress(on) }
 
+// WithRotateEvery rotates each file by time as well as by size: "hour" or
+// "day" (default "", by size alone; "off" is the same; env
+// LOGCREST_ROTATE_EVERY, json rotate_every) rotates it at the first write
+// after each hour on the hour, or each midnight, in UTC unless
+// WithRotateLocal. The backup is named after the boundary, in UTC like
+// every backup name: app_logger-2024-03-10T00-00-00.000.log holds 9 March.
+// Backups, age and compression apply as to size rotations. See
+// docs/files.md.
+func WithRotateEvery(period string) Option { return core.WithRotateEvery(period) }
+
+// WithRotateLocal puts WithRotateEvery's boundaries in the machine's time
+// zone (TZ, /etc/localtime) instead of UTC when on (default off; env
+// LOGCREST_ROTATE_LOCAL, json rotate_local). Backup names stay in UTC.
+func WithRotateLocal(on bool) Option { return core.WithRotateLocal(on) }
+
 // WithGroupReadable makes the log files, backups included, 0640 and the
 // folders LogCrest creates 0750 when on, instead of the private 0600 and
 // 0700 (default off; env LOGCREST_GROUP_READABLE, json group_readable), so

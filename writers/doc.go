@@ -1,7 +1,8 @@
 // Package writers holds the writers LogCrest's pipeline drains its records
 // into, each usable on its own, with or without the rest of LogCrest:
 //
-//   - RotatingFile, an append-only log file rotated by size, with backups
+//   - RotatingFile, an append-only log file rotated by size and, if asked,
+//     every hour or day (RotateEvery), with backups
 //     pruned by count and age and optionally gzipped, safe for concurrent
 //     use and, where flock(2) exists, shared safely between processes. It
 //     is an io.Writer, so it can stand behind any zerolog logger.
@@ -58,6 +59,28 @@
 // then a list that misses another process's newest backups can only keep
 // more backups than asked, never fewer of the newest.
 //
+// # Rotation by time
+//
+// With RotateEvery (time.Hour or 24 * time.Hour) a file is also rotated at
+// the first Write after each hour on the hour, or each midnight, in
+// RotateZone (nil for UTC, time.Local for the machine's zone); MaxSize
+// still applies within a period. There is no timer: a file nobody writes
+// to is not rotated, and an empty one never is. The backup is named after
+// the boundary that ended its period, in UTC like every name
+// (app-2024-03-10T00-00-00.000.log holds 9 March, UTC), or 1 ms after the
+// newest name if that is not earlier, so names still only go up.
+//
+// The time the live file was started (made by a rotation, or first written
+// to) is kept in the lock file beside the newest name, and the decision is
+// taken under the lock: with several processes, the first to write after
+// the boundary rotates, and the others find a file started in the new
+// period, so there is one backup per boundary. With no start recorded
+// (every writer had closed, and the last removed the lock file) the live
+// file's modification time stands for it. A clock stepped back across a
+// boundary rotates nothing: a file rotates once the clock passes the end of
+// the period it was started in, and that end does not move back; records
+// written meanwhile go to the new file, none is lost.
+//
 // # Coming from lumberjack
 //
 // RotatingFile replaces gopkg.in/natefinch/lumberjack.v2's Logger. What
@@ -71,7 +94,9 @@
 //	MaxBackups 0 = keep all Backups 0 = keep all; NoBackups keeps none
 //	MaxAge (days, int)      MaxAge, a time.Duration: 7 * 24 * time.Hour for lumberjack's 7
 //	MaxAge 0 = forever      MaxAge 0 = no age limit
-//	LocalTime               no such option: names are always in UTC
+//	LocalTime               no such option: names are always in UTC; RotateZone
+//	                          sets the zone of RotateEvery's boundaries
+//	(no rotation by time)   RotateEvery: time.Hour or 24 * time.Hour
 //	Compress                Compress (same "<backup>.gz" names)
 //	Rotate()                Rotate(); an empty live file is not rotated
 //	JSON/YAML struct tags   none: decode your own config into the fields

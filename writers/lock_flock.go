@@ -87,7 +87,7 @@ func (l *fileLock) close() {
 // group-readable or not: flock(2) needs nothing but an open descriptor, so
 // anyone who can open the lock file can take, and hold, the writers' lock.
 // It is opened for writing too: it holds the newest backup's name time
-// (newestBackup).
+// and the live file's start (shared).
 func (l *fileLock) open(dirPerm os.FileMode) error {
 	if err := prepareDir(l.dir, dirPerm); err != nil {
 		return err
@@ -157,20 +157,32 @@ func tryLockFile(f *os.File) (bool, error) {
 	return false, &fs.PathError{Op: "flock", Path: f.Name(), Err: err}
 }
 
-// newestBackup returns the UTC Unix millisecond of the newest backup name
-// recorded in the lock file by any process (as decimal digits and a
-// newline), or 0 when none is (a new lock file, or one an older version
-// made). Called with the lock held.
-func (l *fileLock) newestBackup() int64 {
+// shared returns what the lock file records for every process: newest,
+// the UTC Unix millisecond of the newest backup name given, and start, the
+// UTC Unix millisecond the live file was started at (made by a rotation,
+// or first written to; RotateEvery goes by it). They are two lines of
+// decimal digits, newest first; either is 0 when not recorded (a new lock
+// file, or one an older version made, which holds the first line alone).
+// Called with the lock held.
+func (l *fileLock) shared() (newest, start int64) {
 	if l.f == nil {
-		return 0
+		return 0, 0
 	}
-	var buf [24]byte
+	var buf [48]byte
 	n, _ := l.f.ReadAt(buf[:], 0)
-	digits, _, ok := bytes.Cut(buf[:n], []byte{'\n'})
+	first, rest, ok := bytes.Cut(buf[:n], []byte{'\n'})
 	if !ok {
-		return 0
+		return 0, 0
 	}
+	newest = parseMs(first)
+	if second, _, ok := bytes.Cut(rest, []byte{'\n'}); ok {
+		start = parseMs(second)
+	}
+	return newest, start
+}
+
+// parseMs parses a non-negative decimal millisecond; 0 when it is not one.
+func parseMs(digits []byte) int64 {
 	ms, err := strconv.ParseInt(string(digits), 10, 64)
 	if err != nil || ms < 0 {
 		return 0
@@ -178,14 +190,15 @@ func (l *fileLock) newestBackup() int64 {
 	return ms
 }
 
-// setNewestBackup records ms as the newest backup's name time in the lock
-// file, for every process's next rotation. Called with the lock held.
-func (l *fileLock) setNewestBackup(ms int64) error {
+// setShared records newest and start (see shared) in the lock file, for
+// every process. Called with the lock held.
+func (l *fileLock) setShared(newest, start int64) error {
 	if l.f == nil {
 		return nil
 	}
-	var buf [24]byte
-	line := append(strconv.AppendInt(buf[:0], ms, 10), '\n')
+	var buf [48]byte
+	line := append(strconv.AppendInt(buf[:0], newest, 10), '\n')
+	line = append(strconv.AppendInt(line, start, 10), '\n')
 	if _, err := l.f.WriteAt(line, 0); err != nil {
 		return &fs.PathError{Op: "write", Path: l.path, Err: err}
 	}

@@ -11,8 +11,9 @@ package writers
 import "os"
 
 // fileLock is a no-op where there is no cross-process lock; it only keeps
-// the newest backup's name time, for this process.
-type fileLock struct{ newest int64 }
+// the newest backup's name time and the live file's start, for this
+// process.
+type fileLock struct{ newest, start int64 }
 
 // newFileLock returns the no-op lock.
 func newFileLock(dir, base string) fileLock { return fileLock{} }
@@ -26,13 +27,13 @@ func (l *fileLock) unlock() {}
 // close does nothing.
 func (l *fileLock) close() {}
 
-// newestBackup returns the newest backup name time recorded by
-// setNewestBackup, or 0.
-func (l *fileLock) newestBackup() int64 { return l.newest }
+// shared returns the newest backup name time and the live file's start
+// recorded by setShared, or 0s.
+func (l *fileLock) shared() (newest, start int64) { return l.newest, l.start }
 
-// setNewestBackup records ms as the newest backup's name time.
-func (l *fileLock) setNewestBackup(ms int64) error {
-	l.newest = ms
+// setShared records the newest backup's name time and the live file's start.
+func (l *fileLock) setShared(newest, start int64) error {
+	l.newest, l.start = newest, start
 	return nil
 }
 

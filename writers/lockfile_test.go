@@ -11,7 +11,7 @@ import (
 
 // TestRotatingFileLockFileStaysOutOfTheRecords (issue 19 item 15): while a
 // RotatingFile is open, the one file in its folder that is not a record
-// file is ".<name>.lock": a dot file, empty, 0600, matched by none of the
+// file is ".<name>.lock": a dot file holding two times, 0600, matched by none of the
 // patterns contrib/otelcol's configuration ships (<name>.log, <name>-*.log,
 // <name>-*.log.gz) nor by "*.log"; the last Close removes it.
 func TestRotatingFileLockFileStaysOutOfTheRecords(t *testing.T) {
@@ -47,14 +47,15 @@ func TestRotatingFileLockFileStaysOutOfTheRecords(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// It holds one line, no record: the time (Unix ms) in the name of the
-	// newest backup, shared by the processes writing the path.
+	// It holds two lines, no record: the time (Unix ms) in the name of the
+	// newest backup and the live file's start (RotateEvery goes by it),
+	// shared by the processes writing the path.
 	data, err := os.ReadFile(filepath.Join(dir, ".app.log.lock"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !regexp.MustCompile(`^[0-9]{1,19}\n?$`).Match(data) || info.Mode() != 0o600 {
-		t.Errorf("lock file: %q, mode %v; want the newest backup's time alone, 0600", data, info.Mode())
+	if !regexp.MustCompile(`^[0-9]{1,19}\n[0-9]{1,19}\n$`).Match(data) || info.Mode() != 0o600 {
+		t.Errorf("lock file: %q, mode %v; want the newest backup's time and the live file's start, 0600", data, info.Mode())
 	}
 	for _, p := range patterns {
 		if ok, _ := filepath.Match(p, ".app.log.lock"); ok {

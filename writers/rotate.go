@@ -184,6 +184,21 @@ type RotatingFileOptions struct {
 	// the backup it replaces. Folders that group or others may write to
 	// are still refused, and the lock file stays 0600.
 	GroupReadable bool
+	// RotateEvery rotates the file by time as well as by size: at the
+	// first Write after each boundary (every hour on the hour, or every
+	// day at midnight, in RotateZone), the live file is moved aside if it
+	// holds records of an earlier period. time.Hour and 24 * time.Hour are
+	// the values taken; 0 (the default) rotates by size alone; anything
+	// else is refused. The backup is named after the boundary that ended
+	// its period (see rotate_time.go and the package documentation), and
+	// is kept, pruned and compressed like any other. MaxSize still applies
+	// within a period.
+	RotateEvery time.Duration
+	// RotateZone is the time zone of RotateEvery's boundaries: nil means
+	// UTC, time.Local the machine's zone (a day then ends at local
+	// midnight, whatever the daylight saving time). Backup names stay in
+	// UTC either way.
+	RotateZone *time.Location
 	// Warn receives, without prefix or newline, the rare one-line warning
 	// about something that loses no record but needs a look (so far: the
 	// backups are named in the future, the clock was stepped back). nil
@@ -214,6 +229,8 @@ type RotatingFile struct {
 	backups  int   // backups kept; keepAll for every one
 	maxAge   time.Duration
 	compress bool
+	every    time.Duration  // RotateEvery: 0, time.Hour or 24h
+	zone     *time.Location // RotateZone, never nil
 	modes    modes
 	warn     func(string)
 	closed   bool // guarded by st.mu
@@ -342,6 +359,9 @@ func OpenRotatingFile(o RotatingFileOptions) (*RotatingFile, error) {
 	if o.MaxAge < 0 {
 		return nil, fmt.Errorf("logcrest: open log file %s: negative MaxAge %v", o.Path, o.MaxAge)
 	}
+	if o.RotateEvery != 0 && o.RotateEvery != time.Hour && o.RotateEvery != 24*time.Hour {
+		return nil, fmt.Errorf("logcrest: open log file %s: RotateEvery %v (time.Hour, 24 * time.Hour, or 0 for rotation by size alone)", o.Path, o.RotateEvery)
+	}
 	abs, err := filepath.Abs(o.Path)
 	if err != nil {
 		return nil, fmt.Errorf("logcrest: open log file %s: %w", o.Path, err)
@@ -361,7 +381,11 @@ func OpenRotatingFile(o RotatingFileOptions) (*RotatingFile, error) {
 		_ = st.release(closeWait{})
 		return nil, err
 	}
-	f := &RotatingFile{st: st, maxSize: o.MaxSize, backups: o.Backups, maxAge: o.MaxAge, compress: o.Compress, modes: m, warn: o.Warn}
+	f := &RotatingFile{st: st, maxSize: o.MaxSize, backups: o.Backups, maxAge: o.MaxAge, compress: o.Compress,
+		every: o.RotateEvery, zone: o.RotateZone, modes: m, warn: o.Warn}
+	if f.zone == nil {
+		f.zone = time.UTC
+	}
 	switch o.MaxSize {
 	case 0:
 		f.maxSize = DefaultMaxSize
@@ -418,13 +442,18 @@ func (f *RotatingFile) Write(p []byte) (int, error) {
 // file open.
 func (f *RotatingFile) write(p []byte) (int, error) {
 	st := f.st
+	if f.every > 0 {
+		if err := f.rotateByTime(); err != nil {
+			return 0, err
+		}
+	}
 	done := 0
 	for done < len(p) {
 		rest := p[done:]
 		n := f.fits(rest)
 		if n == 0 {
 			if st.size > 0 {
-				if err := st.rotate(f.backups, f.maxAge, f.compress, f.warn); err != nil {
+				if err := st.rotate(f.backups, f.maxAge, f.compress, f.warn, clock().UnixMilli()); err != nil {
 					return done, err
 				}
 				continue
@@ -483,7 +512,7 @@ func (f *RotatingFile) Rotate() error {
 	if st.size == 0 {
 		return nil
 	}
-	return st.rotate(f.backups, f.maxAge, f.compress, f.warn)
+	return st.rotate(f.backups, f.maxAge, f.compress, f.warn, clock().UnixMilli())
 }
 
 // Sync commits the live file, and the backups rotated since the last Sync, to

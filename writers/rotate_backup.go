@@ -94,9 +94,12 @@ func compareBackups(a, b backupFile) int {
 // maxAge. With compress, the new backup is handed to the compressor
 // (rotate_compress.go), which gzips it in the background: rotate does not
 // wait for it. warn receives the one warning about backups named in the
-// future.
-func (st *pathState) rotate(keep int, maxAge time.Duration, compress bool, warn func(string)) error {
-	shared := st.lk.newestBackup()
+// future. The backup is named after the UTC Unix millisecond at (the
+// current time, or the end of the period a rotation by time closes) or, if
+// that is not after the newest backup's name, the millisecond after it.
+// The new live file's start (RotateEvery goes by it) is recorded as now.
+func (st *pathState) rotate(keep int, maxAge time.Duration, compress bool, warn func(string), at int64) error {
+	shared, _ := st.lk.shared()
 	if shared == 0 {
 		// A lock file nobody has recorded a backup in (new, or recreated
 		// after every writer closed): the newest name is learnt from the
@@ -113,7 +116,7 @@ func (st *pathState) rotate(keep int, maxAge time.Duration, compress bool, warn 
 		}
 	}
 	st.warnFuture(warn)
-	name, ms, err := st.freeBackupName()
+	name, ms, err := st.freeBackupName(at)
 	if err != nil {
 		return fmt.Errorf("logcrest: rotate log file %s: %w", st.path, err)
 	}
@@ -124,7 +127,7 @@ func (st *pathState) rotate(keep int, maxAge time.Duration, compress bool, warn 
 		return fmt.Errorf("logcrest: rotate log file: %w", err)
 	}
 	st.newest = ms
-	if err := st.lk.setNewestBackup(ms); err != nil {
+	if err := st.lk.setShared(ms, clock().UnixMilli()); err != nil {
 		st.noteHousekeeping(err)
 	}
 	st.unsynced = append(st.unsynced, name)
@@ -150,7 +153,7 @@ func (st *pathState) insertBackup(b backupFile) {
 // warnFuture writes, once for st, a warning when the newest backup known is
 // named in the future: the clock was stepped back since it was made.
 func (st *pathState) warnFuture(warn func(string)) {
-	now := time.Now()
+	now := clock()
 	if st.warnedFuture || st.newest <= now.Add(futureSlack).UnixMilli() {
 		return
 	}
@@ -163,15 +166,16 @@ func (st *pathState) warnFuture(warn func(string)) {
 }
 
 // freeBackupName returns the name for a backup made now, and its UTC Unix
-// millisecond: the later of the current millisecond and the one after the
+// millisecond: the later of at (the current millisecond, or the end of the
+// period a rotation by time closes) and the one after the
 // newest backup known (here, from the folder, or from the lock file, so
 // from any process), or the first later one whose name is free. A name is
 // free when neither it nor its compressed form (".gz", or the ".gz.tmp"
 // being written) exists: a new backup must never meet an old one's
 // compressed copy, which the compressor would take for its own. Under the
 // file lock, nobody else takes the name before the rename.
-func (st *pathState) freeBackupName() (string, int64, error) {
-	ms := max(time.Now().UnixMilli(), st.newest+1)
+func (st *pathState) freeBackupName(at int64) (string, int64, error) {
+	ms := max(at, st.newest+1)
 	for i := int64(0); i < backupSearch; i++ {
 		name := st.backupName(ms + i)
 		free, err := nameFree(name)
@@ -248,7 +252,7 @@ func (st *pathState) prune(keep int, maxAge time.Duration) {
 	}
 	cutoff := int64(math.MinInt64)
 	if maxAge > 0 {
-		cutoff = time.Now().Add(-maxAge).UnixMilli()
+		cutoff = clock().Add(-maxAge).UnixMilli()
 	}
 	for len(st.backups) > 0 {
 		old := st.backups[0]

@@ -80,6 +80,8 @@ type Settings struct {
 	MaxAge        int           // days a rotated file is kept at most; 0 keeps them whatever their age
 	Compress      bool          // rotated files are gzipped to "<name>.gz" in the background
 	GroupReadable bool          // files 0640 and created folders 0750 instead of 0600 and 0700
+	RotateEvery   string        // "hour" or "day": files also rotate at that boundary; "" by size alone
+	RotateLocal   bool          // RotateEvery's boundaries in the machine's time zone instead of UTC
 	QueueSize     int           // records waiting per sink; 0 or less is unbounded
 	MaxBuffer     int64         // bytes of records waiting per sink before the excess is dropped
 	Console       io.Writer     // receives a readable copy of every record; nil means no console
@@ -199,6 +201,25 @@ func WithCompress(on bool) Option {
 // for good (backups).
 func WithGroupReadable(on bool) Option {
 	return groupReadSetting.with(on)
+}
+
+// WithRotateEvery rotates each file by time as well as by size (default
+// "", by size alone; env LOGCREST_ROTATE_EVERY, json rotate_every): "hour"
+// or "day" rotates it at the first write after each hour on the hour, or
+// each midnight, in UTC unless WithRotateLocal, so a file holds one
+// period's records. The backup is named after the boundary (in UTC, like
+// every backup name); an idle file is not rotated. "off" is "".
+func WithRotateEvery(period string) Option {
+	return rotateEverySetting.with(rotateEveryName(period))
+}
+
+// WithRotateLocal puts WithRotateEvery's boundaries in the machine's time
+// zone (time.Local: TZ, /etc/localtime) instead of UTC when on (default
+// off; env LOGCREST_ROTATE_LOCAL, json rotate_local): a day then ends at
+// local midnight, 23 or 25 hours long across a daylight saving change.
+// Backup names stay in UTC.
+func WithRotateLocal(on bool) Option {
+	return rotateLocalSetting.with(on)
 }
 
 // WithQueueSize bounds the records waiting per sink (default 0; env
@@ -581,6 +602,7 @@ var settingTable = []anySetting{
 	&configFileSetting,
 	&dirSetting, &jsonSetting, &nameSetting, &levelSetting, &maxSizeSetting,
 	&backupCountSetting, &maxAgeSetting, &compressSetting, &groupReadSetting,
+	&rotateEverySetting, &rotateLocalSetting,
 	&queueSizeSetting, &maxBufferSetting, &filesSetting, &consoleFmtSetting, &consoleLevelSetting,
 	&flowRecordsSetting, &timelineCapSetting, &closeTimeoutSetting,
 	&consoleSetting,
@@ -636,6 +658,16 @@ var (
 	groupReadSetting = setting[bool]{
 		key: "group_readable", env: "LOGCREST_GROUP_READABLE", option: "WithGroupReadable", def: false,
 		field: func(s *Settings) *bool { return &s.GroupReadable },
+		parse: envBool, decode: jsonBool,
+	}
+	rotateEverySetting = setting[string]{
+		key: "rotate_every", env: "LOGCREST_ROTATE_EVERY", option: "WithRotateEvery", def: "", // by size alone
+		field: func(s *Settings) *string { return &s.RotateEvery },
+		parse: envRotateEvery, decode: jsonRotateEvery, check: checkRotateEvery,
+	}
+	rotateLocalSetting = setting[bool]{
+		key: "rotate_local", env: "LOGCREST_ROTATE_LOCAL", option: "WithRotateLocal", def: false,
+		field: func(s *Settings) *bool { return &s.RotateLocal },
 		parse: envBool, decode: jsonBool,
 	}
 	queueSizeSetting = setting[int]{
@@ -958,6 +990,60 @@ func checkConsoleFmt(f string) error {
 		return nil
 	}
 	return fmt.Errorf("%s is not one of text, json, off", quote(f))
+}
+
+// Values of rotate_every.
+const (
+	RotateBySize = ""     // no rotation by time ("off" too)
+	RotateHourly = "hour" // every hour on the hour
+	RotateDaily  = "day"  // every midnight
+)
+
+// checkRotateEvery accepts the values of rotate_every.
+func checkRotateEvery(p string) error {
+	switch p {
+	case RotateBySize, RotateHourly, RotateDaily:
+		return nil
+	}
+	return fmt.Errorf("%s is not one of hour, day, off", quote(p))
+}
+
+// rotateEveryName spells a rotate_every value one way: lower case,
+// trimmed, "off" as RotateBySize.
+func rotateEveryName(v string) string {
+	if p := lowerTrim(v); p != "off" {
+		return p
+	}
+	return RotateBySize
+}
+
+// envRotateEvery reads rotate_every from the environment.
+func envRotateEvery(v string) (string, error) { return rotateEveryName(v), nil }
+
+// jsonRotateEvery reads rotate_every from the json file.
+func jsonRotateEvery(raw json.RawMessage) (string, error) {
+	s, err := jsonString(raw)
+	return rotateEveryName(s), err
+}
+
+// rotateEvery returns s.RotateEvery as writers.RotatingFileOptions wants it.
+func (s Settings) rotateEvery() time.Duration {
+	switch s.RotateEvery {
+	case RotateHourly:
+		return time.Hour
+	case RotateDaily:
+		return 24 * time.Hour
+	}
+	return 0
+}
+
+// rotateZone returns the zone of RotateEvery's boundaries: time.Local with
+// RotateLocal, else nil (UTC).
+func (s Settings) rotateZone() *time.Location {
+	if s.RotateLocal {
+		return time.Local
+	}
+	return nil
 }
 
 // resolveSetting returns the value of one key: the highest layer's that

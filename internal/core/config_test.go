@@ -155,6 +155,8 @@ func TestResolvePrecedence(t *testing.T) {
 	maxAge := func(s *Settings, v any) { s.MaxAge = v.(int) }
 	compress := func(s *Settings, v any) { s.Compress = v.(bool) }
 	groupReadable := func(s *Settings, v any) { s.GroupReadable = v.(bool) }
+	rotateEvery := func(s *Settings, v any) { s.RotateEvery = v.(string) }
+	rotateLocal := func(s *Settings, v any) { s.RotateLocal = v.(bool) }
 	queue := func(s *Settings, v any) { s.QueueSize = v.(int) }
 	timeline := func(s *Settings, v any) { s.TimelineCap = v.(int) }
 	maxBuffer := func(s *Settings, v any) { s.MaxBuffer = v.(int64) }
@@ -248,6 +250,16 @@ func TestResolvePrecedence(t *testing.T) {
 			[4]any{false, false, true, false}},
 		{"group_readable/1", "group_readable", `true`, "LOGCREST_GROUP_READABLE", "1", WithGroupReadable(false), groupReadable,
 			[4]any{false, true, true, false}},
+		{"rotate_every", "rotate_every", `"day"`, "LOGCREST_ROTATE_EVERY", " Hour ", WithRotateEvery("DAY"), rotateEvery,
+			[4]any{"", "day", "hour", "day"}},
+		{"rotate_every/off", "rotate_every", `" OFF "`, "LOGCREST_ROTATE_EVERY", "day", WithRotateEvery("off"), rotateEvery,
+			[4]any{"", "", "day", ""}},
+		{"rotate_every/empty", "rotate_every", `"hour"`, "LOGCREST_ROTATE_EVERY", "off", WithRotateEvery(""), rotateEvery,
+			[4]any{"", "hour", "", ""}},
+		{"rotate_local", "rotate_local", `true`, "LOGCREST_ROTATE_LOCAL", "off", WithRotateLocal(true), rotateLocal,
+			[4]any{false, true, false, true}},
+		{"rotate_local/yes", "rotate_local", `"no"`, "LOGCREST_ROTATE_LOCAL", " yes ", WithRotateLocal(false), rotateLocal,
+			[4]any{false, false, true, false}},
 		{"queue_size", "max_queue_size", `10`, "LOGCREST_QUEUE_SIZE", "-5", WithQueueSize(100), queue,
 			[4]any{0, 10, -5, 100}},
 		{"queue_size/unbounded", "max_queue_size", `-1`, "LOGCREST_QUEUE_SIZE", "64", WithQueueSize(0), queue,
@@ -858,6 +870,66 @@ func TestResolveLongConfigPath(t *testing.T) {
 	Resolve([]Option{WithConfigFile(path)}, nil, &warn)
 	if !strings.Contains(warn.String(), strconv.Quote(path)+": backup_count: -1 is negative, using 16\n") {
 		t.Errorf("warning does not name the whole path: %q", warn.String())
+	}
+}
+
+// TestResolveRotateEveryBadValues: a rotate_every that is not hour, day or
+// off, in any layer, gives one warning naming the key (or option) and the
+// value, and the default (rotation by size alone) is used; a bad
+// rotate_local likewise.
+func TestResolveRotateEveryBadValues(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		file string
+		env  env
+		opts []Option
+		want string
+	}{
+		{"file", `{"rotate_every": "weekly"}`, nil, nil, `rotate_every: "weekly" is not one of hour, day, off, using ""`},
+		{"file number", `{"rotate_every": 24}`, nil, nil, `rotate_every`},
+		{"env", `{}`, env{"LOGCREST_ROTATE_EVERY": "24h"}, nil, `LOGCREST_ROTATE_EVERY: "24h" is not one of hour, day, off, using ""`},
+		{"option", `{}`, nil, []Option{WithRotateEvery("minute")}, `WithRotateEvery: "minute" is not one of hour, day, off, using ""`},
+		{"rotate_local env", `{}`, env{"LOGCREST_ROTATE_LOCAL": "local"}, nil, `LOGCREST_ROTATE_LOCAL`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := configFile(t, tc.file)
+			var warn bytes.Buffer
+			got, _ := Resolve(append([]Option{WithConfigFile(path)}, tc.opts...), tc.env.get, &warn)
+			lines := strings.Split(strings.TrimSuffix(warn.String(), "\n"), "\n")
+			if len(lines) != 1 || !strings.HasPrefix(lines[0], "logcrest: warning: ") || !strings.Contains(lines[0], tc.want) {
+				t.Errorf("warnings %q, want one line holding %q", warn.String(), tc.want)
+			}
+			if got.RotateEvery != "" || got.RotateLocal || got.rotateEvery() != 0 || got.rotateZone() != nil {
+				t.Errorf("RotateEvery %q, RotateLocal %v: want the defaults", got.RotateEvery, got.RotateLocal)
+			}
+		})
+	}
+}
+
+// TestFileSinkRotatesByTheSettings: the file sinks open their
+// RotatingFile with RotateEvery and RotateZone from the settings.
+func TestFileSinkRotatesByTheSettings(t *testing.T) {
+	for _, tc := range []struct {
+		every string
+		local bool
+		want  time.Duration
+		zone  *time.Location
+	}{
+		{"", false, 0, nil}, {"hour", false, time.Hour, nil}, {"day", true, 24 * time.Hour, time.Local},
+	} {
+		s := Defaults()
+		s.RotateEvery, s.RotateLocal = tc.every, tc.local
+		fs := openFileSink(filepath.Join(t.TempDir(), "app.log"), s)
+		if fs.opt.RotateEvery != tc.want || fs.opt.RotateZone != tc.zone {
+			t.Errorf("rotate_every %q, rotate_local %v: RotateEvery %v, RotateZone %v; want %v, %v",
+				tc.every, tc.local, fs.opt.RotateEvery, fs.opt.RotateZone, tc.want, tc.zone)
+		}
+		if fs.f == nil {
+			t.Fatalf("rotate_every %q: the file was not opened", tc.every)
+		}
+		if err := fs.f.Close(); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 

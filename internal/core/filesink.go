@@ -33,6 +33,7 @@ func openFileSink(path string, s Settings) *fileSink {
 	}
 	fs := &fileSink{opt: writers.RotatingFileOptions{Path: path, MaxSize: s.MaxSize, Backups: backups,
 		MaxAge: s.maxAgeDuration(), Compress: s.Compress, GroupReadable: s.GroupReadable,
+		RotateEvery: s.rotateEvery(), RotateZone: s.rotateZone(),
 		Warn: func(msg string) { Warnf("%s", msg) }}}
 	if err := fs.open(); err != nil && writeWarnings.allow(filesFault(s.Dir), time.Now()) {
 		Warnf("cannot open log file %q, its records are counted as failed until it can be "+
