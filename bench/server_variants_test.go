@@ -28,11 +28,13 @@ import (
 
 // The servers of BenchmarkServer, one per variant. Every variant is a chi
 // router with one route, GET /users/{id}/charge, whose handler runs two
-// steps (load_user, charge_card: the same trivial work everywhere) and
-// logs one record ("charged"), then answers 200 with chargedBody. The
-// logging variants keep the same records: an access record (LogCrest's
-// flow_start and flow_end), an entry and an exit record per step, and the
-// log call.
+// steps (load_user, charge_card: the same trivial work everywhere), logs a
+// debug record inside charge_card ("charging") and one info record
+// ("charged"), then answers 200 with chargedBody: a routine request. The
+// peers run at info, as in production, so their debug record is dropped
+// by the level; LogCrest runs at its default level (debug) and, in its
+// default buffered detail mode, holds the debug record and its step
+// records and drops them when the request succeeds.
 
 const (
 	chargeRoute = "/users/{id}/charge"
@@ -47,23 +49,46 @@ type serverVariant struct {
 	// under the child's folder; consoleRecords the number of lines it
 	// writes to stdout.
 	records, consoleRecords int
+	// logcrest, for a LogCrest variant, says what its files must hold,
+	// record by record (checkLogCrestFiles), instead of counting lines.
+	logcrest *logcrestExpect
 	// build makes the server, its logger writing under dir, and the func
 	// that closes (or syncs) that logger when the server stops.
 	build func(dir string) (http.Handler, func() error, error)
 }
 
+// serverSampling is the rate of logcrest-files-sampled: 1 routine flow_end
+// in 10 written.
+const serverSampling = 10
+
 // serverVariants are BenchmarkServer's sub-benchmarks, in order.
 var serverVariants = []serverVariant{
 	{name: "bare", build: bareServer},
-	{name: "logcrest-middleware", records: 2, build: logcrestMiddlewareServer},
+	{name: "logcrest-middleware", logcrest: &logcrestExpect{sample: 1},
+		build: logcrestMiddlewareServer},
 	{name: "hlog-middleware", records: 1, build: hlogMiddlewareServer},
-	{name: "logcrest-files", records: 7, build: func(dir string) (http.Handler, func() error, error) {
-		return logcrestServer(dir, false)
+	{name: "logcrest-files", logcrest: &logcrestExpect{handler: true, sample: 1},
+		build: func(dir string) (http.Handler, func() error, error) {
+			return logcrestServer(dir, false)
+		}},
+	{name: "logcrest-files-sampled", logcrest: &logcrestExpect{handler: true, sample: serverSampling},
+		build: func(dir string) (http.Handler, func() error, error) {
+			return logcrestServer(dir, false, logcrest.WithSampling(serverSampling))
+		}},
+	{name: "logcrest-files-full", logcrest: &logcrestExpect{handler: true, full: true, sample: 1},
+		build: func(dir string) (http.Handler, func() error, error) {
+			return logcrestServer(dir, false, logcrest.WithDetail("full"))
+		}},
+	{name: "logcrest-console", consoleRecords: 2, logcrest: &logcrestExpect{handler: true, sample: 1},
+		build: func(dir string) (http.Handler, func() error, error) {
+			return logcrestServer(dir, true)
+		}},
+	{name: "hlog-lumberjack", records: 6, build: func(dir string) (http.Handler, func() error, error) {
+		return hlogServer(dir, zerolog.InfoLevel)
 	}},
-	{name: "logcrest-console", records: 7, consoleRecords: 7, build: func(dir string) (http.Handler, func() error, error) {
-		return logcrestServer(dir, true)
+	{name: "hlog-lumberjack-info", records: 2, build: func(dir string) (http.Handler, func() error, error) {
+		return hlogServer(dir, zerolog.DebugLevel)
 	}},
-	{name: "hlog-lumberjack", records: 6, build: hlogServer},
 	{name: "zap-file", records: 6, build: zapServer},
 	{name: "slog-file", records: 6, build: slogServer},
 }
@@ -122,9 +147,12 @@ func bareHandler(w http.ResponseWriter, r *http.Request) {
 // logcrestServer is LogCrest's chi middleware on a pipeline of its own,
 // files under dir (1 GiB files, so that no record rotates away before it is
 // counted) and, with console, its console in the default text format on
-// stdout. A request writes flow_start, an entry and an exit record per
-// step, the log record and flow_end: 7 records.
-func logcrestServer(dir string, console bool) (http.Handler, func() error, error) {
+// stdout; extra options follow. In the default (buffered) detail mode a
+// routine request writes the info record and flow_end, 2 records; with
+// WithDetail("full") flow_start, an entry and an exit record per step, the
+// debug and the info record and flow_end, 8 records; with WithSampling(n)
+// the info record and, for 1 trace in n, flow_end.
+func logcrestServer(dir string, console bool, extra ...logcrest.Option) (http.Handler, func() error, error) {
 	opts := []logcrest.Option{
 		logcrest.WithDir(dir),
 		logcrest.WithConfigFile(filepath.Join(dir, "none.json")), // not ./log_config.json
@@ -134,7 +162,7 @@ func logcrestServer(dir string, console bool) (http.Handler, func() error, error
 	if console {
 		opts = append(opts, logcrest.WithConsoleFormat("text"), logcrest.WithConsole(os.Stdout))
 	}
-	p, err := logcrest.New(opts...)
+	p, err := logcrest.New(append(opts, extra...)...)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -158,8 +186,8 @@ func logcrestServer(dir string, console bool) (http.Handler, func() error, error
 }
 
 // logcrestMiddlewareServer is LogCrest's chi middleware around bareServer's
-// handler, files only: what the middleware alone costs. A request writes
-// flow_start and flow_end.
+// handler, files only: what the middleware alone costs. A routine request
+// writes flow_end (its flow_start is held, then dropped).
 func logcrestMiddlewareServer(dir string) (http.Handler, func() error, error) {
 	p, err := logcrest.New(
 		logcrest.WithDir(dir),
@@ -183,10 +211,14 @@ func logcrestLoadUser(ctx context.Context, id string) (user int, err error) {
 }
 
 func logcrestChargeCard(ctx context.Context, user int) (err error) {
-	_, span := logcrest.Step(ctx, "charge_card")
+	ctx, span := logcrest.Step(ctx, "charge_card")
 	defer span.End(&err)
+	logcrest.Log(ctx).Debug().Int("user", user).Int("amount_cents", chargeCents).Msg("charging")
 	return chargeCard(user)
 }
+
+// chargeCents is the amount of the handler's debug record.
+const chargeCents = 1299
 
 // The peers write by hand what LogCrest writes by itself: a request ID, one
 // access record after the handler (method, url, status, size, duration),
@@ -199,22 +231,27 @@ func logcrestChargeCard(ctx context.Context, user int) (err error) {
 const peerMaxSizeMB = 1024
 
 // hlogServer is zerolog's hlog chain (NewHandler, RequestIDHandler,
-// AccessHandler) logging to a lumberjack.Logger.
-func hlogServer(dir string) (http.Handler, func() error, error) {
+// AccessHandler) logging to a lumberjack.Logger at info. Its step records
+// are logged at stepLevel: info (hlog-lumberjack: 6 records a request, the
+// peer of issue 15's targets) or debug (hlog-lumberjack-info: dropped by
+// the level with the debug record, leaving the access record and the info
+// record, the reference of issue 21's bytes target).
+func hlogServer(dir string, stepLevel zerolog.Level) (http.Handler, func() error, error) {
 	lj := &lumberjack.Logger{Filename: filepath.Join(dir, "app.log"), MaxSize: peerMaxSizeMB}
-	logger := zerolog.New(lj).With().Timestamp().Str("logger", loggerName).Logger()
+	logger := zerolog.New(lj).Level(zerolog.InfoLevel).With().Timestamp().Str("logger", loggerName).Logger()
 	r := chi.NewRouter()
 	r.Use(hlogMiddlewares(logger)...)
 	r.Get(chargeRoute, func(w http.ResponseWriter, r *http.Request) {
 		log := hlog.FromRequest(r)
 		id := chi.URLParam(r, "id")
-		start := zerologStepStart(log, "load_user")
+		start := zerologStepStart(log, stepLevel, "load_user")
 		user, err := loadUser(id)
-		zerologStepEnd(log, "load_user", start, err)
+		zerologStepEnd(log, stepLevel, "load_user", start, err)
 		if err == nil {
-			start = zerologStepStart(log, "charge_card")
+			start = zerologStepStart(log, stepLevel, "charge_card")
+			log.Debug().Int("user", user).Int("amount_cents", chargeCents).Msg("charging")
 			err = chargeCard(user)
-			zerologStepEnd(log, "charge_card", start, err)
+			zerologStepEnd(log, stepLevel, "charge_card", start, err)
 		}
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
@@ -231,7 +268,7 @@ func hlogServer(dir string) (http.Handler, func() error, error) {
 func hlogMiddlewareServer(dir string) (http.Handler, func() error, error) {
 	lj := &lumberjack.Logger{Filename: filepath.Join(dir, "app.log"), MaxSize: peerMaxSizeMB}
 	r := chi.NewRouter()
-	r.Use(hlogMiddlewares(zerolog.New(lj).With().Timestamp().Str("logger", loggerName).Logger())...)
+	r.Use(hlogMiddlewares(zerolog.New(lj).Level(zerolog.InfoLevel).With().Timestamp().Str("logger", loggerName).Logger())...)
 	r.Get(chargeRoute, bareHandler)
 	return r, lj.Close, nil
 }
@@ -255,18 +292,18 @@ func hlogMiddlewares(logger zerolog.Logger) []func(http.Handler) http.Handler {
 	}
 }
 
-func zerologStepStart(log *zerolog.Logger, step string) time.Time {
-	log.Info().Str("step", step).Msg("step started")
+func zerologStepStart(log *zerolog.Logger, level zerolog.Level, step string) time.Time {
+	log.WithLevel(level).Str("step", step).Msg("step started")
 	return time.Now()
 }
 
-func zerologStepEnd(log *zerolog.Logger, step string, start time.Time, err error) {
+func zerologStepEnd(log *zerolog.Logger, level zerolog.Level, step string, start time.Time, err error) {
 	ms := msSince(start)
 	if err != nil {
 		log.Error().Str("step", step).Float64("ms", ms).Str("status", "error").Err(err).Msg("step failed")
 		return
 	}
-	log.Info().Str("step", step).Float64("ms", ms).Str("status", "ok").Msg("step finished")
+	log.WithLevel(level).Str("step", step).Float64("ms", ms).Str("status", "ok").Msg("step finished")
 }
 
 // zapServer is zap's production logger writing to a file, behind a
@@ -311,6 +348,7 @@ func zapServer(dir string) (http.Handler, func() error, error) {
 		zapStepEnd(log, "load_user", start, err)
 		if err == nil {
 			start = zapStepStart(log, "charge_card")
+			log.Debug("charging", zap.Int("user", user), zap.Int("amount_cents", chargeCents))
 			err = chargeCard(user)
 			zapStepEnd(log, "charge_card", start, err)
 		}
@@ -374,6 +412,7 @@ func slogServer(dir string) (http.Handler, func() error, error) {
 		slogStepEnd(ctx, log, "load_user", start, err)
 		if err == nil {
 			start = slogStepStart(ctx, log, "charge_card")
+			log.LogAttrs(ctx, slog.LevelDebug, "charging", slog.Int("user", user), slog.Int("amount_cents", chargeCents))
 			err = chargeCard(user)
 			slogStepEnd(ctx, log, "charge_card", start, err)
 		}

@@ -51,18 +51,39 @@ func main() {
 		fail(fmt.Errorf("no benchmark results in %s", strings.Join(inputs, ", ")))
 	}
 	m := machine{nproc: *nproc, goVersion: *goVer, cpu: cpuModel(set.cpu), command: *command, counts: *counts, serverConns: *conns}
+	tail := keptTail(*out)
 	f, err := os.Create(*out)
 	if err != nil {
 		fail(err)
 	}
 	w := bufio.NewWriter(f)
 	render(w, set, m, time.Now().UTC())
+	if tail != "" {
+		_, _ = w.WriteString("\n" + tail)
+	}
 	if err := w.Flush(); err != nil {
 		fail(err)
 	}
 	if err := f.Close(); err != nil {
 		fail(err)
 	}
+}
+
+// keptMarker starts the part of RESULTS.md written by hand (sections of
+// benchmarks run.sh does not run), which a new run keeps as it is.
+const keptMarker = "<!-- kept by cmd/results: written by hand below -->"
+
+// keptTail is the part of the file at path from keptMarker on, "" when
+// the file or the marker is missing.
+func keptTail(path string) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	if i := strings.Index(string(b), keptMarker); i >= 0 {
+		return string(b[i:])
+	}
+	return ""
 }
 
 func fail(err error) {
