@@ -93,8 +93,12 @@ type detail struct {
 // its end.
 var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
 
-// maxPooledDetail is the largest detail buffer put back in the pool.
-const maxPooledDetail = 64 << 10
+// maxPooledDetail is the largest detail buffer put back in the pool: twice
+// the default bound of a flow, which a flow at its bound grows its buffer
+// to before it compacts, so that such flows reuse their buffers instead of
+// growing a new one each (BenchmarkDetailLogCall/Held: 1.1 KB allocated
+// per held record at 64 KiB).
+const maxPooledDetail = 256 << 10
 
 // init reads the policy of pipeline p.
 func (d *detail) init(p *core.Pipeline) {
