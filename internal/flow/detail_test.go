@@ -733,69 +733,85 @@ func TestDetailSampling(t *testing.T) {
 	})
 }
 
-// A goroutine logs into a flow while the flow ends: each record is held
+// Goroutines log into a flow while the flow ends: each record is held
 // and then written or dropped with the flow, or written after its end,
-// never lost and never written twice.
+// never lost and never written twice, and the counters add up. The end
+// falls in the middle of the logging, over many rounds, to hit the moment
+// a record is being held as the flow lets go.
 func TestDetailRaceWithFlowEnd(t *testing.T) {
 	for _, failed := range []bool{true, false} {
 		t.Run(fmt.Sprint("failed=", failed), func(t *testing.T) {
-			c := start(t, buffered, core.WithFlowBuffer(16<<20, 10000))
+			c := start(t, buffered, core.WithFlowBuffer(16<<20, 100000))
 			before := core.Stats().Detail
-			const n = 2000
-			ctx, s := flow.Flow(context.Background(), "race")
-			logged := make(chan struct{})
-			done := make(chan struct{})
-			go func() {
-				defer close(done)
-				l := flow.Logger(ctx)
-				for i := range n {
-					if i == 50 {
-						close(logged)
-					}
-					l.Debug().Int("i", i).Msg("r")
+			const rounds, workers, perWorker = 12, 4, 150
+			for round := range rounds {
+				ctx, s := flow.Flow(context.Background(), fmt.Sprint("race", round))
+				var started, wg sync.WaitGroup
+				for w := range workers {
+					started.Add(1)
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						l := flow.Logger(ctx)
+						for i := range perWorker {
+							if i == 20 {
+								started.Done() // the flow ends from now on
+							}
+							l.Debug().Int("w", w).Int("i", i).Msg("r")
+						}
+					}()
 				}
-			}()
-			<-logged
-			var err error
-			if failed {
-				err = errors.New("fail")
-			}
-			s.End(&err)
-			select {
-			case <-done:
-			case <-time.After(10 * time.Second):
-				t.Fatal("the logging goroutine hung")
+				started.Wait()
+				var err error
+				if failed {
+					err = errors.New("fail")
+				}
+				s.End(&err)
+				waited := make(chan struct{})
+				go func() { wg.Wait(); close(waited) }()
+				select {
+				case <-waited:
+				case <-time.After(10 * time.Second):
+					t.Fatal("a logging goroutine hung")
+				}
 			}
 			got := detailSince(before)
+			if st := core.Stats(); st.Dropped+st.Failed != 0 {
+				t.Errorf("the pipeline dropped %d and lost %d records", st.Dropped, st.Failed)
+			}
 			o := c.finish(t)
-			seen := make([]int, n)
-			var marked int
+			type key struct{ flow, w, i int }
+			seen := map[key]int{}
+			var marked, total int
 			for _, r := range only(o.success, map[string]any{"message": "r"}) {
-				seen[int(r["i"].(float64))]++
+				var round int
+				fmt.Sscanf(r["flow_id"].(string), "race%d-", &round)
+				seen[key{round, int(r["w"].(float64)), int(r["i"].(float64))}]++
 				if r["buffered"] == true {
 					marked++
 				}
 			}
+			total = rounds * workers * perWorker
 			var written int
-			for i, k := range seen {
-				if k > 1 {
-					t.Fatalf("record %d written %d times", i, k)
+			for k, n := range seen {
+				if n > 1 {
+					t.Fatalf("record %+v written %d times", k, n)
 				}
-				written += k
-			}
-			// Held: flow_start and the records logged before the end.
-			if failed {
-				if written != n || uint64(marked+1) != got.Written || got.Dropped != 0 {
-					t.Errorf("%d of %d written, %d marked; counters %+v", written, n, marked, got)
+				if k.i >= perWorker || k.w >= workers || k.flow >= rounds {
+					t.Fatalf("record %+v was never logged", k)
 				}
-			} else if marked != 0 || uint64(written)+got.Dropped-1 != n {
-				t.Errorf("%d written + %d dropped (flow_start aside) != %d; %d marked", written, got.Dropped-1, n, marked)
+				written++
 			}
-			if got.Held != got.Written+got.Dropped+got.Evicted || got.HeldBytes != 0 || got.Evicted != 0 {
-				t.Errorf("counters %+v", got)
-			}
+			// Held: each flow_start and the records logged before the end.
 			if failed {
-				wantSeqs(t, o.all())
+				if written != total || uint64(marked+rounds) != got.Written || got.Dropped != 0 {
+					t.Errorf("%d of %d written, %d marked; counters %+v", written, total, marked, got)
+				}
+			} else if marked != 0 || uint64(written)+got.Dropped-rounds != uint64(total) {
+				t.Errorf("%d written + %d dropped (flow_starts aside) != %d logged; %d marked", written, got.Dropped-rounds, total, marked)
+			}
+			if got.Held != got.Written+got.Dropped+got.Evicted || got.HeldBytes != 0 || got.Evicted != 0 || got.Overflow != 0 {
+				t.Errorf("counters %+v: held != written+dropped+evicted", got)
 			}
 		})
 	}
