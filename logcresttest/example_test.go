@@ -58,3 +58,27 @@ func Example_chiHandler() {
 	// failed at charge_card step 2/2
 	// error: card declined
 }
+
+// Checking that a failed flow writes the detail it held: by default, as in
+// production, a flow's debug records are written only when it fails (or is
+// cancelled, slow or kept), marked buffered.
+func ExampleRecord_Buffered() {
+	t := &testing.T{} // in a real test: func TestImport(t *testing.T)
+	rec := logcresttest.New(t)
+	defer rec.Pipeline().Close() // a real test's cleanup does this
+
+	_ = logcrest.RunFlow(rec.Context(context.Background()), "import", func(ctx context.Context) error {
+		logcrest.Log(ctx).Debug().Int("row", 7).Msg("parsing")
+		return errors.New("bad row")
+	})
+	for _, r := range rec.Records() {
+		if r.Buffered() {
+			fmt.Println("held:", r.Message(), r.Num("row"))
+		}
+	}
+	fmt.Println("written:", rec.Pipeline().Stats().Detail.Written)
+	// Output:
+	// held: flow started 0
+	// held: parsing 7
+	// written: 2
+}

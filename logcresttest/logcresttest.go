@@ -22,6 +22,16 @@
 // (its sink has no memory cap, and Records waits for a burst however long
 // it takes to write), and a test whose Recorder was given a bound that
 // dropped records (WithQueueSize, WithMaxBuffer) fails, saying how many.
+//
+// Detail is buffered by default, as in production (logcrest.WithDetail):
+// inside a flow, flow_start, the step records and the debug records are held
+// and written only when the flow fails, is cancelled, is slow or is kept
+// (logcrest.KeepDetail), each marked "buffered": true (Record.Buffered) and
+// before flow_end, whose "detail" says why; a routine flow writes its
+// flow_end and its records at info and above only. A test that checks
+// what a successful flow logged at debug passes logcrest.WithDetail("full")
+// to New. What flows held, wrote and dropped is counted in
+// rec.Pipeline().Stats().Detail.
 package logcresttest
 
 import (
@@ -63,6 +73,12 @@ func (r Record) Level() string { return r.Str(zerolog.LevelFieldName) }
 
 // Message returns the record's message.
 func (r Record) Message() string { return r.Str(zerolog.MessageFieldName) }
+
+// Buffered reports whether the record was held by its flow and written at
+// the flow's end, which failed, was cancelled, slow or kept (the record's
+// "buffered": true; see logcrest.WithDetail): its time and seq are those it
+// was logged with.
+func (r Record) Buffered() bool { return r[schema.KeyBuffered] == true }
 
 // Recorder is a pipeline that keeps every record it writes in memory. It is
 // safe for concurrent use.

@@ -91,3 +91,47 @@ func TestRecorderLevelsAndHelpers(t *testing.T) {
 		t.Errorf("%d records after Reset", n)
 	}
 }
+
+// TestRecorderBufferedDetail: by default a Recorder holds a flow's detail
+// as production does; a failed flow's held records come back marked
+// Buffered, before its flow_end, and the counters say what was held.
+func TestRecorderBufferedDetail(t *testing.T) {
+	rec := logcresttest.New(t)
+	ctx := rec.Context(context.Background())
+	_ = logcrest.RunFlow(ctx, "routine", func(ctx context.Context) error {
+		logcrest.Log(ctx).Debug().Msg("routine debug")
+		logcrest.Log(ctx).Info().Msg("routine info")
+		return nil
+	})
+	_ = logcrest.RunFlow(ctx, "failing", func(ctx context.Context) error {
+		logcrest.Log(ctx).Debug().Msg("failing debug")
+		return errors.New("boom")
+	})
+	var got []string
+	for _, r := range rec.Records() {
+		got = append(got, fmt.Sprintf("%s/%s/%v", r.Message(), r.Str("flow_type"), r.Buffered()))
+	}
+	want := []string{
+		"routine info//false", "flow finished/flow_end/false",
+		"flow started/flow_start/true", "failing debug//true", "flow failed/flow_end/false", "flow failed//false",
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("records\n got  %q\n want %q", got, want)
+	}
+	ends := rec.FlowEnds()
+	if len(ends) != 2 || ends[1].Str("detail") != "failed" || ends[1].Num("buffered_records") != 2 || ends[0].Str("detail") != "" {
+		t.Errorf("flow_ends %v", ends)
+	}
+	if d := rec.Pipeline().Stats().Detail; d.Held != 4 || d.Written != 2 || d.Dropped != 2 || d.HeldBytes != 0 {
+		t.Errorf("detail counters %+v, want 4 held, 2 written, 2 dropped", d)
+	}
+
+	full := logcresttest.New(t, logcrest.WithDetail("full"))
+	_ = logcrest.RunFlow(full.Context(context.Background()), "routine", func(ctx context.Context) error {
+		logcrest.Log(ctx).Debug().Msg("routine debug")
+		return nil
+	})
+	if m := full.Messages(); fmt.Sprint(m) != "[flow started routine debug flow finished]" {
+		t.Errorf("full detail: %q", m)
+	}
+}

@@ -135,13 +135,16 @@ func (d *detail) hold(p *core.Pipeline, kind uint8, l zerolog.Level, t time.Time
 		p.Unheld()
 		return false
 	}
-	if !p.Hold(size) {
-		return false
-	}
 	d.mu.Lock()
+	// Whether the flow still holds is decided under the lock that take
+	// holds, before the record is counted held: a record counted held is
+	// always counted again written, dropped or evicted.
 	if !d.open.Load() {
 		d.mu.Unlock()
-		p.Let(size, 0, false, false)
+		return false
+	}
+	if !p.Hold(size) {
+		d.mu.Unlock()
 		return false
 	}
 	// Evict the oldest until this one fits.
