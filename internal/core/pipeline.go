@@ -30,10 +30,10 @@ type Pipeline struct {
 	base  zerolog.Logger
 	hooks hooks // a TraceSource and an EndHook (see hooks.go)
 	// detail counts what the pipeline's flows held (see detail.go).
-	detail  detailStats
+	detail detailStats
 	// redacted counts the values redaction masked, in records and spans.
 	redacted atomic.Uint64
-	holders heldSet // flows holding records, written out by Close
+	holders  heldSet // flows holding records, written out by Close
 
 	// mu guards what follows. It is held only for bookkeeping, never while
 	// a sink is waited on, so a log call (which may need to build the next
