@@ -210,6 +210,39 @@ func WithSampling(n int) Option { return core.WithSampling(n) }
 // every routine flow of it.
 func WithRouteSampling(rates map[string]int) Option { return core.WithRouteSampling(rates) }
 
+// WithRedaction masks secrets on every exit when on, the default (env
+// LOGCREST_REDACT, json redact): the files, the console, every other sink
+// and the spans of logcrestotel.Export, LogCrest's own records (flow
+// fields, flow_error, error records) included. The value of a key that
+// names a secret (password, passwd, *secret, *token, authorization,
+// cookie, set-cookie, api_key..., at any depth, in any case; see
+// WithRedactKeys) is masked whole; inside any string value, bearer tokens,
+// JSON Web Tokens, card numbers (a network's prefix, 13 to 19 digits, the
+// Luhn check) and matches of WithRedactPatterns are masked. A masked value
+// reads "[REDACTED]", or its keyed hash (WithRedactHashKey). The work runs
+// on each sink's background goroutine, not in the log call;
+// Counters.Redacted counts the values masked.
+func WithRedaction(on bool) Option { return core.WithRedaction(on) }
+
+// WithRedactKeys adds key patterns to the masked ones (env
+// LOGCREST_REDACT_KEYS, comma-separated; json redact_keys, that string or
+// an array): an exact key or a glob with '*' ("ssn", "*_pin"), any case,
+// any depth. "-name" removes name from the defaults ("-pwd").
+func WithRedactKeys(patterns ...string) Option { return core.WithRedactKeys(patterns...) }
+
+// WithRedactPatterns masks every match of each regular expression (Go
+// syntax) inside every string value (env LOGCREST_REDACT_PATTERNS and json
+// redact_patterns: one expression; json also an array). One that does not
+// compile, or matches the empty text, is refused with a warning.
+func WithRedactPatterns(exprs ...string) Option { return core.WithRedactPatterns(exprs...) }
+
+// WithRedactHashKey makes a masked value "hmac:" and 16 hex digits of its
+// HMAC-SHA256 under key instead of "[REDACTED]", so that records can still
+// be matched on equal values (env LOGCREST_REDACT_HASH_KEY; no json key:
+// keep the key in the environment or a secret store, not in a file beside
+// the logs).
+func WithRedactHashKey(key string) Option { return core.WithRedactHashKey(key) }
+
 // WithConsole sets where the console copy of every record goes (default
 // os.Stdout, coloured when it is a terminal and NO_COLOR is unset); nil turns
 // the console off. LogCrest never closes it.

@@ -189,6 +189,10 @@ type Counters struct {
 	Failed      uint64 // records lost because a sink failed (or never returned)
 	WriteErrors uint64 // sink writes that returned an error
 	Buffered    uint64 // records accepted and not yet written
+	// Redacted counts the values redaction masked (WithRedaction), in
+	// each sink's records and in the spans of an EndHook: a value masked
+	// in a record that the file and the console both write counts twice.
+	Redacted uint64
 	// Detail counts what flows held in buffered detail mode (see
 	// WithDetail) and what became of it.
 	Detail DetailStats
@@ -226,7 +230,7 @@ type SinkStats struct {
 func countersOf(c core.Counters) Counters {
 	out := Counters{
 		Written: c.Written, Dropped: c.Dropped, Failed: c.Failed,
-		WriteErrors: c.WriteErrors, Buffered: c.Buffered,
+		WriteErrors: c.WriteErrors, Buffered: c.Buffered, Redacted: c.Redacted,
 		Detail: DetailStats(c.Detail),
 		Sinks:  make([]SinkStats, len(c.Sinks)),
 	}

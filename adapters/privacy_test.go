@@ -525,7 +525,11 @@ func runPrivacy(t *testing.T, phase string, optIn bool) *privacyRun {
 	p, err := logcrest.New(logcrest.WithDir(filepath.Join(root, "app")), logcrest.WithName(logName),
 		logcrest.WithConsole(console), logcrest.WithLevel("debug"),
 		logcrest.WithMaxSize(8<<10), logcrest.WithBackupCount(1000),
-		logcrest.WithDetail("full")) // every step's records, to search them all
+		logcrest.WithDetail("full"), // every step's records, to search them all
+		// Redaction off: this test proves what LogCrest leaves out by
+		// itself and what opting in writes; masking is
+		// TestRedactionEveryExit's (otel).
+		logcrest.WithRedaction(false))
 	if err != nil {
 		t.Fatal(err)
 	}

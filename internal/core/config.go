@@ -11,6 +11,7 @@ import (
 	"math/big"
 	"os"
 	"reflect"
+	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -101,6 +102,11 @@ type Settings struct {
 	MaxHeld       int64         // bytes held by all the flows of the pipeline together
 	SampleRoutine int           // write 1 in N routine flows; 1 writes them all
 	SampleRoutes  string        // per route, the rate in place of SampleRoutine: "route=N,route=N", sorted
+
+	Redact         bool   // mask secrets on every exit (see WithRedaction)
+	RedactKeys     string // key patterns added to (or, "-name", removed from) the defaults, comma-separated
+	RedactPatterns string // one regular expression masked inside every string value; "" for none
+	RedactHashKey  string // when set, a masked value becomes its HMAC-SHA256 under this key
 }
 
 // Defaults returns the built-in settings: what Resolve gives with no option,
@@ -346,6 +352,49 @@ func WithSampling(n int) Option {
 // rate must be at least 1.
 func WithRouteSampling(rates map[string]int) Option {
 	return sampleRoutesSetting.with(formatRoutes(rates))
+}
+
+// WithRedaction masks secrets on every exit when on, the default (env
+// LOGCREST_REDACT, json redact): the files, the console, every other sink,
+// and the spans an EndHook is given (logcrestotel.Export). The whole value
+// of a key that names a secret (password, passwd, *secret, *token,
+// authorization, cookie, set-cookie, api_key... at any depth, in any case;
+// see WithRedactKeys) is masked, and so, inside any string value, are
+// bearer tokens, JSON Web Tokens, card numbers (a card network's prefix,
+// 13 to 19 digits, the Luhn check) and the matches of WithRedactPatterns.
+// A masked value reads "[REDACTED]", or its keyed hash (see
+// WithRedactHashKey). It runs on each sink's background goroutine: the log
+// call pays nothing for it. Stats counts the values masked.
+func WithRedaction(on bool) Option {
+	return redactSetting.with(on)
+}
+
+// WithRedactKeys adds key patterns to the masked ones (env
+// LOGCREST_REDACT_KEYS, a comma-separated list; json redact_keys, that
+// string or an array): an exact key or a glob where '*' is any run of
+// characters ("ssn", "*_pin"), matched in any case at any depth. A pattern
+// written "-name" removes name from the defaults ("-pwd").
+func WithRedactKeys(patterns ...string) Option {
+	return redactKeysSetting.with(strings.Join(patterns, ","))
+}
+
+// WithRedactPatterns masks every match of each regular expression (Go
+// syntax) inside every string value (env LOGCREST_REDACT_PATTERNS and json
+// redact_patterns: one expression; json also takes an array). An
+// expression that does not compile is refused with a warning, and none of
+// the user's is used.
+func WithRedactPatterns(exprs ...string) Option {
+	return redactPatternsSetting.with(joinPatterns(exprs))
+}
+
+// WithRedactHashKey makes a masked value "hmac:" followed by 16 hex digits
+// of its HMAC-SHA256 under key, instead of "[REDACTED]": equal values get
+// equal hashes, so records can still be matched on them, and nobody
+// without the key can test a guess (env LOGCREST_REDACT_HASH_KEY; no json
+// key, as a key belongs in the environment or a secret store, not in a
+// file beside the logs). "" masks.
+func WithRedactHashKey(key string) Option {
+	return redactHashKeySetting.with(key)
 }
 
 // WithConsole sets where the readable copy of every record goes (default
@@ -608,6 +657,7 @@ var settingTable = []anySetting{
 	&consoleSetting,
 	&detailSetting, &bufferLevelSetting, &slowFlowSetting, &flowBufferSetting,
 	&flowBufferRecSetting, &maxHeldSetting, &sampleSetting, &sampleRoutesSetting,
+	&redactSetting, &redactKeysSetting, &redactPatternsSetting, &redactHashKeySetting,
 }
 
 var (
@@ -750,11 +800,91 @@ var (
 		field: func(s *Settings) *string { return &s.SampleRoutes },
 		parse: envRoutes, decode: jsonRoutes, check: checkRoutes,
 	}
+	redactSetting = setting[bool]{
+		key: "redact", env: "LOGCREST_REDACT", option: "WithRedaction", def: true,
+		field: func(s *Settings) *bool { return &s.Redact },
+		parse: envBool, decode: jsonBool,
+	}
+	redactKeysSetting = setting[string]{
+		key: "redact_keys", env: "LOGCREST_REDACT_KEYS", option: "WithRedactKeys",
+		field: func(s *Settings) *string { return &s.RedactKeys },
+		parse: envString, decode: jsonList(","),
+	}
+	redactPatternsSetting = setting[string]{
+		key: "redact_patterns", env: "LOGCREST_REDACT_PATTERNS", option: "WithRedactPatterns",
+		field: func(s *Settings) *string { return &s.RedactPatterns },
+		parse: envString, decode: jsonPatterns, check: checkPattern,
+	}
+	redactHashKeySetting = setting[string]{
+		env: "LOGCREST_REDACT_HASH_KEY", option: "WithRedactHashKey",
+		field: func(s *Settings) *string { return &s.RedactHashKey },
+		parse: envString,
+	}
 	consoleSetting = setting[io.Writer]{
 		option: "WithConsole", def: os.Stdout,
 		field: func(s *Settings) *io.Writer { return &s.Console },
 	}
 )
+
+// jsonList reads a string, or an array of strings joined by sep.
+func jsonList(sep string) func(json.RawMessage) (string, error) {
+	return func(raw json.RawMessage) (string, error) {
+		if raw[0] != '[' {
+			return jsonString(raw)
+		}
+		var list []string
+		if json.Unmarshal(raw, &list) != nil {
+			return "", fmt.Errorf("%s is not a string or an array of strings", describe(raw))
+		}
+		return strings.Join(list, sep), nil
+	}
+}
+
+// joinPatterns makes one expression of several: each a group of an
+// alternation.
+func joinPatterns(exprs []string) string {
+	var parts []string
+	for _, e := range exprs {
+		if e != "" {
+			parts = append(parts, e)
+		}
+	}
+	if len(parts) == 1 {
+		return parts[0]
+	}
+	for i, e := range parts {
+		parts[i] = "(?:" + e + ")"
+	}
+	return strings.Join(parts, "|")
+}
+
+// jsonPatterns reads one expression, or an array of them.
+func jsonPatterns(raw json.RawMessage) (string, error) {
+	if raw[0] != '[' {
+		return jsonString(raw)
+	}
+	var list []string
+	if json.Unmarshal(raw, &list) != nil {
+		return "", fmt.Errorf("%s is not a string or an array of strings", describe(raw))
+	}
+	return joinPatterns(list), nil
+}
+
+// checkPattern accepts an expression that compiles and matches no empty
+// text (which would mask between every two characters).
+func checkPattern(e string) error {
+	if e == "" {
+		return nil
+	}
+	re, err := regexp.Compile(e)
+	if err != nil {
+		return fmt.Errorf("%s is not a regular expression: %v", quote(e), err)
+	}
+	if re.MatchString("") {
+		return fmt.Errorf("%s matches the empty text", quote(e))
+	}
+	return nil
+}
 
 // isFileKey reports whether a config file may hold key k.
 func isFileKey(k string) bool {

@@ -116,6 +116,7 @@ func TestSettingsDefaults(t *testing.T) {
 		FlowBufferRec: 512,
 		MaxHeld:       32 << 20,
 		SampleRoutine: 1,
+		Redact:        true,
 	}
 	if got := Defaults(); got != want {
 		t.Errorf("Defaults() = %+v\nwant %+v", got, want)
@@ -340,7 +341,7 @@ func TestResolveAllLayersAtOnce(t *testing.T) {
 	want := Settings{Dir: "od", JSON: false, Name: "on", Level: zerolog.ErrorLevel, MaxSize: 30, BackupCount: 7,
 		MaxAge: 8, Compress: true, GroupReadable: true, QueueSize: 8, MaxBuffer: 3000, Console: &console, TimelineCap: 9, CloseTimeout: time.Second, ConfigFile: path,
 		Files: false, ConsoleFmt: "text", ConsoleLevel: "info", FlowRecords: "failed",
-		Detail: "full", BufferLevel: zerolog.DebugLevel, SlowFlow: 0, FlowBuffer: 100, FlowBufferRec: 3, MaxHeld: 5000, SampleRoutine: 3}
+		Detail: "full", BufferLevel: zerolog.DebugLevel, SlowFlow: 0, FlowBuffer: 100, FlowBufferRec: 3, MaxHeld: 5000, SampleRoutine: 3, Redact: true}
 	var warn bytes.Buffer
 	got, errs := Resolve(opts, e.get, &warn)
 	if got != want || errs != nil || warn.Len() != 0 {
@@ -351,7 +352,7 @@ func TestResolveAllLayersAtOnce(t *testing.T) {
 	want = Settings{Dir: "ed", JSON: true, Name: "en", Level: zerolog.WarnLevel, MaxSize: 20, BackupCount: 4,
 		MaxAge: 4, Compress: false, GroupReadable: false, QueueSize: 5, MaxBuffer: 2000, Console: os.Stdout, TimelineCap: 6, CloseTimeout: 5 * time.Second, ConfigFile: path,
 		Files: true, ConsoleFmt: "off", ConsoleLevel: "error", FlowRecords: "all",
-		Detail: "buffered", BufferLevel: zerolog.TraceLevel, SlowFlow: 2 * time.Second, FlowBuffer: 4096, FlowBufferRec: 7, MaxHeld: 2 << 20, SampleRoutine: 100}
+		Detail: "buffered", BufferLevel: zerolog.TraceLevel, SlowFlow: 2 * time.Second, FlowBuffer: 4096, FlowBufferRec: 7, MaxHeld: 2 << 20, SampleRoutine: 100, Redact: true}
 	got, errs = Resolve(opts[:1], e.get, &warn)
 	if got != want || errs != nil || warn.Len() != 0 {
 		t.Errorf("Resolve = %+v, %v, %q\nwant %+v", got, errs, warn.String(), want)
@@ -361,7 +362,7 @@ func TestResolveAllLayersAtOnce(t *testing.T) {
 	want = Settings{Dir: "fd", JSON: false, Name: "fn", Level: zerolog.InfoLevel, MaxSize: 10, BackupCount: 1,
 		MaxAge: 2, Compress: true, GroupReadable: true, QueueSize: 2, MaxBuffer: 1000, Console: os.Stdout, TimelineCap: 3, CloseTimeout: 5 * time.Second, ConfigFile: path,
 		Files: false, ConsoleFmt: "json", ConsoleLevel: "2", FlowRecords: "failed",
-		Detail: "full", BufferLevel: zerolog.InfoLevel, SlowFlow: 250 * time.Millisecond, FlowBuffer: 8 << 10, FlowBufferRec: 9, MaxHeld: 1 << 20, SampleRoutine: 10}
+		Detail: "full", BufferLevel: zerolog.InfoLevel, SlowFlow: 250 * time.Millisecond, FlowBuffer: 8 << 10, FlowBufferRec: 9, MaxHeld: 1 << 20, SampleRoutine: 10, Redact: true}
 	got, errs = Resolve(opts[:1], env{}.get, &warn)
 	if got != want || errs != nil || warn.Len() != 0 {
 		t.Errorf("Resolve = %+v, %v, %q\nwant %+v", got, errs, warn.String(), want)
@@ -1343,4 +1344,35 @@ func FuzzResolveEnv(f *testing.F) {
 			t.Errorf("LOGCREST_NAME=%q resolved to %q", name, s.Name)
 		}
 	})
+}
+
+// TestRedactSettings: the redaction settings through the layers, and a bad
+// expression refused with one warning and the default (none).
+func TestRedactSettings(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "log_config.json")
+	if err := os.WriteFile(path, []byte(`{"redact":"off","redact_keys":["ssn","-pwd"],"redact_patterns":["a+b","c[0-9]"]}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var warn bytes.Buffer
+	s, errs := Resolve([]Option{WithConfigFile(path)}, env{}.get, &warn)
+	if s.Redact || s.RedactKeys != "ssn,-pwd" || s.RedactPatterns != "(?:a+b)|(?:c[0-9])" || errs != nil {
+		t.Errorf("from the file: %+v, %v, %q", s, errs, warn.String())
+	}
+	e := env{"LOGCREST_REDACT": "yes", "LOGCREST_REDACT_HASH_KEY": "k", "LOGCREST_REDACT_PATTERNS": "x("}
+	warn.Reset()
+	s, errs = Resolve([]Option{WithConfigFile(path)}, e.get, &warn)
+	if !s.Redact || s.RedactHashKey != "k" || s.RedactPatterns != "" || len(errs) != 1 {
+		t.Errorf("from the environment: %+v, %v", s, errs)
+	}
+	lines := strings.Split(strings.TrimSuffix(warn.String(), "\n"), "\n")
+	if len(lines) != 1 || !strings.HasPrefix(lines[0], "logcrest: warning: LOGCREST_REDACT_PATTERNS: \"x(\" is not a regular expression") ||
+		!strings.HasSuffix(lines[0], `, using ""`) {
+		t.Errorf("warnings %q, want one line about LOGCREST_REDACT_PATTERNS, using the default", warn.String())
+	}
+	warn.Reset()
+	s, errs = Resolve([]Option{WithConfigFile(""), WithRedactPatterns(".*")}, env{}.get, &warn)
+	if s.RedactPatterns != "" || len(errs) != 1 || !strings.Contains(warn.String(), "WithRedactPatterns: \".*\" matches the empty text, using \"\"") {
+		t.Errorf("an expression matching the empty text: %+v, %q", s, warn.String())
+	}
 }

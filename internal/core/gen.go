@@ -7,7 +7,9 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -15,6 +17,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/logcrest/logcrest/internal/jsonenc"
+	"github.com/logcrest/logcrest/internal/redact"
 	"github.com/logcrest/logcrest/internal/ring"
 	"github.com/logcrest/logcrest/internal/schema"
 	"github.com/logcrest/logcrest/writers"
@@ -66,6 +69,12 @@ type gen struct {
 	// replaces with heads[l] so the logger name is the live one.
 	heads  [numLevels]string
 	zheads [numLevels]string
+
+	// redactor masks secrets in every record a sink gets (see p.ring) and
+	// in the spans an EndHook gets; nil when redaction is off. redacted
+	// counts the values it masked, for the Pipeline's life.
+	redactor *redact.Redactor
+	redacted *atomic.Uint64
 }
 
 // numLevels counts the levels from trace to panic.
@@ -74,8 +83,12 @@ const numLevels = int(zerolog.PanicLevel-zerolog.TraceLevel) + 1
 // warnEvery is the shortest interval between two warnings about one fault.
 const warnEvery = time.Minute
 
-func newGen(s Settings) *gen {
-	p := &gen{settings: s, policy: policyOf(&s), closeBy: new(atomic.Int64)}
+func newGen(s Settings, redacted *atomic.Uint64) *gen {
+	p := &gen{settings: s, policy: policyOf(&s), closeBy: new(atomic.Int64), redacted: redacted}
+	if p.redacted == nil {
+		p.redacted = new(atomic.Uint64)
+	}
+	p.redactor = redactorOf(&s)
 	if s.Console != nil && s.ConsoleFmt != ConsoleOff {
 		var text func(dst, rec []byte) []byte
 		if s.ConsoleFmt != ConsoleJSON { // JSON: the records as the files hold them
@@ -198,13 +211,52 @@ func ownKeys() []string {
 	return []string{schema.KeyTime, level, schema.KeyLogger, schema.KeyTraceID, schema.KeySpanID, schema.KeyFlowID, schema.KeySeq, schema.KeyFn, schema.KeyBuffered}
 }
 
-// ring starts the ring of one sink.
+// redactorOf returns the Redactor s asks for, nil when redaction is off.
+func redactorOf(s *Settings) *redact.Redactor {
+	if !s.Redact {
+		return nil
+	}
+	c := redact.Config{HashKey: []byte(s.RedactHashKey)}
+	c.Keys = redact.Keys(strings.Split(s.RedactKeys, ","))
+	if s.RedactPatterns != "" {
+		c.Pattern, _ = regexp.Compile(s.RedactPatterns) // checked by Resolve
+	}
+	return redact.New(c)
+}
+
+// redactFormat puts redaction in front of format: every record a sink
+// gets, LogCrest's own (flow_end's fields and flow_error, error records)
+// as much as the user's, has its secrets masked before its keys are made
+// unique and before the text formatter reads it. Like format, it runs on
+// the ring's background goroutine; a record with nothing to mask is not
+// copied.
+func (p *gen) redactFormat(format func(dst, rec []byte) []byte) func(dst, rec []byte) []byte {
+	r := p.redactor
+	if r == nil {
+		return format
+	}
+	var scratch []byte // the ring's goroutine's own
+	return func(dst, rec []byte) []byte {
+		out, n := r.Record(scratch, rec)
+		if n > 0 {
+			scratch = out[:0]
+			p.redacted.Add(uint64(n))
+		}
+		if format == nil {
+			return append(dst, out...)
+		}
+		return format(dst, out)
+	}
+}
+
+// ring starts the ring of one sink; its records pass through the
+// redaction (redactFormat) and then format.
 func (p *gen) ring(sink io.Writer, name string, format func(dst, rec []byte) []byte) *ring.Ring {
 	return ring.New(sink, ring.Options{
 		Name:      name,
 		QueueSize: p.settings.QueueSize,
 		MaxBytes:  p.settings.MaxBuffer,
-		Format:    format,
+		Format:    p.redactFormat(format),
 		OnDrop:    p.reportDrop,
 		OnError:   p.reportError,
 	})

@@ -3,6 +3,7 @@ package core
 import (
 	"context"
 	"math"
+	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -230,4 +231,56 @@ func (p *Pipeline) ContextLogger(ctx context.Context) *zerolog.Logger {
 		}
 	}
 	return p.Logger()
+}
+
+// RedactSpan masks the secrets in e as the Pipeline's records are masked
+// (see WithRedaction), before an EndHook sees it: the whole value of an
+// attribute whose key names a secret (made a string), the value patterns
+// inside every string attribute, the error text and the name. The name is
+// a step's code-given name, but an outbound call's step is named after the
+// host it called and an HTTP flow after its route, and the fn field of the
+// records, which holds the same name, is masked the same way, so the span
+// and the records agree. The stack is code and is left as it is. The
+// values masked are counted in Stats.
+func (p *Pipeline) RedactSpan(e *EndedSpan) {
+	r := p.current().redactor
+	if r == nil {
+		return
+	}
+	n := 0
+	str := func(s string) string {
+		out, k := r.String(s)
+		n += k
+		return out
+	}
+	e.Name = str(e.Name)
+	e.Error = str(e.Error)
+	for i := range e.Attrs {
+		a := &e.Attrs[i]
+		if r.SecretKey([]byte(a.Key)) {
+			*a = StringAttr(a.Key, r.Replace([]byte(a.text())))
+			n++
+		} else if a.Kind == AttrString {
+			a.Str = str(a.Str)
+		}
+	}
+	if n > 0 {
+		p.redacted.Add(uint64(n))
+	}
+}
+
+// text is the value of a as the records write it, which a keyed hash is
+// taken of (so a span's hash equals the record's).
+func (a *Attr) text() string {
+	switch a.Kind {
+	case AttrInt:
+		return strconv.FormatInt(a.Int(), 10)
+	case AttrUint:
+		return strconv.FormatUint(a.Uint(), 10)
+	case AttrFloat:
+		return strconv.FormatFloat(a.Float(), 'g', -1, 64)
+	case AttrBool:
+		return strconv.FormatBool(a.Bool())
+	}
+	return a.Str
 }

@@ -30,8 +30,10 @@ type Pipeline struct {
 	base  zerolog.Logger
 	hooks hooks // a TraceSource and an EndHook (see hooks.go)
 	// detail counts what the pipeline's flows held (see detail.go).
-	detail  detailStats
-	holders heldSet // flows holding records, written out by Close
+	detail detailStats
+	// redacted counts the values redaction masked, in records and spans.
+	redacted atomic.Uint64
+	holders  heldSet // flows holding records, written out by Close
 
 	// mu guards what follows. It is held only for bookkeeping, never while
 	// a sink is waited on, so a log call (which may need to build the next
@@ -143,6 +145,7 @@ type Counters struct {
 	Failed      uint64 // records lost because a sink returned an error (or never returned)
 	WriteErrors uint64 // sink writes that returned an error
 	Buffered    uint64 // records accepted and not yet written
+	Redacted    uint64 // values masked by redaction, on every exit (see WithRedaction)
 	// Detail counts what flows held, wrote and dropped (see WithDetail).
 	Detail DetailCounters
 	// Sinks has one entry per sink of the live pipeline (or, when none is
@@ -179,7 +182,7 @@ func (p *Pipeline) build() *gen {
 		p.configured = &s
 		p.level.Store(int32(s.Level))
 	}
-	g := newGen(*p.configured)
+	g := newGen(*p.configured, &p.redacted)
 	p.live.Store(g)
 	return g
 }
@@ -217,7 +220,7 @@ func (p *Pipeline) Configure(opts ...Option) error {
 	var deadline time.Time
 	if old != nil {
 		deadline = hardCap(time.Now(), old.settings.CloseTimeout)
-		p.live.Store(newGen(s))
+		p.live.Store(newGen(s, &p.redacted))
 		p.retire(old, deadline)
 	}
 	p.mu.Unlock()
@@ -367,6 +370,7 @@ func (p *Pipeline) Stats() Counters {
 	g := p.live.Load()
 	p.mu.Unlock()
 	c.Detail = p.detail.snapshot()
+	c.Redacted = p.redacted.Load()
 	if g != nil {
 		c.Sinks = g.stats()
 		for _, s := range c.Sinks {

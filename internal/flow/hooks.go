@@ -114,6 +114,7 @@ func (s *Span) reportEnd(h core.EndHook, o *Outcome, failed bool, end time.Time)
 		o.EndFields.AddFields(&r.w)
 	}
 	e.Attrs = r.w.attrs
+	s.pipe.RedactSpan(&e)
 	h(&e)
 	// The hook keeps nothing: drop the strings the attrs point to.
 	clear(r.w.attrs)

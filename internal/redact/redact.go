@@ -1,0 +1,500 @@
+// Package redact masks secrets in LogCrest's records before they leave the
+// process: the values of keys that name a secret (password, authorization,
+// *token...), at any depth, and, inside any string value, what looks like a
+// secret wherever it is (a bearer token, a JWT, a card number, a match of
+// the user's expression). A masked value becomes a fixed mask, or a keyed
+// hash (HMAC-SHA256) when the user needs to tell equal values apart.
+//
+// It works on the bytes of one JSON record, on a sink's background
+// goroutine: a record with nothing to mask costs one pass over its bytes
+// and is returned as it is, never copied.
+package redact
+
+import (
+	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/logcrest/logcrest/internal/jsonenc"
+)
+
+// Mask replaces a masked value when no hash key is set.
+const Mask = "[REDACTED]"
+
+// HashPrefix begins a keyed hash that replaces a masked value: "hmac:"
+// and the first 16 hex digits of HMAC-SHA256(key, value).
+const HashPrefix = "hmac:"
+
+// DefaultKeys are the key patterns masked unless the user removes them: the
+// names a secret goes by in code and HTTP headers. A pattern is matched
+// against the whole key, case-insensitively; '*' stands for any run of
+// characters. They are narrow on purpose: "*token" masks access_token and
+// csrf_token but not token_count.
+var DefaultKeys = []string{
+	"password", "passwd", "pwd", "*password", "*passwd", "*secret", "secret*",
+	"token", "*token", "*_token_*", "api_key", "apikey", "*api-key", "*api_key", "*apikey",
+	"authorization", "proxy-authorization", "cookie", "set-cookie",
+	"private_key", "*private_key", "session_id", "sessionid",
+}
+
+// maxDepth is the deepest nesting followed; a record nested deeper is
+// scanned as text for value patterns (no key rule can be applied there).
+const maxDepth = 200
+
+// Config says what a Redactor masks.
+type Config struct {
+	// Keys are key patterns (exact names or globs with '*'), matched
+	// case-insensitively at any depth: the whole value of such a key is
+	// masked, whatever its type.
+	Keys []string
+	// Pattern, when not nil, is matched inside every string value; each
+	// match is masked.
+	Pattern *regexp.Regexp
+	// HashKey, when not empty, makes a masked value its keyed hash
+	// (HashPrefix and 16 hex digits) instead of Mask.
+	HashKey []byte
+}
+
+// Redactor masks records as its Config says. It is immutable and safe for
+// concurrent use.
+type Redactor struct {
+	exact   map[string]bool
+	globs   []keyGlob
+	pattern *regexp.Regexp
+	hashKey []byte
+	walk    bool // masks nothing: walks a value (skip)
+}
+
+// New returns the Redactor for c.
+func New(c Config) *Redactor {
+	r := &Redactor{exact: map[string]bool{}, pattern: c.Pattern, hashKey: bytes.Clone(c.HashKey)}
+	for _, k := range c.Keys {
+		k = strings.ToLower(strings.TrimSpace(k))
+		switch {
+		case k == "":
+		case strings.Contains(k, "*"):
+			r.globs = append(r.globs, compileGlob(k))
+		default:
+			r.exact[k] = true
+		}
+	}
+	return r
+}
+
+// Keys returns the key patterns in force: the defaults, then the user's
+// adds, less the ones removed ("-name" removes name). Order is kept,
+// duplicates dropped.
+func Keys(user []string) []string {
+	out := append([]string(nil), DefaultKeys...)
+	for _, k := range user {
+		k = strings.ToLower(strings.TrimSpace(k))
+		if name, ok := strings.CutPrefix(k, "-"); ok {
+			out = slicesDelete(out, strings.TrimSpace(name))
+			continue
+		}
+		if k != "" && !contains(out, k) {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+func contains(s []string, v string) bool {
+	for _, x := range s {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+func slicesDelete(s []string, v string) []string {
+	out := s[:0]
+	for _, x := range s {
+		if x != v {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// SecretKey reports whether the value of key k is masked whole.
+func (r *Redactor) SecretKey(k []byte) bool {
+	var buf [64]byte
+	low := buf[:0]
+	if len(k) > len(buf) {
+		low = make([]byte, 0, len(k))
+	}
+	for _, c := range k {
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		low = append(low, c)
+	}
+	if r.exact[string(low)] {
+		return true
+	}
+	for _, g := range r.globs {
+		if matchGlob(g, low) {
+			return true
+		}
+	}
+	return false
+}
+
+// keyGlob is a key pattern with '*', in lower case; the common forms
+// ("*x", "x*", "*x*") are matched without the general matcher.
+type keyGlob struct {
+	kind byte // 's' suffix, 'p' prefix, 'c' contains, 'g' general
+	text []byte
+	pat  string
+}
+
+func compileGlob(p string) keyGlob {
+	inner := strings.Trim(p, "*")
+	g := keyGlob{kind: 'g', text: []byte(inner), pat: p}
+	if !strings.Contains(inner, "*") {
+		pre, suf := p[0] == '*', p[len(p)-1] == '*'
+		switch {
+		case pre && suf:
+			g.kind = 'c'
+		case pre:
+			g.kind = 's'
+		case suf:
+			g.kind = 'p'
+		}
+	}
+	return g
+}
+
+func matchGlob(g keyGlob, s []byte) bool {
+	switch g.kind {
+	case 'c':
+		return bytes.Contains(s, g.text)
+	case 's':
+		return bytes.HasSuffix(s, g.text)
+	case 'p':
+		return bytes.HasPrefix(s, g.text)
+	}
+	return glob(g.pat, s)
+}
+
+// glob matches s against pattern p, where '*' stands for any run of bytes.
+func glob(p string, s []byte) bool {
+	px, sx := 0, 0
+	nextP, nextS := -1, -1
+	for px < len(p) || sx < len(s) {
+		if px < len(p) {
+			if p[px] == '*' {
+				nextP, nextS = px, sx+1
+				px++
+				continue
+			}
+			if sx < len(s) && p[px] == s[sx] {
+				px++
+				sx++
+				continue
+			}
+		}
+		if nextP >= 0 && nextS <= len(s) {
+			px, sx = nextP+1, nextS
+			nextS++
+			continue
+		}
+		return false
+	}
+	return true
+}
+
+// Replace returns what a masked value v becomes: Mask, or its keyed hash.
+func (r *Redactor) Replace(v []byte) string {
+	if len(r.hashKey) == 0 {
+		return Mask
+	}
+	m := hmac.New(sha256.New, r.hashKey)
+	m.Write(v)
+	var sum [sha256.Size]byte
+	return HashPrefix + hex.EncodeToString(m.Sum(sum[:0])[:8])
+}
+
+// String returns s with every value pattern in it masked, and how many
+// matches were masked; s itself when none was.
+func (r *Redactor) String(s string) (string, int) {
+	spans := r.find([]byte(s), nil)
+	if len(spans) == 0 {
+		return s, 0
+	}
+	return string(r.mask(nil, []byte(s), spans)), len(spans)
+}
+
+// Record returns rec, one JSON record (an optional leading byte below ' '
+// and a trailing newline are kept), with every secret masked, and the
+// number of values masked. When nothing was masked it returns rec itself,
+// uncopied; otherwise the rewritten record is appended to dst[:0].
+func (r *Redactor) Record(dst, rec []byte) ([]byte, int) {
+	w := writer{r: r, src: rec, dst: dst[:0]}
+	i := 0
+	if i < len(rec) && rec[i] < ' ' && rec[i] != '\n' && rec[i] != '\t' && rec[i] != '\r' {
+		i++ // a mark the ring's Format reads
+	}
+	i = skipSpace(rec, i)
+	if _, ok := w.value(i, 0); !ok {
+		// Not JSON (or too deep): no key can be trusted, so scan the
+		// whole record as text for the value patterns.
+		w = writer{r: r, src: rec, dst: dst[:0]}
+		spans := r.find(rec, nil)
+		if len(spans) == 0 {
+			return rec, 0
+		}
+		return r.mask(w.dst, rec, spans), len(spans)
+	}
+	if w.n == 0 {
+		return rec, 0
+	}
+	w.dst = append(w.dst, rec[w.last:]...)
+	return w.dst, w.n
+}
+
+// writer rewrites src lazily: dst holds src[:last] with its replacements
+// once the first one is made.
+type writer struct {
+	r    *Redactor
+	src  []byte
+	dst  []byte
+	last int
+	n    int
+}
+
+// replace puts text (raw JSON) in place of src[start:end].
+func (w *writer) replace(start, end int, text []byte) {
+	w.dst = append(w.dst, w.src[w.last:start]...)
+	w.dst = append(w.dst, text...)
+	w.last = end
+}
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// value walks the value at src[i] and returns the index past it.
+func (w *writer) value(i, depth int) (int, bool) {
+	b := w.src
+	if i >= len(b) || depth > maxDepth {
+		return i, false
+	}
+	switch b[i] {
+	case '{':
+		return w.object(i, depth+1)
+	case '[':
+		i = skipSpace(b, i+1)
+		if i < len(b) && b[i] == ']' {
+			return i + 1, true
+		}
+		for {
+			var ok bool
+			if i, ok = w.value(skipSpace(b, i), depth+1); !ok {
+				return i, false
+			}
+			i = skipSpace(b, i)
+			if i >= len(b) {
+				return i, false
+			}
+			if b[i] == ']' {
+				return i + 1, true
+			}
+			if b[i] != ',' {
+				return i, false
+			}
+			i++
+		}
+	case '"':
+		end, esc, ok := scanString(b, i)
+		if !ok {
+			return end, false
+		}
+		w.str(i, end, esc)
+		return end, true
+	default:
+		j := i
+		for j < len(b) && b[j] != ',' && b[j] != '}' && b[j] != ']' && b[j] != ' ' && b[j] != '\n' && b[j] != '\t' && b[j] != '\r' {
+			j++
+		}
+		if j == i {
+			return j, false
+		}
+		// A number can be a card number.
+		if spans := w.r.find(b[i:j], nil); len(spans) > 0 && b[i] >= '0' && b[i] <= '9' {
+			w.replace(i, j, jsonenc.String(nil, w.r.Replace(b[i:j])))
+			w.n++
+		}
+		return j, true
+	}
+}
+
+// object walks the object at src[i].
+func (w *writer) object(i, depth int) (int, bool) {
+	b := w.src
+	i = skipSpace(b, i+1)
+	if i < len(b) && b[i] == '}' {
+		return i + 1, true
+	}
+	for {
+		if i >= len(b) || b[i] != '"' {
+			return i, false
+		}
+		kend, esc, ok := scanString(b, i)
+		if !ok {
+			return kend, false
+		}
+		key := b[i+1 : kend-1]
+		if esc {
+			var s string
+			if json.Unmarshal(b[i:kend], &s) != nil {
+				return kend, false
+			}
+			key = []byte(s)
+		}
+		i = skipSpace(b, kend)
+		if i >= len(b) || b[i] != ':' {
+			return i, false
+		}
+		i = skipSpace(b, i+1)
+		if w.r.SecretKey(key) {
+			start := i
+			var ok bool
+			// Walk it untouched: a scratch writer so that nothing inside
+			// is replaced on its own.
+			inner := writer{r: w.r, src: b}
+			if i, ok = inner.skip(start, depth); !ok {
+				return i, false
+			}
+			v := b[start:i]
+			if v[0] == '"' {
+				v = decode(v)
+			}
+			w.replace(start, i, jsonenc.String(nil, w.r.Replace(v)))
+			w.n++
+		} else {
+			var ok bool
+			if i, ok = w.value(i, depth); !ok {
+				return i, false
+			}
+		}
+		i = skipSpace(b, i)
+		if i >= len(b) {
+			return i, false
+		}
+		if b[i] == '}' {
+			return i + 1, true
+		}
+		if b[i] != ',' {
+			return i, false
+		}
+		i = skipSpace(b, i+1)
+	}
+}
+
+// skip walks the value at src[i] without masking anything in it.
+func (w *writer) skip(i, depth int) (int, bool) {
+	saved := w.r
+	w.r = &Redactor{walk: true}
+	end, ok := w.value(i, depth)
+	w.r = saved
+	return end, ok
+}
+
+// decode returns the contents of the JSON string s (quotes included).
+func decode(s []byte) []byte {
+	if bytes.IndexByte(s, '\\') < 0 {
+		return s[1 : len(s)-1]
+	}
+	var v string
+	if json.Unmarshal(s, &v) != nil {
+		return s[1 : len(s)-1]
+	}
+	return []byte(v)
+}
+
+// str masks the value patterns inside the string src[start:end].
+func (w *writer) str(start, end int, esc bool) {
+	raw := w.src[start+1 : end-1]
+	if esc {
+		raw = decode(w.src[start:end])
+	}
+	spans := w.r.find(raw, nil)
+	if len(spans) == 0 {
+		return
+	}
+	masked := w.r.mask(nil, raw, spans)
+	w.replace(start, end, jsonenc.Bytes(nil, masked))
+	w.n += len(spans)
+}
+
+// scanString returns the index past the string at b[i] ('"') and whether
+// it holds an escape.
+func scanString(b []byte, i int) (end int, esc, ok bool) {
+	for j := i + 1; j < len(b); j++ {
+		switch b[j] {
+		case '"':
+			return j + 1, esc, true
+		case '\\':
+			esc = true
+			j++
+		}
+	}
+	return len(b), esc, false
+}
+
+// span is a part of a string to mask.
+type span struct{ start, end int }
+
+// find appends to spans the parts of s the value patterns match, sorted
+// and not overlapping.
+func (r *Redactor) find(s []byte, spans []span) []span {
+	if r.walk {
+		return spans
+	}
+	spans = findBearer(s, spans)
+	spans = findJWT(s, spans)
+	spans = findCards(s, spans)
+	if r.pattern != nil {
+		for _, m := range r.pattern.FindAllIndex(s, -1) {
+			if m[1] > m[0] {
+				spans = append(spans, span{m[0], m[1]})
+			}
+		}
+	}
+	if len(spans) < 2 {
+		return spans
+	}
+	sort.Slice(spans, func(i, j int) bool { return spans[i].start < spans[j].start })
+	out := spans[:1]
+	for _, sp := range spans[1:] {
+		last := &out[len(out)-1]
+		if sp.start <= last.end {
+			last.end = max(last.end, sp.end)
+			continue
+		}
+		out = append(out, sp)
+	}
+	return out
+}
+
+// mask appends s to dst with each span replaced.
+func (r *Redactor) mask(dst, s []byte, spans []span) []byte {
+	last := 0
+	for _, sp := range spans {
+		dst = append(dst, s[last:sp.start]...)
+		dst = append(dst, r.Replace(s[sp.start:sp.end])...)
+		last = sp.end
+	}
+	return append(dst, s[last:]...)
+}

@@ -1,0 +1,113 @@
+package redact
+
+import (
+	"encoding/json"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+const jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"
+
+func TestRecordMasks(t *testing.T) {
+	r := New(Config{Keys: Keys([]string{"ssn", "-pwd"}), Pattern: regexp.MustCompile(`cust-[0-9]{6}`)})
+	cases := []struct {
+		name, in, want string
+		n              int
+	}{
+		{"nothing", `{"level":"info","message":"hello 12345"}` + "\n", `{"level":"info","message":"hello 12345"}` + "\n", 0},
+		{"password", `{"password":"hunter2","a":1}`, `{"password":"[REDACTED]","a":1}`, 1},
+		{"key case", `{"Authorization":"Basic abc"}`, `{"Authorization":"[REDACTED]"}`, 1},
+		{"glob", `{"access_token":"x","token_count":3}`, `{"access_token":"[REDACTED]","token_count":3}`, 1},
+		{"nested", `{"a":{"b":[{"client_secret":{"x":1}}]}}`, `{"a":{"b":[{"client_secret":"[REDACTED]"}]}}`, 1},
+		{"user key", `{"SSN":123456789}`, `{"SSN":"[REDACTED]"}`, 1},
+		{"removed", `{"pwd":"/tmp"}`, `{"pwd":"/tmp"}`, 0},
+		{"bearer", `{"h":"Bearer abcdefgh123"}`, `{"h":"Bearer [REDACTED]"}`, 1},
+		{"jwt", `{"message":"bad ` + jwt + ` here"}`, `{"message":"bad [REDACTED] here"}`, 1},
+		{"card", `{"message":"card 4111 1111 1111 1111 declined"}`, `{"message":"card [REDACTED] declined"}`, 1},
+		{"card dashes", `{"c":"5500-0000-0000-0004"}`, `{"c":"[REDACTED]"}`, 1},
+		{"card number", `{"c":4111111111111111}`, `{"c":"[REDACTED]"}`, 1},
+		{"not luhn", `{"c":"4111 1111 1111 1112"}`, `{"c":"4111 1111 1111 1112"}`, 0},
+		{"nanos", `{"t":1700000000000000000}`, `{"t":1700000000000000000}`, 0},
+		{"array", `{"list":["Bearer aaaaaaaaaa","ok","Bearer bbbbbbbbbb"]}`, `{"list":["Bearer [REDACTED]","ok","Bearer [REDACTED]"]}`, 2},
+		{"user regexp", `{"m":"for cust-123456"}`, `{"m":"for [REDACTED]"}`, 1},
+		{"escaped", `{"m":"a\"Bearer abcdefghij\""}`, `{"m":"a\"Bearer [REDACTED]\""}`, 1},
+		{"escaped key", `{"pass\u0077ord":"x"}`, `{"pass\u0077ord":"[REDACTED]"}`, 1},
+		{"mark", "\x00" + `{"password":"x"}` + "\n", "\x00" + `{"password":"[REDACTED]"}` + "\n", 1},
+		{"not json", `{"a": Bearer abcdefghijk`, `{"a": Bearer [REDACTED]`, 1},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			in := []byte(c.in)
+			out, n := r.Record(make([]byte, 0, 8), in)
+			if string(out) != c.want || n != c.n {
+				t.Fatalf("Record(%s) = %s, %d; want %s, %d", c.in, out, n, c.want, c.n)
+			}
+			if n == 0 && &out[0] != &in[0] {
+				t.Fatalf("a record with nothing to mask was copied")
+			}
+			if n > 0 && !strings.HasPrefix(c.name, "not json") {
+				var v any
+				if err := json.Unmarshal([]byte(strings.TrimLeft(string(out), "\x00")), &v); err != nil {
+					t.Fatalf("%s is not JSON: %v", out, err)
+				}
+			}
+		})
+	}
+}
+
+func TestKeyedHash(t *testing.T) {
+	a := New(Config{Keys: DefaultKeys, HashKey: []byte("k1")})
+	b := New(Config{Keys: DefaultKeys, HashKey: []byte("k2")})
+	r1, _ := a.Record(nil, []byte(`{"password":"hunter2"}`))
+	r2, _ := a.Record(nil, []byte(`{"x":{"passwd":"hunter2"}}`))
+	r3, _ := b.Record(nil, []byte(`{"password":"hunter2"}`))
+	h := func(rec []byte) string {
+		i := strings.Index(string(rec), HashPrefix)
+		if i < 0 {
+			t.Fatalf("no hash in %s", rec)
+		}
+		return string(rec[i : i+len(HashPrefix)+16])
+	}
+	if h(r1) != h(r2) {
+		t.Errorf("same value, same key: %s and %s", r1, r2)
+	}
+	if h(r1) == h(r3) {
+		t.Errorf("different keys gave the same hash: %s and %s", r1, r3)
+	}
+	if strings.Contains(string(r1)+string(r2)+string(r3), "hunter2") {
+		t.Errorf("the secret survived")
+	}
+}
+
+func FuzzRecord(f *testing.F) {
+	f.Add([]byte(`{"password":"x","m":"Bearer abcdefghij 4111111111111111"}`))
+	r := New(Config{Keys: DefaultKeys})
+	f.Fuzz(func(t *testing.T, rec []byte) {
+		out, _ := r.Record(nil, rec)
+		if json.Valid(rec) && !json.Valid(out) {
+			t.Fatalf("%q became %q, not JSON", rec, out)
+		}
+	})
+}
+
+func BenchmarkRecordClean(b *testing.B) {
+	rec := []byte(`{"level":"info","logger":"app","time":"2024-05-01T10:00:00.123Z","trace_id":"4bf92f3577b34da6a3ce929d0e0e4736","span_id":"00f067aa0ba902b7","flow_id":"f-1","seq":3,"fn":"handle","user":"alice","items":12,"path":"/orders/42","message":"order placed"}` + "\n")
+	r := New(Config{Keys: DefaultKeys})
+	b.SetBytes(int64(len(rec)))
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		r.Record(nil, rec)
+	}
+}
+
+func BenchmarkRecordSecret(b *testing.B) {
+	rec := []byte(`{"level":"info","logger":"app","time":"2024-05-01T10:00:00.123Z","trace_id":"4bf92f3577b34da6a3ce929d0e0e4736","span_id":"00f067aa0ba902b7","flow_id":"f-1","seq":3,"fn":"handle","password":"hunter2","path":"/orders/42","message":"auth Bearer abcdefghijkl"}` + "\n")
+	r := New(Config{Keys: DefaultKeys})
+	buf := make([]byte, 0, 512)
+	b.SetBytes(int64(len(rec)))
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		buf, _ = r.Record(buf, rec)
+	}
+}
