@@ -19,6 +19,8 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/logcrest/logcrest/internal/jsonenc"
 )
@@ -63,6 +65,10 @@ type Config struct {
 // Redactor masks records as its Config says. It is immutable and safe for
 // concurrent use.
 type Redactor struct {
+	// seen remembers SecretKey's answer for each key met (raw, as
+	// written), up to maxSeen; seenMu serialises the copies on write.
+	seen    atomic.Pointer[map[string]bool]
+	seenMu  sync.Mutex
 	exact   map[string]bool
 	globs   []keyGlob
 	pattern *regexp.Regexp
@@ -82,6 +88,9 @@ func New(c Config) *Redactor {
 		default:
 			r.exact[k] = true
 		}
+	}
+	for _, k := range ownKeys {
+		r.remember([]byte(k), r.secretKey([]byte(k)))
 	}
 	return r
 }
@@ -125,6 +134,51 @@ func slicesDelete(s []string, v string) []string {
 
 // SecretKey reports whether the value of key k is masked whole.
 func (r *Redactor) SecretKey(k []byte) bool {
+	if m := r.seen.Load(); m != nil {
+		if secret, ok := (*m)[string(k)]; ok {
+			return secret
+		}
+	}
+	secret := r.secretKey(k)
+	r.remember(k, secret)
+	return secret
+}
+
+// maxSeen bounds the keys a Redactor remembers the answer for: a service
+// uses a few dozen; keys made from data would otherwise grow it for ever.
+const maxSeen = 1024
+
+// remember keeps the answer for k, copying the map on write: keys are
+// read on every record by every sink's goroutine and added rarely.
+func (r *Redactor) remember(k []byte, secret bool) {
+	r.seenMu.Lock()
+	defer r.seenMu.Unlock()
+	old := r.seen.Load()
+	n := 0
+	if old != nil {
+		n = len(*old)
+	}
+	if n >= maxSeen {
+		return
+	}
+	m := make(map[string]bool, n+1)
+	if old != nil {
+		for key, v := range *old {
+			m[key] = v
+		}
+	}
+	m[string(k)] = secret
+	r.seen.Store(&m)
+}
+
+// ownKeys are keys LogCrest writes in most records: New answers them
+// first, so that the most frequent keys are one lookup from the start.
+var ownKeys = []string{"time", "level", "logger", "message", "trace_id", "span_id", "flow_id", "seq", "fn",
+	"parent_span_id", "flow_type", "flow_status", "total_ms", "steps", "timeline", "at_ms",
+	"ms", "status", "method", "path", "route", "http_status", "bytes", "client_ip", "buffered"}
+
+// secretKey is SecretKey without the memory of earlier answers.
+func (r *Redactor) secretKey(k []byte) bool {
 	var buf [64]byte
 	low := buf[:0]
 	if len(k) > len(buf) {
