@@ -29,11 +29,12 @@ const (
 // sinkMask says which sinks a record still has to reach; a write that raced a
 // rebuild is retried only for the sinks the old pipeline refused, so a record
 // is never written twice.
-type sinkMask uint8
+type sinkMask uint32
 
 const (
 	toFile sinkMask = 1 << iota
 	toConsole
+	toExt // the first added sink (AddSink); the i-th is toExt << i
 )
 
 // gen is one generation of a Pipeline: the sinks built from one set of
@@ -49,6 +50,7 @@ type gen struct {
 	console  *ring.Ring // nil when the console is off
 	rings    []*ring.Ring
 	files    []*fileSink
+	ext      []extRing // the added sinks (see extsink.go), after errs in rings
 	// closeBy is the deadline (Unix nanoseconds) of the close under way,
 	// or 0; the file sinks, closed by their rings' goroutines, read it to
 	// bound their own closing (the compressor) within it.
@@ -68,7 +70,7 @@ const numLevels = int(zerolog.PanicLevel-zerolog.TraceLevel) + 1
 // warnEvery is the shortest interval between two warnings about one fault.
 const warnEvery = time.Minute
 
-func newGen(s Settings) *gen {
+func newGen(s Settings, ext []*extSpec) *gen {
 	p := &gen{settings: s, policy: policyOf(&s), closeBy: new(atomic.Int64)}
 	if s.Console != nil && s.ConsoleFmt != ConsoleOff {
 		var text func(dst, rec []byte) []byte
@@ -96,6 +98,7 @@ func newGen(s Settings) *gen {
 		// into it.
 		p.rings = append(p.rings, p.success, p.flows, p.errs)
 	}
+	p.startExt(ext)
 	p.heads, p.zheads = recordHeads(s.Name)
 	return p
 }
@@ -156,10 +159,11 @@ func (p *gen) ring(sink io.Writer, name string, format func(dst, rec []byte) []b
 	})
 }
 
-// route sends one record, prefix then body, to the sinks in todo and returns those that refused
-// it because this pipeline is closing.
-func (p *gen) route(file *ring.Ring, prefix, body []byte, todo sinkMask) sinkMask {
+// route sends one record of stream s, prefix then body, to the sinks in
+// todo and returns those that refused it because this pipeline is closing.
+func (p *gen) route(s streamID, prefix, body []byte, todo sinkMask) sinkMask {
 	var left sinkMask
+	file := p.file(s)
 	if todo&toFile != 0 && file != nil {
 		if _, err := file.WriteWithPrefix(prefix, body); errors.Is(err, ring.ErrClosed) {
 			left |= toFile
@@ -169,6 +173,9 @@ func (p *gen) route(file *ring.Ring, prefix, body []byte, todo sinkMask) sinkMas
 		if _, err := p.console.WriteWithPrefix(prefix, body); errors.Is(err, ring.ErrClosed) {
 			left |= toConsole
 		}
+	}
+	if len(p.ext) > 0 {
+		left |= p.routeExt(s, prefix, body, todo)
 	}
 	return left
 }
@@ -200,6 +207,9 @@ func (p *gen) reportDrop(sink string, n uint64) {
 func (p *gen) faultKey(sink string) string {
 	if sink == StreamConsole {
 		return StreamConsole
+	}
+	if p.isExt(sink) {
+		return "sink:" + sink
 	}
 	return filesFault(p.settings.Dir)
 }
