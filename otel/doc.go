@@ -63,7 +63,8 @@
 //	time                              Timestamp
 //	level                             Severity: trace TRACE, debug DEBUG, info INFO, warn WARN, error ERROR,
 //	                                  fatal FATAL, panic FATAL4; SeverityText the level as written
-//	trace_id, span_id                 TraceID, SpanID (TraceFlags sampled)
+//	trace_id, span_id                 TraceID, SpanID
+//	trace_flags                       TraceFlags (sampled when a record has none), and the attribute
 //	flow_type (flow_start, flow_end)  EventName, and the flow_type attribute
 //	every other field (flow_id, seq,  an attribute of its JSON type: a string, a bool, a number written with
 //	fn, logger, your fields)          no fraction or exponent that fits an int64 an Int64, any other number

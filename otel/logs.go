@@ -231,6 +231,7 @@ func toLogRecord(line []byte) (context.Context, otellog.Record) {
 		msgKey = schema.KeyMessage
 	}
 	var sc trace.SpanContextConfig
+	flagsSet := false
 	attrs := make([]attribute.KeyValue, 0, 16)
 	for dec.More() {
 		kt, err := dec.Token()
@@ -269,6 +270,10 @@ func toLogRecord(line []byte) (context.Context, otellog.Record) {
 				continue
 			}
 			sc.SpanID = trace.SpanID{}
+		case key == schema.KeyTraceFlags && isString:
+			if f, err := strconv.ParseUint(s, 16, 8); err == nil {
+				sc.TraceFlags, flagsSet = trace.TraceFlags(f), true
+			}
 		case key == schema.KeyFlowType && isString:
 			rec.SetEventName(s)
 		}
@@ -276,7 +281,9 @@ func toLogRecord(line []byte) (context.Context, otellog.Record) {
 	}
 	rec.AddAttributes(attrs...)
 	if sc.TraceID.IsValid() || sc.SpanID.IsValid() {
-		sc.TraceFlags = trace.FlagsSampled
+		if !flagsSet {
+			sc.TraceFlags = trace.FlagsSampled
+		}
 		ctx = trace.ContextWithSpanContext(ctx, trace.NewSpanContext(sc))
 	}
 	return ctx, rec
