@@ -24,6 +24,17 @@
 //	x := logcrestotel.Export(logcrest.Default(), exp)
 //	defer x.Shutdown(context.Background())
 //
+// ExportLogs hands every record of a pipeline (or of chosen streams) to an
+// OpenTelemetry SDK log exporter, an OTLP one to reach a Collector, as one
+// more sink beside the files and the console: a log call never waits on it,
+// its memory is capped, what it drops is counted in Stats under "otlp", and
+// Close hands it what is queued within the close timeout. With the files
+// off, a service ships its records and writes no file:
+//
+//	exp, _ := otlploghttp.New(ctx)
+//	lx, _ := logcrestotel.ExportLogs(logcrest.Default(), exp, logcrestotel.WithResource(res))
+//	defer lx.Shutdown(context.Background())
+//
 // ContextWithSpan goes the other way for OpenTelemetry instrumentation
 // running under a LogCrest step (an otelhttp client transport, say): it
 // makes the step OpenTelemetry's current span context, so their spans are
@@ -44,6 +55,21 @@
 //	request_id and other adapter keys logcrest.request_id, logcrest.aborted, ...
 //	flow fields (SetFlowField)        attributes of the same name and Go type: string, bool, int64 (exact), float64;
 //	                                  a cut string is followed by <key>_truncated true; a uint64 beyond int64 is its decimal string
+//
+// A record, as a log record (the record the files hold, after the same key
+// checks):
+//
+//	message                           Body (a string)
+//	time                              Timestamp
+//	level                             Severity: trace TRACE, debug DEBUG, info INFO, warn WARN, error ERROR,
+//	                                  fatal FATAL, panic FATAL4; SeverityText the level as written
+//	trace_id, span_id                 TraceID, SpanID
+//	trace_flags                       TraceFlags (sampled when a record has none), and the attribute
+//	flow_type (flow_start, flow_end)  EventName, and the flow_type attribute
+//	every other field (flow_id, seq,  an attribute of its JSON type: a string, a bool, a number written with
+//	fn, logger, your fields)          no fraction or exponent that fits an int64 an Int64, any other number
+//	                                  a Float64, an object a map (keys in order), an array a slice, null empty
+//	the service                       Resource (WithResource); the scope is ScopeName
 //
 // An HTTP request flow is a server span (SpanKind Server), unless its parent
 // is an OpenTelemetry span of the same process (otelhttp's own server span):

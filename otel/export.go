@@ -38,10 +38,15 @@ type Option func(*config)
 type config struct {
 	res   *resource.Resource
 	batch []sdktrace.BatchSpanProcessorOption
+	// Of ExportLogs (see logs.go).
+	logStreams  []string
+	logSink     string
+	logMaxBytes int64
 }
 
-// WithResource sets the resource the spans are exported with, the service
-// they are attributed to (give the one of your TracerProvider). The default
+// WithResource sets the resource the spans (Export) and the log records
+// (ExportLogs) are exported with, the service they are attributed to, its
+// name and version (give the one of your TracerProvider). The default
 // is resource.Default(): service.name from OTEL_SERVICE_NAME, else
 // "unknown_service:<executable>", and OTEL_RESOURCE_ATTRIBUTES.
 func WithResource(r *resource.Resource) Option {

@@ -35,11 +35,12 @@ const (
 // sinkMask says which sinks a record still has to reach; a write that raced a
 // rebuild is retried only for the sinks the old pipeline refused, so a record
 // is never written twice.
-type sinkMask uint8
+type sinkMask uint32
 
 const (
 	toFile sinkMask = 1 << iota
 	toConsole
+	toExt // the first added sink (AddSink); the i-th is toExt << i
 )
 
 // gen is one generation of a Pipeline: the sinks built from one set of
@@ -58,6 +59,7 @@ type gen struct {
 	consoleMin zerolog.Level
 	rings      []*ring.Ring
 	files      []*fileSink
+	ext        []extRing // the added sinks (see extsink.go), after errs in rings
 	// closeBy is the deadline (Unix nanoseconds) of the close under way,
 	// or 0; the file sinks, closed by their rings' goroutines, read it to
 	// bound their own closing (the compressor) within it.
@@ -83,7 +85,7 @@ const numLevels = int(zerolog.PanicLevel-zerolog.TraceLevel) + 1
 // warnEvery is the shortest interval between two warnings about one fault.
 const warnEvery = time.Minute
 
-func newGen(s Settings, redacted *atomic.Uint64) *gen {
+func newGen(s Settings, redacted *atomic.Uint64, ext []*extSpec) *gen {
 	p := &gen{settings: s, policy: policyOf(&s), closeBy: new(atomic.Int64), redacted: redacted}
 	if p.redacted == nil {
 		p.redacted = new(atomic.Uint64)
@@ -116,6 +118,7 @@ func newGen(s Settings, redacted *atomic.Uint64) *gen {
 		// into it.
 		p.rings = append(p.rings, p.success, p.flows, p.errs)
 	}
+	p.startExt(ext)
 	p.heads, p.zheads = recordHeads(s.Name)
 	return p
 }
@@ -262,10 +265,11 @@ func (p *gen) ring(sink io.Writer, name string, format func(dst, rec []byte) []b
 	})
 }
 
-// route sends one record, prefix then body, to the sinks in todo and returns those that refused
-// it because this pipeline is closing.
-func (p *gen) route(file *ring.Ring, prefix, body []byte, todo sinkMask) sinkMask {
+// route sends one record of stream s, prefix then body, to the sinks in
+// todo and returns those that refused it because this pipeline is closing.
+func (p *gen) route(s streamID, prefix, body []byte, todo sinkMask) sinkMask {
 	var left sinkMask
+	file := p.file(s)
 	if todo&toFile != 0 && file != nil {
 		if _, err := file.WriteWithPrefix(prefix, body); errors.Is(err, ring.ErrClosed) {
 			left |= toFile
@@ -275,6 +279,9 @@ func (p *gen) route(file *ring.Ring, prefix, body []byte, todo sinkMask) sinkMas
 		if _, err := p.console.WriteWithPrefix(prefix, body); errors.Is(err, ring.ErrClosed) {
 			left |= toConsole
 		}
+	}
+	if len(p.ext) > 0 {
+		left |= p.routeExt(s, prefix, body, todo)
 	}
 	return left
 }
@@ -306,6 +313,9 @@ func (p *gen) reportDrop(sink string, n uint64) {
 func (p *gen) faultKey(sink string) string {
 	if sink == StreamConsole {
 		return StreamConsole
+	}
+	if p.isExt(sink) {
+		return "sink:" + sink
 	}
 	return filesFault(p.settings.Dir)
 }

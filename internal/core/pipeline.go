@@ -54,6 +54,9 @@ type Pipeline struct {
 	draining []*gen
 	// newest is the last generation retired, while it is still draining.
 	newest *gen
+	// ext are the sinks added with AddSink, each built into every
+	// generation as one more ring.
+	ext []*extSpec
 }
 
 // builtin is the process's own default Pipeline; dflt is the default in
@@ -150,7 +153,7 @@ type Counters struct {
 	Detail DetailCounters
 	// Sinks has one entry per sink of the live pipeline (or, when none is
 	// live, of the last one closed), in the order console, success, flows,
-	// error.
+	// error, then the sinks added with AddSink in the order added.
 	Sinks []ring.Stats
 }
 
@@ -182,7 +185,7 @@ func (p *Pipeline) build() *gen {
 		p.configured = &s
 		p.level.Store(int32(s.Level))
 	}
-	g := newGen(*p.configured, &p.redacted)
+	g := newGen(*p.configured, &p.redacted, p.ext)
 	p.live.Store(g)
 	return g
 }
@@ -220,7 +223,7 @@ func (p *Pipeline) Configure(opts ...Option) error {
 	var deadline time.Time
 	if old != nil {
 		deadline = hardCap(time.Now(), old.settings.CloseTimeout)
-		p.live.Store(newGen(s, &p.redacted))
+		p.live.Store(newGen(s, &p.redacted, p.ext))
 		p.retire(old, deadline)
 	}
 	p.mu.Unlock()
@@ -472,9 +475,26 @@ func (p *Pipeline) WriteWith(l zerolog.Level, rec, fields []byte) (int, error) {
 // zerolog.FatalExitFunc set, goes on logging.
 func (w pipeWriter) Close() error { return w.p.Sync() }
 
-func errsOf(g *gen) *ring.Ring    { return g.errs }
-func successOf(g *gen) *ring.Ring { return g.success }
-func flowsOf(g *gen) *ring.Ring   { return g.flows }
+// streamID names the stream a record belongs to: its file, and the added
+// sinks that take it (see AddSink).
+type streamID uint8
+
+const (
+	successOf streamID = iota
+	errsOf
+	flowsOf
+)
+
+// file returns the ring of stream s's file, nil when the files are off.
+func (p *gen) file(s streamID) *ring.Ring {
+	switch s {
+	case errsOf:
+		return p.errs
+	case flowsOf:
+		return p.flows
+	}
+	return p.success
+}
 
 // headed is the level dispatch is given for a record that LogCrest encoded
 // itself, whose head (level and logger fields) is already in place.
@@ -489,7 +509,7 @@ const headedUnique = zerolog.Disabled + 1
 // gets the live logger name put in after its level field, then fields (see
 // WriteWith); a record LogCrest encoded itself (l is headed or
 // headedUnique) is written as it is.
-func (p *Pipeline) dispatch(rec []byte, l zerolog.Level, fields []byte, stream func(*gen) *ring.Ring, t time.Time) (int, error) {
+func (p *Pipeline) dispatch(rec []byte, l zerolog.Level, fields []byte, stream streamID, t time.Time) (int, error) {
 	if len(rec) == 0 || rec[0] != '{' {
 		return 0, errNotJSON
 	}
@@ -500,7 +520,7 @@ func (p *Pipeline) dispatch(rec []byte, l zerolog.Level, fields []byte, stream f
 		rec = flatten(rec)
 	}
 	var buf [256]byte
-	todo := toFile | toConsole
+	todo := ^sinkMask(0)
 	for todo != 0 {
 		g := p.current()
 		if todo&toConsole != 0 && g.consoleMin > zerolog.TraceLevel && !g.consoleWants(l, rec) {
@@ -509,7 +529,7 @@ func (p *Pipeline) dispatch(rec []byte, l zerolog.Level, fields []byte, stream f
 			}
 		}
 		prefix, body := g.frame(buf[:0], t, l, rec, fields)
-		todo = g.route(stream(g), prefix, body, todo)
+		todo = g.route(stream, prefix, body, todo)
 	}
 	return n, nil
 }

@@ -1,8 +1,9 @@
 // Command otelcol-logcrest is the smallest OpenTelemetry Collector that
-// ships LogCrest's files: the file_log receiver, the file exporter, the
-// file_storage extension (the receiver's checkpoints) and nothing else. The
-// integration test in the parent folder builds and runs it with
-// contrib/otelcol/logcrest-filelog.yaml; it is not meant for production,
+// ships LogCrest's records: the file_log receiver (for the files), the OTLP
+// receiver (for logcrestotel.ExportLogs), the file exporter, the
+// file_storage extension (the file_log receiver's checkpoints) and nothing
+// else. The integration tests in the parent folder build and run it with
+// contrib/otelcol/logcrest-filelog.yaml and with an OTLP configuration; it is not meant for production,
 // where the Collector's own distributions (otelcol-contrib) hold the same
 // components.
 //
@@ -24,13 +25,14 @@ import (
 	"go.opentelemetry.io/collector/extension"
 	"go.opentelemetry.io/collector/otelcol"
 	"go.opentelemetry.io/collector/receiver"
+	"go.opentelemetry.io/collector/receiver/otlpreceiver"
 	"go.opentelemetry.io/collector/service/telemetry/otelconftelemetry"
 )
 
 func components() (otelcol.Factories, error) {
 	var f otelcol.Factories
 	var err error
-	if f.Receivers, err = otelcol.MakeFactoryMap[receiver.Factory](filelogreceiver.NewFactory()); err != nil {
+	if f.Receivers, err = otelcol.MakeFactoryMap[receiver.Factory](filelogreceiver.NewFactory(), otlpreceiver.NewFactory()); err != nil {
 		return f, err
 	}
 	if f.Exporters, err = otelcol.MakeFactoryMap[exporter.Factory](fileexporter.NewFactory()); err != nil {
