@@ -80,6 +80,23 @@ const (
 	KeyHostTruncated   = KeyHost + TruncatedSuffix
 )
 
+// Keys the RPC adapters (adapters/grpc, adapters/connect) add to a
+// server call's flow_start and flow_end, and to a client call's step exit
+// record: the wire protocol (KeyRPCSystem: "grpc", "grpc_web" or
+// "connect"), the service and method of the full method
+// "/pkg.Service/Method" (which is also the flow's KeyRoute), the status
+// code's name ("NotFound", the gRPC spelling for Connect too) and number
+// (5), and the peer's address, cut at a bound (KeyPeerTruncated).
+const (
+	KeyRPCSystem      = "rpc_system"
+	KeyRPCService     = "rpc_service"
+	KeyRPCMethod      = "rpc_method"
+	KeyGRPCCode       = "grpc_code"
+	KeyGRPCStatusCode = "grpc_status_code"
+	KeyPeer           = "peer"
+	KeyPeerTruncated  = "peer_truncated"
+)
+
 // Keys of the record a pipeline writes when a sink dropped records.
 const (
 	KeySink    = "sink"
@@ -153,6 +170,8 @@ var known = map[string]bool{
 	KeyHostTruncated: true, KeySink: true, KeyDropped: true, KeyDup: true,
 	KeyBuffered: true, KeyDetail: true, KeyBufferedCount: true, KeyBufferedEvicted: true,
 	KeySampleRate: true,
+	KeyRPCSystem:  true, KeyRPCService: true, KeyRPCMethod: true, KeyGRPCCode: true,
+	KeyGRPCStatusCode: true, KeyPeer: true, KeyPeerTruncated: true,
 }
 
 // Known reports whether key is one LogCrest writes in a record of its own

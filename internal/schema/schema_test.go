@@ -19,9 +19,10 @@ func TestReservedSet(t *testing.T) {
 	want := []string{
 		"aborted", "args", "buffered", "buffered_evicted", "buffered_records", "bytes", "client_gone", "client_ip", "detail", "error", "error_type",
 		"failed_at", "flow_error", "flow_id", "flow_status", "flow_type", "fn",
-		"hijacked", "http_status", "label", "level", "logcrest_dup", "logger", "message",
+		"grpc_code", "grpc_status_code", "hijacked", "http_status", "label", "level", "logcrest_dup", "logger", "message",
 		"method", "method_truncated", "ms", "parent_span_id", "path", "path_truncated",
-		"request_id", "result", "returned_error", "route", "route_truncated", "sample_rate", "seq",
+		"peer", "peer_truncated", "request_id", "result", "returned_error", "route", "route_truncated",
+		"rpc_method", "rpc_service", "rpc_system", "sample_rate", "seq",
 		"span_id", "stack", "status", "step", "steps", "time", "timeline",
 		"timeline_truncated", "total_ms", "trace_flags", "trace_id",
 	}

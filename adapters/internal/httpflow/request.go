@@ -68,6 +68,7 @@ type Request struct {
 	clientGone        bool // the request's context was cancelled before the handler returned
 	panicked          bool // bytes unknown: the recovery answers after flow_end
 	ended             bool
+	rpc               *RPC // what an RPC interceptor inside reported (SetRPC), or nil
 
 	flowIDValue [1]string // backs the X-Flow-ID header value
 
@@ -250,6 +251,39 @@ func (q *Request) endFields(w *flow.FieldWriter) {
 	if q.clientGone {
 		w.Bool(schema.KeyClientGone, true)
 	}
+	if q.rpc != nil {
+		q.rpc.AddFields(w)
+	}
+}
+
+// RPC is what an RPC interceptor running inside the request (a Connect
+// handler mounted under a LogCrest HTTP middleware) knows of the call it
+// served: its fields, written on the request's flow_end, and its outcome,
+// which decides the flow's instead of the HTTP status (the gRPC and
+// gRPC-Web protocols answer 200 with the status in the trailers).
+type RPC struct {
+	// Fields adds the call's fields (service, method, code...) to flow_end.
+	Fields flow.Fields
+	// Failed, Cancelled and Err are the call's outcome, as in flow.Outcome.
+	Failed, Cancelled bool
+	Err               error
+}
+
+// AddFields adds the call's fields.
+func (r *RPC) AddFields(w *flow.FieldWriter) {
+	if r.Fields != nil {
+		r.Fields.AddFields(w)
+	}
+}
+
+// SetRPC records the outcome of an RPC served inside the request (see
+// RPC); the last one set wins. Call it from the handler's goroutine, before
+// End.
+func (q *Request) SetRPC(r *RPC) {
+	if q.outer != nil {
+		q = q.outer
+	}
+	q.rpc = r
 }
 
 // Context returns the context for the handler: the flow's (its span, so
@@ -364,6 +398,10 @@ func (q *Request) End(recovered any, res Result) {
 	q.clientGone = errors.Is(q.ctx.Context.Err(), context.Canceled)
 	o := flow.Outcome{EndFields: (*endFields)(q), Route: q.route}
 	switch {
+	case recovered == nil && q.rpc != nil:
+		// The RPC's own status decides: a gRPC-protocol failure is
+		// answered with HTTP 200.
+		o.Failed, o.Cancelled, o.Err = q.rpc.Failed, q.rpc.Cancelled, q.rpc.Err
 	case recovered == nil:
 		if q.status >= http.StatusInternalServerError {
 			// A 5xx answered to a client that left, for no reason but its
