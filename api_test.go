@@ -101,12 +101,35 @@ type listedPackage struct {
 // identifiers of every package of this module that is neither a command nor
 // under an internal/ folder, as the compiler's export data describes them.
 func publicAPI() ([]string, error) {
+	var lines []string
+	for _, dir := range apiModules {
+		l, err := moduleAPI(dir)
+		if err != nil {
+			return nil, fmt.Errorf("module %s: %w", dir, err)
+		}
+		lines = append(lines, l...)
+	}
+	sort.Strings(lines)
+	return lines, nil
+}
+
+// apiModules are the folders of the modules users import: the root and
+// the nested modules that keep a dependency (OpenTelemetry, grpc-go,
+// Connect) out of the root's go.mod. Their public names are one surface.
+var apiModules = []string{".", "otel", "adapters/grpc", "adapters/connect"}
+
+// rootModule qualifies the root package's names in every module's lines.
+const rootModule = "github.com/logcrest/logcrest"
+
+// moduleAPI returns the lines of the public packages of the module in dir.
+func moduleAPI(dir string) ([]string, error) {
 	goTool, err := exec.LookPath("go") // go test puts its own go first on PATH
 	if err != nil {
 		return nil, err
 	}
 	cmd := exec.Command(goTool, "list", "-e", "-export", "-deps",
 		"-json=ImportPath,Name,Export,GoFiles,DepOnly,Module", "./...")
+	cmd.Dir = dir
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
@@ -142,9 +165,8 @@ func publicAPI() ([]string, error) {
 		if err != nil {
 			return nil, err
 		}
-		lines = append(lines, packageAPI(pkg, p.Module.Path)...)
+		lines = append(lines, packageAPI(pkg, rootModule)...)
 	}
-	sort.Strings(lines)
 	return lines, nil
 }
 

@@ -4,6 +4,8 @@ go 1.26.8
 
 replace github.com/logcrest/logcrest => ../
 
+replace github.com/logcrest/logcrest/otel => ../otel
+
 require (
 	github.com/gin-gonic/gin v1.12.0
 	github.com/go-chi/chi/v5 v5.5.0
