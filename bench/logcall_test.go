@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"runtime"
 	"testing"
 	"time"
 
@@ -77,7 +78,16 @@ func BenchmarkLogCall(b *testing.B) {
 	}
 }
 
-func BenchmarkLogCallParallel(b *testing.B) {
+func BenchmarkLogCallParallel(b *testing.B) { logCallParallel(b, 1) }
+
+// BenchmarkLogCallParallel16 is BenchmarkLogCallParallel with 16
+// goroutines logging at once, whatever GOMAXPROCS is (more goroutines than
+// Ps: a server's many handlers).
+func BenchmarkLogCallParallel16(b *testing.B) {
+	logCallParallel(b, max(1, 16/runtime.GOMAXPROCS(0)))
+}
+
+func logCallParallel(b *testing.B, parallelism int) {
 	for _, v := range []struct {
 		name string
 		ctx2 bool
@@ -90,6 +100,7 @@ func BenchmarkLogCallParallel(b *testing.B) {
 				b.Run(c.name, func(b *testing.B) {
 					call := c.make(b, v.ctx2)
 					b.ReportAllocs()
+					b.SetParallelism(parallelism)
 					b.ResetTimer()
 					b.RunParallel(func(pb *testing.PB) {
 						i := 0

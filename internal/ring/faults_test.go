@@ -105,5 +105,5 @@ func TestRingCountsAPartialWrite(t *testing.T) {
 func (r *Ring) consumerBusy() bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.queued == 0 && r.taken > r.done
+	return len(r.full) == 0 && !r.cur.Load().used() && r.batched < len(r.batch)
 }

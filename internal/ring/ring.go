@@ -63,6 +63,12 @@ type Options struct {
 	// line of each record: when a sink fails partway through a batch, the
 	// whole lines it took are what is counted written.
 	Format func(dst, rec []byte) []byte
+	// Keep, when set with Format, reports that rec (one line, its '\n'
+	// included) goes to the sink exactly as it is, so Format need not
+	// copy it: a segment whose records are all kept is written straight
+	// from where the callers put them. Keep(rec) true must mean
+	// Format(dst, rec) would append rec unchanged.
+	Keep func(rec []byte) bool
 	// MaxBytes caps the memory the ring's queued records may take, in
 	// bytes, whatever QueueSize says: a record that would pass it is dropped
 	// and counted exactly as a bounded ring drops, so a sink that never
@@ -108,15 +114,94 @@ var ErrClosed = errors.New("logcrest: writer closed")
 // buffered records in time.
 var ErrTimeout = errors.New("logcrest: timed out waiting for the sink")
 
-type chunk struct {
-	buf  []byte
-	recs int
+// A segment is one reusable buffer of a Ring. Producers fill it without a
+// lock: one atomic add on state both reserves their bytes (the low 40 bits
+// are the tail, the next free offset) and counts them in flight (the high
+// 24 bits), and a second one, once the bytes are copied, counts them out.
+// A reservation succeeds when it ends within buf. The first that does not
+// (it straddles the end) stores where the valid bytes end, and so does
+// whoever seals the segment (adding len(buf)+1 to the tail, so that every
+// later reservation fails) if the tail was still within buf: exactly one of
+// them does. Once a sealed segment has nothing in flight, buf[:end] holds
+// whole records, each in the order its producer wrote it.
+//
+// A segment waiting for reuse stays sealed, so a producer holding a stale
+// pointer to it fails its reservation and takes the slow path; reinstalled,
+// it takes records again as the current segment, which is then correct.
+type segment struct {
+	state atomic.Uint64 // inflight<<40 | tail
+	recs  atomic.Int64  // records committed
+	end   atomic.Int64  // valid end, once sealed (see above)
+	buf   []byte        // len(buf) is the capacity; nil for a placeholder
+	seq   uint64        // order of installation (under Ring.mu)
+}
+
+const (
+	inflightUnit = 1 << 40
+	tailMask     = inflightUnit - 1
+	inflightDone = ^uint64(inflightUnit - 1) // adding it subtracts inflightUnit
+)
+
+// quiet reports whether no producer is copying into s.
+func (s *segment) quiet() bool { return s.state.Load()>>40 == 0 }
+
+// used reports whether s has had a reservation since it was installed.
+func (s *segment) used() bool { return s.buf != nil && s.state.Load()&tailMask > 0 }
+
+// seal makes every later reservation in s fail and, when no reservation
+// straddled the end, records where the valid bytes end.
+func (s *segment) seal() {
+	inc := uint64(len(s.buf) + 1)
+	old := (s.state.Add(inc) - inc) & tailMask
+	if old <= uint64(len(s.buf)) {
+		s.end.Store(int64(old))
+	}
+}
+
+// settle waits until no producer is copying into the sealed segment s. A
+// producer is in flight for the time of a memory copy, but it may be
+// preempted there: spin briefly, then yield, then sleep, never give up.
+func (s *segment) settle() {
+	for i := 0; !s.quiet(); i++ {
+		switch {
+		case i < 64:
+		case i < 256:
+			runtime.Gosched()
+		default:
+			time.Sleep(20 * time.Microsecond)
+		}
+	}
+}
+
+// reset makes a sealed, read segment ready to take records again. Producers
+// holding a stale pointer may be counted in flight: their count is kept.
+func (s *segment) reset() {
+	s.end.Store(-1)
+	s.recs.Store(0)
+	for {
+		old := s.state.Load()
+		if s.state.CompareAndSwap(old, old&^tailMask) {
+			return
+		}
+	}
+}
+
+func newSegment(size int) *segment {
+	s := &segment{buf: make([]byte, size)}
+	s.end.Store(-1)
+	return s
 }
 
 // Ring is a multi-producer, single-consumer record queue in front of one
-// sink. Write copies the record into a preallocated segment under a short
-// critical section (a memory copy, never I/O) and returns; one background
-// goroutine takes whole segments and writes each with a single call.
+// sink. Write reserves room for the record in the current segment with one
+// atomic add, copies it there and returns; one background goroutine takes
+// whole segments and writes each with a single call. Producers and the
+// consumer share no lock: a mutex is taken only to swap the current segment
+// (by a producer that filled it, once per 64 KiB, or by the consumer when it
+// takes a batch, once per linger). Under the former design (one mutex taken
+// by every Write and by the consumer) the mutex's Unlock alone, contended by
+// the draining goroutine, took 9 % of all CPU in BenchmarkLogCallLogCrest;
+// bench/RESULTS.md ("Issue 24") has the figures before and after.
 //
 // Unlike zerolog's diode, a Ring never drops in its default mode, keeps the
 // order of records from one goroutine, does not allocate per record, never
@@ -124,22 +209,29 @@ type chunk struct {
 // with ErrClosed rather than losing it silently, so the caller can send it
 // elsewhere.
 type Ring struct {
-	sink io.Writer
-	opt  Options
+	// Read by every producer, written rarely.
+	cur      atomic.Pointer[segment]
+	closed   atomic.Bool // Stop or Close was called
+	sleeping atomic.Bool // the consumer is parked until a write wakes it
+	atCap    atomic.Bool // the byte cap refuses a new segment (set under mu)
+	held     atomic.Int64
+	sink     io.Writer
+	opt      Options
+	segSize  int
+	_        [64]byte
 
-	mu       sync.Mutex
-	cur      *chunk
-	full     []*chunk // filled segments waiting, oldest first
-	free     []*chunk
-	queued   int    // records in cur and full
-	held     int64  // bytes of records accepted and not yet finished with
-	accepted uint64 // records ever accepted (sequence number of the last one)
-	taken    uint64 // records handed to the consumer
-	done     uint64 // records the consumer has finished with (written or failed)
-	closed   bool
-	stopped  bool          // the consumer has taken its last batch
-	sleeping bool          // the consumer is parked until a write wakes it
-	progress chan struct{} // made by a waiting Flush, closed when done advances
+	mu        sync.Mutex
+	full      []*segment // sealed segments waiting, oldest first
+	free      []*segment // sealed, read segments kept for reuse
+	batch     []*segment // taken by the consumer, not yet finished
+	batched   int        // batch[:batched] are finished
+	live      int64      // capacity of every segment not yet finished
+	retired   uint64     // records of the segments finished or given up
+	seq       uint64     // seq of the last segment installed or queued
+	queuedSeq uint64     // seq of the last segment queued with records
+	stopped   bool       // the consumer has taken its last batch
+	progress  chan struct{}
+	blocked   *segment // placeholder current segment: no room at all
 
 	wake   chan struct{} // the ring turned non-empty
 	urgent chan struct{} // stop lingering: a flush, a close, or a bound near full
@@ -148,15 +240,8 @@ type Ring struct {
 	written     atomic.Uint64
 	failed      atomic.Uint64
 	writeErrors atomic.Uint64
-
-	// A bounded ring that is full drops without taking mu: under overload,
-	// producers that only count drops must not queue on the lock the
-	// background goroutine needs to make room (a lock convoy that slowed
-	// draining by orders of magnitude).
-	dropped  atomic.Uint64
-	pending  atomic.Uint64 // drops not yet reported through OnDrop
-	atCap    atomic.Bool   // set (under mu) while a bounded ring is full
-	stopping atomic.Bool   // Stop or Close was called
+	dropped     atomic.Uint64
+	pending     atomic.Uint64 // drops not yet reported through OnDrop
 
 	// lastProgress is when a write to the sink last returned, as a time
 	// since epoch: the clock by which Flush and Close tell a slow sink
@@ -171,13 +256,24 @@ var epoch = time.Now()
 // it if it implements io.Closer.
 func New(sink io.Writer, opt Options) *Ring {
 	r := &Ring{
-		sink:   sink,
-		opt:    opt,
-		cur:    &chunk{buf: make([]byte, 0, chunkSize)},
-		wake:   make(chan struct{}, 1),
-		urgent: make(chan struct{}, 1),
-		exited: make(chan struct{}),
+		sink:    sink,
+		opt:     opt,
+		segSize: chunkSize,
+		wake:    make(chan struct{}, 1),
+		urgent:  make(chan struct{}, 1),
+		exited:  make(chan struct{}),
+		blocked: &segment{},
 	}
+	if opt.MaxBytes > 0 && opt.MaxBytes/2 < chunkSize {
+		// A small cap: segments of half of it (never tiny), so that it
+		// holds one being written and one being filled.
+		r.segSize = int(max(opt.MaxBytes/2, 1024))
+	}
+	r.blocked.state.Store(1) // sealed, empty
+	r.blocked.end.Store(0)
+	r.mu.Lock()
+	r.install(false)
+	r.mu.Unlock()
 	go r.drain()
 	return r
 }
@@ -208,12 +304,13 @@ func (r *Ring) Notice(p []byte) error {
 	return err
 }
 
+func (r *Ring) drop(p []byte) (int, error) {
+	r.dropped.Add(1)
+	r.pending.Add(1)
+	return len(p), nil
+}
+
 func (r *Ring) write(prefix, p []byte, bounded bool) (int, error) {
-	if bounded && r.atCap.Load() && !r.stopping.Load() {
-		r.dropped.Add(1)
-		r.pending.Add(1)
-		return len(p), nil
-	}
 	n := len(prefix) + len(p)
 	last := p
 	if len(p) == 0 {
@@ -223,83 +320,190 @@ func (r *Ring) write(prefix, p []byte, bounded bool) (int, error) {
 	if nl {
 		n++
 	}
-	r.mu.Lock()
-	var fresh *chunk // a segment allocated without the lock, not yet in use
-	for {
-		if r.stopped || (r.closed && bounded) {
-			r.mu.Unlock()
-			return 0, ErrClosed
+	counted := false // the record is in held (QueueSize)
+	if q := int64(r.opt.QueueSize); q > 0 {
+		if bounded {
+			if r.closed.Load() {
+				return 0, ErrClosed
+			}
+			if r.held.Load() >= q {
+				return r.drop(p)
+			}
+			h := r.held.Add(1)
+			if h > q {
+				r.held.Add(-1)
+				return r.drop(p)
+			}
+			if h == (q+1)/2 {
+				signal(r.urgent)
+			}
+		} else {
+			r.held.Add(1) // a notice counts, but is never refused for it
 		}
-		if bounded && r.atLimit(n) {
-			r.atCap.Store(true)
-			r.mu.Unlock()
-			r.dropped.Add(1)
-			r.pending.Add(1)
+		counted = true
+	}
+	for {
+		if bounded && (r.closed.Load() || r.atCap.Load()) {
+			if r.closed.Load() {
+				if counted {
+					r.held.Add(-1)
+				}
+				return 0, ErrClosed
+			}
+			if counted {
+				r.held.Add(-1)
+			}
+			return r.drop(p)
+		}
+		s := r.cur.Load()
+		if n <= len(s.buf) { // a placeholder, or a record too big for a segment, never reserves
+			old := s.state.Add(inflightUnit + uint64(n))
+			end := int(old & tailMask)
+			if off := end - n; end <= len(s.buf) {
+				copy(s.buf[off+copy(s.buf[off:end], prefix):end], p)
+				if nl {
+					s.buf[end-1] = '\n'
+				}
+				s.recs.Add(1)
+				s.state.Add(inflightDone)
+				if r.sleeping.Load() && r.sleeping.CompareAndSwap(true, false) {
+					signal(r.wake) // the first record after a quiet spell
+				}
+				return len(p), nil
+			} else if off <= len(s.buf) {
+				s.end.Store(int64(off)) // this reservation straddles the end
+			}
+			s.state.Add(inflightDone)
+		}
+		switch r.advance(s, prefix, p, nl, bounded) {
+		case errClosed:
+			if counted {
+				r.held.Add(-1)
+			}
+			return 0, ErrClosed
+		case dropIt:
+			if counted {
+				r.held.Add(-1)
+			}
+			return r.drop(p)
+		case wrote:
 			return len(p), nil
 		}
-		c := r.cur
-		if len(c.buf)+n <= cap(c.buf) {
-			break // room in the current segment
-		}
-		var next *chunk
-		switch {
-		case fresh != nil && cap(fresh.buf) >= n:
-			next, fresh = fresh, nil
-		case len(r.free) > 0 && n <= chunkSize:
-			next = r.popFree()
-		default:
-			// A new segment: allocate it without the lock, so that
-			// neither the consumer nor another caller ever waits on an
-			// allocation, which can take long (fresh pages, a GC assist)
-			// and, with a waiter parked for over 1 ms, would tip the
-			// mutex into handing itself over, P and all. The ring may
-			// move on meanwhile: look again from the top.
-			r.mu.Unlock()
-			fresh = &chunk{buf: make([]byte, 0, max(n, chunkSize))}
-			r.mu.Lock()
-			continue
-		}
-		if len(c.buf) > 0 {
-			r.full = append(r.full, c)
-		} else if cap(c.buf) == chunkSize && len(r.free) < keepFree {
-			r.free = append(r.free, c) // empty, but too small for this record
-		}
-		r.cur = next
-		break
 	}
-	if fresh != nil && cap(fresh.buf) == chunkSize && len(r.free) < keepFree {
-		r.free = append(r.free, fresh) // allocated for nothing: keep it
-	}
-	c := r.cur
-	c.buf = append(c.buf, prefix...)
-	c.buf = append(c.buf, p...)
-	if nl {
-		c.buf = append(c.buf, '\n')
-	}
-	c.recs++
-	r.accepted++
-	r.queued++
-	r.held += int64(n)
-	wake := r.sleeping // the first record after a quiet spell
-	r.sleeping = false
-	hurry := (r.opt.QueueSize > 0 && r.queued == (r.opt.QueueSize+1)/2) ||
-		(r.opt.MaxBytes > 0 && r.held >= r.opt.MaxBytes/2 && r.held-int64(n) < r.opt.MaxBytes/2)
-	r.mu.Unlock()
-	if wake {
-		signal(r.wake)
-	}
-	if hurry {
-		signal(r.urgent)
-	}
-	return len(p), nil
 }
 
-// atLimit reports, with r.mu held, whether a record of n bytes must be dropped:
-// the ring holds QueueSize records already, or the record would take the
-// bytes held past MaxBytes.
-func (r *Ring) atLimit(n int) bool {
-	return (r.opt.QueueSize > 0 && r.accepted-r.done >= uint64(r.opt.QueueSize)) ||
-		(r.opt.MaxBytes > 0 && r.held+int64(n) > r.opt.MaxBytes)
+type outcome int
+
+const (
+	retry outcome = iota
+	wrote
+	dropIt
+	errClosed
+)
+
+// advance is a producer's slow path, when the current segment s had no room
+// for its record: seal s and install a fresh one (or, for a record bigger
+// than a segment, queue it in a segment of its own). It takes mu, once per
+// segment filled.
+func (r *Ring) advance(s *segment, prefix, p []byte, nl, bounded bool) outcome {
+	n := len(prefix) + len(p)
+	if nl {
+		n++
+	}
+	var big *segment
+	if n > r.segSize {
+		// A segment of its own, allocated without the lock.
+		big = &segment{buf: make([]byte, n)}
+		copy(big.buf[copy(big.buf, prefix):], p)
+		if nl {
+			big.buf[n-1] = '\n'
+		}
+		big.recs.Store(1)
+		big.end.Store(int64(n))
+		big.state.Store(uint64(n) + 1) // sealed
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.stopped || (bounded && r.closed.Load()) {
+		return errClosed
+	}
+	if big == nil && r.cur.Load() != s {
+		return retry // someone moved on already
+	}
+	if bounded && r.overCap(int64(max(n, r.segSize))) {
+		r.atCap.Store(true)
+		r.retire()
+		return dropIt
+	}
+	r.retire()
+	if big != nil {
+		r.seq++
+		big.seq = r.seq
+		r.live += int64(n)
+		r.full = append(r.full, big)
+		r.queuedSeq = big.seq
+		r.install(bounded)
+		return wrote
+	}
+	r.install(bounded)
+	return retry
+}
+
+// overCap reports, with mu held, whether queuing a segment of size bytes
+// would pass MaxBytes. One segment is always allowed.
+func (r *Ring) overCap(size int64) bool {
+	return r.opt.MaxBytes > 0 && r.live > 0 && r.live+size > r.opt.MaxBytes
+}
+
+// retire seals the current segment, with mu held, and queues it if it holds
+// anything; the current segment is then the placeholder until install.
+func (r *Ring) retire() {
+	s := r.cur.Load()
+	if s == r.blocked {
+		return
+	}
+	s.seal()
+	if s.state.Load()&tailMask > uint64(len(s.buf))+1 {
+		r.full = append(r.full, s)
+		r.queuedSeq = s.seq
+	} else {
+		// Never used: let it go, as a kept one, without reading it.
+		r.live -= int64(len(s.buf))
+		r.keep(s)
+	}
+	r.cur.Store(r.blocked)
+}
+
+// keep puts a sealed segment that nobody reads any more in the free list.
+func (r *Ring) keep(s *segment) {
+	if len(s.buf) == r.segSize && len(r.free) < keepFree {
+		r.free = append(r.free, s)
+	}
+}
+
+// install makes a fresh segment current, with mu held, unless the byte cap
+// forbids it (bounded) and the placeholder stays.
+func (r *Ring) install(bounded bool) {
+	if bounded && r.overCap(int64(r.segSize)) {
+		r.atCap.Store(true)
+		return
+	}
+	var s *segment
+	if k := len(r.free) - 1; k >= 0 {
+		s = r.free[k]
+		r.free[k] = nil
+		r.free = r.free[:k]
+		s.reset()
+	} else {
+		s = newSegment(r.segSize)
+	}
+	r.seq++
+	s.seq = r.seq
+	r.live += int64(len(s.buf))
+	if r.opt.MaxBytes > 0 && r.live >= r.opt.MaxBytes/2 {
+		signal(r.urgent)
+	}
+	r.cur.Store(s)
 }
 
 // signal leaves a token in a one-slot channel without ever blocking.
@@ -310,51 +514,33 @@ func signal(ch chan struct{}) {
 	}
 }
 
-// popFree takes a kept segment; the caller has checked there is one.
-func (r *Ring) popFree() *chunk {
-	k := len(r.free) - 1
-	c := r.free[k]
-	r.free[k] = nil
-	r.free = r.free[:k]
-	return c
-}
-
-// take moves everything queued to the consumer and gives the callers a kept
-// segment to fill next, or spare when none is kept. Without either, they get
-// an empty segment with no room, and the next write allocates one, outside
-// the lock. It returns spare unless it used it, and whether the ring had no
-// kept segment (so the consumer allocates a spare, without the lock, for the
-// next time). It returns batch as it was when the ring is empty.
-func (r *Ring) take(batch []*chunk, spare *chunk) (_ []*chunk, _ *chunk, short bool) {
-	if r.queued == 0 {
-		return batch, spare, false
+// take moves everything queued to the consumer, with mu held: the segments
+// producers sealed and, if it holds anything, the current one, replaced by a
+// fresh one.
+func (r *Ring) take() []*segment {
+	if r.cur.Load().used() {
+		r.retire()
+		r.install(true)
 	}
-	batch = append(batch, r.full...)
+	r.batch = append(r.batch[:0], r.full...)
+	r.batched = 0
 	clear(r.full)
 	r.full = r.full[:0]
-	batch = append(batch, r.cur)
-	switch {
-	case len(r.free) > 0:
-		r.cur = r.popFree()
-	case spare != nil:
-		r.cur, spare, short = spare, nil, true
-	default:
-		r.cur, short = &chunk{}, true
-	}
-	r.taken += uint64(r.queued)
-	r.queued = 0
-	return batch, spare, short
+	return r.batch
 }
+
+// hasWork reports, without mu, whether a producer has reserved room in the
+// current segment.
+func (r *Ring) hasWork() bool { return r.cur.Load().used() }
 
 func (r *Ring) drain() {
 	defer close(r.exited)
 	var (
-		batch   []*chunk
+		local   []*segment
 		scratch []byte
 		pause   = time.NewTimer(linger)
-		spare   *chunk // a segment for take, allocated without the lock
-		rested  bool   // the ring was empty, or nearly: let the next batch fill
-		idle    int    // consecutive polls that found the ring empty
+		rested  bool // the ring was empty, or nearly: let the next batch fill
+		idle    int  // consecutive polls that found the ring empty
 	)
 	defer pause.Stop()
 	for {
@@ -369,20 +555,29 @@ func (r *Ring) drain() {
 			}
 		}
 		r.mu.Lock()
-		var short bool
-		batch, spare, short = r.take(batch[:0], spare)
-		if len(batch) == 0 {
+		closing := r.closed.Load()
+		if closing && len(r.full) == 0 && !r.cur.Load().used() && !(r.opt.OnDrop != nil && r.pending.Load() > 0) {
+			// The last batch: whatever a producer slipped in before the
+			// placeholder went up, and then nothing more.
+			r.retire()
+			r.stopped = true
+		}
+		local = append(local[:0], r.take()...)
+		if len(local) == 0 {
+			if r.stopped {
+				r.mu.Unlock()
+				r.closeSink()
+				return
+			}
 			if r.opt.OnDrop != nil && r.pending.Load() > 0 {
 				n := r.pending.Swap(0)
 				r.mu.Unlock()
 				r.opt.OnDrop(r.opt.Name, n)
 				continue
 			}
-			if r.closed {
-				r.stopped = true
+			if closing {
 				r.mu.Unlock()
-				r.closeSink()
-				return
+				continue
 			}
 			if idle < idlePolls {
 				// Keep polling for a while rather than park: a caller
@@ -392,103 +587,109 @@ func (r *Ring) drain() {
 				rested = true
 				continue
 			}
-			r.sleeping = true
+			r.sleeping.Store(true)
 			r.mu.Unlock()
+			// A producer that committed before sleeping was set did not
+			// look at it: look for its record before parking.
+			if r.hasWork() && r.sleeping.CompareAndSwap(true, false) {
+				idle, rested = 0, true
+				continue
+			}
 			<-r.wake
-			r.mu.Lock()
-			r.sleeping = false // woken by a write, Flush or Close
-			r.mu.Unlock()
+			r.sleeping.Store(false) // woken by a write, Flush or Close
 			idle = 0
 			rested = true
 			continue
 		}
 		idle = 0
 		r.mu.Unlock()
-		if short && spare == nil {
-			spare = &chunk{buf: make([]byte, 0, chunkSize)}
-		}
 
-		var finished uint64 // records and bytes written and not yet accounted
-		var finishedBytes int64
 		batchBytes := 0
-		for i, c := range batch {
-			batchBytes += len(c.buf)
-			finishedBytes += int64(len(c.buf))
-			if c.recs > 0 {
-				scratch = r.emit(c, scratch)
+		for i, s := range local {
+			s.settle()
+			end := s.end.Load()
+			recs := s.recs.Load()
+			batchBytes += int(end)
+			if recs > 0 {
+				scratch = r.emit(s.buf[:end], int(recs), scratch)
 			}
-			finished += uint64(c.recs)
-			c.buf = c.buf[:0]
-			c.recs = 0
-			if cap(c.buf) > chunkSize {
-				batch[i] = nil // an oversized one-off: let it go
-			}
-			if i+1 < len(batch) && finished > 0 {
+			r.mu.Lock()
+			r.finish(s, recs)
+			r.mu.Unlock()
+			local[i] = nil
+			if i+1 < len(local) {
 				// A backlog can keep this goroutine on one batch for a
 				// long while (a slow sink, text formatting for a
-				// console): account for each segment once written, so
-				// that Flush, Close and Stats see the progress and a
-				// bounded ring makes room as it goes; and let a caller
-				// waiting for a P run between segments rather than after
-				// the scheduler's 10 ms time slice.
-				r.mu.Lock()
-				r.finish(finished, finishedBytes)
-				r.mu.Unlock()
-				finished, finishedBytes = 0, 0
+				// console): let a caller waiting for a P run between
+				// segments rather than after the scheduler's 10 ms time
+				// slice.
 				runtime.Gosched()
 			}
 		}
 		if cap(scratch) > 4*chunkSize {
 			scratch = nil
 		}
-
-		r.mu.Lock()
-		r.finish(finished, finishedBytes)
-		for i, c := range batch {
-			if c != nil && len(r.free) < keepFree {
-				r.free = append(r.free, c)
-			}
-			batch[i] = nil
-		}
 		// A small batch means the ring is keeping up: linger before the
-		// next one rather than trading the lock with the callers for a
-		// handful of records at a time.
-		rested = batchBytes < chunkSize/2 && !r.closed
-		r.mu.Unlock()
+		// next one rather than taking a handful of records at a time.
+		rested = batchBytes < chunkSize/2 && !r.closed.Load()
 	}
 }
 
-// finish accounts, with r.mu held, for records and bytes the sink is done
-// with (written or failed), and wakes a waiting Flush.
-func (r *Ring) finish(records uint64, size int64) {
-	r.done += records
-	r.held -= size
-	if r.atCap.Load() && !r.atLimit(0) {
+// finish accounts, with mu held, for a segment the sink is done with
+// (written or failed), and wakes a waiting Flush.
+func (r *Ring) finish(s *segment, recs int64) {
+	if r.batched < len(r.batch) && r.batch[r.batched] == s {
+		r.batch[r.batched] = nil
+		r.batched++
+	}
+	r.retired += uint64(recs)
+	r.live -= int64(len(s.buf))
+	if r.opt.QueueSize > 0 {
+		r.held.Add(-recs)
+	}
+	if r.atCap.Load() && !r.overCap(int64(r.segSize)) {
 		r.atCap.Store(false)
 	}
+	r.keep(s)
 	if r.progress != nil {
 		close(r.progress)
 		r.progress = nil
 	}
 }
 
-// emit hands one segment to the sink, formatting it first if asked.
-func (r *Ring) emit(c *chunk, scratch []byte) []byte {
-	out := c.buf
-	if r.opt.Format != nil {
-		scratch = scratch[:0]
-		rest := c.buf
-		for len(rest) > 0 {
-			i := bytes.IndexByte(rest, '\n')
-			rec := rest
-			if i >= 0 {
-				rec, rest = rest[:i+1], rest[i+1:]
-			} else {
-				rest = nil
-			}
-			scratch = r.opt.Format(scratch, rec)
+// flushed reports, with mu held, whether every segment up to seq target is
+// finished (written, failed or given up).
+func (r *Ring) flushed(target uint64) bool {
+	for _, s := range r.batch[r.batched:] {
+		if s.seq <= target {
+			return false
 		}
-		out = scratch
+	}
+	if len(r.full) > 0 && r.full[0].seq <= target {
+		return false
+	}
+	s := r.cur.Load()
+	return !s.used() || s.seq > target
+}
+
+// accepted returns, with mu held, how many records the ring has accepted.
+func (r *Ring) accepted() uint64 {
+	n := r.retired
+	for _, s := range r.batch[r.batched:] {
+		n += uint64(s.recs.Load())
+	}
+	for _, s := range r.full {
+		n += uint64(s.recs.Load())
+	}
+	return n + uint64(r.cur.Load().recs.Load())
+}
+
+// emit hands the records of one segment to the sink, formatting them first
+// if asked.
+func (r *Ring) emit(buf []byte, recs int, scratch []byte) []byte {
+	out := buf
+	if r.opt.Format != nil {
+		out, scratch = r.format(buf, scratch)
 	}
 	n, err := r.sinkWrite(out)
 	r.lastProgress.Store(int64(time.Since(epoch)))
@@ -498,18 +699,49 @@ func (r *Ring) emit(c *chunk, scratch []byte) []byte {
 		// not) are written; the rest, a torn one included, are lost.
 		took := 0
 		if n > 0 {
-			took = min(bytes.Count(out[:min(n, len(out))], []byte{'\n'}), c.recs)
+			took = min(bytes.Count(out[:min(n, len(out))], []byte{'\n'}), recs)
 		}
 		r.writeErrors.Add(1)
 		r.written.Add(uint64(took))
-		r.failed.Add(uint64(c.recs - took))
+		r.failed.Add(uint64(recs - took))
 		if r.opt.OnError != nil {
-			r.opt.OnError(r.opt.Name, err, c.recs-took)
+			r.opt.OnError(r.opt.Name, err, recs-took)
 		}
 	} else {
-		r.written.Add(uint64(c.recs))
+		r.written.Add(uint64(recs))
 	}
 	return scratch
+}
+
+// format runs Options.Format over each record of buf. With Options.Keep,
+// the records it keeps as they are cost no copy: while every record so far
+// is kept, the output is buf itself; at the first that is not, what was
+// kept is copied once into scratch and the rest goes through Format.
+func (r *Ring) format(buf, scratch []byte) (out, _ []byte) {
+	scratch = scratch[:0]
+	rest := buf
+	copied := false
+	for len(rest) > 0 {
+		i := bytes.IndexByte(rest, '\n')
+		rec := rest
+		if i >= 0 {
+			rec, rest = rest[:i+1], rest[i+1:]
+		} else {
+			rest = nil
+		}
+		if !copied {
+			if r.opt.Keep != nil && r.opt.Keep(rec) {
+				continue
+			}
+			scratch = append(scratch, buf[:len(buf)-len(rest)-len(rec)]...)
+			copied = true
+		}
+		scratch = r.opt.Format(scratch, rec)
+	}
+	if !copied {
+		return buf, scratch
+	}
+	return scratch, scratch
 }
 
 // sinkWrite hands out to the sink. A sink that panics (a custom console
@@ -640,7 +872,10 @@ func (r *Ring) Flush(timeout time.Duration) error {
 // up: the sink made no progress for p.Idle, or p.Until passed.
 func (r *Ring) FlushWith(p Patience) error {
 	r.mu.Lock()
-	target := r.accepted
+	target := r.queuedSeq // every segment queued so far...
+	if s := r.cur.Load(); s.used() {
+		target = s.seq // ...and the current one
+	}
 	r.mu.Unlock()
 	signal(r.wake)
 	signal(r.urgent)
@@ -648,7 +883,7 @@ func (r *Ring) FlushWith(p Patience) error {
 	defer w.stop()
 	for {
 		r.mu.Lock()
-		if r.done >= target {
+		if r.flushed(target) {
 			r.mu.Unlock()
 			return nil
 		}
@@ -663,7 +898,7 @@ func (r *Ring) FlushWith(p Patience) error {
 			return r.flushedAfterExit(target)
 		case <-w.alarm():
 			r.mu.Lock()
-			caughtUp := r.done >= target
+			caughtUp := r.flushed(target)
 			r.mu.Unlock()
 			if caughtUp { // progress and the alarm were both ready
 				return nil
@@ -679,7 +914,7 @@ func (r *Ring) FlushWith(p Patience) error {
 func (r *Ring) flushedAfterExit(target uint64) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.done >= target {
+	if r.flushed(target) {
 		return nil
 	}
 	return ErrClosed
@@ -687,7 +922,7 @@ func (r *Ring) flushedAfterExit(target uint64) error {
 
 func (r *Ring) timeoutError() error {
 	r.mu.Lock()
-	left := r.accepted - r.done
+	left := r.accepted() - r.written.Load() - r.failed.Load()
 	r.mu.Unlock()
 	if left == 0 {
 		return fmt.Errorf("%w: sink %q has been handed every record but is still writing or closing", ErrTimeout, r.opt.Name)
@@ -700,10 +935,7 @@ func (r *Ring) timeoutError() error {
 // and exits, closing Done. Stopping several rings before waiting on any lets
 // them drain in parallel. Stop is safe to call more than once.
 func (r *Ring) Stop() {
-	r.stopping.Store(true)
-	r.mu.Lock()
-	r.closed = true
-	r.mu.Unlock()
+	r.closed.Store(true)
 	signal(r.wake)
 	signal(r.urgent)
 }
@@ -760,24 +992,25 @@ func (r *Ring) CloseWith(p Patience) error {
 func (r *Ring) abandon() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.queued == 0 {
-		return
+	r.retire()
+	r.install(false) // a notice may still come until the consumer stops
+	var n int64
+	for _, s := range r.full {
+		s.settle()
+		n += s.recs.Load()
+		r.retired += uint64(s.recs.Load())
+		r.live -= int64(len(s.buf))
 	}
-	var bytes int64
-	for _, c := range r.full {
-		bytes += int64(len(c.buf))
-	}
-	bytes += int64(len(r.cur.buf))
 	clear(r.full)
 	r.full = r.full[:0]
-	r.cur = &chunk{}
 	r.free = nil
-	n := uint64(r.queued)
-	r.queued = 0
-	r.taken += n
-	r.done += n
-	r.held -= bytes
-	r.failed.Add(n)
+	if n == 0 {
+		return
+	}
+	if r.opt.QueueSize > 0 {
+		r.held.Add(-n)
+	}
+	r.failed.Add(uint64(n))
 	if r.progress != nil {
 		close(r.progress)
 		r.progress = nil
@@ -787,22 +1020,22 @@ func (r *Ring) abandon() {
 // Stats returns a snapshot of the ring's counters.
 func (r *Ring) Stats() Stats {
 	r.mu.Lock()
+	accepted := r.accepted()
+	// Under mu no segment finishes: written and failed are settled for
+	// every segment outside the live ones counted above, except one
+	// being emitted right now (counted in both: taken out of Buffered).
 	s := Stats{
-		Name:     r.opt.Name,
-		Produced: r.accepted,
-		Buffered: r.accepted - r.done,
+		Name:        r.opt.Name,
+		Produced:    accepted,
+		Written:     r.written.Load(),
+		Failed:      r.failed.Load(),
+		WriteErrors: r.writeErrors.Load(),
 	}
 	r.mu.Unlock()
-	// Drops are counted outside mu; read them once, for both fields.
 	s.Dropped = r.dropped.Load()
 	s.Produced += s.Dropped
-	s.Written = r.written.Load()
-	s.Failed = r.failed.Load()
-	s.WriteErrors = r.writeErrors.Load()
-	// done was read before written/failed: a batch finishing in between is
-	// counted in both places; take it out of Buffered.
-	if over := s.Written + s.Failed + s.Dropped + s.Buffered; over > s.Produced {
-		s.Buffered -= min(s.Buffered, over-s.Produced)
+	if done := s.Written + s.Failed; done < accepted {
+		s.Buffered = accepted - done
 	}
 	return s
 }
