@@ -15,6 +15,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -44,6 +45,9 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 func TestShowThreeServices(t *testing.T) {
 	root := t.TempDir()
 	bin := filepath.Join(root, "logcrest")
+	if runtime.GOOS == "windows" {
+		bin += ".exe"
+	}
 	build := exec.Command("go", "build", "-o", bin, "github.com/logcrest/logcrest/cmd/logcrest")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
