@@ -52,6 +52,12 @@
 //	method, path, route               http.request.method, url.path, http.route
 //	http_status, bytes, client_ip     http.response.status_code, http.response.body.size, client.address
 //	host (logcresthttp.Transport)     server.address, server.port
+//	an RPC call (adapters/grpc,       Name "<service>/<method>"; a server span for a call served, a client span for a
+//	adapters/connect)                 call made (a step); semantic conventions v1.37:
+//	rpc_system, rpc_service,          rpc.system ("grpc", "connect_rpc" for Connect; "grpc_web" as written, no convention has it), rpc.service, rpc.method,
+//	rpc_method, grpc_status_code      rpc.grpc.status_code (an int, for Connect too: its codes are gRPC's)
+//	peer                              network.peer.address, network.peer.port
+//	route of an RPC call, grpc_code   logcrest.route (the full method, no http.route), logcrest.grpc_code
 //	request_id and other adapter keys logcrest.request_id, logcrest.aborted, ...
 //	flow fields (SetFlowField)        attributes of the same name and Go type: string, bool, int64 (exact), float64;
 //	                                  a cut string is followed by <key>_truncated true; a uint64 beyond int64 is its decimal string

@@ -189,6 +189,17 @@ func (x *Exporter) snapshot(e *core.EndedSpan) sdktrace.ReadOnlySpan {
 		// A request sent by logcresthttp.Transport: its step keeps its
 		// name, "http GET api.example.com".
 		stub.SpanKind = trace.SpanKindClient
+	case h.rpcSystem && h.rpcService != "" && e.Flow:
+		// An RPC call served (adapters/grpc, adapters/connect): named
+		// "<service>/<method>" as semantic conventions name RPC spans.
+		stub.Name = h.rpcName()
+		if e.ParentKind != core.ParentExternal {
+			stub.SpanKind = trace.SpanKindServer
+		}
+	case h.rpcSystem && h.rpcService != "":
+		// An RPC call made by a client interceptor: a step.
+		stub.Name = h.rpcName()
+		stub.SpanKind = trace.SpanKindClient
 	}
 	if e.Failed {
 		stub.Status = sdktrace.Status{Code: codes.Error, Description: e.Error}
@@ -207,12 +218,30 @@ func (x *Exporter) snapshot(e *core.EndedSpan) sdktrace.ReadOnlySpan {
 	return stub.Snapshot()
 }
 
-// httpFields are the fields of an HTTP request that name and kind its span.
+// httpFields are the fields of an HTTP request or an RPC call that name
+// and kind its span.
 type httpFields struct {
 	step   bool   // the span is a step: host is the server called
 	method string // as http.request.method: a known method, or "HTTP" for _OTHER
 	route  string
+
+	rpcSystem             bool // rpc_system was set: an RPC call
+	rpcService, rpcMethod string
 }
+
+// rpcName is an RPC span's name: "<service>/<method>", the service alone
+// when the method is unknown.
+func (h *httpFields) rpcName() string {
+	if h.rpcMethod == "" {
+		return h.rpcService
+	}
+	return h.rpcService + "/" + h.rpcMethod
+}
+
+// rpcSystems are rpc_system's values as semantic conventions spell
+// rpc.system; "grpc" is the same in both, and "grpc_web", which they
+// have no value for, is kept as written.
+var rpcSystems = map[string]string{"connect": "connect_rpc"}
 
 // fieldKeys renames the fields LogCrest's HTTP adapters and
 // logcresthttp.Transport write to the attributes of OpenTelemetry's
@@ -237,6 +266,16 @@ var fieldKeys = map[string]string{
 	schema.KeyClientGone:      "logcrest." + schema.KeyClientGone,
 	schema.KeyReturnedError:   "logcrest." + schema.KeyReturnedError,
 	schema.KeyHostTruncated:   "logcrest." + schema.KeyHostTruncated,
+	// The RPC adapters' fields (semantic conventions v1.37: rpc.system,
+	// rpc.service, rpc.method, rpc.grpc.status_code, network.peer.*).
+	// The code's number is rpc.grpc.status_code for Connect too (its codes
+	// are gRPC's); its name stays in LogCrest's namespace.
+	schema.KeyRPCSystem:      "rpc.system",
+	schema.KeyRPCService:     "rpc.service",
+	schema.KeyRPCMethod:      "rpc.method",
+	schema.KeyGRPCStatusCode: "rpc.grpc.status_code",
+	schema.KeyGRPCCode:       "logcrest." + schema.KeyGRPCCode,
+	schema.KeyPeerTruncated:  "logcrest." + schema.KeyPeerTruncated,
 }
 
 // knownMethods are the methods semantic conventions name; any other is
@@ -257,6 +296,32 @@ func appendFields(attrs []attribute.KeyValue, fields []core.Attr, h *httpFields)
 		if key == schema.KeyHost && h.step && a.Kind == core.AttrString {
 			attrs = appendServer(attrs, a.Str)
 			continue
+		}
+		if key == schema.KeyPeer && a.Kind == core.AttrString {
+			attrs = appendPeer(attrs, a.Str)
+			continue
+		}
+		if a.Kind == core.AttrString {
+			switch key {
+			case schema.KeyRPCSystem:
+				h.rpcSystem = true
+				if v, ok := rpcSystems[a.Str]; ok {
+					attrs = append(attrs, attribute.String("rpc.system", v))
+					continue
+				}
+			case schema.KeyRPCService:
+				h.rpcService = a.Str
+			case schema.KeyRPCMethod:
+				h.rpcMethod = a.Str
+			case schema.KeyRoute:
+				if h.rpcSystem && h.method == "" {
+					// An RPC call's full method: rpc.service and
+					// rpc.method say it, and it is no HTTP route.
+					h.route = a.Str
+					attrs = append(attrs, attribute.String("logcrest."+schema.KeyRoute, a.Str))
+					continue
+				}
+			}
 		}
 		if k, ok := fieldKeys[key]; ok {
 			if key == schema.KeyMethod {
@@ -291,6 +356,20 @@ func appendFields(attrs []attribute.KeyValue, fields []core.Attr, h *httpFields)
 		case core.AttrFloat:
 			attrs = append(attrs, attribute.Float64(key, a.Float()))
 		}
+	}
+	return attrs
+}
+
+// appendPeer appends network.peer.address and, when addr has one,
+// network.peer.port: the RPC caller's address.
+func appendPeer(attrs []attribute.KeyValue, addr string) []attribute.KeyValue {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return append(attrs, attribute.String("network.peer.address", addr))
+	}
+	attrs = append(attrs, attribute.String("network.peer.address", host))
+	if n, err := strconv.Atoi(port); err == nil {
+		attrs = append(attrs, attribute.Int("network.peer.port", n))
 	}
 	return attrs
 }

@@ -480,6 +480,8 @@ func (f *flowView) title(withService bool) string {
 	var t string
 	r := f.endOrStart()
 	switch {
+	case r != nil && r.Method == "" && rpcTitle(r) != "":
+		t = rpcTitle(r)
 	case r != nil && r.Method != "":
 		p := r.Route
 		if p == "" {
@@ -498,6 +500,15 @@ func (f *flowView) title(withService bool) string {
 		t = f.service() + ": " + t
 	}
 	return t
+}
+
+// rpcTitle names an RPC call's flow "<system> <full method>" ("grpc
+// /shop.v1.Orders/Get"), or is "" for a record of no RPC call.
+func rpcTitle(r *logread.Record) string {
+	if r.RPCSystem == "" || r.Route == "" {
+		return ""
+	}
+	return logread.Clean(r.RPCSystem) + " " + logread.Clean(r.Route)
 }
 
 func (f *flowView) service() string {
@@ -532,6 +543,8 @@ func (f *flowView) writeSummary(out *style, multi bool) {
 	var head strings.Builder
 	if r != nil && r.Method != "" {
 		head.WriteString(logread.Clean(r.Method) + " " + logread.Clean(r.Path))
+	} else if r != nil && rpcTitle(r) != "" {
+		head.WriteString(rpcTitle(r))
 	} else if f.flowID != "" {
 		head.WriteString("flow " + logread.Clean(logread.FlowLabel(f.flowID)))
 		if logread.FlowLabel(f.flowID) == "" {
@@ -605,6 +618,20 @@ func (f *flowView) writeOutcome(out *style) {
 	if e.HTTPStatus != 0 {
 		out.printf(" → %s", out.statusCode(e.HTTPStatus))
 	}
+	if e.GRPCCode != "" {
+		sep := " → "
+		if e.HTTPStatus != 0 {
+			sep = ", " // a Connect call served under the HTTP middleware
+		}
+		code := out.paint(ansiOK, logread.Clean(e.GRPCCode))
+		switch {
+		case e.FlowStatus == schema.FlowFailed:
+			code = out.paint(ansiFailed, logread.Clean(e.GRPCCode))
+		case e.GRPCCode != "OK":
+			code = out.paint(ansiWarn, logread.Clean(e.GRPCCode))
+		}
+		out.printf("%s%s", sep, code)
+	}
 	switch e.FlowStatus {
 	case schema.FlowFailed:
 		out.printf("  %s", out.paint(ansiFailed, "FAILED"))
@@ -660,6 +687,13 @@ var reservedFields = map[string]bool{
 	schema.KeyLabel: true, schema.KeyMethod: true, schema.KeyPath: true,
 	schema.KeyHTTPStatus: true, schema.KeyBuffered: true, schema.KeyDetail: true,
 	schema.KeyBufferedCount: true, schema.KeyBufferedEvicted: true, schema.KeySampleRate: true,
+	schema.KeyGRPCCode: true, schema.KeyGRPCStatusCode: true,
+}
+
+// rpcHeadFields are the keys an RPC call's summary shows in its first
+// line ("grpc /pkg.Service/Method"), left out of its fields.
+var rpcHeadFields = map[string]bool{
+	schema.KeyRPCSystem: true, schema.KeyRPCService: true, schema.KeyRPCMethod: true, schema.KeyRoute: true,
 }
 
 // fields lists the flow's fields as key=value: the request's (route,
@@ -673,6 +707,7 @@ func (f *flowView) fields() []string {
 	if h == nil {
 		return nil
 	}
+	rpcHead := h.rec.Method == "" && rpcTitle(&h.rec) != ""
 	var out []string
 	dec := json.NewDecoder(bytes.NewReader(h.raw))
 	dec.UseNumber()
@@ -689,7 +724,7 @@ func (f *flowView) fields() []string {
 		if err := dec.Decode(&raw); err != nil {
 			return out
 		}
-		if reservedFields[key] {
+		if reservedFields[key] || rpcHead && rpcHeadFields[key] {
 			continue
 		}
 		out = append(out, logread.Clean(key)+"="+fieldValue(raw))

@@ -50,6 +50,11 @@ type Record struct {
 	HTTPStatus int    `json:"http_status"`
 	Bytes      int64  `json:"bytes"`
 
+	// An RPC call's (adapters/grpc, adapters/connect): its protocol and
+	// its status code's name; Route is then its full method.
+	RPCSystem string `json:"rpc_system"`
+	GRPCCode  string `json:"grpc_code"`
+
 	Ms     float64 `json:"ms"`
 	Status string  `json:"status"`
 	Error  string  `json:"error"`
