@@ -32,7 +32,7 @@ func ExampleExportLogs() {
 		svc, _ := r.Resource().Set().Value("service.name")
 		fmt.Println(r.Severity(), r.Body().AsString(), svc.AsString())
 		r.WalkAttributes(func(kv attribute.KeyValue) bool {
-			fmt.Println(" ", kv.Key, kv.Value.Type(), kv.Value.Emit())
+			fmt.Println(" ", kv.Key, kv.Value.Type(), kv.Value.String())
 			return true
 		})
 	}

@@ -349,12 +349,12 @@ func TestExportHTTPRequestFlow(t *testing.T) {
 	}
 	for k, v := range want {
 		if a[k] != v {
-			t.Errorf("%s = %v, want %v", k, a[k].Emit(), v.Emit())
+			t.Errorf("%s = %v, want %v", k, a[k].String(), v.String())
 		}
 	}
 	for k, v := range a {
-		if strings.Contains(v.Emit(), "secret") {
-			t.Errorf("%s = %q: the query string leaked", k, v.Emit())
+		if strings.Contains(v.String(), "secret") {
+			t.Errorf("%s = %q: the query string leaked", k, v.String())
 		}
 	}
 	if s.Status.Code != codes.Error {
@@ -642,7 +642,7 @@ func TestExportOutboundStep(t *testing.T) {
 	a := attrs(s)
 	addr, port, _ := strings.Cut(host, ":")
 	if s.SpanKind != trace.SpanKindClient || a["http.request.method"].AsString() != "POST" ||
-		a["server.address"].AsString() != addr || a["server.port"].Emit() != port ||
+		a["server.address"].AsString() != addr || a["server.port"].String() != port ||
 		a["url.path"].AsString() != "/items/42" || a["http.response.status_code"].AsInt64() != 202 {
 		t.Errorf("kind %v, attributes %v", s.SpanKind, s.Attributes)
 	}
@@ -712,8 +712,8 @@ func TestExportFlowFieldsKeepTheirTypes(t *testing.T) {
 			t.Errorf("attribute %s missing; have %v", k, spans[0].Attributes)
 			continue
 		}
-		if got.Type() != w.Type() || got.Emit() != w.Emit() {
-			t.Errorf("attribute %s = %s %s, want %s %s", k, got.Type(), got.Emit(), w.Type(), w.Emit())
+		if got.Type() != w.Type() || got.String() != w.String() {
+			t.Errorf("attribute %s = %s %s, want %s %s", k, got.Type(), got.String(), w.Type(), w.String())
 		}
 	}
 	// flow_end holds the same cut value.
