@@ -91,17 +91,17 @@ func TestOTelExportRPC(t *testing.T) {
 		}
 		for k, v := range want {
 			if a[k] != v {
-				t.Errorf("%s %v: %s = %v (%v), want %v (%v)", s.Name, s.SpanKind, k, a[k].Emit(), a[k].Type(), v.Emit(), v.Type())
+				t.Errorf("%s %v: %s = %v (%v), want %v (%v)", s.Name, s.SpanKind, k, a[k].String(), a[k].Type(), v.String(), v.Type())
 			}
 		}
 		for _, k := range []attribute.Key{"http.route", "rpc_system", "peer", "grpc_status_code"} {
 			if _, ok := a[k]; ok {
-				t.Errorf("%s %v: %s = %v, not renamed", s.Name, s.SpanKind, k, a[k].Emit())
+				t.Errorf("%s %v: %s = %v, not renamed", s.Name, s.SpanKind, k, a[k].String())
 			}
 		}
 		if s.SpanKind == trace.SpanKindServer {
 			if a["network.peer.address"].AsString() != "127.0.0.1" || a["network.peer.port"].AsInt64() <= 0 {
-				t.Errorf("%s: peer %v:%v", s.Name, a["network.peer.address"].Emit(), a["network.peer.port"].Emit())
+				t.Errorf("%s: peer %v:%v", s.Name, a["network.peer.address"].String(), a["network.peer.port"].String())
 			}
 		}
 	}
