@@ -1,6 +1,7 @@
 package core
 
 import (
+	"bytes"
 	"sync/atomic"
 
 	"github.com/logcrest/logcrest/internal/jsonenc"
@@ -27,6 +28,7 @@ type sinkFormat struct {
 	u        *jsonenc.Uniquer
 	text     func(dst, rec []byte) []byte // nil: JSON
 	scratch  []byte                       // a redacted record
+	flat     []byte                       // a record whose CRs were made spaces
 	// turned is the record keep last turned down and out what it becomes;
 	// format, which the ring calls next on that record, takes out.
 	turned, out []byte
@@ -42,11 +44,24 @@ func (p *gen) sinkFormat(text func(dst, rec []byte) []byte) *sinkFormat {
 // itself when there was nothing to change, else bytes valid until the next
 // call. Each masked value is counted here, once.
 //
+// A CR in rec (which only raw JSON can put there, see flatten; the caller
+// took out every LF but the last) becomes a space first, as a lone CR ends
+// a line for many line readers.
+//
 // A record that begins with uniqueMark (one LogCrest encoded itself, whose
 // keys are unique already) is returned without the mark and its keys
 // unchecked. Every ring of a gen has this format, so the mark never reaches
 // a sink.
 func (f *sinkFormat) clean(rec []byte) []byte {
+	if bytes.IndexByte(rec, '\r') >= 0 {
+		f.flat = append(f.flat[:0], rec...)
+		for i, c := range f.flat {
+			if c == '\r' {
+				f.flat[i] = ' '
+			}
+		}
+		rec = f.flat
+	}
 	out := rec
 	if f.redactor != nil {
 		var n int

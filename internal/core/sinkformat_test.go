@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -220,6 +223,72 @@ func BenchmarkSinkFormatFlowEnd(b *testing.B) {
 					}
 				}
 			})
+		}
+	}
+}
+
+// TestLoneCRCostsTheCallerNoCopy: a record whose raw JSON holds a CR (and no
+// LF but its last) is not copied on the log call, which scans for an LF
+// alone: the sinks' goroutines make the CR a space, so no sink, JSON file,
+// text console or added sink, gets a raw CR, and every record is one line
+// with its raw JSON intact.
+func TestLoneCRCostsTheCallerNoCopy(t *testing.T) {
+	dir := t.TempDir()
+	var console bytes.Buffer
+	var cmu sync.Mutex
+	p, err := New(WithDir(dir), WithName("svc"), WithJSON(true), WithConsole(lockedWriter{&cmu, &console}), WithConsoleFormat("text"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	added := newGatedSink()
+	close(added.open)
+	if _, err := p.AddSink(ExtSink{Name: "added", W: added}); err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	l := p.Logger()
+	raw := []byte("{\"a\":\r1,\r\"forged\":true}")
+	l.Info().RawJSON("raw", raw).Msg("cr") // builds the pipeline
+	const runs = 200
+	if n := testing.AllocsPerRun(runs, func() { l.Info().RawJSON("raw", raw).Msg("cr") }); n != 0 {
+		t.Errorf("a log call with a CR in raw JSON allocates %v times, want 0 (no copy)", n)
+	}
+	if err := p.Close(); err != nil {
+		t.Fatal(err)
+	}
+	const want = runs + 2 // AllocsPerRun makes one warm-up call
+	data, err := os.ReadFile(filepath.Join(dir, StreamSuccess, "svc.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, fromAdded := added.lines(t)
+	cmu.Lock()
+	text := console.String()
+	cmu.Unlock()
+	for name, out := range map[string]string{"file": string(data), "console": text} {
+		if strings.IndexByte(out, '\r') >= 0 {
+			t.Errorf("the %s holds a raw CR", name)
+		}
+		if n := strings.Count(out, "\n"); n != want {
+			t.Errorf("the %s has %d lines, want %d", name, n, want)
+		}
+	}
+	added.mu.Lock()
+	for _, b := range added.batches {
+		if bytes.IndexByte(b, '\r') >= 0 {
+			t.Errorf("the added sink got a raw CR: %q", b)
+		}
+	}
+	added.mu.Unlock()
+	recs := testkit.ReadStream[map[string]any](t, dir, StreamSuccess, "svc")
+	for name, got := range map[string][]map[string]any{"file": recs, "added sink": fromAdded} {
+		if len(got) != want {
+			t.Fatalf("the %s has %d records, want %d", name, len(got), want)
+		}
+		for _, m := range got {
+			if r, ok := m["raw"].(map[string]any); !ok || m["message"] != "cr" || r["a"] != 1.0 || r["forged"] != true {
+				t.Fatalf("the %s has %v, want the raw object intact", name, m)
+			}
 		}
 	}
 }
