@@ -443,7 +443,7 @@ func (p *Pipeline) LoggerOf(w zerolog.LevelWriter) zerolog.Logger {
 // WriteWith writes rec, a record of a zerolog logger at level l (NoLevel
 // for none), as p's own loggers do: error and above to the error stream,
 // the rest to the success stream, everything to the console, stamped with
-// the time now. fields, when not empty, is put in after the record's level
+// the time now (to the microsecond; see stamp). fields, when not empty, is put in after the record's level
 // and logger fields: ,"key":value pairs, each with its leading comma, of
 // keys among those LogCrest writes first (trace_id, span_id, flow_id, seq,
 // fn; see ownKeys), so that they win over a user's field of the same name,
@@ -463,7 +463,7 @@ func (p *Pipeline) WriteWith(l zerolog.Level, rec, fields []byte) (int, error) {
 	if l >= zerolog.ErrorLevel && l <= zerolog.PanicLevel {
 		stream = errsOf
 	}
-	n, err := p.dispatch(rec, l, fields, stream, time.Now())
+	n, err := p.dispatch(rec, l, fields, stream, stamp())
 	if l == zerolog.FatalLevel || l == zerolog.PanicLevel {
 		_ = p.Sync()
 	}
