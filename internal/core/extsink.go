@@ -152,15 +152,17 @@ func (p *Pipeline) rebuildLocked() error {
 // the error stream, into which they report their drops.
 func (p *gen) startExt(specs []*extSpec) {
 	for _, s := range specs {
+		// The records as the files' JSON holds them, redacted as every
+		// sink's are (see sinkFormat).
+		f := p.sinkFormat(nil)
 		opt := ring.Options{
 			Name:      s.Name,
 			QueueSize: p.settings.QueueSize,
 			MaxBytes:  p.settings.MaxBuffer,
-			// The records as the files' JSON holds them, redacted as
-			// every sink's are (see redactFormat).
-			Format:  p.redactFormat(extFormat()),
-			OnDrop:  p.reportDrop,
-			OnError: p.reportError,
+			Format:    f.format,
+			Keep:      f.keep,
+			OnDrop:    p.reportDrop,
+			OnError:   p.reportError,
 		}
 		if s.QueueSize != 0 {
 			opt.QueueSize = s.QueueSize
@@ -173,10 +175,6 @@ func (p *gen) startExt(specs []*extSpec) {
 		p.rings = append(p.rings, r)
 	}
 }
-
-// extFormat is the Format of an added sink's ring: the records exactly as
-// the files get them in JSON.
-func extFormat() func(dst, rec []byte) []byte { return uniqueFormat(nil) }
 
 // routeExt sends one record of stream s to the added sinks in todo that take
 // s, and returns those that refused it because this generation is closing.

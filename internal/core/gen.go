@@ -96,7 +96,7 @@ func newGen(s Settings, redacted *atomic.Uint64, ext []*extSpec) *gen {
 		if s.ConsoleFmt != ConsoleJSON { // JSON: the records as the files hold them
 			text = writers.TextFormatter{Color: writers.ColorFor(s.Console)}.Append
 		}
-		p.console = p.ring(writers.NewConsole(s.Console), StreamConsole, uniqueFormat(text))
+		p.console = p.ring(writers.NewConsole(s.Console), StreamConsole, text)
 		p.consoleMin = ConsoleMin(s)
 		p.rings = append(p.rings, p.console)
 	}
@@ -109,7 +109,7 @@ func newGen(s Settings, redacted *atomic.Uint64, ext []*extSpec) *gen {
 			sink := openFileSink(filepath.Join(s.Dir, stream, s.Name+".log"), s)
 			sink.closeBy, sink.closeTimeout = p.closeBy, s.CloseTimeout
 			p.files = append(p.files, sink)
-			return p.ring(sink, stream, uniqueFormat(text))
+			return p.ring(sink, stream, text)
 		}
 		p.success = open(StreamSuccess)
 		p.flows = open(StreamFlows)
@@ -170,31 +170,8 @@ func (g *gen) consoleWants(l zerolog.Level, rec []byte) bool {
 	return l >= g.consoleMin
 }
 
-// uniqueFormat returns the Format of a ring: each record with its keys made
-// unique (see ownKeys), then given to text, or written as JSON when text is
-// nil. It runs on the ring's background goroutine, so a log call pays
-// nothing for it; a record whose keys are unique already, the common case,
-// costs one pass over its bytes and is not rewritten.
-//
-// A record that begins with uniqueMark (one LogCrest encoded itself, whose
-// keys are unique already) is written without the mark and unchecked. Every
-// ring of a gen has this Format, so the mark never reaches a sink.
-func uniqueFormat(text func(dst, rec []byte) []byte) func(dst, rec []byte) []byte {
-	u := jsonenc.NewUniquer(ownKeys()...)
-	unique := func(rec []byte) []byte {
-		if len(rec) > 0 && rec[0] == uniqueMark {
-			return rec[1:]
-		}
-		return u.Unique(rec)
-	}
-	if text == nil {
-		return func(dst, rec []byte) []byte { return append(dst, unique(rec)...) }
-	}
-	return func(dst, rec []byte) []byte { return text(dst, unique(rec)) }
-}
-
 // uniqueMark begins, in a ring, a record whose keys need no check (see
-// uniqueFormat). A record itself always begins with '{'.
+// sinkFormat.clean). A record itself always begins with '{'.
 const uniqueMark = 0
 
 // ownKeys returns the keys LogCrest writes at the start of a record, before
@@ -227,39 +204,16 @@ func redactorOf(s *Settings) *redact.Redactor {
 	return redact.New(c)
 }
 
-// redactFormat puts redaction in front of format: every record a sink
-// gets, LogCrest's own (flow_end's fields and flow_error, error records)
-// as much as the user's, has its secrets masked before its keys are made
-// unique and before the text formatter reads it. Like format, it runs on
-// the ring's background goroutine; a record with nothing to mask is not
-// copied.
-func (p *gen) redactFormat(format func(dst, rec []byte) []byte) func(dst, rec []byte) []byte {
-	r := p.redactor
-	if r == nil {
-		return format
-	}
-	var scratch []byte // the ring's goroutine's own
-	return func(dst, rec []byte) []byte {
-		out, n := r.Record(scratch, rec)
-		if n > 0 {
-			scratch = out[:0]
-			p.redacted.Add(uint64(n))
-		}
-		if format == nil {
-			return append(dst, out...)
-		}
-		return format(dst, out)
-	}
-}
-
 // ring starts the ring of one sink; its records pass through the
-// redaction (redactFormat) and then format.
-func (p *gen) ring(sink io.Writer, name string, format func(dst, rec []byte) []byte) *ring.Ring {
+// redaction and the key check, and then text (see sinkFormat).
+func (p *gen) ring(sink io.Writer, name string, text func(dst, rec []byte) []byte) *ring.Ring {
+	f := p.sinkFormat(text)
 	return ring.New(sink, ring.Options{
 		Name:      name,
 		QueueSize: p.settings.QueueSize,
 		MaxBytes:  p.settings.MaxBuffer,
-		Format:    p.redactFormat(format),
+		Format:    f.format,
+		Keep:      f.keep,
 		OnDrop:    p.reportDrop,
 		OnError:   p.reportError,
 	})

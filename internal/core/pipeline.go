@@ -443,7 +443,7 @@ func (p *Pipeline) LoggerOf(w zerolog.LevelWriter) zerolog.Logger {
 // WriteWith writes rec, a record of a zerolog logger at level l (NoLevel
 // for none), as p's own loggers do: error and above to the error stream,
 // the rest to the success stream, everything to the console, stamped with
-// the time now. fields, when not empty, is put in after the record's level
+// the time now (to the microsecond; see stamp). fields, when not empty, is put in after the record's level
 // and logger fields: ,"key":value pairs, each with its leading comma, of
 // keys among those LogCrest writes first (trace_id, span_id, flow_id, seq,
 // fn; see ownKeys), so that they win over a user's field of the same name,
@@ -463,7 +463,7 @@ func (p *Pipeline) WriteWith(l zerolog.Level, rec, fields []byte) (int, error) {
 	if l >= zerolog.ErrorLevel && l <= zerolog.PanicLevel {
 		stream = errsOf
 	}
-	n, err := p.dispatch(rec, l, fields, stream, time.Now())
+	n, err := p.dispatch(rec, l, fields, stream, stamp())
 	if l == zerolog.FatalLevel || l == zerolog.PanicLevel {
 		_ = p.Sync()
 	}
@@ -515,8 +515,8 @@ func (p *Pipeline) dispatch(rec []byte, l zerolog.Level, fields []byte, stream s
 	}
 	n := len(rec)
 	if l != headed && l != headedUnique && needsFlatten(rec) {
-		// A zerolog record; LogCrest's own escape every CR and LF (see
-		// WriteRecord).
+		// A zerolog record with a raw LF; LogCrest's own escape every CR
+		// and LF (see WriteRecord). A CR alone is the sinks' to flatten.
 		rec = flatten(rec)
 	}
 	var buf [256]byte
@@ -579,13 +579,14 @@ func (g *gen) frame(dst []byte, t time.Time, l zerolog.Level, rec, fields []byte
 	return dst, body
 }
 
-// needsFlatten reports whether rec holds a CR anywhere or an LF before its
-// end (see flatten).
+// needsFlatten reports whether rec holds an LF before its end (see
+// flatten). It is the caller's one pass over a record, vectorised
+// (bytes.IndexByte): a CR does not split a record in the ring, so it is
+// left to the sink's goroutine (sinkFormat), which makes a space of it
+// before any sink sees it.
 func needsFlatten(rec []byte) bool {
-	if i := bytes.IndexByte(rec, '\n'); i >= 0 && i < len(rec)-1 {
-		return true
-	}
-	return bytes.IndexByte(rec, '\r') >= 0
+	i := bytes.IndexByte(rec, '\n')
+	return i >= 0 && i < len(rec)-1
 }
 
 // flatten returns a copy of rec in which every CR and every LF but a final
@@ -593,8 +594,11 @@ func needsFlatten(rec []byte) bool {
 // raw JSON (Event.RawJSON), where they are whitespace (or the JSON is invalid
 // anyway); left in, they would end the record early (a lone CR ends a line
 // for Python's and many other line readers), and the rest of it, chosen by
-// whoever controls that JSON, would read as a record of its own. Records are
-// rarely like this, so the copy is allowed to allocate.
+// whoever controls that JSON, would read as a record of its own. An LF must
+// go before the record enters a ring, which ends a record at its first LF;
+// a CR alone is made a space by the sinks' format (sinkFormat.clean), off
+// the caller's path. Records are rarely like this, so the copy is allowed
+// to allocate.
 func flatten(rec []byte) []byte {
 	out := bytes.Clone(rec)
 	last := len(out) - 1

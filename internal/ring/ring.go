@@ -242,6 +242,7 @@ type Ring struct {
 	writeErrors atomic.Uint64
 	dropped     atomic.Uint64
 	pending     atomic.Uint64 // drops not yet reported through OnDrop
+	uncopied    atomic.Uint64 // segments written as they were (see Uncopied)
 
 	// lastProgress is when a write to the sink last returned, as a time
 	// since epoch: the clock by which Flush and Close tell a slow sink
@@ -739,10 +740,16 @@ func (r *Ring) format(buf, scratch []byte) (out, _ []byte) {
 		scratch = r.opt.Format(scratch, rec)
 	}
 	if !copied {
+		r.uncopied.Add(1)
 		return buf, scratch
 	}
 	return scratch, scratch
 }
+
+// Uncopied returns how many segments, with a Format set, went to the sink
+// straight from where the callers wrote them, every record of them kept
+// (Options.Keep): what the check that records are not copied again reads.
+func (r *Ring) Uncopied() uint64 { return r.uncopied.Load() }
 
 // sinkWrite hands out to the sink. A sink that panics (a custom console
 // writer with a bug) would take the whole process down from a goroutine the
