@@ -160,7 +160,11 @@ func logcrestServer(dir string, console bool, extra ...logcrest.Option) (http.Ha
 		logcrest.WithConsoleFormat("off"),
 	}
 	if console {
-		opts = append(opts, logcrest.WithConsoleFormat("text"), logcrest.WithConsole(os.Stdout))
+		// The console gets every record the pipeline writes, as a
+		// developer's terminal does; a redirected stdout would otherwise
+		// get warnings and above only (console_level auto).
+		opts = append(opts, logcrest.WithConsoleFormat("text"), logcrest.WithConsole(os.Stdout),
+			logcrest.WithConsoleLevel("debug"))
 	}
 	p, err := logcrest.New(append(opts, extra...)...)
 	if err != nil {
