@@ -4,7 +4,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"unicode/utf8"
+
+	"github.com/logcrest/logcrest/adapters/internal/bound"
 
 	"github.com/logcrest/logcrest/adapters"
 	"github.com/logcrest/logcrest/internal/flow"
@@ -181,17 +182,17 @@ func newOutbound(req *http.Request) *outbound {
 	if method == "" {
 		method = http.MethodGet // what net/http sends for ""
 	}
-	c.method, c.methodCut = clip(method, adapters.MaxMethodLen)
+	c.method, c.methodCut = bound.Clip(method, adapters.MaxMethodLen)
 	host := req.URL.Host
 	if host == "" {
 		host = req.Host
 	}
-	c.host, c.hostCut = clip(host, maxHostLen)
+	c.host, c.hostCut = bound.Clip(host, maxHostLen)
 	path := req.URL.Path
 	if path == "" {
 		path = "/" // what net/http sends for an empty path
 	}
-	c.path, c.pathCut = clip(path, adapters.MaxPathLen)
+	c.path, c.pathCut = bound.Clip(path, adapters.MaxPathLen)
 	return c
 }
 
@@ -243,17 +244,4 @@ func hasHeader(h http.Header, key string) bool {
 		}
 	}
 	return false
-}
-
-// clip cuts s to at most n bytes, at a character boundary, and reports
-// whether it cut anything.
-func clip(s string, n int) (string, bool) {
-	if len(s) <= n {
-		return s, false
-	}
-	i := n
-	for i > 0 && !utf8.RuneStart(s[i]) {
-		i--
-	}
-	return s[:i], true
 }

@@ -5,7 +5,8 @@ import (
 	"errors"
 	"net/http"
 	"runtime/debug"
-	"unicode/utf8"
+
+	"github.com/logcrest/logcrest/adapters/internal/bound"
 
 	"github.com/logcrest/logcrest/adapters"
 	"github.com/logcrest/logcrest/internal/flow"
@@ -146,9 +147,9 @@ func (c *Config) Begin(w http.ResponseWriter, r *http.Request) *Request {
 	}
 	q := new(Request)
 	q.rw.reset(w)
-	q.method, q.methodCut = clip(r.Method, adapters.MaxMethodLen)
+	q.method, q.methodCut = bound.Clip(r.Method, adapters.MaxMethodLen)
 	if r.URL != nil {
-		q.path, q.pathCut = clip(r.URL.Path, adapters.MaxPathLen)
+		q.path, q.pathCut = bound.Clip(r.URL.Path, adapters.MaxPathLen)
 	}
 	q.requestID = c.requestID(r)
 	q.clientIP = c.clientIP(r)
@@ -183,20 +184,6 @@ func (c *Config) addFlowFields(ctx context.Context, r *http.Request) {
 			_ = flow.SetField(ctx, key, kv[i+1])
 		}
 	}
-}
-
-// clip cuts s to at most n bytes, at a character boundary, and reports
-// whether it cut anything. It does not allocate: the result is a prefix of
-// s.
-func clip(s string, n int) (string, bool) {
-	if len(s) <= n {
-		return s, false
-	}
-	i := n
-	for i > 0 && !utf8.RuneStart(s[i]) {
-		i--
-	}
-	return s[:i], true
 }
 
 // startFields adds the request's fields to flow_start.
@@ -236,7 +223,7 @@ func (q *Request) endFields(w *flow.FieldWriter) {
 		w.Int(schema.KeyBytes, q.bytes)
 	}
 	if q.route != "" {
-		route, cut := clip(q.route, adapters.MaxRouteLen)
+		route, cut := bound.Clip(q.route, adapters.MaxRouteLen)
 		w.Str(schema.KeyRoute, route)
 		if cut {
 			w.Bool(schema.KeyRouteTruncated, true)

@@ -13,7 +13,8 @@ import (
 	"runtime/debug"
 	"strings"
 	"time"
-	"unicode/utf8"
+
+	"github.com/logcrest/logcrest/adapters/internal/bound"
 
 	"github.com/rs/zerolog"
 
@@ -209,7 +210,7 @@ func (f *endFields) AddFields(w *flow.FieldWriter) { (*Call)(f).endFields(w) }
 func (c *Config) Begin(ctx context.Context, in *In) *Call {
 	q := new(Call)
 	q.system = in.System
-	q.route, q.routeCut = clip(in.FullMethod, adapters.MaxRouteLen)
+	q.route, q.routeCut = bound.Clip(in.FullMethod, adapters.MaxRouteLen)
 	q.service, q.method = SplitMethod(q.route)
 	if outer := httpflow.FromContext(ctx); outer != nil {
 		q.outer, q.ctx = outer, ctx
@@ -219,7 +220,7 @@ func (c *Config) Begin(ctx context.Context, in *In) *Call {
 	if len(in.RequestIDs) == 1 && adapters.ValidRequestID(in.RequestIDs[0]) {
 		q.requestID = in.RequestIDs[0]
 	}
-	q.peer, q.peerCut = clip(in.Peer, MaxPeerLen)
+	q.peer, q.peerCut = bound.Clip(in.Peer, MaxPeerLen)
 	var traceID, parentID string
 	if len(in.Traceparents) == 1 {
 		if t, p, f, ok := w3c.Parse(in.Traceparents[0]); ok {
@@ -360,18 +361,6 @@ func SplitMethod(full string) (service, method string) {
 	return s, ""
 }
 
-// clip cuts s to at most n bytes at a character boundary.
-func clip(s string, n int) (string, bool) {
-	if len(s) <= n {
-		return s, false
-	}
-	i := n
-	for i > 0 && !utf8.RuneStart(s[i]) {
-		i--
-	}
-	return s[:i], true
-}
-
 // Out is one client call, a step of the flow of its context.
 type Out struct {
 	span                           *flow.Span
@@ -399,7 +388,7 @@ func BeginOut(ctx context.Context, system, fullMethod string) (context.Context, 
 		return ctx, nil
 	}
 	o := &Out{system: system}
-	o.route, _ = clip(fullMethod, adapters.MaxRouteLen)
+	o.route, _ = bound.Clip(fullMethod, adapters.MaxRouteLen)
 	o.service, o.method = SplitMethod(o.route)
 	ctx, o.span = flow.Step(ctx, system+" "+o.route)
 	return ctx, o
