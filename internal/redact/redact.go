@@ -14,8 +14,10 @@ import (
 	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
+	"math/bits"
 	"regexp"
 	"sort"
 	"strings"
@@ -307,7 +309,9 @@ type Scratch struct {
 // cacheSize is the number of keys a Scratch remembers SecretKey's answer
 // for, each in the slot its hash names (a key that meets another in its
 // slot takes it over).
-const cacheSize = 256
+const cacheSize = 1 << cacheBits
+
+const cacheBits = 8
 
 // cachedKey is a key (up to len(b) bytes, as written) and whether it is a
 // secret's.
@@ -317,25 +321,29 @@ type cachedKey struct {
 	b      [30]byte
 }
 
-// keyHash is a cheap hash of k, from its length and four of its bytes,
-// enough to spread the few dozen keys a service writes.
-func keyHash(k []byte) uint {
-	h := uint(len(k)) * 0x9e3779b1
-	if len(k) > 0 {
-		h ^= uint(k[0]) * 0x85ebca6b
-		h ^= uint(k[len(k)-1]) * 0xc2b2ae35
-		h ^= uint(k[len(k)/2]) * 0x27d4eb2f
-		h ^= uint(k[(len(k)-1)/3]) << 7
+// keyHash is a cheap hash of k, from its length and its first and last
+// eight bytes: its top bits name k's slot in a Scratch's cache, its low
+// bits a bit in an object's set of keys.
+func keyHash(k []byte) uint64 {
+	var x uint64
+	if len(k) >= 8 {
+		x = binary.LittleEndian.Uint64(k) ^ bits.RotateLeft64(binary.LittleEndian.Uint64(k[len(k)-8:]), 29)
+	} else {
+		for i, c := range k {
+			x |= uint64(c) << (8 * i)
+		}
 	}
-	return h ^ h>>15
+	x ^= uint64(len(k)) << 56
+	x *= 0x9e3779b97f4a7c15
+	return x ^ x>>32
 }
 
 // secretKeyCached is SecretKey through the cache of s.
-func (r *Redactor) secretKeyCached(s *Scratch, k []byte, h uint) bool {
+func (r *Redactor) secretKeyCached(s *Scratch, k []byte, h uint64) bool {
 	if len(k) == 0 || len(k) > len(s.cache[0].b) {
 		return r.SecretKey(k)
 	}
-	c := &s.cache[h%cacheSize]
+	c := &s.cache[h>>(64-cacheBits)]
 	if int(c.n) == len(k) && string(c.b[:c.n]) == string(k) {
 		return c.secret
 	}
