@@ -414,11 +414,14 @@ func (w *writer) replace(start, end int, text []byte) {
 }
 
 func skipSpace(b []byte, i int) int {
-	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+	for i < len(b) && jsonSpace[b[i]] {
 		i++
 	}
 	return i
 }
+
+// jsonSpace holds the bytes JSON allows between tokens.
+var jsonSpace = [256]bool{' ': true, '\t': true, '\n': true, '\r': true}
 
 // value walks the value at src[i] and returns the index past it.
 func (w *writer) value(i, depth int) (int, bool) {
@@ -466,8 +469,12 @@ func (w *writer) value(i, depth int) (int, bool) {
 		if j == i {
 			return j, false
 		}
-		// A number can be a card number.
-		if spans := w.r.find(b[i:j], nil); len(spans) > 0 && b[i] >= '0' && b[i] <= '9' {
+		// A number can be a card number (13 digits at least), or match
+		// the user's pattern.
+		if b[i] < '0' || b[i] > '9' || j-i < minFind && w.r.pattern == nil {
+			return j, true
+		}
+		if spans := w.r.find(b[i:j], nil); len(spans) > 0 {
 			w.replace(i, j, jsonenc.String(nil, w.r.Replace(b[i:j])))
 			w.n++
 		}
@@ -617,13 +624,18 @@ func scanString(b []byte, i int) (end int, esc, ok bool) { return jsonenc.ScanSt
 // bytes are its content (no escape, only ASCII).
 func scanKey(b []byte, i int) (end int, plain, ok bool) { return jsonenc.ScanKey(b, i) }
 
+// minFind is the length of the shortest text a built-in value pattern
+// matches: a card number's 13 digits ("Bearer " and 8 bytes of token make
+// 15, a JWT at least 14).
+const minFind = 13
+
 // span is a part of a string to mask.
 type span struct{ start, end int }
 
 // find appends to spans the parts of s the value patterns match, sorted
 // and not overlapping.
 func (r *Redactor) find(s []byte, spans []span) []span {
-	if r.walk {
+	if r.walk || len(s) < minFind && r.pattern == nil {
 		return spans
 	}
 	spans = findBearer(s, spans)

@@ -2,6 +2,7 @@ package redact
 
 import (
 	"bytes"
+	"regexp"
 	"testing"
 
 	"github.com/logcrest/logcrest/internal/jsonenc"
@@ -89,4 +90,24 @@ func FuzzRecordUnique(f *testing.F) {
 			t.Fatalf("RecordUnique vouched for %q, the Uniquer rewrites it", in)
 		}
 	})
+}
+
+// TestShortestMatchesAreStillMasked: the walk skips the value patterns for
+// a value shorter than minFind only when no pattern of the user's is set;
+// the shortest card number, bearer token and a short number the user's
+// pattern names are still masked.
+func TestShortestMatchesAreStillMasked(t *testing.T) {
+	r := New(Config{Keys: Keys(nil), Pattern: regexp.MustCompile(`^42$|pin-[0-9]{2}`)})
+	var s Scratch
+	in := `{"card":"4222222222222","n":4222222222222,"h":"Bearer abcdefgh","answer":42,"p":"pin-12","other":41}`
+	want := `{"card":"[REDACTED]","n":"[REDACTED]","h":"Bearer [REDACTED]","answer":"[REDACTED]","p":"[REDACTED]","other":41}`
+	out, n, _ := r.RecordUnique(&s, nil, []byte(in))
+	if string(out) != want || n != 5 {
+		t.Fatalf("got %s (%d masked), want %s (5)", out, n, want)
+	}
+	r = New(Config{Keys: Keys(nil)})
+	out, n, _ = r.RecordUnique(&s, nil, []byte(`{"card":"4222222222222","n":4222222222222,"answer":42}`))
+	if want := `{"card":"[REDACTED]","n":"[REDACTED]","answer":42}`; string(out) != want || n != 2 {
+		t.Fatalf("without a pattern: got %s (%d masked), want %s (2)", out, n, want)
+	}
 }
