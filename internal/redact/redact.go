@@ -495,8 +495,7 @@ func (w *writer) object(i, depth int) (int, bool) {
 	var base int
 	var seen [4]uint64
 	if w.s != nil {
-		base = len(w.s.keys)
-		defer func() { w.s.keys = w.s.keys[:base] }()
+		base = len(w.s.keys) // put back when the object ends (a malformed record's walk ends with it)
 	}
 	for {
 		if i >= len(b) || b[i] != '"' {
@@ -571,6 +570,9 @@ func (w *writer) object(i, depth int) (int, bool) {
 			return i, false
 		}
 		if b[i] == '}' {
+			if w.s != nil {
+				w.s.keys = w.s.keys[:base]
+			}
 			return i + 1, true
 		}
 		if b[i] != ',' {
