@@ -7,7 +7,10 @@
 //
 // It works on the bytes of one JSON record, on a sink's background
 // goroutine: a record with nothing to mask costs one pass over its bytes
-// and is returned as it is, never copied.
+// and is returned as it is, never copied. RecordUnique makes the same pass
+// check that no object repeats a key, so that a sink's goroutine walks a
+// clean record once for both (it calls jsonenc.Uniquer only for a record
+// the walk cannot vouch for).
 package redact
 
 import (
