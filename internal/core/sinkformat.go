@@ -26,6 +26,7 @@ type sinkFormat struct {
 	redactor *redact.Redactor // nil: redaction off
 	redacted *atomic.Uint64   // values masked, for the Pipeline's life
 	u        *jsonenc.Uniquer
+	keys     redact.Scratch               // the redactor's memory for this goroutine
 	text     func(dst, rec []byte) []byte // nil: JSON
 	scratch  []byte                       // a redacted record
 	flat     []byte                       // a record whose CRs were made spaces
@@ -62,17 +63,26 @@ func (f *sinkFormat) clean(rec []byte) []byte {
 		}
 		rec = f.flat
 	}
-	out := rec
-	if f.redactor != nil {
-		var n int
-		out, n = f.redactor.Record(f.scratch, rec)
-		if n > 0 {
-			f.scratch = out[:0]
-			f.redacted.Add(uint64(n))
+	if f.redactor == nil {
+		if len(rec) > 0 && rec[0] == uniqueMark {
+			return rec[1:]
 		}
+		return f.u.Unique(rec)
+	}
+	// One walk masks the secrets and checks the keys; only a record it
+	// could not vouch for (a key repeated, or written with an escape or a
+	// byte outside ASCII) is walked again by the Uniquer. Masking changes
+	// values only, so the keys of what it returns are those it checked.
+	out, n, unique := f.redactor.RecordUnique(&f.keys, f.scratch, rec)
+	if n > 0 {
+		f.scratch = out[:0]
+		f.redacted.Add(uint64(n))
 	}
 	if len(out) > 0 && out[0] == uniqueMark {
 		return out[1:]
+	}
+	if unique {
+		return out
 	}
 	return f.u.Unique(out)
 }

@@ -282,6 +282,39 @@ func scanKey(b []byte, i int) (end int, plain, ok bool) {
 	return len(b), false, false
 }
 
+// ScanKey returns the index past the JSON string starting at b[i] ('"'),
+// whether its bytes are its content (no escape, only ASCII), and false for
+// a string that does not end.
+func ScanKey(b []byte, i int) (end int, plain, ok bool) { return scanKey(b, i) }
+
+// ScanString returns the index past the JSON string starting at b[i]
+// ('"'), whether it holds an escape, and false for a string that does not
+// end. It reads eight bytes at a time.
+func ScanString(b []byte, i int) (end int, esc, ok bool) {
+	j := i + 1
+	for j < len(b) {
+		if j+8 <= len(b) {
+			w := binary.LittleEndian.Uint64(b[j:])
+			m := (zero8(w^(lsb*'"')) | zero8(w^(lsb*'\\'))) & msb
+			if m == 0 {
+				j += 8
+				continue
+			}
+			j += bits.TrailingZeros64(m) / 8
+		}
+		switch b[j] {
+		case '"':
+			return j + 1, esc, true
+		case '\\':
+			esc = true
+			j += 2
+		default:
+			j++
+		}
+	}
+	return len(b), esc, false
+}
+
 // skipString returns the index past the string starting at b[i] ('"').
 func skipString(b []byte, i int) (int, bool) {
 	j := i + 1

@@ -7,15 +7,20 @@
 //
 // It works on the bytes of one JSON record, on a sink's background
 // goroutine: a record with nothing to mask costs one pass over its bytes
-// and is returned as it is, never copied.
+// and is returned as it is, never copied. RecordUnique makes the same pass
+// check that no object repeats a key, so that a sink's goroutine walks a
+// clean record once for both (it calls jsonenc.Uniquer only for a record
+// the walk cannot vouch for).
 package redact
 
 import (
 	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
+	"math/bits"
 	"regexp"
 	"sort"
 	"strings"
@@ -291,7 +296,83 @@ func (r *Redactor) String(s string) (string, int) {
 // number of values masked. When nothing was masked it returns rec itself,
 // uncopied; otherwise the rewritten record is appended to dst[:0].
 func (r *Redactor) Record(dst, rec []byte) ([]byte, int) {
-	w := writer{r: r, src: rec, dst: dst[:0]}
+	out, n, _ := r.record(nil, dst, rec)
+	return out, n
+}
+
+// Scratch is the memory one goroutine reuses from one RecordUnique call to
+// the next: the answers of SecretKey for the keys it met, and the keys of
+// the objects being walked. The zero Scratch is ready for use; it is not
+// safe for concurrent use.
+type Scratch struct {
+	cache [cacheSize]cachedKey
+	keys  [][]byte // the keys of the objects being walked, innermost last
+}
+
+// cacheSize is the number of keys a Scratch remembers SecretKey's answer
+// for, each in the slot its hash names (a key that meets another in its
+// slot takes it over).
+const cacheSize = 1 << cacheBits
+
+const cacheBits = 8
+
+// cachedKey is a key (up to len(b) bytes, as written) and whether it is a
+// secret's.
+type cachedKey struct {
+	n      uint8 // 0: an empty slot
+	secret bool
+	b      [30]byte
+}
+
+// keyHash is a cheap hash of k, from its length and its first and last
+// eight bytes: its top bits name k's slot in a Scratch's cache, its low
+// bits a bit in an object's set of keys.
+func keyHash(k []byte) uint64 {
+	var x uint64
+	if len(k) >= 8 {
+		x = binary.LittleEndian.Uint64(k) ^ bits.RotateLeft64(binary.LittleEndian.Uint64(k[len(k)-8:]), 29)
+	} else {
+		for i, c := range k {
+			x |= uint64(c) << (8 * i)
+		}
+	}
+	x ^= uint64(len(k)) << 56
+	x *= 0x9e3779b97f4a7c15
+	return x ^ x>>32
+}
+
+// secretKeyCached is SecretKey through the cache of s.
+func (r *Redactor) secretKeyCached(s *Scratch, k []byte, h uint64) bool {
+	if len(k) == 0 || len(k) > len(s.cache[0].b) {
+		return r.SecretKey(k)
+	}
+	c := &s.cache[h>>(64-cacheBits)]
+	if int(c.n) == len(k) && string(c.b[:c.n]) == string(k) {
+		return c.secret
+	}
+	secret := r.SecretKey(k)
+	c.n = uint8(copy(c.b[:], k))
+	c.secret = secret
+	return secret
+}
+
+// RecordUnique is Record and, in the same pass, a check of the record's
+// keys: unique reports that the record is well-formed JSON in which no
+// object, at any depth, repeats a key, and so that the record returned
+// (masked or not) needs no other check. False means a key is repeated, or
+// may be (a key with an escape or a byte outside ASCII, compared here as
+// written while a reader decodes it), or the record could not be walked:
+// the caller then checks it the slow way (jsonenc.Uniquer).
+func (r *Redactor) RecordUnique(s *Scratch, dst, rec []byte) (out []byte, n int, unique bool) {
+	return r.record(s, dst, rec)
+}
+
+// record is Record, checking the keys with s when s is not nil.
+func (r *Redactor) record(s *Scratch, dst, rec []byte) ([]byte, int, bool) {
+	w := writer{r: r, src: rec, dst: dst[:0], s: s, unique: s != nil}
+	if s != nil {
+		s.keys = s.keys[:0]
+	}
 	i := 0
 	if i < len(rec) && rec[i] < ' ' && rec[i] != '\n' && rec[i] != '\t' && rec[i] != '\r' {
 		i++ // a mark the ring's Format reads
@@ -303,15 +384,15 @@ func (r *Redactor) Record(dst, rec []byte) ([]byte, int) {
 		w = writer{r: r, src: rec, dst: dst[:0]}
 		spans := r.find(rec, nil)
 		if len(spans) == 0 {
-			return rec, 0
+			return rec, 0, false
 		}
-		return r.mask(w.dst, rec, spans), len(spans)
+		return r.mask(w.dst, rec, spans), len(spans), false
 	}
 	if w.n == 0 {
-		return rec, 0
+		return rec, 0, w.unique
 	}
 	w.dst = append(w.dst, rec[w.last:]...)
-	return w.dst, w.n
+	return w.dst, w.n, w.unique
 }
 
 // writer rewrites src lazily: dst holds src[:last] with its replacements
@@ -322,6 +403,10 @@ type writer struct {
 	dst  []byte
 	last int
 	n    int
+	// s, when not nil, caches the key answers and holds the keys for the
+	// check of their uniqueness; unique stays true while it holds.
+	s      *Scratch
+	unique bool
 }
 
 // replace puts text (raw JSON) in place of src[start:end].
@@ -332,11 +417,14 @@ func (w *writer) replace(start, end int, text []byte) {
 }
 
 func skipSpace(b []byte, i int) int {
-	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+	for i < len(b) && jsonSpace[b[i]] {
 		i++
 	}
 	return i
 }
+
+// jsonSpace holds the bytes JSON allows between tokens.
+var jsonSpace = [256]bool{' ': true, '\t': true, '\n': true, '\r': true}
 
 // value walks the value at src[i] and returns the index past it.
 func (w *writer) value(i, depth int) (int, bool) {
@@ -384,8 +472,12 @@ func (w *writer) value(i, depth int) (int, bool) {
 		if j == i {
 			return j, false
 		}
-		// A number can be a card number.
-		if spans := w.r.find(b[i:j], nil); len(spans) > 0 && b[i] >= '0' && b[i] <= '9' {
+		// A number can be a card number (13 digits at least), or match
+		// the user's pattern.
+		if b[i] < '0' || b[i] > '9' || j-i < minFind && w.r.pattern == nil {
+			return j, true
+		}
+		if spans := w.r.find(b[i:j], nil); len(spans) > 0 {
 			w.replace(i, j, jsonenc.String(nil, w.r.Replace(b[i:j])))
 			w.n++
 		}
@@ -400,28 +492,62 @@ func (w *writer) object(i, depth int) (int, bool) {
 	if i < len(b) && b[i] == '}' {
 		return i + 1, true
 	}
+	// The keys of this object are w.s.keys[base:]; seen has a bit set for
+	// the hash of each, so that only a key whose bit is set already is
+	// compared with the others.
+	var base int
+	var seen [4]uint64
+	if w.s != nil {
+		base = len(w.s.keys) // put back when the object ends (a malformed record's walk ends with it)
+	}
 	for {
 		if i >= len(b) || b[i] != '"' {
 			return i, false
 		}
-		kend, esc, ok := scanString(b, i)
+		kend, plain, ok := scanKey(b, i)
 		if !ok {
 			return kend, false
 		}
 		key := b[i+1 : kend-1]
-		if esc {
-			var s string
-			if json.Unmarshal(b[i:kend], &s) != nil {
-				return kend, false
+		if !plain {
+			// An escape or a byte outside ASCII: a reader may see this
+			// key as another written differently, which only the
+			// Uniquer's decoding check tells.
+			w.unique = false
+			if bytes.IndexByte(key, '\\') >= 0 {
+				var s string
+				if json.Unmarshal(b[i:kend], &s) != nil {
+					return kend, false
+				}
+				key = []byte(s)
 			}
-			key = []byte(s)
 		}
 		i = skipSpace(b, kend)
 		if i >= len(b) || b[i] != ':' {
 			return i, false
 		}
 		i = skipSpace(b, i+1)
-		if w.r.SecretKey(key) {
+		var secret bool
+		if w.s != nil {
+			h := keyHash(key)
+			if w.unique {
+				bit := &seen[h>>6&3]
+				if *bit&(1<<(h&63)) != 0 {
+					for _, o := range w.s.keys[base:] {
+						if string(o) == string(key) {
+							w.unique = false
+							break
+						}
+					}
+				}
+				*bit |= 1 << (h & 63)
+				w.s.keys = append(w.s.keys, key)
+			}
+			secret = w.r.secretKeyCached(w.s, key, h)
+		} else {
+			secret = w.r.SecretKey(key)
+		}
+		if secret {
 			start := i
 			var ok bool
 			// Walk it untouched: a scratch writer so that nothing inside
@@ -447,6 +573,9 @@ func (w *writer) object(i, depth int) (int, bool) {
 			return i, false
 		}
 		if b[i] == '}' {
+			if w.s != nil {
+				w.s.keys = w.s.keys[:base]
+			}
 			return i + 1, true
 		}
 		if b[i] != ',' {
@@ -494,18 +623,16 @@ func (w *writer) str(start, end int, esc bool) {
 
 // scanString returns the index past the string at b[i] ('"') and whether
 // it holds an escape.
-func scanString(b []byte, i int) (end int, esc, ok bool) {
-	for j := i + 1; j < len(b); j++ {
-		switch b[j] {
-		case '"':
-			return j + 1, esc, true
-		case '\\':
-			esc = true
-			j++
-		}
-	}
-	return len(b), esc, false
-}
+func scanString(b []byte, i int) (end int, esc, ok bool) { return jsonenc.ScanString(b, i) }
+
+// scanKey returns the index past the string at b[i] ('"') and whether its
+// bytes are its content (no escape, only ASCII).
+func scanKey(b []byte, i int) (end int, plain, ok bool) { return jsonenc.ScanKey(b, i) }
+
+// minFind is the length of the shortest text a built-in value pattern
+// matches: a card number's 13 digits ("Bearer " and 8 bytes of token make
+// 15, a JWT at least 14).
+const minFind = 13
 
 // span is a part of a string to mask.
 type span struct{ start, end int }
@@ -513,7 +640,7 @@ type span struct{ start, end int }
 // find appends to spans the parts of s the value patterns match, sorted
 // and not overlapping.
 func (r *Redactor) find(s []byte, spans []span) []span {
-	if r.walk {
+	if r.walk || len(s) < minFind && r.pattern == nil {
 		return spans
 	}
 	spans = findBearer(s, spans)
