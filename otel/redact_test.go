@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
 	"github.com/logcrest/logcrest"
@@ -55,6 +56,10 @@ func exits(t *testing.T, redact bool, consoleFmt string, jsonFiles bool) (out ma
 	}
 	sr := tracetest.NewSpanRecorder()
 	x := logcrestotel.ExportTo(p, sr)
+	logs := &memExporter{}
+	if _, err := logcrestotel.ExportLogs(p, logs); err != nil {
+		t.Fatal(err)
+	}
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /login", func(w http.ResponseWriter, r *http.Request) {
@@ -99,12 +104,24 @@ func exits(t *testing.T, redact bool, consoleFmt string, jsonFiles bool) (out ma
 	for _, s := range tracetest.SpanStubsFromReadOnlySpans(sr.Ended()) {
 		out["span "+s.Name] = fmt.Sprintf("%+v", s)
 	}
+	// The OTLP sink: every log record as the exporter got it, body and
+	// attributes (nested maps and slices printed whole).
+	for i, r := range logs.records() {
+		var b strings.Builder
+		b.WriteString(r.Body().String())
+		r.WalkAttributes(func(kv attribute.KeyValue) bool {
+			fmt.Fprintf(&b, " %s=%s", kv.Key, kv.Value.String())
+			return true
+		})
+		out[fmt.Sprintf("otlp record %d", i)] = b.String()
+	}
 	return out, p.Stats().Redacted
 }
 
 // TestRedactionEveryExit plants secrets of every kind and checks that not
 // one byte of them reaches any exit: the three files (JSON and text), the
-// console (text and JSON) and the spans of logcrestotel.ExportTo. With
+// console (text and JSON), the records of logcrestotel.ExportLogs (the OTLP
+// sink) and the spans of logcrestotel.ExportTo. With
 // redaction off every secret does get out, which shows the test reaches
 // every exit it checks.
 func TestRedactionEveryExit(t *testing.T) {
@@ -115,7 +132,7 @@ func TestRedactionEveryExit(t *testing.T) {
 	}{{"text", true}, {"json", false}} {
 		t.Run(c.console+" console", func(t *testing.T) {
 			out, n := exits(t, true, c.console, c.json)
-			if len(out) < 5 { // console, three files, spans
+			if len(out) < 6 { // console, three files, spans, OTLP records
 				t.Fatalf("exits: %v", keys(out))
 			}
 			for where, text := range out {
@@ -140,17 +157,19 @@ func TestRedactionEveryExit(t *testing.T) {
 	}
 	t.Run("off", func(t *testing.T) {
 		out, n := exits(t, false, "json", true)
-		var files, spans strings.Builder
+		var files, spans, otlp strings.Builder
 		for where, text := range out {
 			if strings.HasPrefix(where, "span ") {
 				spans.WriteString(text)
+			} else if strings.HasPrefix(where, "otlp ") {
+				otlp.WriteString(text)
 			} else if where != "console" {
 				files.WriteString(text)
 			}
 		}
 		for _, s := range plants {
-			if !strings.Contains(files.String(), s) || !strings.Contains(out["console"], s) {
-				t.Errorf("with redaction off %s is not in the files and the console", s)
+			if !strings.Contains(files.String(), s) || !strings.Contains(out["console"], s) || !strings.Contains(otlp.String(), s) {
+				t.Errorf("with redaction off %s is not in the files, the console and the OTLP records", s)
 			}
 		}
 		for _, s := range spanPlants {
