@@ -484,3 +484,73 @@ func TestExportLogsCloseSlowExporter(t *testing.T) {
 		t.Errorf("Stats %+v, want the 1 record the stuck exporter held as failed or buffered", st)
 	}
 }
+
+// TestExportLogsCarriesDropNotices: with the files and the console off,
+// records leave by OTLP alone, so the "logcrest dropped N records" warning
+// a full queue leads to must reach the exporter too: once the stuck
+// exporter is released, it gets the notices, whose counts add up to the
+// sink's Dropped in Stats, and every other record it got was logged.
+func TestExportLogsCarriesDropNotices(t *testing.T) {
+	p, _ := logcrest.New(logcrest.WithFiles(false), logcrest.WithConsoleFormat("off"),
+		logcrest.WithCloseTimeout(5*time.Second), logcrest.WithConfigFile(""))
+	exp := &memExporter{gate: make(chan struct{})}
+	if _, err := logcrestotel.ExportLogs(p, exp, logcrestotel.WithLogMaxBuffer(128<<10)); err != nil {
+		t.Fatal(err)
+	}
+	release := sync.OnceFunc(func() { close(exp.gate) })
+	t.Cleanup(release)
+	const n = 20000
+	pad := strings.Repeat("x", 100)
+	l := p.Log(context.Background())
+	for i := 0; i < n; i++ {
+		l.Info().Int("i", i).Str("pad", pad).Msg("load")
+	}
+	release()
+	closed := make(chan error, 1)
+	go func() { closed <- p.Close() }()
+	select {
+	case err := <-closed:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("Close hung after the exporter was released")
+	}
+	var dropped uint64
+	for _, s := range p.Stats().Sinks {
+		if s.Name == "otlp" {
+			dropped = s.Dropped
+		}
+	}
+	if dropped == 0 {
+		t.Fatal("nothing dropped: the test did not fill the queue")
+	}
+	var told, loads uint64
+	for _, r := range exp.records() {
+		switch body := r.Body().AsString(); {
+		case body == "load":
+			loads++
+		case strings.HasPrefix(body, "logcrest dropped "):
+			var sink string
+			var count int64
+			r.WalkAttributes(func(kv attribute.KeyValue) bool {
+				switch kv.Key {
+				case "sink":
+					sink = kv.Value.AsString()
+				case "dropped":
+					count = kv.Value.AsInt64()
+				}
+				return true
+			})
+			if sink != "otlp" || count <= 0 || r.Severity() != otellog.SeverityWarn {
+				t.Errorf("drop notice: sink %q, dropped %d, severity %v", sink, count, r.Severity())
+			}
+			told += uint64(count)
+		default:
+			t.Errorf("unexpected record %q", body)
+		}
+	}
+	if told != dropped || loads+dropped != n {
+		t.Errorf("the exporter was told of %d drops, Stats says %d; it got %d of %d records", told, dropped, loads, n)
+	}
+}

@@ -241,7 +241,8 @@ func (p *gen) route(s streamID, prefix, body []byte, todo sinkMask) sinkMask {
 }
 
 // reportDrop writes the "logcrest dropped N records" warning into the error
-// stream (and the console), bypassing the queue bound.
+// stream, the console and the added sinks that take the error stream,
+// bypassing the queue bound.
 func (p *gen) reportDrop(sink string, n uint64) {
 	rec := make([]byte, 0, 192)
 	rec = timePrefix(rec, time.Now(), nil)
@@ -258,6 +259,14 @@ func (p *gen) reportDrop(sink string, n uint64) {
 	}
 	if p.console != nil {
 		_ = p.console.Notice(rec)
+	}
+	// An added sink that takes the error stream gets it too: with the
+	// files and the console off (records leave by OTLP alone) it is the
+	// only place a drop can be told.
+	for _, e := range p.ext {
+		if e.streams&(1<<errsOf) != 0 {
+			_ = e.r.Notice(rec)
+		}
 	}
 }
 
