@@ -39,10 +39,7 @@ func (d *DetailPolicy) SampleRate(route string) int {
 
 // policyOf derives the DetailPolicy of settings s.
 func policyOf(s *Settings) DetailPolicy {
-	fb := s.FlowBuffer
-	if fb > 1<<30 {
-		fb = 1 << 30 // held record offsets are int32
-	}
+	fb := min(s.FlowBuffer, maxFlowBuffer) // checked at Resolve; held record offsets are int32
 	return DetailPolicy{
 		Buffered:    s.Detail == DetailBuffered,
 		BufferLevel: s.BufferLevel,
@@ -173,11 +170,6 @@ func (p *Pipeline) AppendHeldHead(dst []byte, l zerolog.Level) ([]byte, bool) {
 		return dst, false
 	}
 	return append(dst, p.current().heads[l-zerolog.TraceLevel]...), true
-}
-
-// AppendHeldFlowHead is AppendFlowHead for a flow_start a flow holds.
-func (p *Pipeline) AppendHeldFlowHead(dst []byte, l zerolog.Level) ([]byte, bool) {
-	return p.AppendFlowHead(dst, l, false, false)
 }
 
 // WriteAt writes rec, a record of a zerolog logger at level l that a flow
