@@ -185,6 +185,7 @@ func WithSlowFlow(d time.Duration) Option { return core.WithSlowFlow(d) }
 // records; env LOGCREST_FLOW_BUFFER and LOGCREST_FLOW_BUFFER_RECORDS, json
 // flow_buffer_bytes and flow_buffer_records). Past either bound the oldest
 // held record is evicted; flow_end says how many were (buffered_evicted).
+// The bytes must be positive and at most 1 GiB, the records positive.
 func WithFlowBuffer(bytes int64, records int) Option { return core.WithFlowBuffer(bytes, records) }
 
 // WithMaxHeld bounds the bytes all the flows of a pipeline hold together

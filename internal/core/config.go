@@ -317,7 +317,7 @@ func WithSlowFlow(d time.Duration) Option {
 // records; env LOGCREST_FLOW_BUFFER and LOGCREST_FLOW_BUFFER_RECORDS, json
 // flow_buffer_bytes and flow_buffer_records): past either bound the oldest
 // held record is evicted, counted, and flow_end says how many. Both must be
-// positive.
+// positive, and the bytes at most 1 GiB.
 func WithFlowBuffer(bytes int64, records int) Option {
 	return func(o *options) {
 		flowBufferSetting.with(bytes)(o)
@@ -778,7 +778,7 @@ var (
 	flowBufferSetting = setting[int64]{
 		key: "flow_buffer_bytes", env: "LOGCREST_FLOW_BUFFER", option: "WithFlowBuffer", def: 64 << 10,
 		field: func(s *Settings) *int64 { return &s.FlowBuffer },
-		parse: parseSize, decode: jsonSize, check: checkPositive,
+		parse: parseSize, decode: jsonSize, check: checkFlowBuffer,
 	}
 	flowBufferRecSetting = setting[int]{
 		key: "flow_buffer_records", env: "LOGCREST_FLOW_BUFFER_RECORDS", option: "WithFlowBuffer", def: 512,
@@ -1506,6 +1506,18 @@ func checkName(name string) error {
 		return fmt.Errorf("%s contains a control character", quote(name))
 	}
 	return nil
+}
+
+// maxFlowBuffer is the largest flow_buffer_bytes: a flow's held records
+// are indexed by 32-bit offsets (see internal/flow's detail.go).
+const maxFlowBuffer = 1 << 30
+
+// checkFlowBuffer accepts a positive flow bound of at most maxFlowBuffer.
+func checkFlowBuffer(n int64) error {
+	if n > maxFlowBuffer {
+		return fmt.Errorf("%d is more than %d (1 GiB)", n, maxFlowBuffer)
+	}
+	return checkPositive(n)
 }
 
 func checkPositive(n int64) error {
