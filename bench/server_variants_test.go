@@ -67,6 +67,7 @@ var serverVariants = []serverVariant{
 	{name: "logcrest-middleware", logcrest: &logcrestExpect{sample: 1},
 		build: logcrestMiddlewareServer},
 	{name: "hlog-middleware", records: 1, build: hlogMiddlewareServer},
+	{name: "floor-middleware", records: 1, build: floorMiddlewareServer},
 	{name: "logcrest-files", logcrest: &logcrestExpect{handler: true, sample: 1},
 		build: func(dir string) (http.Handler, func() error, error) {
 			return logcrestServer(dir, false)

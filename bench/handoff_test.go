@@ -1,0 +1,146 @@
+package bench_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"sync"
+	"testing"
+
+	"github.com/logcrest/logcrest"
+)
+
+type gateWriter chan struct{}
+
+func (g gateWriter) Write(p []byte) (int, error) { <-g; return len(p), nil }
+
+// BenchmarkHandoff measures the floor under issue 24's target: what the
+// same ten-field zerolog record costs its caller when the bytes go to
+// another goroutine, in the simplest hand-off there is, beside zerolog to
+// io.Discard and LogCrest in the same run.
+//
+//	ZerologDiscard   zerolog to io.Discard: encoded, then thrown away
+//	ZerologCopy      zerolog to a writer that copies each record into one
+//	                 reused 64 KiB buffer that nobody reads: the cost of the
+//	                 copy alone, the memory staying in the caller's cache
+//	ZerologHandoff   zerolog to a writer that copies each record into 64 KiB
+//	                 segments handed whole, over a channel, to a consumer
+//	                 goroutine that reads every byte (counts the lines) and
+//	                 gives the segment back: one producer, no atomic
+//	                 operation per record, no lock, no system call. The
+//	                 least any background writer must do.
+//	LogCrest         logcrest.Log(ctx) through the whole pipeline (ring,
+//	                 redaction, files), as in BenchmarkLogCall
+//
+// The difference between ZerologCopy and ZerologHandoff is the price of the
+// bytes crossing from the caller's core to the consumer's and back (the
+// consumer reads each line, the caller then writes it again): a price every
+// design that takes the write off the caller's path pays per record.
+func BenchmarkHandoff(b *testing.B) {
+	for _, c := range []struct {
+		name string
+		make func(b *testing.B) func(int)
+	}{
+		{"ZerologDiscard", func(*testing.B) func(int) { return zerologCall(zerologFor(io.Discard, false)) }},
+		{"ZerologCopy", func(*testing.B) func(int) { return zerologCall(zerologFor(&copyWriter{buf: make([]byte, 64<<10)}, false)) }},
+		{"ZerologHandoff", func(b *testing.B) func(int) {
+			w := newHandoffWriter()
+			b.Cleanup(func() {
+				if got, want := w.close(), int64(b.N); got != want {
+					b.Errorf("the consumer read %d lines, want %d", got, want)
+				}
+			})
+			return zerologCall(zerologFor(w, false))
+		}},
+		{"ZerologHandoff32", func(b *testing.B) func(int) {
+			w := newHandoffWriterN(32)
+			b.Cleanup(func() { w.close() })
+			return zerologCall(zerologFor(w, false))
+		}},
+		{"LogCrestStalled", func(b *testing.B) func(int) {
+			gate := make(chan struct{})
+			useLogCrest(b, logcrest.WithFiles(false), logcrest.WithConsoleFormat("json"), logcrest.WithConsoleLevel("debug"),
+				logcrest.WithConsole(gateWriter(gate)), logcrest.WithMaxBuffer(1<<30))
+			b.Cleanup(func() { close(gate) })
+			ctx := context.Background()
+			return func(i int) { zerologRecord(logcrest.Log(ctx).Info(), i) }
+		}},
+		{"LogCrest", func(b *testing.B) func(int) { return logCrestCall(b, false) }},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			call := c.make(b)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				call(i)
+			}
+			b.StopTimer()
+		})
+	}
+}
+
+// copyWriter copies each record into buf, wrapping around; nobody reads it.
+type copyWriter struct {
+	buf []byte
+	off int
+}
+
+func (w *copyWriter) Write(p []byte) (int, error) {
+	if w.off+len(p) > len(w.buf) {
+		w.off = 0
+	}
+	w.off += copy(w.buf[w.off:], p)
+	return len(p), nil
+}
+
+// handoffWriter is the simplest hand-off of records to another goroutine:
+// the producer fills a 64 KiB segment and sends it whole; the consumer reads
+// every byte and sends it back for reuse.
+type handoffWriter struct {
+	cur   []byte
+	full  chan []byte
+	free  chan []byte
+	done  sync.WaitGroup
+	lines int64
+}
+
+func newHandoffWriter() *handoffWriter { return newHandoffWriterN(4) }
+
+func newHandoffWriterN(k int) *handoffWriter {
+	w := &handoffWriter{full: make(chan []byte, 64), free: make(chan []byte, 64)}
+	for range k {
+		w.free <- make([]byte, 0, 64<<10)
+	}
+	w.cur = <-w.free
+	w.done.Add(1)
+	go func() {
+		defer w.done.Done()
+		for seg := range w.full {
+			w.lines += int64(bytes.Count(seg, []byte{'\n'}))
+			w.free <- seg[:0]
+		}
+	}()
+	return w
+}
+
+func (w *handoffWriter) Write(p []byte) (int, error) {
+	if len(w.cur)+len(p) > cap(w.cur) {
+		w.full <- w.cur
+		select {
+		case w.cur = <-w.free:
+		default:
+			w.cur = make([]byte, 0, 64<<10)
+		}
+	}
+	w.cur = append(w.cur, p...)
+	return len(p), nil
+}
+
+// close hands over the last segment, waits for the consumer and returns the
+// lines it read.
+func (w *handoffWriter) close() int64 {
+	w.full <- w.cur
+	close(w.full)
+	w.done.Wait()
+	return w.lines
+}
