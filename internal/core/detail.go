@@ -112,6 +112,20 @@ func (p *Pipeline) Let(bytes int, records int, kept, evicted bool) {
 	}
 }
 
+// HeldDropped counts one record held and dropped, of no bytes: a routine
+// flow's flow_start, which a flow holds unencoded (see package flow) and
+// drops without ever encoding it.
+func (p *Pipeline) HeldDropped() {
+	p.detail.held.Add(1)
+	p.detail.dropped.Add(1)
+}
+
+// HoldRoom reports whether n more bytes would fit in the pipeline's held
+// memory now.
+func (p *Pipeline) HoldRoom(n int) bool {
+	return p.detail.bytes.Load()+int64(n) <= p.current().settings.MaxHeld
+}
+
 // Unheld counts a record a flow could not hold, being larger than its
 // bound, as an overflow.
 func (p *Pipeline) Unheld() { p.detail.overflow.Add(1) }

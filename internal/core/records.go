@@ -49,6 +49,13 @@ func (p *Pipeline) AppendFlowHead(dst []byte, l zerolog.Level, end, failed bool)
 	return append(dst, g.heads[l-zerolog.TraceLevel]...), true
 }
 
+// WritesFlowStart reports whether AppendFlowHead begins a flow_start at
+// level l, without beginning it.
+func (p *Pipeline) WritesFlowStart(l zerolog.Level) bool {
+	return l >= zerolog.TraceLevel && l <= zerolog.PanicLevel &&
+		p.current().settings.FlowRecords != FlowRecordsFailed
+}
+
 // recordHeads returns, for each level from trace to panic, the head of a
 // record LogCrest encodes (for AppendHead) and the head zerolog gives its
 // own records at that level (for dispatch, which puts the logger field in).

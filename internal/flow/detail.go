@@ -24,7 +24,9 @@ import (
 // failed, was cancelled, ran longer than the slow threshold or was kept
 // (KeepDetail); a routine flow drops it, and its flow_end, which holds its
 // timeline, is what remains. Every record held is counted, and so is every
-// one dropped or evicted (core.DetailCounters).
+// one dropped or evicted (core.DetailCounters). The flow_start is held
+// unencoded until another record is held or the detail is written, so that
+// a routine flow that holds nothing else never encodes it (deferStart).
 //
 // The memory is bounded per flow (bytes and records: past either the oldest
 // record is evicted, and flow_end says how many were) and per pipeline
@@ -87,7 +89,21 @@ type detail struct {
 	pipe    *core.Pipeline
 	listed  bool // registered with pipe as holding records (see core.Holder)
 	inline  [inlineHeld]heldRec
+
+	// start, when set, is the flow whose flow_start is held unencoded,
+	// with its StartFields: it is the oldest record held, encoded when
+	// anything else is held or the detail is written (see deferStart).
+	start       *Span
+	startFields Fields
 }
+
+// lazyDropMin is the smallest flow bound at which a routine flow drops its
+// unencoded flow_start without encoding it, counted held and dropped: any
+// flow_start LogCrest's adapters begin fits in it (a path of MaxPathLen
+// bytes, every one escaped, and the request ID), so would have been held.
+// Under a smaller bound, or with the pipeline's held memory nearly full,
+// the flow_start is encoded to be counted as it would have been.
+const lazyDropMin = 16 << 10
 
 // bufPool holds the byte buffers of detail, which a routine flow drops at
 // its end.
@@ -105,6 +121,55 @@ func (d *detail) init(p *core.Pipeline) {
 	d.pol, d.pipe = p.DetailPolicy(), p
 	d.on = d.pol.Buffered
 	d.open.Store(d.on)
+}
+
+// deferStart holds the flow_start of s, whose seq is 1, unencoded, with
+// fields for its StartFields: most flows are routine and drop it, so it is
+// encoded only when it may be written: when the flow holds another record
+// (from which on it is held as any other, bounds included), or its detail
+// is written (release); a routine flow that held nothing else drops it
+// without encoding it (drop). Encoded, it is byte for byte what Begin
+// would have held.
+func (d *detail) deferStart(s *Span, fields Fields) {
+	d.start, d.startFields = s, fields
+	// A running flow holds a record: Close writes it.
+	d.listed = true
+	d.pipe.Register(d)
+}
+
+// encodeStart encodes the flow_start deferStart held and holds it, or
+// writes it when it cannot be held, as Begin does. d.mu is held.
+func (d *detail) encodeStart(p *core.Pipeline) {
+	s, fields := d.start, d.startFields
+	d.start, d.startFields = nil, nil
+	r := newFlowRecord(p, s.level, false, false)
+	if r == nil {
+		return
+	}
+	r.w.buf = s.appendIdentitySeq(r.w.buf, flowStart, 1)
+	at := len(r.w.buf)
+	if fields != nil {
+		fields.AddFields(&r.w)
+	}
+	rec := r.end(msgFlowStarted)
+	kind := uint8(heldFlow)
+	if r.w.used {
+		kind += heldChecked
+	}
+	held := false
+	if len(rec)+len(core.BufferedField) > d.pol.FlowBytes {
+		p.Unheld()
+	} else {
+		held = d.holdLocked(p, kind, r.level, s.start, rec, at, core.BufferedField, nil)
+	}
+	switch {
+	case held:
+	case r.w.used:
+		p.WriteFlow(rec, s.start)
+	default:
+		p.WriteUniqueFlow(rec, s.start)
+	}
+	release(r)
 }
 
 // holdsUser reports whether a record at level l of a logger of the flow is
@@ -143,8 +208,18 @@ func (d *detail) hold(p *core.Pipeline, kind uint8, l zerolog.Level, t time.Time
 		d.mu.Unlock()
 		return false
 	}
+	if d.start != nil {
+		d.encodeStart(p)
+	}
+	ok := d.holdLocked(p, kind, l, t, rec, at, mark, fields)
+	d.mu.Unlock()
+	return ok
+}
+
+// holdLocked is hold once d.mu is held and the flow is known to hold.
+func (d *detail) holdLocked(p *core.Pipeline, kind uint8, l zerolog.Level, t time.Time, rec []byte, at int, mark string, fields []byte) bool {
+	size := len(rec) + len(mark) + len(fields)
 	if !p.Hold(size) {
-		d.mu.Unlock()
 		return false
 	}
 	// Evict the oldest until this one fits.
@@ -179,7 +254,6 @@ func (d *detail) hold(p *core.Pipeline, kind uint8, l zerolog.Level, t time.Time
 	d.buf = append(d.buf, fields...)
 	d.recs = append(d.recs, heldRec{t: t, off: int32(off), n: int32(len(rec) + len(mark)), nf: int32(len(fields)), level: l, kind: kind})
 	d.live += size
-	d.mu.Unlock()
 	if evRecs > 0 {
 		p.Let(evBytes, evRecs, false, true)
 	}
@@ -199,12 +273,22 @@ func (d *detail) compact() {
 }
 
 // take returns what the flow holds, and the count of records evicted so far,
-// and empties it; with final, the flow holds nothing more.
-func (d *detail) take(final bool) (buf []byte, recs []heldRec, live, evicted int) {
+// and empties it; with final, the flow holds nothing more. An unencoded
+// flow_start is encoded first, unless drop says the records are to be
+// dropped and it can be counted held and dropped as it is.
+func (d *detail) take(p *core.Pipeline, final, drop bool) (buf []byte, recs []heldRec, live, evicted int) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if final {
 		d.open.Store(false)
+	}
+	if d.start != nil {
+		if drop && d.pol.FlowBytes >= lazyDropMin && p.HoldRoom(d.pol.FlowBytes) {
+			d.start, d.startFields = nil, nil
+			p.HeldDropped()
+		} else {
+			d.encodeStart(p)
+		}
 	}
 	if d.listed {
 		d.listed = false
@@ -227,7 +311,7 @@ func (d *detail) take(final bool) (buf []byte, recs []heldRec, live, evicted int
 // release writes what the flow holds to p, in order, and returns how many
 // records it wrote and how many its bounds evicted.
 func (d *detail) release(p *core.Pipeline, final bool) (written, evicted int) {
-	buf, recs, live, evicted := d.take(final)
+	buf, recs, live, evicted := d.take(p, final, false)
 	for i := range recs {
 		r := &recs[i]
 		rec := buf[r.off : r.off+r.n]
@@ -259,7 +343,7 @@ func (d *detail) WriteHeld() { d.release(d.pipe, false) }
 // drop lets go of what the flow holds, for a routine flow, and returns how
 // many records its bounds evicted before.
 func (d *detail) drop(p *core.Pipeline) (evicted int) {
-	buf, recs, live, evicted := d.take(true)
+	buf, recs, live, evicted := d.take(p, true, true)
 	if len(recs) > 0 {
 		p.Let(live, len(recs), false, false)
 	}

@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -820,4 +821,116 @@ func TestDetailRaceWithFlowEnd(t *testing.T) {
 			}
 		})
 	}
+}
+
+// countedFields counts the calls of its AddFields, which adds method and
+// path, as an HTTP adapter's flow_start fields do.
+type countedFields struct{ n int32 }
+
+func (c *countedFields) AddFields(w *flow.FieldWriter) {
+	c.n++
+	w.Str("method", "GET").Str("path", "/orders/7")
+}
+
+// flowStartLine returns the raw flow_start line of o's flows file.
+func flowStartLine(t *testing.T, o output) string {
+	t.Helper()
+	var got []string
+	for _, l := range strings.Split(o.files, "\n") {
+		if strings.Contains(l, `"flow_type":"flow_start"`) {
+			got = append(got, l)
+		}
+	}
+	if len(got) != 1 {
+		t.Fatalf("%d flow_start lines, want 1:\n%s", len(got), o.files)
+	}
+	return got[0]
+}
+
+// TestDetailFlowStartEncodedWhenWritten: in buffered detail mode a flow's
+// flow_start is encoded (its StartFields called) only when it is written:
+// never for a routine flow, which counts it held and dropped all the same;
+// for a failed or kept flow, or one still running at Close, it is written
+// first, seq 1, stamped with the flow's start, marked buffered after
+// flow_type, its fields in place.
+func TestDetailFlowStartEncodedWhenWritten(t *testing.T) {
+	begin := func(f *countedFields) (context.Context, *flow.Span) {
+		return flow.Begin(context.Background(), flow.FlowSpec{Label: "lazy", StartFields: f})
+	}
+	shape := regexp.MustCompile(`^\{"time":"[^"]+","level":"info","logger":"[^"]+","trace_id":"[0-9a-f]{32}","span_id":"[0-9a-f]{16}","flow_id":"lazy-[0-9a-f]{8}","seq":1,"flow_type":"flow_start","buffered":true,"method":"GET","path":"/orders/7","message":"flow started"\}$`)
+	t.Run("routine", func(t *testing.T) {
+		c := start(t, buffered)
+		before := core.Stats().Detail
+		var f countedFields
+		_, span := begin(&f)
+		span.End(nil)
+		got := detailSince(before)
+		o := c.finish(t)
+		if f.n != 0 {
+			t.Errorf("StartFields called %d times for a routine flow, want 0", f.n)
+		}
+		if n := len(only(o.flows, map[string]any{"flow_type": "flow_start"})); n != 0 {
+			t.Errorf("%d flow_start written for a routine flow", n)
+		}
+		wantDetail(t, got, core.DetailCounters{Held: 1, Dropped: 1})
+	})
+	t.Run("failed", func(t *testing.T) {
+		c := start(t, buffered)
+		before := core.Stats().Detail
+		var f countedFields
+		t0 := time.Now()
+		ctx, span := begin(&f)
+		time.Sleep(5 * time.Millisecond)
+		flow.Logger(ctx).Debug().Msg("held")
+		err := errors.New("fail")
+		span.End(&err)
+		got := detailSince(before)
+		o := c.finish(t)
+		if f.n != 1 {
+			t.Errorf("StartFields called %d times, want 1", f.n)
+		}
+		if l := flowStartLine(t, o); !shape.MatchString(l) {
+			t.Errorf("flow_start\n%s\nnot of the shape\n%s", l, shape)
+		}
+		fs := one(t, o.flows, map[string]any{"flow_type": "flow_start"})
+		held := one(t, o.success, map[string]any{"message": "held"})
+		if ts, th := timeOf(t, fs), timeOf(t, held); ts.Before(t0.Add(-time.Millisecond)) || !ts.Before(th) {
+			t.Errorf("flow_start at %v, want its begin (after %v, before the held record's %v)", ts, t0, th)
+		}
+		if seqOf(t, held) != 2 || o.flows[0]["flow_type"] != "flow_start" {
+			t.Errorf("held seq %d, first flow record %v", seqOf(t, held), o.flows[0])
+		}
+		testkit.WantFields(t, flowEndOf(t, o), map[string]any{"detail": "failed", "buffered_records": float64(2)})
+		wantDetail(t, got, core.DetailCounters{Held: 2, Written: 2})
+	})
+	t.Run("kept, nothing else held", func(t *testing.T) {
+		c := start(t, buffered)
+		before := core.Stats().Detail
+		var f countedFields
+		ctx, span := begin(&f)
+		if err := flow.KeepDetail(ctx); err != nil {
+			t.Fatal(err)
+		}
+		span.End(nil)
+		got := detailSince(before)
+		o := c.finish(t)
+		if l := flowStartLine(t, o); !shape.MatchString(l) || f.n != 1 {
+			t.Errorf("StartFields called %d times; flow_start\n%s", f.n, l)
+		}
+		testkit.WantFields(t, flowEndOf(t, o), map[string]any{"detail": "kept", "buffered_records": float64(1)})
+		wantDetail(t, got, core.DetailCounters{Held: 1, Written: 1})
+	})
+	t.Run("running at Close", func(t *testing.T) {
+		c := start(t, buffered)
+		before := core.Stats().Detail
+		var f countedFields
+		_, span := begin(&f)
+		o := c.finish(t)
+		span.End(nil)
+		got := detailSince(before)
+		if l := flowStartLine(t, o); !shape.MatchString(l) || f.n != 1 {
+			t.Errorf("StartFields called %d times; flow_start\n%s", f.n, l)
+		}
+		wantDetail(t, got, core.DetailCounters{Held: 1, Written: 1})
+	})
 }

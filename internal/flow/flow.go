@@ -54,7 +54,10 @@ type FlowSpec struct {
 	ParentSpanID string
 	// StartFields, if set, adds fields to flow_start, such as method, path
 	// or request_id (for a flow degraded to a step: to its entry record).
-	// It is not called when the record is disabled by its level.
+	// It is not called when the record is disabled by its level. In the
+	// buffered detail mode it may be called only when flow_start is
+	// written, at the flow's end or later, or not at all (a routine flow):
+	// it must add only values fixed before Begin is called.
 	StartFields Fields
 	// Pipeline, when set, is where the flow writes (an HTTP adapter's
 	// WithPipeline). Otherwise a flow writes to the pipeline of its parent
@@ -211,7 +214,12 @@ func begin(f *flowSpan, ctx context.Context, spec *FlowSpec, opts []Option) (con
 	f.state.detail.init(s.pipe)
 	s.flow = &f.state
 
-	if r := newFlowRecord(s.pipe, s.level, false, false); r != nil {
+	if f.state.detail.on && cfg.args == nil && s.pipe.WritesFlowStart(s.level) {
+		// Held unencoded: encoded only if it may be written (see
+		// detail.deferStart).
+		f.state.seq.Add(1)
+		f.state.detail.deferStart(s, spec.StartFields)
+	} else if r := newFlowRecord(s.pipe, s.level, false, false); r != nil {
 		r.w.buf = s.appendIdentity(r.w.buf, flowStart)
 		if f.state.detail.on {
 			r.hold, r.mark = &f.state.detail, len(r.w.buf)
@@ -245,7 +253,12 @@ func nested(ctx context.Context, parent *Span, name, label string, start Fields,
 // flow_type. The IDs are JSON already, and a flow ID holds only characters
 // that need no escaping (see sanitizeLabel).
 func (s *Span) appendIdentity(b []byte, flowType string) []byte {
-	b = s.appendFlowID(s.appendParent(s.appendIDs(b)))
+	return s.appendIdentitySeq(b, flowType, s.flow.seq.Add(1))
+}
+
+// appendIdentitySeq is appendIdentity for a record of the given seq.
+func (s *Span) appendIdentitySeq(b []byte, flowType string, seq uint64) []byte {
+	b = s.appendFlowIDSeq(s.appendParent(s.appendIDs(b)), seq)
 	b = append(b, `,"`+schema.KeyFlowType+`":"`...)
 	b = append(b, flowType...)
 	return append(b, '"')

@@ -321,10 +321,15 @@ func (s *Span) appendIDs(b []byte) []byte {
 // appendFlowID appends the flow_id of the span's flow, whose characters
 // need no escaping (see sanitizeLabel), and the record's seq in the flow.
 func (s *Span) appendFlowID(b []byte) []byte {
+	return s.appendFlowIDSeq(b, s.flow.seq.Add(1))
+}
+
+// appendFlowIDSeq is appendFlowID for a record of the given seq.
+func (s *Span) appendFlowIDSeq(b []byte, seq uint64) []byte {
 	b = append(b, `,"`+schema.KeyFlowID+`":"`...)
 	b = append(b, s.flow.id...)
 	b = append(b, `","`+schema.KeySeq+`":`...)
-	return strconv.AppendUint(b, s.flow.seq.Add(1), 10)
+	return strconv.AppendUint(b, seq, 10)
 }
 
 // appendParent appends parent_span_id when the span has a parent.
