@@ -2,20 +2,15 @@ package bench_test
 
 import (
 	"bytes"
-	"context"
 	"io"
+	"runtime"
 	"sync"
 	"testing"
-
-	"github.com/logcrest/logcrest"
 )
 
-type gateWriter chan struct{}
-
-func (g gateWriter) Write(p []byte) (int, error) { <-g; return len(p), nil }
-
 // BenchmarkHandoff measures the floor under issue 24's target: what the
-// same ten-field zerolog record costs its caller when the bytes go to
+// same zerolog records as BenchmarkLogCall (ten fields; two context
+// fields and ten) cost their caller when the bytes go to
 // another goroutine, in the simplest hand-off there is, beside zerolog to
 // io.Discard and LogCrest in the same run.
 //
@@ -37,46 +32,99 @@ func (g gateWriter) Write(p []byte) (int, error) { <-g; return len(p), nil }
 // consumer reads each line, the caller then writes it again): a price every
 // design that takes the write off the caller's path pays per record.
 func BenchmarkHandoff(b *testing.B) {
-	for _, c := range []struct {
+	for _, v := range []struct {
 		name string
-		make func(b *testing.B) func(int)
-	}{
-		{"ZerologDiscard", func(*testing.B) func(int) { return zerologCall(zerologFor(io.Discard, false)) }},
-		{"ZerologCopy", func(*testing.B) func(int) { return zerologCall(zerologFor(&copyWriter{buf: make([]byte, 64<<10)}, false)) }},
-		{"ZerologHandoff", func(b *testing.B) func(int) {
-			w := newHandoffWriter()
-			b.Cleanup(func() {
-				if got, want := w.close(), int64(b.N); got != want {
-					b.Errorf("the consumer read %d lines, want %d", got, want)
-				}
-			})
-			return zerologCall(zerologFor(w, false))
-		}},
-		{"ZerologHandoff32", func(b *testing.B) func(int) {
-			w := newHandoffWriterN(32)
-			b.Cleanup(func() { w.close() })
-			return zerologCall(zerologFor(w, false))
-		}},
-		{"LogCrestStalled", func(b *testing.B) func(int) {
-			gate := make(chan struct{})
-			useLogCrest(b, logcrest.WithFiles(false), logcrest.WithConsoleFormat("json"), logcrest.WithConsoleLevel("debug"),
-				logcrest.WithConsole(gateWriter(gate)), logcrest.WithMaxBuffer(1<<30))
-			b.Cleanup(func() { close(gate) })
-			ctx := context.Background()
-			return func(i int) { zerologRecord(logcrest.Log(ctx).Info(), i) }
-		}},
-		{"LogCrest", func(b *testing.B) func(int) { return logCrestCall(b, false) }},
-	} {
-		b.Run(c.name, func(b *testing.B) {
-			call := c.make(b)
-			b.ReportAllocs()
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				call(i)
+		ctx2 bool
+	}{{"Fields10", false}, {"Ctx2", true}} {
+		b.Run(v.name, func(b *testing.B) {
+			for _, c := range []struct {
+				name string
+				make func(b *testing.B, ctx2 bool) func(int)
+			}{
+				{"ZerologDiscard", func(_ *testing.B, ctx2 bool) func(int) { return zerologCall(zerologFor(io.Discard, ctx2)) }},
+				{"ZerologCopy", func(_ *testing.B, ctx2 bool) func(int) {
+					return zerologCall(zerologFor(&copyWriter{buf: make([]byte, 64<<10)}, ctx2))
+				}},
+				{"ZerologHandoff", func(b *testing.B, ctx2 bool) func(int) {
+					w := newHandoffWriter()
+					b.Cleanup(func() {
+						if got, want := w.close(), int64(b.N); got != want {
+							b.Errorf("the consumer read %d lines, want %d", got, want)
+						}
+					})
+					return zerologCall(zerologFor(w, ctx2))
+				}},
+				{"LogCrest", logCrestCall},
+			} {
+				b.Run(c.name, func(b *testing.B) {
+					call := c.make(b, v.ctx2)
+					b.ReportAllocs()
+					b.ResetTimer()
+					for i := 0; i < b.N; i++ {
+						call(i)
+					}
+					b.StopTimer()
+				})
 			}
-			b.StopTimer()
 		})
 	}
+}
+
+// BenchmarkHandoffParallel is BenchmarkHandoff's floor with several
+// producers: GOMAXPROCS of them (Procs) and 16 goroutines (G16), zerolog to
+// io.Discard, the same hand-off behind a mutex (ZerologHandoffLocked: the
+// simplest multi-producer hand-off), and LogCrest, ten fields.
+func BenchmarkHandoffParallel(b *testing.B) {
+	for _, p := range []struct {
+		name        string
+		parallelism int
+	}{{"Procs", 1}, {"G16", max(1, 16/runtime.GOMAXPROCS(0))}} {
+		b.Run(p.name, func(b *testing.B) {
+			for _, c := range []struct {
+				name string
+				make func(b *testing.B) func(int)
+			}{
+				{"ZerologDiscard", func(*testing.B) func(int) { return zerologCall(zerologFor(io.Discard, false)) }},
+				{"ZerologHandoffLocked", func(b *testing.B) func(int) {
+					w := &lockedWriter{w: newHandoffWriter()}
+					b.Cleanup(func() {
+						if got, want := w.w.close(), int64(b.N); got != want {
+							b.Errorf("the consumer read %d lines, want %d", got, want)
+						}
+					})
+					return zerologCall(zerologFor(w, false))
+				}},
+				{"LogCrest", func(b *testing.B) func(int) { return logCrestCall(b, false) }},
+			} {
+				b.Run(c.name, func(b *testing.B) {
+					call := c.make(b)
+					b.ReportAllocs()
+					b.SetParallelism(p.parallelism)
+					b.ResetTimer()
+					b.RunParallel(func(pb *testing.PB) {
+						i := 0
+						for pb.Next() {
+							i++
+							call(i)
+						}
+					})
+					b.StopTimer()
+				})
+			}
+		})
+	}
+}
+
+// lockedWriter lets several producers share a handoffWriter.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  *handoffWriter
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
 
 // copyWriter copies each record into buf, wrapping around; nobody reads it.
@@ -104,11 +152,9 @@ type handoffWriter struct {
 	lines int64
 }
 
-func newHandoffWriter() *handoffWriter { return newHandoffWriterN(4) }
-
-func newHandoffWriterN(k int) *handoffWriter {
+func newHandoffWriter() *handoffWriter {
 	w := &handoffWriter{full: make(chan []byte, 64), free: make(chan []byte, 64)}
-	for range k {
+	for range 4 {
 		w.free <- make([]byte, 0, 64<<10)
 	}
 	w.cur = <-w.free

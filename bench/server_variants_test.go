@@ -90,6 +90,9 @@ var serverVariants = []serverVariant{
 	{name: "hlog-lumberjack-info", records: 2, build: func(dir string) (http.Handler, func() error, error) {
 		return hlogServer(dir, zerolog.DebugLevel)
 	}},
+	{name: "hlog-lumberjack-info-ip", records: 2, build: func(dir string) (http.Handler, func() error, error) {
+		return hlogServer(dir, zerolog.DebugLevel, hlog.RemoteAddrHandler("ip"))
+	}},
 	{name: "zap-file", records: 6, build: zapServer},
 	{name: "slog-file", records: 6, build: slogServer},
 }
@@ -241,11 +244,18 @@ const peerMaxSizeMB = 1024
 // peer of issue 15's targets) or debug (hlog-lumberjack-info: dropped by
 // the level with the debug record, leaving the access record and the info
 // record, the reference of issue 21's bytes target).
-func hlogServer(dir string, stepLevel zerolog.Level) (http.Handler, func() error, error) {
+//
+// extra handlers follow the chain: hlog-lumberjack-info-ip adds
+// RemoteAddrHandler("ip"), as hlog's README chain does, so that its records
+// carry the client address as LogCrest's flow_end does (client_ip); the
+// README's UserAgentHandler and RefererHandler would add nothing here, the
+// load generator sending neither header.
+func hlogServer(dir string, stepLevel zerolog.Level, extra ...func(http.Handler) http.Handler) (http.Handler, func() error, error) {
 	lj := &lumberjack.Logger{Filename: filepath.Join(dir, "app.log"), MaxSize: peerMaxSizeMB}
 	logger := zerolog.New(lj).Level(zerolog.InfoLevel).With().Timestamp().Str("logger", loggerName).Logger()
 	r := chi.NewRouter()
 	r.Use(hlogMiddlewares(logger)...)
+	r.Use(extra...)
 	r.Get(chargeRoute, func(w http.ResponseWriter, r *http.Request) {
 		log := hlog.FromRequest(r)
 		id := chi.URLParam(r, "id")
