@@ -65,7 +65,11 @@ const serverSampling = 10
 var serverVariants = []serverVariant{
 	{name: "bare", build: bareServer},
 	{name: "logcrest-middleware", logcrest: &logcrestExpect{sample: 1},
-		build: logcrestMiddlewareServer},
+		build: func(dir string) (http.Handler, func() error, error) { return logcrestMiddlewareServer(dir) }},
+	{name: "logcrest-middleware-sampled", logcrest: &logcrestExpect{sample: serverSampling},
+		build: func(dir string) (http.Handler, func() error, error) {
+			return logcrestMiddlewareServer(dir, logcrest.WithSampling(serverSampling))
+		}},
 	{name: "hlog-middleware", records: 1, build: hlogMiddlewareServer},
 	{name: "floor-middleware", records: 1, build: floorMiddlewareServer},
 	{name: "logcrest-files", logcrest: &logcrestExpect{handler: true, sample: 1},
@@ -196,13 +200,13 @@ func logcrestServer(dir string, console bool, extra ...logcrest.Option) (http.Ha
 // logcrestMiddlewareServer is LogCrest's chi middleware around bareServer's
 // handler, files only: what the middleware alone costs. A routine request
 // writes flow_end (its flow_start is held, then dropped).
-func logcrestMiddlewareServer(dir string) (http.Handler, func() error, error) {
-	p, err := logcrest.New(
+func logcrestMiddlewareServer(dir string, extra ...logcrest.Option) (http.Handler, func() error, error) {
+	p, err := logcrest.New(append([]logcrest.Option{
 		logcrest.WithDir(dir),
 		logcrest.WithConfigFile(filepath.Join(dir, "none.json")),
-		logcrest.WithMaxSize(1<<30),
+		logcrest.WithMaxSize(1 << 30),
 		logcrest.WithConsoleFormat("off"),
-	)
+	}, extra...)...)
 	if err != nil {
 		return nil, nil, err
 	}
