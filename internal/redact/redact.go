@@ -41,9 +41,11 @@ const HashPrefix = "hmac:"
 // names a secret goes by in code and HTTP headers. A pattern is matched
 // against the whole key, case-insensitively; '*' stands for any run of
 // characters. They are narrow on purpose: "*token" masks access_token and
-// csrf_token but not token_count.
+// csrf_token but not token_count; client_secret, secret_key, secretKey and
+// secrets are masked, secretary is not.
 var DefaultKeys = []string{
-	"password", "passwd", "pwd", "*password", "*passwd", "*secret", "secret*",
+	"password", "passwd", "pwd", "*password", "*passwd",
+	"*secret", "secrets", "secret_*", "secret-*", "secret.*", "*_secret_*", "*secret*key",
 	"token", "*token", "*_token_*", "api_key", "apikey", "*api-key", "*api_key", "*apikey",
 	"authorization", "proxy-authorization", "cookie", "set-cookie",
 	"private_key", "*private_key", "session_id", "sessionid",

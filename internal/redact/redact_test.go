@@ -9,6 +9,24 @@ import (
 
 const jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"
 
+// TestDefaultKeysAreNarrow checks which keys the default patterns take for
+// a secret's: a name that begins with "secret" is one only as a word of its
+// own (secretary is a person).
+func TestDefaultKeysAreNarrow(t *testing.T) {
+	r := New(Config{Keys: DefaultKeys})
+	for key, want := range map[string]bool{
+		"secret": true, "client_secret": true, "appSecret": true, "secret_key": true,
+		"secretKey": true, "SECRET_ACCESS_KEY": true, "secretAccessKey": true, "secret-token": true,
+		"secrets": true, "secret.value": true, "aws_secret_access_key": true, "awsSecretAccessKey": true,
+		"secretary": false, "Secretary": false, "secretariat": false, "secretion": false,
+		"access_token": true, "token_count": false, "password": true, "password_hint": false,
+	} {
+		if got := r.SecretKey([]byte(key)); got != want {
+			t.Errorf("SecretKey(%q) = %v, want %v", key, got, want)
+		}
+	}
+}
+
 func TestRecordMasks(t *testing.T) {
 	r := New(Config{Keys: Keys([]string{"ssn", "-pwd"}), Pattern: regexp.MustCompile(`cust-[0-9]{6}`)})
 	cases := []struct {
