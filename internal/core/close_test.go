@@ -125,15 +125,18 @@ func consoleRecords(t *testing.T, w *pacedWriter, n int) {
 func TestCloseWaitsForASlowSinkThatKeepsWriting(t *testing.T) {
 	captureWarnings(t)
 	dir := t.TempDir()
-	const timeout = 300 * time.Millisecond
-	console := newPacedWriter(15 * time.Millisecond) // 20x faster than the timeout
+	// A 1 s timeout, 66 times the console's pause: a loaded machine (the
+	// race detector, load average 20) may keep the writer's goroutine off a
+	// core for a few hundred milliseconds, which is not the sink stalling.
+	const timeout = time.Second
+	console := newPacedWriter(15 * time.Millisecond)
 	if err := Configure(WithDir(dir), WithName("svc"), WithConsole(console),
 		WithConsoleFormat(ConsoleJSON), WithCloseTimeout(timeout)); err != nil {
 		t.Fatal(err)
 	}
-	// About 3.4 MB: at most 64 KiB a write, so at least 50 writes and
-	// 0.75 s of pauses, two and a half close timeouts.
-	const n = 3000
+	// About 5.6 MB: at most 64 KiB a write, so at least 83 writes and
+	// 1.25 s of pauses, more than the close timeout.
+	const n = 5000
 	logPadded(n)
 	start := time.Now()
 	err := returnsWithin(t, capFactor*timeout+3*time.Second, "Close with a slow console", Close)
@@ -187,9 +190,9 @@ func TestCloseDoesNotGiveUpEarly(t *testing.T) {
 func TestCloseGivesUpOnASinkThatStopsMidway(t *testing.T) {
 	captureWarnings(t)
 	dir := t.TempDir()
-	const timeout = 300 * time.Millisecond
+	const timeout = time.Second // see TestCloseWaitsForASlowSinkThatKeepsWriting
 	console := newPacedWriter(20 * time.Millisecond)
-	console.stopAfter, console.gate = 20, make(chan struct{})
+	console.stopAfter, console.gate = 60, make(chan struct{}) // 1.2 s of progress, then none
 	released := false
 	release := func() {
 		if !released {
@@ -202,14 +205,14 @@ func TestCloseGivesUpOnASinkThatStopsMidway(t *testing.T) {
 		WithConsoleFormat(ConsoleJSON), WithCloseTimeout(timeout)); err != nil {
 		t.Fatal(err)
 	}
-	const n = 4000 // at least 70 writes: it blocks with records left
+	const n = 5000 // at least 83 writes: it blocks with records left
 	logPadded(n)
 	start := time.Now()
 	err := returnsWithin(t, capFactor*timeout+3*time.Second, "Close with a console that stops", Close)
 	returned := time.Now()
 	_, got, last := console.state()
 	if !errors.Is(err, ring.ErrTimeout) || !strings.Contains(err.Error(), `sink "console" still holds`) {
-		t.Fatalf("Close with a console stuck after 20 writes = %v; want a timeout naming it", err)
+		t.Fatalf("Close with a console stuck after 60 writes = %v; want a timeout naming it", err)
 	}
 	if want := fmt.Sprintf("still holds %d records", n-got); !strings.Contains(err.Error(), want) {
 		t.Errorf("Close error %q; the console took %d of %d records, want %q", err, got, n, want)
@@ -218,7 +221,7 @@ func TestCloseGivesUpOnASinkThatStopsMidway(t *testing.T) {
 		t.Errorf("Close returned %v after the console's last write, want the %v timeout (+ margin)", idle, timeout)
 	}
 	if last.Sub(start) < timeout {
-		t.Errorf("the console's 20 writes took %v, less than the timeout: the test did not test progress", last.Sub(start))
+		t.Errorf("the console's 60 writes took %v, less than the timeout: the test did not test progress", last.Sub(start))
 	}
 	if got := messages(t, dir, StreamSuccess); len(got) != n {
 		t.Errorf("success file holds %d records, want %d", len(got), n)
