@@ -89,7 +89,7 @@ func (f *filters) match(e *logread.FlowEnd) bool {
 	if f.minMs > 0 && e.TotalMs < f.minMs {
 		return false
 	}
-	if f.route != "" && !globMatch(f.route, e.Route) && !globMatch(f.route, e.Method+" "+e.Route) {
+	if f.route != "" && !globMatch(f.route, e.Route) && !globMatch(f.route, e.Method+" "+e.Route) && !globMatch(f.route, e.RPCSystem+" "+e.Route) {
 		return false
 	}
 	if f.label != "" && !globMatch(f.label, logread.FlowLabel(e.FlowID)) && !globMatch(f.label, e.FlowID) {
@@ -200,6 +200,7 @@ type flowJSON struct {
 	Method     string  `json:"method,omitempty"`
 	Path       string  `json:"path,omitempty"`
 	Route      string  `json:"route,omitempty"`
+	RPCSystem  string  `json:"rpc_system,omitempty"`
 	RequestID  string  `json:"request_id,omitempty"`
 	HTTPStatus int     `json:"http_status,omitempty"`
 	FailedAt   string  `json:"failed_at,omitempty"`
@@ -217,7 +218,7 @@ func jsonFlow(fe *logread.FlowEnd) flowJSON {
 	return flowJSON{
 		Time: fe.Time, Logger: fe.Logger, FlowID: fe.FlowID, TraceID: fe.TraceID, Label: logread.FlowLabel(fe.FlowID),
 		FlowStatus: fe.FlowStatus, TotalMs: fe.TotalMs, Steps: fe.Steps, Method: fe.Method, Path: fe.Path,
-		Route: fe.Route, RequestID: fe.RequestID, HTTPStatus: fe.HTTPStatus, FailedAt: fe.FailedAt,
+		Route: fe.Route, RPCSystem: fe.RPCSystem, RequestID: fe.RequestID, HTTPStatus: fe.HTTPStatus, FailedAt: fe.FailedAt,
 		Step: fe.Step, FlowError: fe.FlowError, Folder: fe.Folder,
 		Detail: fe.Detail, BufferedRecords: fe.BufferedRecords, BufferedEvicted: fe.BufferedEvicted, SampleRate: fe.SampleRate,
 	}
@@ -258,7 +259,7 @@ func writeFlowLine(out *style, fe *logread.FlowEnd, multi bool) {
 		}
 	}
 	b.WriteString("  " + code)
-	what := "flow " + logread.Clean(logread.FlowLabel(fe.FlowID))
+	what := fe.Name()
 	if fe.Method != "" {
 		what = logread.Clean(fe.Method) + " " + logread.Clean(fe.Path)
 	}

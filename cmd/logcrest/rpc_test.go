@@ -1,6 +1,9 @@
 package main
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 // rpcRecords are records of the RPC adapters, written by hand in their
 // shape (adapters/internal/rpcflow): a gRPC call whose handler failed
@@ -30,5 +33,47 @@ func TestGoldenRPC(t *testing.T) {
 			}
 			checkGolden(t, c.name, r.stdout)
 		})
+	}
+}
+
+// TestFlowsAndStatsNameRPCFlows: flows and stats name an RPC's flow as show
+// does, "<rpc_system> <procedure>" (its flow_end has a route, the procedure,
+// and no method), and --route takes that name; a Connect call under the
+// HTTP middleware keeps its HTTP name.
+func TestFlowsAndStatsNameRPCFlows(t *testing.T) {
+	r := runCmd(t, rpcRecords, nil, "flows", "-")
+	if r.code != 0 || r.stderr != "" {
+		t.Fatalf("flows: exit %d, stderr:\n%s", r.code, r.stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("flows printed %d lines, want 2:\n%s", len(lines), r.stdout)
+	}
+	for i, want := range []string{"grpc /shop.v1.Orders/Get", "POST /stock.v1.Stock/Find"} {
+		if !strings.Contains(lines[i], "  "+want+" ") {
+			t.Errorf("flows line %d = %q, want it to name the flow %q", i+1, lines[i], want)
+		}
+	}
+	r = runCmd(t, rpcRecords, nil, "flows", "--route", "grpc /shop.v1.Orders/*", "-")
+	if got := strings.Count(r.stdout, "\n"); r.code != 0 || got != 1 || !strings.Contains(r.stdout, "ord-9-000f3001") {
+		t.Errorf("flows --route 'grpc /shop.v1.Orders/*': exit %d, %d lines, want the gRPC flow alone:\n%s%s", r.code, got, r.stdout, r.stderr)
+	}
+	r = runCmd(t, rpcRecords, nil, "stats", "-")
+	if r.code != 0 || r.stderr != "" {
+		t.Fatalf("stats: exit %d, stderr:\n%s", r.code, r.stderr)
+	}
+	rows := map[string]bool{}
+	for _, l := range strings.Split(r.stdout, "\n") {
+		if f := strings.Fields(l); len(f) >= 3 && (f[0] == "grpc" || f[0] == "POST") {
+			rows[f[0]+" "+f[1]] = true
+		}
+		if strings.HasPrefix(l, " ") {
+			t.Errorf("stats row %q begins with a space (a name without its method)", l)
+		}
+	}
+	for _, want := range []string{"grpc /shop.v1.Orders/Get", "POST /stock.v1.Stock/Find"} {
+		if !rows[want] {
+			t.Errorf("stats has no row %q:\n%s", want, r.stdout)
+		}
 	}
 }

@@ -122,22 +122,8 @@ type statsJSON struct {
 	FlowEnds int  `json:"flow_ends,omitempty"`
 }
 
-// groupKey is what stats groups a flow by: "GET /orders/{id}" for a
-// request, "GET (no route)" for one no route matched, "flow checkout" for
-// any other flow.
-func groupKey(fe *logread.FlowEnd) string {
-	switch {
-	case fe.Route != "":
-		return logread.Clean(fe.Method) + " " + logread.Clean(fe.Route)
-	case fe.Method != "":
-		return logread.Clean(fe.Method) + " (no route)"
-	}
-	l := logread.FlowLabel(fe.FlowID)
-	if l == "" {
-		return "flow (no label)"
-	}
-	return "flow " + logread.Clean(l)
-}
+// groupKey is what stats groups a flow by: its name (FlowEnd.Name).
+func groupKey(fe *logread.FlowEnd) string { return fe.Name() }
 
 func (g *statGroup) add(fe *logread.FlowEnd) {
 	w := fe.Weight()

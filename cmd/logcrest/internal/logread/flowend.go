@@ -27,6 +27,7 @@ type FlowEnd struct {
 	Method     string  `json:"method"`
 	Path       string  `json:"path"`
 	Route      string  `json:"route"`
+	RPCSystem  string  `json:"rpc_system"` // grpc, grpc_web or connect for an RPC's flow (its route is the procedure)
 	RequestID  string  `json:"request_id"`
 	HTTPStatus int     `json:"http_status"`
 
@@ -42,6 +43,27 @@ type FlowEnd struct {
 
 	At     time.Time `json:"-"` // Time parsed; zero when missing or malformed
 	Folder string    `json:"-"` // the log folder it was read from
+}
+
+// Name is how the commands name the flow: "GET /orders/{id}" for a
+// request ("GET (no route)" for one no route matched), "grpc
+// /shop.v1.Orders/Get" for an RPC, "flow checkout" for any other flow,
+// "flow (no label)" for one without a label.
+func (f *FlowEnd) Name() string {
+	switch {
+	case f.Method != "" && f.Route != "":
+		return Clean(f.Method) + " " + Clean(f.Route)
+	case f.Method != "":
+		return Clean(f.Method) + " (no route)"
+	case f.RPCSystem != "" && f.Route != "":
+		return Clean(f.RPCSystem) + " " + Clean(f.Route)
+	case f.Route != "":
+		return Clean(f.Route)
+	}
+	if l := FlowLabel(f.FlowID); l != "" {
+		return "flow " + Clean(l)
+	}
+	return "flow (no label)"
 }
 
 // Weight is how many flows this flow_end stands for: its sample_rate when
@@ -96,6 +118,8 @@ func DecodeFlowEnd(line []byte, fe *FlowEnd, lean bool) error {
 			str(&fe.Path)
 		case schema.KeyRoute:
 			str(&fe.Route)
+		case schema.KeyRPCSystem:
+			str(&fe.RPCSystem)
 		case schema.KeyRequestID:
 			str(&fe.RequestID)
 		case schema.KeyDetail:

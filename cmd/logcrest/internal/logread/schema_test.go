@@ -32,7 +32,7 @@ func TestDecodedKeysAreSchemaKeys(t *testing.T) {
 func TestDecodeFlowEndReadsEveryTag(t *testing.T) {
 	line := `{"time":"2026-01-02T03:04:05Z","level":"error","logger":"app","trace_id":"t","flow_id":"f-1",` +
 		`"flow_type":"flow_end","flow_status":"failed","total_ms":1.5,"steps":2,"failed_at":"charge",` +
-		`"step":"2/2","flow_error":"boom","method":"GET","path":"/p","route":"/r","request_id":"q","http_status":502,` +
+		`"step":"2/2","flow_error":"boom","method":"GET","path":"/p","route":"/r","rpc_system":"grpc","request_id":"q","http_status":502,` +
 		`"detail":"failed","buffered_records":4,"buffered_evicted":1,"sample_rate":8}`
 	var fe FlowEnd
 	if err := DecodeFlowEnd([]byte(line), &fe, false); err != nil {
