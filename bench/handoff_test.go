@@ -50,34 +50,14 @@ func BenchmarkHandoff(b *testing.B) {
 					return zerologCall(zerologFor(&copyWriter{buf: make([]byte, 64<<10)}, ctx2))
 				}},
 				{"ZerologHandoff", func(b *testing.B, ctx2 bool) func(int) {
-					w := newHandoffWriter()
-					b.Cleanup(func() {
-						if got, want := w.close(), int64(b.N); got != want {
-							b.Errorf("the consumer read %d lines, want %d", got, want)
-						}
-					})
-					return zerologCall(zerologFor(w, ctx2))
+					return zerologCall(zerologFor(handedOff(b, newHandoffWriterN(4)), ctx2))
 				}},
 				{"ZerologHandoffDeep", func(b *testing.B, ctx2 bool) func(int) {
-					w := newHandoffWriterN(deepRotation)
-					b.Cleanup(func() {
-						if got, want := w.close(), int64(b.N); got != want {
-							b.Errorf("the consumer read %d lines, want %d", got, want)
-						}
-					})
-					return zerologCall(zerologFor(w, ctx2))
+					return zerologCall(zerologFor(handedOff(b, newHandoffWriterN(deepRotation)), ctx2))
 				}},
 				{"LogCrest", logCrestCall},
 			} {
-				b.Run(c.name, func(b *testing.B) {
-					call := c.make(b, v.ctx2)
-					b.ReportAllocs()
-					b.ResetTimer()
-					for i := 0; i < b.N; i++ {
-						call(i)
-					}
-					b.StopTimer()
-				})
+				b.Run(c.name, func(b *testing.B) { timeCalls(b, c.make(b, v.ctx2)) })
 			}
 		})
 	}
@@ -99,30 +79,11 @@ func BenchmarkHandoffParallel(b *testing.B) {
 			}{
 				{"ZerologDiscard", func(*testing.B) func(int) { return zerologCall(zerologFor(io.Discard, false)) }},
 				{"ZerologHandoffLocked", func(b *testing.B) func(int) {
-					w := &lockedWriter{w: newHandoffWriter()}
-					b.Cleanup(func() {
-						if got, want := w.w.close(), int64(b.N); got != want {
-							b.Errorf("the consumer read %d lines, want %d", got, want)
-						}
-					})
-					return zerologCall(zerologFor(w, false))
+					return zerologCall(zerologFor(&lockedWriter{w: handedOff(b, newHandoffWriterN(4))}, false))
 				}},
 				{"LogCrest", func(b *testing.B) func(int) { return logCrestCall(b, false) }},
 			} {
-				b.Run(c.name, func(b *testing.B) {
-					call := c.make(b)
-					b.ReportAllocs()
-					b.SetParallelism(p.parallelism)
-					b.ResetTimer()
-					b.RunParallel(func(pb *testing.PB) {
-						i := 0
-						for pb.Next() {
-							i++
-							call(i)
-						}
-					})
-					b.StopTimer()
-				})
+				b.Run(c.name, func(b *testing.B) { timeCallsParallel(b, p.parallelism, c.make(b)) })
 			}
 		})
 	}
@@ -168,9 +129,18 @@ type handoffWriter struct {
 	lines int64
 }
 
-func newHandoffWriter() *handoffWriter { return newHandoffWriterN(4) }
+// handedOff closes w when b ends and checks that its consumer read every
+// record b logged.
+func handedOff(b *testing.B, w *handoffWriter) *handoffWriter {
+	b.Cleanup(func() {
+		if got, want := w.close(), int64(b.N); got != want {
+			b.Errorf("the consumer read %d lines, want %d", got, want)
+		}
+	})
+	return w
+}
 
-// newHandoffWriterN is newHandoffWriter with k segments in rotation.
+// newHandoffWriterN starts a handoffWriter with k segments in rotation.
 func newHandoffWriterN(k int) *handoffWriter {
 	w := &handoffWriter{full: make(chan []byte, k), free: make(chan []byte, k)}
 	for range k {

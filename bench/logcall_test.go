@@ -64,15 +64,7 @@ func BenchmarkLogCall(b *testing.B) {
 				if c.fields10 && v.ctx2 {
 					continue
 				}
-				b.Run(c.name, func(b *testing.B) {
-					call := c.make(b, v.ctx2)
-					b.ReportAllocs()
-					b.ResetTimer()
-					for i := 0; i < b.N; i++ {
-						call(i)
-					}
-					b.StopTimer()
-				})
+				b.Run(c.name, func(b *testing.B) { timeCalls(b, c.make(b, v.ctx2)) })
 			}
 		})
 	}
@@ -97,23 +89,36 @@ func logCallParallel(b *testing.B, parallelism int) {
 				if c.fields10 {
 					continue // serial only
 				}
-				b.Run(c.name, func(b *testing.B) {
-					call := c.make(b, v.ctx2)
-					b.ReportAllocs()
-					b.SetParallelism(parallelism)
-					b.ResetTimer()
-					b.RunParallel(func(pb *testing.PB) {
-						i := 0
-						for pb.Next() {
-							i++
-							call(i)
-						}
-					})
-					b.StopTimer()
-				})
+				b.Run(c.name, func(b *testing.B) { timeCallsParallel(b, parallelism, c.make(b, v.ctx2)) })
 			}
 		})
 	}
+}
+
+// timeCalls times b.N calls of call on one goroutine, allocations reported.
+func timeCalls(b *testing.B, call func(int)) {
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		call(i)
+	}
+	b.StopTimer()
+}
+
+// timeCallsParallel times b.N calls of call on parallelism goroutines a P
+// (b.RunParallel), allocations reported.
+func timeCallsParallel(b *testing.B, parallelism int, call func(int)) {
+	b.ReportAllocs()
+	b.SetParallelism(parallelism)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		i := 0
+		for pb.Next() {
+			i++
+			call(i)
+		}
+	})
+	b.StopTimer()
 }
 
 // zerologFor is a zerolog logger stamped like LogCrest's records: time and

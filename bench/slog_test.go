@@ -82,32 +82,12 @@ func slogLoggerCall(ctx context.Context, l *slog.Logger) func(int) {
 
 func BenchmarkSlog(b *testing.B) {
 	for _, c := range slogCases {
-		b.Run(c.name, func(b *testing.B) {
-			call := c.make(b)
-			b.ReportAllocs()
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				call(i)
-			}
-			b.StopTimer()
-		})
+		b.Run(c.name, func(b *testing.B) { timeCalls(b, c.make(b)) })
 	}
 }
 
 func BenchmarkSlogParallel(b *testing.B) {
 	for _, c := range slogCases {
-		b.Run(c.name, func(b *testing.B) {
-			call := c.make(b)
-			b.ReportAllocs()
-			b.ResetTimer()
-			b.RunParallel(func(pb *testing.PB) {
-				i := 0
-				for pb.Next() {
-					i++
-					call(i)
-				}
-			})
-			b.StopTimer()
-		})
+		b.Run(c.name, func(b *testing.B) { timeCallsParallel(b, 1, c.make(b)) })
 	}
 }
