@@ -317,27 +317,8 @@ func ScanString(b []byte, i int) (end int, esc, ok bool) {
 
 // skipString returns the index past the string starting at b[i] ('"').
 func skipString(b []byte, i int) (int, bool) {
-	j := i + 1
-	for j < len(b) {
-		if j+8 <= len(b) {
-			w := binary.LittleEndian.Uint64(b[j:])
-			m := (zero8(w^(lsb*'"')) | zero8(w^(lsb*'\\'))) & msb
-			if m == 0 {
-				j += 8
-				continue
-			}
-			j += bits.TrailingZeros64(m) / 8
-		}
-		switch b[j] {
-		case '"':
-			return j + 1, true
-		case '\\':
-			j += 2
-		default:
-			j++
-		}
-	}
-	return len(b), false
+	end, _, ok := ScanString(b, i)
+	return end, ok
 }
 
 // Eight bytes at a time: w holds b[j:j+8], lowest address in the low byte.
