@@ -154,16 +154,7 @@ func (p *gen) startExt(specs []*extSpec) {
 	for _, s := range specs {
 		// The records as the files' JSON holds them, redacted as every
 		// sink's are (see sinkFormat).
-		f := p.sinkFormat(nil)
-		opt := ring.Options{
-			Name:      s.Name,
-			QueueSize: p.settings.QueueSize,
-			MaxBytes:  p.settings.MaxBuffer,
-			Format:    f.format,
-			Keep:      f.keep,
-			OnDrop:    p.reportDrop,
-			OnError:   p.reportError,
-		}
+		opt := p.ringOptions(s.Name, nil)
 		if s.QueueSize != 0 {
 			opt.QueueSize = s.QueueSize
 		}

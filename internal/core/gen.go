@@ -207,8 +207,14 @@ func redactorOf(s *Settings) *redact.Redactor {
 // ring starts the ring of one sink; its records pass through the
 // redaction and the key check, and then text (see sinkFormat).
 func (p *gen) ring(sink io.Writer, name string, text func(dst, rec []byte) []byte) *ring.Ring {
+	return ring.New(sink, p.ringOptions(name, text))
+}
+
+// ringOptions are the options of the ring of sink name: the pipeline's
+// bounds and reports, and the format of its records (see sinkFormat).
+func (p *gen) ringOptions(name string, text func(dst, rec []byte) []byte) ring.Options {
 	f := p.sinkFormat(text)
-	return ring.New(sink, ring.Options{
+	return ring.Options{
 		Name:      name,
 		QueueSize: p.settings.QueueSize,
 		MaxBytes:  p.settings.MaxBuffer,
@@ -216,7 +222,7 @@ func (p *gen) ring(sink io.Writer, name string, text func(dst, rec []byte) []byt
 		Keep:      f.keep,
 		OnDrop:    p.reportDrop,
 		OnError:   p.reportError,
-	})
+	}
 }
 
 // route sends one record of stream s, prefix then body, to the sinks in
