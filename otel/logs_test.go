@@ -405,16 +405,7 @@ func TestExportLogsStuckExporter(t *testing.T) {
 		t.Errorf("%d records waiting for the stuck exporter (cap allows %d), %d dropped", otlp.buffered, limit, otlp.dropped)
 	}
 	release()
-	closed := make(chan error, 1)
-	go func() { closed <- p.Close() }()
-	select {
-	case err := <-closed:
-		if err != nil {
-			t.Fatal(err)
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatal("Close hung after the exporter was released")
-	}
+	closeReleased(t, p)
 	st := p.Stats()
 	var written, dropped, failed uint64
 	for _, s := range st.Sinks {
@@ -506,16 +497,7 @@ func TestExportLogsCarriesDropNotices(t *testing.T) {
 		l.Info().Int("i", i).Str("pad", pad).Msg("load")
 	}
 	release()
-	closed := make(chan error, 1)
-	go func() { closed <- p.Close() }()
-	select {
-	case err := <-closed:
-		if err != nil {
-			t.Fatal(err)
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatal("Close hung after the exporter was released")
-	}
+	closeReleased(t, p)
 	var dropped uint64
 	for _, s := range p.Stats().Sinks {
 		if s.Name == "otlp" {
@@ -552,5 +534,21 @@ func TestExportLogsCarriesDropNotices(t *testing.T) {
 	}
 	if told != dropped || loads+dropped != n {
 		t.Errorf("the exporter was told of %d drops, Stats says %d; it got %d of %d records", told, dropped, loads, n)
+	}
+}
+
+// closeReleased closes p, whose exporter was stuck and is now released, and
+// fails t if Close returns an error or has not returned within 20 s.
+func closeReleased(t *testing.T, p *logcrest.Pipeline) {
+	t.Helper()
+	closed := make(chan error, 1)
+	go func() { closed <- p.Close() }()
+	select {
+	case err := <-closed:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("Close hung after the exporter was released")
 	}
 }

@@ -634,6 +634,14 @@ func startCollector(t *testing.T, bin, work, dir, out string) *collector {
 	)
 	c.cmd.Stdout, c.cmd.Stderr = logf, logf
 	runAsAnotherUser(t, c.cmd, bin, work, out)
+	c.start(t)
+	return c
+}
+
+// start starts c.cmd, stops it when the test ends (with its log when the
+// test failed), and waits until the collector says it is ready.
+func (c *collector) start(t *testing.T) {
+	t.Helper()
 	if err := c.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -648,10 +656,10 @@ func startCollector(t *testing.T, bin, work, dir, out string) *collector {
 	for {
 		data, _ := os.ReadFile(c.log)
 		if bytes.Contains(data, []byte("Everything is ready")) {
-			return c
+			return
 		}
 		if err := c.exited(); err != nil {
-			t.Fatalf("the collector exited at start: %v", err)
+			t.Fatalf("the collector exited at start: %v\n%s", err, c.logTail())
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("the collector was not ready within %v", readyDeadline)

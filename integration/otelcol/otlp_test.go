@@ -290,30 +290,8 @@ func startOTLPCollector(t *testing.T, bin, work, endpoint, out string) *collecto
 	c.cmd = exec.Command(bin, "--config", cfg)
 	c.cmd.Env = append(os.Environ(), "LOGCREST_OTLP_ENDPOINT="+endpoint, "LOGCREST_TEST_OUT="+out)
 	c.cmd.Stdout, c.cmd.Stderr = logf, logf
-	if err := c.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { c.done <- c.cmd.Wait() }()
-	t.Cleanup(func() {
-		c.stop()
-		if t.Failed() {
-			t.Logf("collector log:\n%s", c.logTail())
-		}
-	})
-	deadline := time.Now().Add(readyDeadline)
-	for {
-		data, _ := os.ReadFile(c.log)
-		if bytes.Contains(data, []byte("Everything is ready")) {
-			return c
-		}
-		if err := c.exited(); err != nil {
-			t.Fatalf("the collector exited at start: %v\n%s", err, c.logTail())
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the collector was not ready within %v", readyDeadline)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	c.start(t)
+	return c
 }
 
 type sinkStats struct{ Written, Dropped, Failed, Buffered uint64 }
