@@ -3,14 +3,10 @@ package rpc_test
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -22,16 +18,7 @@ import (
 	"testing"
 	"time"
 
-	"connectrpc.com/connect"
-	"github.com/go-chi/chi/v5"
-	"google.golang.org/grpc"
-	"google.golang.org/protobuf/types/known/wrapperspb"
-
 	"github.com/logcrest/logcrest"
-	"github.com/logcrest/logcrest/adapters"
-	logcrestchi "github.com/logcrest/logcrest/adapters/chi"
-	logcrestconnect "github.com/logcrest/logcrest/adapters/connect"
-	logcrestgrpc "github.com/logcrest/logcrest/adapters/grpc"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -66,49 +53,7 @@ func TestShowThreeServices(t *testing.T) {
 	}
 
 	// stock (Connect) ← orders (gRPC) ← shop (HTTP, chi).
-	const reserve = "/stock.v1.Stock/Reserve"
-	mux := http.NewServeMux()
-	mux.Handle(reserve, connect.NewUnaryHandler(reserve,
-		func(ctx context.Context, req *connect.Request[wrapperspb.StringValue]) (*connect.Response[wrapperspb.StringValue], error) {
-			return connect.NewResponse(wrapperspb.String("reserved")), nil
-		}, connect.WithInterceptors(logcrestconnect.NewInterceptor(logcrestconnect.WithPipeline(pipes["stock"])))))
-	stockSrv := httptest.NewServer(mux)
-	defer stockSrv.Close()
-	stockClient := connect.NewClient[wrapperspb.StringValue, wrapperspb.StringValue](
-		stockSrv.Client(), stockSrv.URL+reserve, connect.WithInterceptors(logcrestconnect.NewInterceptor()))
-
-	conn := grpcServer(t, func(ctx context.Context, in string) (string, error) {
-		resp, err := stockClient.CallUnary(ctx, connect.NewRequest(wrapperspb.String(in)))
-		if err != nil {
-			return "", err
-		}
-		return resp.Msg.GetValue(), nil
-	}, grpc.ChainUnaryInterceptor(logcrestgrpc.UnaryServerInterceptor(logcrestgrpc.WithPipeline(pipes["orders"]))))
-
-	r := chi.NewRouter()
-	r.Use(logcrestchi.Middleware(adapters.WithPipeline(pipes["shop"])))
-	r.Get("/checkout/{id}", func(w http.ResponseWriter, req *http.Request) {
-		out := new(wrapperspb.StringValue)
-		if err := conn.Invoke(req.Context(), "/test.v1.Echo/Say", wrapperspb.String("A-1"), out); err != nil {
-			http.Error(w, err.Error(), http.StatusBadGateway)
-			return
-		}
-		_, _ = io.WriteString(w, out.GetValue())
-	})
-	shopSrv := httptest.NewServer(r)
-	defer shopSrv.Close()
-
-	req, _ := http.NewRequest(http.MethodGet, shopSrv.URL+"/checkout/7", nil)
-	req.Header.Set("X-Request-ID", "order-7")
-	resp, err := shopSrv.Client().Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	_ = resp.Body.Close()
-	if resp.StatusCode != 200 || string(body) != "reserved" {
-		t.Fatalf("%d %q", resp.StatusCode, body)
-	}
+	callThreeServices(t, pipes["shop"], pipes["orders"], pipes["stock"])
 	// Each service's flow ends before its answer is sent; closing the
 	// pipelines writes their records out.
 	var errs []error

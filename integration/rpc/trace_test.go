@@ -74,38 +74,37 @@ func grpcServer(t testing.TB, h func(context.Context, string) (string, error), o
 	return conn
 }
 
-// TestThreeServices: HTTP (chi) calls gRPC, which calls Connect: three
-// flows in one trace, each labelled by its caller's flow ID and parented
-// by its caller's client step.
-func TestThreeServices(t *testing.T) {
-	rec := logcresttest.New(t, logcrest.WithDetail("full"))
-	pipe := rec.Pipeline()
+// stockProcedure is the Connect procedure of callThreeServices' last
+// service.
+const stockProcedure = "/stock.v1.Stock/Reserve"
 
-	// Connect: the last service.
-	const stock = "/stock.v1.Stock/Reserve"
-	ci := logcrestconnect.NewInterceptor(logcrestconnect.WithPipeline(pipe))
+// callThreeServices serves stock (Connect, writing to stock), orders (gRPC,
+// calling stock, writing to orders) and shop (HTTP through chi, calling
+// orders, writing to shop), each with its LogCrest adapter, until t ends;
+// sends GET /checkout/7 with X-Request-ID order-7 to shop and returns its
+// answer, checked to be 200 "reserved".
+func callThreeServices(t *testing.T, shop, orders, stock *logcrest.Pipeline) *http.Response {
+	t.Helper()
 	mux := http.NewServeMux()
-	mux.Handle(stock, connect.NewUnaryHandler(stock,
+	mux.Handle(stockProcedure, connect.NewUnaryHandler(stockProcedure,
 		func(ctx context.Context, req *connect.Request[wrapperspb.StringValue]) (*connect.Response[wrapperspb.StringValue], error) {
 			return connect.NewResponse(wrapperspb.String("reserved")), nil
-		}, connect.WithInterceptors(ci)))
+		}, connect.WithInterceptors(logcrestconnect.NewInterceptor(logcrestconnect.WithPipeline(stock)))))
 	connectSrv := httptest.NewServer(mux)
 	t.Cleanup(connectSrv.Close)
 	stockClient := connect.NewClient[wrapperspb.StringValue, wrapperspb.StringValue](
-		connectSrv.Client(), connectSrv.URL+stock, connect.WithInterceptors(logcrestconnect.NewInterceptor()))
+		connectSrv.Client(), connectSrv.URL+stockProcedure, connect.WithInterceptors(logcrestconnect.NewInterceptor()))
 
-	// gRPC: the middle one, calling Connect.
 	conn := grpcServer(t, func(ctx context.Context, in string) (string, error) {
 		resp, err := stockClient.CallUnary(ctx, connect.NewRequest(wrapperspb.String(in)))
 		if err != nil {
 			return "", err
 		}
 		return resp.Msg.GetValue(), nil
-	}, grpc.ChainUnaryInterceptor(logcrestgrpc.UnaryServerInterceptor(logcrestgrpc.WithPipeline(pipe))))
+	}, grpc.ChainUnaryInterceptor(logcrestgrpc.UnaryServerInterceptor(logcrestgrpc.WithPipeline(orders))))
 
-	// HTTP: the first, calling gRPC.
 	r := chi.NewRouter()
-	r.Use(logcrestchi.Middleware(adapters.WithPipeline(pipe)))
+	r.Use(logcrestchi.Middleware(adapters.WithPipeline(shop)))
 	r.Get("/checkout/{id}", func(w http.ResponseWriter, req *http.Request) {
 		out := new(wrapperspb.StringValue)
 		if err := conn.Invoke(req.Context(), "/test.v1.Echo/Say", wrapperspb.String("A-1"), out); err != nil {
@@ -128,6 +127,16 @@ func TestThreeServices(t *testing.T) {
 	if resp.StatusCode != 200 || string(body) != "reserved" {
 		t.Fatalf("%d %q", resp.StatusCode, body)
 	}
+	return resp
+}
+
+// TestThreeServices: HTTP (chi) calls gRPC, which calls Connect: three
+// flows in one trace, each labelled by its caller's flow ID and parented
+// by its caller's client step.
+func TestThreeServices(t *testing.T) {
+	rec := logcresttest.New(t, logcrest.WithDetail("full"))
+	pipe := rec.Pipeline()
+	resp := callThreeServices(t, pipe, pipe, pipe)
 	httpID := resp.Header.Get("X-Flow-ID")
 
 	ends := waitEnds(t, rec, 3)
@@ -135,7 +144,7 @@ func TestThreeServices(t *testing.T) {
 	for _, fe := range ends {
 		byRoute[fe.Str("route")] = fe
 	}
-	h, g, c := byRoute["/checkout/{id}"], byRoute["/test.v1.Echo/Say"], byRoute[stock]
+	h, g, c := byRoute["/checkout/{id}"], byRoute["/test.v1.Echo/Say"], byRoute[stockProcedure]
 	if h == nil || g == nil || c == nil || h.Str("flow_id") != httpID {
 		t.Fatalf("flow_ends: %v", ends)
 	}
@@ -150,7 +159,7 @@ func TestThreeServices(t *testing.T) {
 	if s := step(t, rec, httpID, "grpc /test.v1.Echo/Say"); g.Str("parent_span_id") != s.Str("span_id") {
 		t.Errorf("grpc parent %s, http's client step %s", g.Str("parent_span_id"), s.Str("span_id"))
 	}
-	if s := step(t, rec, g.Str("flow_id"), "connect "+stock); c.Str("parent_span_id") != s.Str("span_id") {
+	if s := step(t, rec, g.Str("flow_id"), "connect "+stockProcedure); c.Str("parent_span_id") != s.Str("span_id") {
 		t.Errorf("connect parent %s, grpc's client step %s", c.Str("parent_span_id"), s.Str("span_id"))
 	}
 	if h.Num("steps") != 1 || g.Num("steps") != 1 || c.Num("steps") != 0 {
