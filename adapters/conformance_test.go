@@ -108,6 +108,17 @@ var conformance = []conformanceRow{
 		logs:        []string{"handling order"},
 	},
 	{
+		// One span ID in about 80,000 is all decimal, begins as a card
+		// number does and passes Luhn: it is an ID all the same.
+		name:   "a parent span ID that reads as a card number",
+		path:   "/orders/9",
+		header: map[string]string{"traceparent": "00-" + incomingTrace + "-4111111111111111-01"},
+		status: 200, flowID: bareFlowID, route: routeOrders,
+		start:    map[string]any{"trace_id": incomingTrace, "parent_span_id": "4111111111111111", "trace_flags": "01"},
+		end:      map[string]any{"flow_status": "success", "trace_id": incomingTrace},
+		timeline: []string{"load_order", "render"},
+	},
+	{
 		name:   "an invalid traceparent is ignored",
 		path:   "/orders/8",
 		header: map[string]string{"traceparent": "00-" + strings.ToUpper(incomingTrace) + "-" + incomingParent + "-01"},

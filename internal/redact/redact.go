@@ -564,6 +564,8 @@ func (w *writer) object(i, depth int) (int, bool) {
 			}
 			w.replace(start, i, jsonenc.String(nil, w.r.Replace(v)))
 			w.n++
+		} else if end, ok := w3cID(b, i, depth, key); ok {
+			i = end // an identifier, never a secret's value
 		} else {
 			var ok bool
 			if i, ok = w.value(i, depth); !ok {
@@ -585,6 +587,38 @@ func (w *writer) object(i, depth int) (int, bool) {
 		}
 		i = skipSpace(b, i+1)
 	}
+}
+
+// w3cID reports whether the value at b[i] is one of the W3C identifiers
+// LogCrest writes at the top of a record (depth 1): trace_id as 32
+// lowercase hex digits, span_id or parent_span_id as 16; it returns the
+// index past it. The value patterns are not applied to them: they are
+// random (or, from a traceparent, validated) hex, never a secret, and a
+// span ID is all decimal digits, card-like and Luhn-valid about once in
+// 80,000 (masking it would cut the record from its trace). The key rules
+// still are: a user who names such a key a secret has it masked.
+func w3cID(b []byte, i, depth int, key []byte) (int, bool) {
+	if depth != 1 {
+		return 0, false
+	}
+	var n int
+	switch string(key) {
+	case "trace_id":
+		n = 32
+	case "span_id", "parent_span_id":
+		n = 16
+	default:
+		return 0, false
+	}
+	if len(b)-i < n+2 || b[i] != '"' || b[i+n+1] != '"' {
+		return 0, false
+	}
+	for _, c := range b[i+1 : i+n+1] {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return 0, false
+		}
+	}
+	return i + n + 2, true
 }
 
 // skip walks the value at src[i] without masking anything in it.

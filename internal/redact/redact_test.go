@@ -28,7 +28,7 @@ func TestDefaultKeysAreNarrow(t *testing.T) {
 }
 
 func TestRecordMasks(t *testing.T) {
-	r := New(Config{Keys: Keys([]string{"ssn", "-pwd"}), Pattern: regexp.MustCompile(`cust-[0-9]{6}`)})
+	r := New(Config{Keys: Keys([]string{"ssn", "-pwd"}), Pattern: regexp.MustCompile(`cust-[0-9]{6}|1234567890abcdef`)})
 	cases := []struct {
 		name, in, want string
 		n              int
@@ -53,6 +53,16 @@ func TestRecordMasks(t *testing.T) {
 		{"escaped key", `{"pass\u0077ord":"x"}`, `{"pass\u0077ord":"[REDACTED]"}`, 1},
 		{"mark", "\x00" + `{"password":"x"}` + "\n", "\x00" + `{"password":"[REDACTED]"}` + "\n", 1},
 		{"not json", `{"a": Bearer abcdefghijk`, `{"a": Bearer [REDACTED]`, 1},
+		// A span ID is 16 hex digits; about one in 80,000 is all decimal,
+		// begins as a card does and passes Luhn. LogCrest's W3C IDs are
+		// never read as cards (nor by the user's pattern)...
+		{"w3c ids", `{"trace_id":"41111111111111114111111111111111","span_id":"4111111111111111","parent_span_id":"5500000000000004","m":"cust-123456"}`,
+			`{"trace_id":"41111111111111114111111111111111","span_id":"4111111111111111","parent_span_id":"5500000000000004","m":"[REDACTED]"}`, 1},
+		{"w3c ids, user pattern", `{"span_id":"1234567890abcdef"}`, `{"span_id":"1234567890abcdef"}`, 0},
+		// ... but only as themselves: at the top of the record, in the
+		// form of a W3C ID.
+		{"w3c id keys elsewhere", `{"a":{"span_id":"4111111111111111"},"span_id":"4111 1111 1111 1111","trace_id":4111111111111111}`,
+			`{"a":{"span_id":"[REDACTED]"},"span_id":"[REDACTED]","trace_id":"[REDACTED]"}`, 3},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -127,5 +137,16 @@ func BenchmarkRecordSecret(b *testing.B) {
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
 		buf, _ = r.Record(buf, rec)
+	}
+}
+
+// TestW3CIDsFollowKeyRules: the W3C identifiers are spared the value
+// patterns only; a user who names their key a secret has it masked.
+func TestW3CIDsFollowKeyRules(t *testing.T) {
+	r := New(Config{Keys: Keys([]string{"span_id"})})
+	in := `{"trace_id":"4bf92f3577b34da6a3ce929d0e0e4736","span_id":"00f067aa0ba902b7"}`
+	want := `{"trace_id":"4bf92f3577b34da6a3ce929d0e0e4736","span_id":"[REDACTED]"}`
+	if out, n := r.Record(nil, []byte(in)); string(out) != want || n != 1 {
+		t.Fatalf("Record(%s) = %s, %d; want %s, 1", in, out, n, want)
 	}
 }
