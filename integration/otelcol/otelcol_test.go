@@ -209,7 +209,15 @@ func shipAndCheck(t *testing.T, bin string, compress bool, restart restart) {
 	if restart == restartMidRead && dups >= 0 && len(got.records) == len(truth) {
 		t.Logf("stopped while reading: nothing lost, %d records sent twice", dups)
 	} else if got.total != len(truth) || len(got.records) != len(truth) {
-		missing := 0
+		missing, twice := 0, 0
+		for k, files := range got.from {
+			if len(files) > 1 {
+				if twice < 5 {
+					t.Errorf("received %d times: %s, from %v", len(files), k, files)
+				}
+				twice++
+			}
+		}
 		for k := range truth {
 			if _, ok := got.records[k]; !ok {
 				if missing < 5 {
@@ -408,8 +416,9 @@ func readFiles(t *testing.T, dir string) (truth map[string]record, files, gzippe
 
 // received is what the exporter's file holds.
 type received struct {
-	total   int               // log records, duplicates included
-	records map[string]record // by key
+	total   int                 // log records, duplicates included
+	records map[string]record   // by key
+	from    map[string][]string // by key: the log.file.path of each copy received
 }
 
 // OTLP JSON, as the file exporter writes it: one request a line.
@@ -453,7 +462,7 @@ func (v otlpValue) text() string {
 // mid-write).
 func readExported(t *testing.T, path string) received {
 	t.Helper()
-	got := received{records: make(map[string]record)}
+	got := received{records: make(map[string]record), from: make(map[string][]string)}
 	data, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return got
@@ -481,6 +490,7 @@ func readExported(t *testing.T, path string) received {
 					}
 					k := key(attrs["n"], attrs["flow_id"], attrs["seq"])
 					got.total++
+					got.from[k] = append(got.from[k], filepath.Base(filepath.Dir(attrs["log.file.path"]))+"/"+filepath.Base(attrs["log.file.path"]))
 					got.records[k] = record{
 						Level: lr.SeverityText, TraceID: lr.TraceID, SpanID: lr.SpanID,
 						Flags: flagsText(lr.Flags), FlowID: attrs["flow_id"], Message: lr.Body.text(),
