@@ -108,7 +108,7 @@ var conformance = []conformanceRow{
 		logs:        []string{"handling order"},
 	},
 	{
-		// One span ID in about 80,000 is all decimal, begins as a card
+		// One span ID in about 66,000 is all decimal, begins as a card
 		// number does and passes Luhn: it is an ID all the same.
 		name:   "a parent span ID that reads as a card number",
 		path:   "/orders/9",

@@ -53,7 +53,7 @@ func TestRecordMasks(t *testing.T) {
 		{"escaped key", `{"pass\u0077ord":"x"}`, `{"pass\u0077ord":"[REDACTED]"}`, 1},
 		{"mark", "\x00" + `{"password":"x"}` + "\n", "\x00" + `{"password":"[REDACTED]"}` + "\n", 1},
 		{"not json", `{"a": Bearer abcdefghijk`, `{"a": Bearer [REDACTED]`, 1},
-		// A span ID is 16 hex digits; about one in 80,000 is all decimal,
+		// A span ID is 16 hex digits; about one in 66,000 is all decimal,
 		// begins as a card does and passes Luhn. LogCrest's W3C IDs are
 		// never read as cards (nor by the user's pattern)...
 		{"w3c ids", `{"trace_id":"41111111111111114111111111111111","span_id":"4111111111111111","parent_span_id":"5500000000000004","m":"cust-123456"}`,
