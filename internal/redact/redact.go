@@ -566,6 +566,8 @@ func (w *writer) object(i, depth int) (int, bool) {
 			w.n++
 		} else if end, ok := w3cID(b, i, depth, key); ok {
 			i = end // an identifier, never a secret's value
+		} else if end, ok := w.flowID(i, depth, key); ok {
+			i = end
 		} else {
 			var ok bool
 			if i, ok = w.value(i, depth); !ok {
@@ -620,6 +622,50 @@ func w3cID(b []byte, i, depth int, key []byte) (int, bool) {
 		}
 	}
 	return i + n + 2, true
+}
+
+// flowIDSuffix is the length of what LogCrest appends to a flow's label
+// to make its flow_id: '-' and 8 hex digits (the 8 digits alone when the
+// flow has no label).
+const flowIDSuffix = 9
+
+// flowID masks the value patterns in a top-level flow_id's label only, and
+// returns the index past the value, when the value has a flow ID's form
+// ("<label>-<8 hex>" or "<8 hex>", no escape). The label may be what a
+// client sent (X-Request-ID) and is searched like any string; the random
+// suffix is not, since with it a numeric label reads as a longer number:
+// "41111" and "10000008" make the 13 digits of a Luhn-valid card, and the
+// flow_id in the files would no longer be the X-Flow-ID the client got.
+func (w *writer) flowID(i, depth int, key []byte) (int, bool) {
+	b := w.src
+	if depth != 1 || string(key) != "flow_id" || b[i] != '"' {
+		return 0, false
+	}
+	end, esc, ok := scanString(b, i)
+	if !ok || esc {
+		return 0, false
+	}
+	v := b[i+1 : end-1]
+	if len(v) < 8 || len(v) > 8 && (len(v) == flowIDSuffix || v[len(v)-flowIDSuffix] != '-') {
+		return 0, false
+	}
+	for _, c := range v[len(v)-8:] {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return 0, false
+		}
+	}
+	if len(v) == 8 {
+		return end, true
+	}
+	label := v[:len(v)-flowIDSuffix]
+	spans := w.r.find(label, nil)
+	if len(spans) == 0 {
+		return end, true
+	}
+	masked := append(w.r.mask(nil, label, spans), v[len(label):]...)
+	w.replace(i, end, jsonenc.Bytes(nil, masked))
+	w.n += len(spans)
+	return end, true
 }
 
 // skip walks the value at src[i] without masking anything in it.

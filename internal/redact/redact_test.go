@@ -59,6 +59,15 @@ func TestRecordMasks(t *testing.T) {
 		{"w3c ids", `{"trace_id":"41111111111111114111111111111111","span_id":"4111111111111111","parent_span_id":"5500000000000004","m":"cust-123456"}`,
 			`{"trace_id":"41111111111111114111111111111111","span_id":"4111111111111111","parent_span_id":"5500000000000004","m":"[REDACTED]"}`, 1},
 		{"w3c ids, user pattern", `{"span_id":"1234567890abcdef"}`, `{"span_id":"1234567890abcdef"}`, 0},
+		// A flow ID's random suffix does not join its label into a card
+		// number ("41111" and "10000008" make a Luhn-valid one); the label
+		// alone is searched.
+		{"flow id suffix", `{"flow_id":"41111-10000008","request_id":"41111"}`, `{"flow_id":"41111-10000008","request_id":"41111"}`, 0},
+		{"flow id bare", `{"flow_id":"10000008"}`, `{"flow_id":"10000008"}`, 0},
+		{"flow id label", `{"flow_id":"4111111111111111-a1b2c3d4"}`, `{"flow_id":"[REDACTED]-a1b2c3d4"}`, 1},
+		{"flow id label, user pattern", `{"flow_id":"for-cust-123456-0000abcd"}`, `{"flow_id":"for-[REDACTED]-0000abcd"}`, 1},
+		{"flow id, another form", `{"flow_id":"x 4111110000008"}`, `{"flow_id":"x [REDACTED]"}`, 1},
+		{"flow id, nested", `{"a":{"flow_id":"41111-10000008"}}`, `{"a":{"flow_id":"[REDACTED]"}}`, 1},
 		// ... but only as themselves: at the top of the record, in the
 		// form of a W3C ID.
 		{"w3c id keys elsewhere", `{"a":{"span_id":"4111111111111111"},"span_id":"4111 1111 1111 1111","trace_id":4111111111111111}`,
