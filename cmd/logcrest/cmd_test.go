@@ -581,3 +581,26 @@ func TestStatsWeightsSampledFlows(t *testing.T) {
 		t.Errorf("flows does not show the one sample rate:\n%s", r.stdout)
 	}
 }
+
+// Two flows can draw one flow ID (the same label and the same 32 random
+// bits): show tells them apart by their trace and draws each on its own,
+// rather than one flow with two starts and two ends.
+func TestShowSharedFlowIDTwoFlows(t *testing.T) {
+	rec := func(trace string, seq int, tm, extra string) string {
+		return fmt.Sprintf(`{"time":"2026-03-14T09:00:%s","level":"info","logger":"svc","trace_id":"%s","span_id":"sp%d","flow_id":"order-0badc0de","seq":%d%s}`+"\n", tm, trace, seq, seq, extra)
+	}
+	var lines string
+	for i, trace := range []string{"4bf92f3577b34da6a3ce929d0e0e4736", "0af7651916cd43dd8448eb211c80319c"} {
+		s := fmt.Sprintf("0%d", i)
+		lines += rec(trace, 1, s+".000Z", `,"flow_type":"flow_start","message":"flow started"`) +
+			rec(trace, 2, s+".100Z", `,"fn":"charge","message":"step started"`) +
+			rec(trace, 3, s+".200Z", `,"flow_type":"flow_end","flow_status":"success","total_ms":200,"steps":1,"timeline":[{"fn":"charge","at_ms":100,"ms":50,"status":"ok"}],"message":"flow finished"`)
+	}
+	r := runCmd(t, lines, nil, "show", "order-0badc0de", "-", "--color", "never")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	if n := strings.Count(r.stdout, "records of order-0badc0de (3, in seq order)"); n != 2 {
+		t.Errorf("%d flows of 3 records drawn, want 2:\n%s", n, r.stdout)
+	}
+}

@@ -220,14 +220,16 @@ func findHits(ctx context.Context, files []logread.Source, id string, e env, rep
 }
 
 // buildFlows groups the records into flows, each in seq order, and works
-// out each flow's timeline; flows come in the order they started.
+// out each flow's timeline; flows come in the order they started. A flow
+// is its flow_id within its trace: two flows that drew one flow ID (a
+// label and 32 random bits) are two flows.
 func buildFlows(hits []hit) []*flowView {
 	byKey := map[string]*flowView{}
 	var flows []*flowView
 	for _, h := range hits {
-		key := h.rec.FlowID
-		if key == "" {
-			key = "trace:" + h.rec.TraceID
+		key := "trace:" + h.rec.TraceID
+		if h.rec.FlowID != "" {
+			key = "flow:" + h.rec.FlowID + "\x00" + h.rec.TraceID
 		}
 		f := byKey[key]
 		if f == nil {
