@@ -638,7 +638,7 @@ const flowIDSuffix = 9
 // flow_id in the files would no longer be the X-Flow-ID the client got.
 func (w *writer) flowID(i, depth int, key []byte) (int, bool) {
 	b := w.src
-	if depth != 1 || string(key) != "flow_id" || b[i] != '"' {
+	if depth != 1 || string(key) != "flow_id" || i >= len(b) || b[i] != '"' {
 		return 0, false
 	}
 	end, esc, ok := scanString(b, i)

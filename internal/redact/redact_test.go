@@ -53,6 +53,8 @@ func TestRecordMasks(t *testing.T) {
 		{"escaped key", `{"pass\u0077ord":"x"}`, `{"pass\u0077ord":"[REDACTED]"}`, 1},
 		{"mark", "\x00" + `{"password":"x"}` + "\n", "\x00" + `{"password":"[REDACTED]"}` + "\n", 1},
 		{"not json", `{"a": Bearer abcdefghijk`, `{"a": Bearer [REDACTED]`, 1},
+		{"not json, cut after an ID's key", `{"n":4111111111111111,"flow_id":`, `{"n":[REDACTED],"flow_id":`, 1},
+		{"not json, cut after an ID's key too", `{"trace_id":`, `{"trace_id":`, 0},
 		// A span ID is 16 hex digits; about one in 66,000 is all decimal,
 		// begins as a card does and passes Luhn. LogCrest's W3C IDs are
 		// never read as cards (nor by the user's pattern)...
@@ -117,15 +119,55 @@ func TestKeyedHash(t *testing.T) {
 	}
 }
 
+// FuzzRecord: a JSON record stays JSON with the same top-level keys in
+// the same order (only values are masked), is returned as it is when
+// nothing was masked, and is masked once for all (masking the result
+// again changes nothing).
 func FuzzRecord(f *testing.F) {
 	f.Add([]byte(`{"password":"x","m":"Bearer abcdefghij 4111111111111111"}`))
+	f.Add([]byte(`{"trace_id":"41111111111111114111111111111111","span_id":"4111111111111111","flow_id":"41111-10000008","n":4111111111111111}`))
+	f.Add([]byte(`{"flow_id":"4111111111111111-a1b2c3d4","a":{"span_id":"4111111111111111"}}`))
 	r := New(Config{Keys: DefaultKeys})
 	f.Fuzz(func(t *testing.T, rec []byte) {
-		out, _ := r.Record(nil, rec)
-		if json.Valid(rec) && !json.Valid(out) {
+		out, n := r.Record(nil, rec)
+		if !json.Valid(rec) {
+			return
+		}
+		if !json.Valid(out) {
 			t.Fatalf("%q became %q, not JSON", rec, out)
 		}
+		if n == 0 && string(out) != string(rec) {
+			t.Fatalf("%q became %q with nothing masked", rec, out)
+		}
+		if again, _ := r.Record(nil, out); string(again) != string(out) {
+			t.Fatalf("%q became %q, then %q when masked again", rec, out, again)
+		}
+		if a, b := topKeys(rec), topKeys(out); a != b {
+			t.Fatalf("%q became %q: top-level keys %s, then %s", rec, out, a, b)
+		}
 	})
+}
+
+// topKeys lists the keys of the JSON object rec, in order ("" when rec is
+// not an object).
+func topKeys(rec []byte) string {
+	dec := json.NewDecoder(strings.NewReader(string(rec)))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return ""
+	}
+	var keys []string
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return "error: " + err.Error()
+		}
+		keys = append(keys, tok.(string))
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return "error: " + err.Error()
+		}
+	}
+	return strings.Join(keys, ",")
 }
 
 func BenchmarkRecordClean(b *testing.B) {
