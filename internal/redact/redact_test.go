@@ -46,6 +46,7 @@ func TestRecordMasks(t *testing.T) {
 		{"card dashes", `{"c":"5500-0000-0000-0004"}`, `{"c":"[REDACTED]"}`, 1},
 		{"card number", `{"c":4111111111111111}`, `{"c":"[REDACTED]"}`, 1},
 		{"not luhn", `{"c":"4111 1111 1111 1112"}`, `{"c":"4111 1111 1111 1112"}`, 0},
+		{"id touching a letter", `{"c":"ord4111111111111111","d":"ord-4111111111111111"}`, `{"c":"ord4111111111111111","d":"ord-[REDACTED]"}`, 1},
 		{"nanos", `{"t":1700000000000000000}`, `{"t":1700000000000000000}`, 0},
 		{"array", `{"list":["Bearer aaaaaaaaaa","ok","Bearer bbbbbbbbbb"]}`, `{"list":["Bearer [REDACTED]","ok","Bearer [REDACTED]"]}`, 2},
 		{"user regexp", `{"m":"for cust-123456"}`, `{"m":"for [REDACTED]"}`, 1},
