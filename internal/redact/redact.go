@@ -564,9 +564,7 @@ func (w *writer) object(i, depth int) (int, bool) {
 			}
 			w.replace(start, i, jsonenc.String(nil, w.r.Replace(v)))
 			w.n++
-		} else if end, ok := w3cID(b, i, depth, key); ok {
-			i = end // an identifier, never a secret's value
-		} else if end, ok := w.flowID(i, depth, key); ok {
+		} else if end, ok := w.ownID(i, depth, key); ok {
 			i = end
 		} else {
 			var ok bool
@@ -591,54 +589,63 @@ func (w *writer) object(i, depth int) (int, bool) {
 	}
 }
 
-// w3cID reports whether the value at b[i] is one of the W3C identifiers
-// LogCrest writes at the top of a record (depth 1): trace_id as 32
-// lowercase hex digits, span_id or parent_span_id as 16; it returns the
-// index past it. The value patterns are not applied to them: they are
-// random (or, from a traceparent, validated) hex, never a secret, and a
-// span ID is all decimal digits, card-like and Luhn-valid about once in
-// 66,000 ((10/16)^16 x 0.28 x 0.1; masking it would cut the record from its
-// trace: integration/otelcol, ~3,000 spans a run, failed CI on it). The key rules
-// still are: a user who names such a key a secret has it masked.
-func w3cID(b []byte, i, depth int, key []byte) (int, bool) {
+// ownID walks the value at src[i] when it is one of the identifiers
+// LogCrest writes at the top of a record (depth 1), in its own form, and
+// returns the index past it: trace_id (32 lowercase hex digits), span_id
+// and parent_span_id (16), flow_id ("<label>-<8 hex>" or "<8 hex>"). The
+// value patterns are not applied to the random part of an ID, which is
+// never a secret but can pass for one: a span ID is all decimal digits,
+// card-like and Luhn-valid about once in 66,000 ((10/16)^16 x 0.28 x 0.1;
+// integration/otelcol, ~3,000 spans a run, failed CI on it), and masking
+// it cuts the record from its trace. A flow_id's label may be what a
+// client sent (X-Request-ID) and is searched like any string, but without
+// the suffix, with which a numeric label reads as a longer number ("41111"
+// and "10000008" make a Luhn-valid card) and the flow_id in the files
+// would no longer be the X-Flow-ID the client got. Key rules come first:
+// a user who names such a key a secret has it masked.
+func (w *writer) ownID(i, depth int, key []byte) (int, bool) {
 	if depth != 1 {
 		return 0, false
 	}
-	var n int
 	switch string(key) {
 	case "trace_id":
-		n = 32
+		return hexString(w.src, i, 32)
 	case "span_id", "parent_span_id":
-		n = 16
-	default:
-		return 0, false
+		return hexString(w.src, i, 16)
+	case "flow_id":
+		return w.flowID(i)
 	}
-	if len(b)-i < n+2 || b[i] != '"' || b[i+n+1] != '"' {
+	return 0, false
+}
+
+// hexString reports whether b[i:] begins with a JSON string of n
+// lowercase hex digits, and returns the index past it.
+func hexString(b []byte, i, n int) (int, bool) {
+	if len(b)-i < n+2 || b[i] != '"' || b[i+n+1] != '"' || !lowerHex(b[i+1:i+n+1]) {
 		return 0, false
-	}
-	for _, c := range b[i+1 : i+n+1] {
-		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
-			return 0, false
-		}
 	}
 	return i + n + 2, true
 }
 
-// flowIDSuffix is the length of what LogCrest appends to a flow's label
-// to make its flow_id: '-' and 8 hex digits (the 8 digits alone when the
-// flow has no label).
-const flowIDSuffix = 9
+func lowerHex(b []byte) bool {
+	for _, c := range b {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
 
-// flowID masks the value patterns in a top-level flow_id's label only, and
-// returns the index past the value, when the value has a flow ID's form
-// ("<label>-<8 hex>" or "<8 hex>", no escape). The label may be what a
-// client sent (X-Request-ID) and is searched like any string; the random
-// suffix is not, since with it a numeric label reads as a longer number:
-// "41111" and "10000008" make the 13 digits of a Luhn-valid card, and the
-// flow_id in the files would no longer be the X-Flow-ID the client got.
-func (w *writer) flowID(i, depth int, key []byte) (int, bool) {
+// flowIDSuffix is what LogCrest appends to a flow's label to make its
+// flow_id: '-' and 8 hex digits (the 8 digits alone when the flow has no
+// label).
+const flowIDSuffix = len("-3a7e2b1f")
+
+// flowID is ownID for a flow_id: it masks the value patterns in the label
+// only.
+func (w *writer) flowID(i int) (int, bool) {
 	b := w.src
-	if depth != 1 || string(key) != "flow_id" || i >= len(b) || b[i] != '"' {
+	if i >= len(b) || b[i] != '"' {
 		return 0, false
 	}
 	end, esc, ok := scanString(b, i)
@@ -646,16 +653,14 @@ func (w *writer) flowID(i, depth int, key []byte) (int, bool) {
 		return 0, false
 	}
 	v := b[i+1 : end-1]
-	if len(v) < 8 || len(v) > 8 && (len(v) == flowIDSuffix || v[len(v)-flowIDSuffix] != '-') {
+	if len(v) < 8 || !lowerHex(v[len(v)-8:]) {
 		return 0, false
-	}
-	for _, c := range v[len(v)-8:] {
-		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
-			return 0, false
-		}
 	}
 	if len(v) == 8 {
 		return end, true
+	}
+	if len(v) <= flowIDSuffix || v[len(v)-flowIDSuffix] != '-' {
+		return 0, false
 	}
 	label := v[:len(v)-flowIDSuffix]
 	spans := w.r.find(label, nil)
