@@ -159,3 +159,79 @@ func BenchmarkUniqueRequest(b *testing.B) {
 		}
 	}
 }
+
+// FuzzUnique: whatever JSON object comes in (escaped and non-ASCII keys,
+// whitespace, any nesting), what Unique returns is JSON with unique keys
+// at every depth, holds every value that went in (each string and number
+// as many times), and is the record itself when its keys were unique.
+func FuzzUnique(f *testing.F) {
+	for _, s := range []string{
+		`{"seq":1,"a":2,"seq":3}`,
+		`{"a":{"b":1,"b":[{"c":1,"c":2}]},"logcrest_dup":5,"a":"x"}`,
+		`{"\u0061":1,"a":2}` + "\n",
+		` { "é" : 1 , "\u00e9" : 2 } `,
+		`{"x":"\"","x":"\\"}`,
+	} {
+		f.Add(s)
+	}
+	u := jsonenc.NewUniquer("seq", "time", "level")
+	f.Fuzz(func(t *testing.T, in string) {
+		body := strings.TrimSuffix(in, "\n")
+		if !json.Valid([]byte(body)) || !strings.HasPrefix(strings.TrimLeft(body, " \t\r\n"), "{") || strings.Count(in, "{")+strings.Count(in, "[") > 900 {
+			return
+		}
+		out := u.Unique([]byte(in))
+		if !json.Valid(bytes.TrimSuffix(out, []byte("\n"))) {
+			t.Fatalf("Unique(%q) = %q: not JSON", in, out)
+		}
+		if err := jsoncheck.Unique(bytes.TrimSuffix(out, []byte("\n"))); err != nil {
+			t.Fatalf("Unique(%q) = %q: %v", in, out, err)
+		}
+		if jsoncheck.Unique([]byte(body)) == nil && string(out) != in {
+			t.Fatalf("Unique(%q) = %q: its keys were unique", in, out)
+		}
+		if a, b := scalars([]byte(body)), scalars(bytes.TrimSuffix(out, []byte("\n"))); !reflect.DeepEqual(a, b) {
+			t.Fatalf("Unique(%q) = %q: values %v, want %v", in, out, b, a)
+		}
+	})
+}
+
+// scalars counts the strings (keys aside), numbers, booleans and nulls of
+// a record, wherever they are.
+func scalars(rec []byte) map[string]int {
+	dec := json.NewDecoder(bytes.NewReader(rec))
+	dec.UseNumber()
+	out := map[string]int{}
+	// A key is the string read where an object expects one: track, per
+	// open object, whether the next string is a key.
+	var inObj []bool
+	expectKey := false
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return out
+		}
+		switch v := tok.(type) {
+		case json.Delim:
+			switch v {
+			case '{':
+				inObj = append(inObj, true)
+				expectKey = true
+				continue
+			case '[':
+				inObj = append(inObj, false)
+			case '}', ']':
+				inObj = inObj[:len(inObj)-1]
+			}
+		case string:
+			if expectKey {
+				expectKey = false
+				continue
+			}
+			out["s:"+v]++
+		default:
+			out[fmt.Sprintf("%T:%v", v, v)]++
+		}
+		expectKey = len(inObj) > 0 && inObj[len(inObj)-1]
+	}
+}
