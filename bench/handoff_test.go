@@ -36,10 +36,7 @@ import (
 // consumer reads each line, the caller then writes it again): a price every
 // design that takes the write off the caller's path pays per record.
 func BenchmarkHandoff(b *testing.B) {
-	for _, v := range []struct {
-		name string
-		ctx2 bool
-	}{{"Fields10", false}, {"Ctx2", true}} {
+	for _, v := range fieldSets {
 		b.Run(v.name, func(b *testing.B) {
 			for _, c := range []struct {
 				name string

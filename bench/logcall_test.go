@@ -54,11 +54,15 @@ var logCallCases = []struct {
 	{"Slog", false, slogCall},
 }
 
+// fieldSets are the two sets of fields the log-call benchmarks time: a
+// message and ten fields, and two fields from the context (ctx2).
+var fieldSets = []struct {
+	name string
+	ctx2 bool
+}{{"Fields10", false}, {"Ctx2", true}}
+
 func BenchmarkLogCall(b *testing.B) {
-	for _, v := range []struct {
-		name string
-		ctx2 bool
-	}{{"Fields10", false}, {"Ctx2", true}} {
+	for _, v := range fieldSets {
 		b.Run(v.name, func(b *testing.B) {
 			for _, c := range logCallCases {
 				if c.fields10 && v.ctx2 {
@@ -80,10 +84,7 @@ func BenchmarkLogCallParallel16(b *testing.B) {
 }
 
 func logCallParallel(b *testing.B, parallelism int) {
-	for _, v := range []struct {
-		name string
-		ctx2 bool
-	}{{"Fields10", false}, {"Ctx2", true}} {
+	for _, v := range fieldSets {
 		b.Run(v.name, func(b *testing.B) {
 			for _, c := range logCallCases {
 				if c.fields10 {
